@@ -1,0 +1,121 @@
+/**
+ * The persistence boundary. Every backend (SQLite today, PostgreSQL later) implements
+ * {@linkcode Store}; nothing above `lib/store` knows which one it talks to.
+ * @module
+ */
+
+/** Who wrote a message. `tool` carries an action result back to the model. */
+export type Role = "system" | "user" | "assistant" | "tool";
+
+/**
+ * Where a message is in its life. `streaming` is only ever seen on the assistant message
+ * of a turn that is running (or was running when the process died: see
+ * {@linkcode Store.recoverInterrupted}).
+ */
+export type MessageStatus = "complete" | "streaming" | "stopped" | "error";
+
+/** A conversation's header; its messages are loaded separately. */
+export interface Conversation {
+  id: string;
+  title: string;
+  /** Model chosen for this conversation; `null` means the configured default. */
+  model: string | null;
+  /** Per-conversation system prompt; empty means none. */
+  systemPrompt: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One message; `seq` orders messages within a conversation (0, 1, 2, ...). */
+export interface Message {
+  id: string;
+  conversationId: string;
+  seq: number;
+  role: Role;
+  content: string;
+  status: MessageStatus;
+  /** Human-readable error for `status: "error"` (and sometimes `stopped`). */
+  error: string | null;
+  /** Model that produced an assistant message. */
+  model: string | null;
+  /** Free-form JSON for later features (action calls, tool_call ids, token counts). */
+  meta: Record<string, unknown> | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One full-text search result. */
+export interface SearchHit {
+  conversationId: string;
+  conversationTitle: string;
+  messageId: string;
+  role: Role;
+  /** Excerpt with matches wrapped in `\u0001` ... `\u0002` (the UI turns these into <mark>). */
+  snippet: string;
+  createdAt: number;
+}
+
+/** Input for {@linkcode Store.createConversation}. */
+export interface NewConversation {
+  title?: string;
+  model?: string | null;
+  systemPrompt?: string;
+}
+
+/** Input for {@linkcode Store.addMessage}. */
+export interface NewMessage {
+  conversationId: string;
+  role: Role;
+  content: string;
+  status?: MessageStatus;
+  model?: string | null;
+  meta?: Record<string, unknown> | null;
+}
+
+/** Fields of a message that may change after it is written. */
+export interface MessagePatch {
+  content?: string;
+  status?: MessageStatus;
+  error?: string | null;
+  meta?: Record<string, unknown> | null;
+}
+
+/** Fields of a conversation the user may change. */
+export interface ConversationPatch {
+  title?: string;
+  model?: string | null;
+  systemPrompt?: string;
+}
+
+/**
+ * The store. Methods are async so that a networked backend fits the same shape.
+ * Unknown ids return `null`/`false` rather than throwing.
+ */
+export interface Store {
+  createConversation(input?: NewConversation): Promise<Conversation>;
+  getConversation(id: string): Promise<Conversation | null>;
+  /** Newest first (by `updatedAt`). */
+  listConversations(opts?: { limit?: number; offset?: number }): Promise<Conversation[]>;
+  updateConversation(id: string, patch: ConversationPatch): Promise<Conversation | null>;
+  deleteConversation(id: string): Promise<boolean>;
+
+  /** All messages of a conversation, ordered by `seq`. */
+  listMessages(conversationId: string): Promise<Message[]>;
+  getMessage(id: string): Promise<Message | null>;
+  /** Appends at the next `seq` and bumps the conversation's `updatedAt`. */
+  addMessage(input: NewMessage): Promise<Message>;
+  updateMessage(id: string, patch: MessagePatch): Promise<Message | null>;
+  /** Deletes the messages with `seq >= fromSeq`; returns how many went. */
+  deleteMessagesFrom(conversationId: string, fromSeq: number): Promise<number>;
+
+  /** Full-text search over all messages (and titles), best match first. */
+  search(query: string, opts?: { limit?: number }): Promise<SearchHit[]>;
+
+  /**
+   * Marks messages left `streaming` by a process that died as `stopped`, keeping their
+   * text. Called once at start-up; returns how many were recovered.
+   */
+  recoverInterrupted(): Promise<number>;
+
+  close(): Promise<void>;
+}
