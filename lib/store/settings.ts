@@ -1,0 +1,295 @@
+/**
+ * User settings (API key, base URL, default model), kept as JSON in
+ * `<dataDir>/settings.json` with mode 0600, and the rules for which value wins over the
+ * environment. The API key never leaves this module except through
+ * {@linkcode providerConfig} (for the server's LLM client); the browser gets
+ * {@linkcode publicSettings}.
+ * @module
+ */
+
+import { join } from "node:path";
+import { z } from "zod";
+import type { Env } from "./paths.ts";
+
+/** File name of the settings inside the data directory. */
+export const SETTINGS_FILE = "settings.json";
+
+/** What is stored on disk. Fields not known here are kept as they are when saving. */
+export interface StoredSettings {
+  apiKey?: string;
+  baseURL?: string;
+  model?: string;
+  [more: string]: unknown;
+}
+
+/** A change to the settings: a string sets a field, `null` removes it, absent leaves it. */
+export interface SettingsPatch {
+  apiKey?: string | null;
+  baseURL?: string | null;
+  model?: string | null;
+}
+
+/** The values the LLM client should use (server side only: holds the key). */
+export interface ProviderConfig {
+  apiKey: string | null;
+  baseURL: string | null;
+  model: string | null;
+}
+
+/** Where an effective value came from. */
+export type SettingSource = "settings" | "env" | null;
+
+/** What the browser may see about the settings; never the key itself. */
+export interface PublicSettings {
+  apiKeySet: boolean;
+  /** e.g. `"sk-…abcd"`: at most the last 4 characters, none if the key is short. */
+  apiKeyMasked: string | null;
+  apiKeySource: SettingSource;
+  baseURL: string | null;
+  baseURLSource: SettingSource;
+  model: string | null;
+  modelSource: SettingSource;
+}
+
+/** Settings that could not be read or saved; `field` names the offending field, if one. */
+export class SettingsError extends Error {
+  /** The field that was wrong (`apiKey`, `baseURL`, `model`), when the error is about one. */
+  readonly field: string | null;
+  constructor(message: string, field: string | null = null, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SettingsError";
+    this.field = field;
+  }
+}
+
+// deno-lint-ignore no-control-regex
+const NO_SPACE_OR_CONTROL = /^[^\s\u0000-\u001f\u007f-\u009f]+$/u;
+
+const apiKey = z.string()
+  .min(1, "must not be empty")
+  .max(500, "must be at most 500 characters")
+  .regex(NO_SPACE_OR_CONTROL, "must not contain spaces or control characters");
+
+const baseURL = z.string()
+  .max(2000, "must be at most 2000 characters")
+  .refine(isHttpUrl, "must be an http:// or https:// URL");
+
+const model = z.string()
+  .max(200, "must be at most 200 characters")
+  .refine((s) => s.trim() !== "", "must not be empty")
+  // deno-lint-ignore no-control-regex
+  .refine((s) => !/[\u0000-\u001f\u007f]/u.test(s), "must not contain control characters");
+
+const patchSchema = z.strictObject({
+  apiKey: apiKey.nullable().optional(),
+  baseURL: baseURL.nullable().optional(),
+  model: model.nullable().optional(),
+});
+
+const storedSchema = z.looseObject({
+  apiKey: apiKey.optional(),
+  baseURL: baseURL.optional(),
+  model: model.optional(),
+});
+
+/**
+ * Reads `<dataDir>/settings.json`. A missing file is `{}`.
+ *
+ * @throws {SettingsError} naming the file when it is not valid JSON or holds invalid values.
+ *
+ * @example
+ * ```ts
+ * const stored = await loadSettings(defaultDataDir());
+ * ```
+ */
+export async function loadSettings(dataDir: string): Promise<StoredSettings> {
+  const file = join(dataDir, SETTINGS_FILE);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return {};
+    throw new SettingsError(`cannot read settings file ${file}: ${message(err)}`, null, {
+      cause: err,
+    });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new SettingsError(
+      `settings file ${file} is not valid JSON (${message(err)}); fix it or delete it`,
+      null,
+      { cause: err },
+    );
+  }
+  const parsed = storedSchema.safeParse(data);
+  if (!parsed.success) {
+    const { field, text } = describe(parsed.error);
+    throw new SettingsError(
+      `settings file ${file} is invalid: ${text}; fix it or delete it`,
+      field,
+    );
+  }
+  return parsed.data as StoredSettings;
+}
+
+// Saves to one file run one after another, so two quick saves cannot lose each other's
+// fields (read-modify-write). Keyed by file; entries are dropped once idle.
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Applies `patch` to the stored settings and writes them atomically (temporary file with
+ * mode 0600, then rename). Returns the settings as saved.
+ *
+ * @throws {SettingsError} naming the field when a value is invalid (nothing is written), or
+ * naming the file when the existing file is corrupt.
+ *
+ * @example
+ * ```ts
+ * await saveSettings(dir, { apiKey: "sk-...", model: null }); // set the key, clear the model
+ * ```
+ */
+export function saveSettings(dataDir: string, patch: SettingsPatch): Promise<StoredSettings> {
+  const parsed = patchSchema.safeParse(patch);
+  if (!parsed.success) {
+    const { field, text } = describe(parsed.error);
+    return Promise.reject(new SettingsError(`invalid settings: ${text}`, field));
+  }
+  const file = join(dataDir, SETTINGS_FILE);
+  const previous = queues.get(file) ?? Promise.resolve();
+  const run = previous.catch(() => {}).then(async () => {
+    const next: StoredSettings = { ...(await loadSettings(dataDir)) };
+    for (const [key, value] of Object.entries(parsed.data)) {
+      if (value === undefined) continue;
+      if (value === null) delete next[key];
+      else next[key] = value;
+    }
+    await writeFileAtomic(file, JSON.stringify(next, null, 2) + "\n");
+    return next;
+  });
+  queues.set(file, run);
+  const cleanup = () => {
+    if (queues.get(file) === run) queues.delete(file);
+  };
+  run.then(cleanup, cleanup);
+  return run;
+}
+
+/**
+ * The effective provider values: a value in the settings wins; else the environment
+ * (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `RUNGPT_MODEL`); else `null`.
+ *
+ * @example
+ * ```ts
+ * providerConfig({ model: "gpt-4o" }, { OPENAI_API_KEY: "sk-x" });
+ * // => { apiKey: "sk-x", baseURL: null, model: "gpt-4o" }
+ * ```
+ */
+export function providerConfig(
+  stored: StoredSettings,
+  env: Env = Deno.env.toObject(),
+): ProviderConfig {
+  return {
+    apiKey: pick(stored.apiKey, env.OPENAI_API_KEY).value,
+    baseURL: pick(stored.baseURL, env.OPENAI_BASE_URL).value,
+    model: pick(stored.model, env.RUNGPT_MODEL).value,
+  };
+}
+
+/**
+ * The settings as the browser may see them: whether a key is set and a masked hint of it,
+ * never the key.
+ *
+ * @example
+ * ```ts
+ * publicSettings({ apiKey: "sk-proj-0123456789abcd" }, {}).apiKeyMasked; // => "sk-…abcd"
+ * ```
+ */
+export function publicSettings(
+  stored: StoredSettings,
+  env: Env = Deno.env.toObject(),
+): PublicSettings {
+  const key = pick(stored.apiKey, env.OPENAI_API_KEY);
+  const url = pick(stored.baseURL, env.OPENAI_BASE_URL);
+  const mdl = pick(stored.model, env.RUNGPT_MODEL);
+  return {
+    apiKeySet: key.value !== null,
+    apiKeyMasked: key.value === null ? null : maskApiKey(key.value),
+    apiKeySource: key.source,
+    baseURL: url.value,
+    baseURLSource: url.source,
+    model: mdl.value,
+    modelSource: mdl.source,
+  };
+}
+
+/**
+ * A hint of a key that is safe to show: a short type prefix such as `sk-` and the last 4
+ * characters of keys of 12 characters or more; just `…` for shorter keys.
+ *
+ * @example
+ * ```ts
+ * maskApiKey("sk-proj-0123456789abcd"); // => "sk-…abcd"
+ * maskApiKey("short"); // => "…"
+ * ```
+ */
+export function maskApiKey(key: string): string {
+  if (key.length < 12) return "…";
+  const prefix = /^[A-Za-z]{1,4}[-_]/.exec(key)?.[0] ?? "";
+  return `${prefix}…${key.slice(-4)}`;
+}
+
+function pick(
+  stored: unknown,
+  fromEnv: string | undefined,
+): { value: string | null; source: SettingSource } {
+  if (typeof stored === "string" && stored !== "") return { value: stored, source: "settings" };
+  const e = fromEnv?.trim();
+  if (e) return { value: e, source: "env" };
+  return { value: null, source: null };
+}
+
+/** Writes `text` to `file` through a 0600 temporary file and a rename, then re-chmods. */
+async function writeFileAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${crypto.randomUUID()}.tmp`;
+  try {
+    await Deno.writeTextFile(tmp, text, { mode: 0o600, createNew: true });
+    if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o600);
+    await Deno.rename(tmp, file);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new SettingsError(`cannot write settings file ${file}: ${message(err)}`, null, {
+      cause: err,
+    });
+  }
+  // The rename keeps the temp file's mode; chmod again in case the target was replaced
+  // by something looser in between.
+  if (Deno.build.os !== "windows") await Deno.chmod(file, 0o600);
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+function describe(error: z.ZodError): { field: string | null; text: string } {
+  const first = error.issues[0];
+  const field = first?.path.length
+    ? String(first.path[0])
+    : first?.code === "unrecognized_keys"
+    ? first.keys[0] ?? null
+    : null;
+  const text = error.issues
+    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+    .join("; ");
+  return { field, text };
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,451 @@
+/**
+ * The SQLite {@linkcode Store}, on Deno's built-in `node:sqlite`.
+ * @module
+ */
+
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { StoreError } from "./errors.ts";
+import { toFtsQuery } from "./fts_query.ts";
+import { assertNotTooNew, migrate } from "./migrations.ts";
+import type {
+  Conversation,
+  ConversationPatch,
+  Message,
+  MessagePatch,
+  MessageStatus,
+  NewConversation,
+  NewMessage,
+  Role,
+  SearchHit,
+  Store,
+} from "./types.ts";
+
+/** Milliseconds a writer waits for another process's lock before giving up. */
+const BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_SEARCH_LIMIT = 50;
+const MAX_SEARCH_LIMIT = 500;
+/** Tokens of context in a search snippet. */
+const SNIPPET_TOKENS = 16;
+
+const ROLES: readonly Role[] = ["system", "user", "assistant", "tool"];
+const STATUSES: readonly MessageStatus[] = ["complete", "streaming", "stopped", "error"];
+
+const CONVERSATION_COLS =
+  "id, title, model, system_prompt AS systemPrompt, created_at AS createdAt, " +
+  "updated_at AS updatedAt";
+const MESSAGE_COLS = "id, conversation_id AS conversationId, seq, role, content, status, " +
+  "error, model, meta, created_at AS createdAt, updated_at AS updatedAt";
+
+type MessageRow = Omit<Message, "meta"> & { meta: string | null };
+
+/**
+ * Opens (creating if needed) a SQLite database at `path` and brings its schema up to date.
+ * The parent directory must exist. Pass `":memory:"` for a throwaway store.
+ *
+ * @throws {SchemaTooNewError} if the file was written by a newer rungpt.
+ *
+ * @example
+ * ```ts
+ * const store = await openSqliteStore(":memory:");
+ * const c = await store.createConversation({ title: "Hello" });
+ * await store.addMessage({ conversationId: c.id, role: "user", content: "hi" });
+ * await store.close();
+ * ```
+ */
+export function openSqliteStore(path: string | ":memory:"): Promise<Store> {
+  try {
+    return Promise.resolve(createStore(path));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function createStore(path: string): Store {
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: BUSY_TIMEOUT_MS });
+  } catch (err) {
+    throw new Error(
+      `cannot open database ${path}: ${err instanceof Error ? err.message : err} ` +
+        `(does its directory exist and is it writable?)`,
+      { cause: err },
+    );
+  }
+  try {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Refuse a newer file before anything below (journal mode) writes to it.
+    assertNotTooNew(db, undefined, path);
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec("PRAGMA journal_mode = WAL");
+    // NORMAL is durable across application crashes in WAL mode; only power loss can drop
+    // the last commits, which is the usual trade for a desktop app.
+    db.exec("PRAGMA synchronous = NORMAL");
+    migrate(db, undefined, path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
+  const cache = new Map<string, StatementSync>();
+  /** Prepares once per SQL text; statements are reused for the life of the store. */
+  const stmt = (sql: string): StatementSync => {
+    let s = cache.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  };
+
+  // A strictly increasing clock, so two writes in the same millisecond still order correctly
+  // (e.g. "newest first" after adding a message to an older conversation).
+  let lastTime = 0;
+  const now = (): number => (lastTime = Math.max(Date.now(), lastTime + 1));
+
+  const tx = <T>(fn: () => T): T => {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const out = fn();
+      db.exec("COMMIT");
+      return out;
+    } catch (err) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw err;
+    }
+  };
+
+  let closed = false;
+  const open = (): void => {
+    if (closed) throw new StoreError("invalid_input", "the store is closed");
+  };
+
+  const getConversationSync = (id: string): Conversation | null => {
+    const row = stmt(`SELECT ${CONVERSATION_COLS} FROM conversations WHERE id = ?`).get(id);
+    return row ? toConversation(row as unknown as Conversation) : null;
+  };
+
+  const store: Store = {
+    // deno-lint-ignore require-await
+    async createConversation(input: NewConversation = {}) {
+      open();
+      const title = optString(input.title, "title") ?? "";
+      const model = optNullableString(input.model, "model") ?? null;
+      const systemPrompt = optString(input.systemPrompt, "systemPrompt") ?? "";
+      const t = now();
+      const row = stmt(
+        `INSERT INTO conversations (id, title, model, system_prompt, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING ${CONVERSATION_COLS}`,
+      ).get(crypto.randomUUID(), title, model, systemPrompt, t, t);
+      return toConversation(row as unknown as Conversation);
+    },
+
+    // deno-lint-ignore require-await
+    async getConversation(id) {
+      open();
+      return getConversationSync(id);
+    },
+
+    // deno-lint-ignore require-await
+    async listConversations(opts = {}) {
+      open();
+      const limit = optCount(opts.limit, "limit") ?? -1; // -1: no limit in SQLite
+      const offset = optCount(opts.offset, "offset") ?? 0;
+      const rows = stmt(
+        `SELECT ${CONVERSATION_COLS} FROM conversations
+         ORDER BY updated_at DESC, pk DESC LIMIT ? OFFSET ?`,
+      ).all(limit, offset) as unknown as Conversation[];
+      return rows.map(toConversation);
+    },
+
+    // deno-lint-ignore require-await
+    async updateConversation(id, patch: ConversationPatch) {
+      open();
+      const title = optString(patch.title, "title");
+      const model = optNullableString(patch.model, "model");
+      const systemPrompt = optString(patch.systemPrompt, "systemPrompt");
+      const row = stmt(
+        `UPDATE conversations SET
+           title = CASE WHEN :setTitle THEN :title ELSE title END,
+           model = CASE WHEN :setModel THEN :model ELSE model END,
+           system_prompt = CASE WHEN :setPrompt THEN :prompt ELSE system_prompt END,
+           updated_at = :now
+         WHERE id = :id RETURNING ${CONVERSATION_COLS}`,
+      ).get({
+        id,
+        now: now(),
+        ...setter("Title", "title", title),
+        ...setter("Model", "model", model),
+        ...setter("Prompt", "prompt", systemPrompt),
+      });
+      return row ? toConversation(row as unknown as Conversation) : null;
+    },
+
+    // deno-lint-ignore require-await
+    async deleteConversation(id) {
+      open();
+      // Messages go with it through ON DELETE CASCADE (and their search entries through the
+      // delete trigger).
+      return stmt("DELETE FROM conversations WHERE id = ?").run(id).changes > 0;
+    },
+
+    // deno-lint-ignore require-await
+    async listMessages(conversationId) {
+      open();
+      const rows = stmt(
+        `SELECT ${MESSAGE_COLS} FROM messages WHERE conversation_id = ? ORDER BY seq`,
+      ).all(conversationId) as unknown as MessageRow[];
+      return rows.map(toMessage);
+    },
+
+    // deno-lint-ignore require-await
+    async getMessage(id) {
+      open();
+      const row = stmt(`SELECT ${MESSAGE_COLS} FROM messages WHERE id = ?`).get(id);
+      return row ? toMessage(row as unknown as MessageRow) : null;
+    },
+
+    // deno-lint-ignore require-await
+    async addMessage(input: NewMessage) {
+      open();
+      const conversationId = reqString(input.conversationId, "conversationId");
+      const role = oneOf(input.role, ROLES, "role");
+      const content = reqString(input.content, "content");
+      const status = input.status === undefined
+        ? "complete"
+        : oneOf(input.status, STATUSES, "status");
+      const model = optNullableString(input.model, "model") ?? null;
+      const meta = metaJson(input.meta);
+      return tx(() => {
+        const t = now();
+        const touched = stmt("UPDATE conversations SET updated_at = ? WHERE id = ?")
+          .run(t, conversationId);
+        if (Number(touched.changes) === 0) {
+          throw new StoreError("not_found", `conversation ${conversationId} does not exist`);
+        }
+        const { seq } = stmt(
+          "SELECT COALESCE(MAX(seq), -1) + 1 AS seq FROM messages WHERE conversation_id = ?",
+        ).get(conversationId) as { seq: number };
+        const row = stmt(
+          `INSERT INTO messages
+             (id, conversation_id, seq, role, content, status, error, model, meta,
+              created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?) RETURNING ${MESSAGE_COLS}`,
+        ).get(crypto.randomUUID(), conversationId, seq, role, content, status, model, meta, t, t);
+        return toMessage(row as unknown as MessageRow);
+      });
+    },
+
+    // deno-lint-ignore require-await
+    async updateMessage(id, patch: MessagePatch) {
+      open();
+      const content = optString(patch.content, "content");
+      const status = patch.status === undefined
+        ? undefined
+        : oneOf(patch.status, STATUSES, "status");
+      const error = optNullableString(patch.error, "error");
+      const meta = patch.meta === undefined ? undefined : metaJson(patch.meta);
+      // One statement by primary key: this runs every ~200 ms while a reply streams.
+      const row = stmt(
+        `UPDATE messages SET
+           content = CASE WHEN :setContent THEN :content ELSE content END,
+           status = CASE WHEN :setStatus THEN :status ELSE status END,
+           error = CASE WHEN :setError THEN :error ELSE error END,
+           meta = CASE WHEN :setMeta THEN :meta ELSE meta END,
+           updated_at = :now
+         WHERE id = :id RETURNING ${MESSAGE_COLS}`,
+      ).get({
+        id,
+        now: now(),
+        ...setter("Content", "content", content),
+        ...setter("Status", "status", status),
+        ...setter("Error", "error", error),
+        ...setter("Meta", "meta", meta),
+      });
+      return row ? toMessage(row as unknown as MessageRow) : null;
+    },
+
+    // deno-lint-ignore require-await
+    async deleteMessagesFrom(conversationId, fromSeq) {
+      open();
+      if (!Number.isInteger(fromSeq)) {
+        throw new StoreError("invalid_input", `fromSeq must be an integer, got ${fromSeq}`);
+      }
+      return tx(() => {
+        const { changes } = stmt("DELETE FROM messages WHERE conversation_id = ? AND seq >= ?")
+          .run(conversationId, fromSeq);
+        if (changes > 0) {
+          stmt("UPDATE conversations SET updated_at = ? WHERE id = ?").run(now(), conversationId);
+        }
+        return Number(changes);
+      });
+    },
+
+    // deno-lint-ignore require-await
+    async search(query, opts = {}) {
+      open();
+      if (typeof query !== "string") {
+        throw new StoreError("invalid_input", "search query must be a string");
+      }
+      const limit = Math.min(
+        optCount(opts.limit, "limit") ?? DEFAULT_SEARCH_LIMIT,
+        MAX_SEARCH_LIMIT,
+      );
+      const match = toFtsQuery(query);
+      if (match === null || limit === 0) return [];
+      type Row = SearchHit & { score: number };
+      const messageHits = stmt(
+        `SELECT m.conversation_id AS conversationId, c.title AS conversationTitle,
+                m.id AS messageId, m.role AS role, m.created_at AS createdAt,
+                snippet(messages_fts, 0, char(1), char(2), '…', ${SNIPPET_TOKENS}) AS snippet,
+                messages_fts.rank AS score
+         FROM messages_fts
+         JOIN messages m ON m.pk = messages_fts.rowid
+         JOIN conversations c ON c.id = m.conversation_id
+         WHERE messages_fts MATCH ? ORDER BY messages_fts.rank LIMIT ?`,
+      ).all(match, limit) as unknown as Row[];
+      // A title match points at the conversation's first message; empty conversations have
+      // nothing to open, so they are left out.
+      const titleHits = stmt(
+        `SELECT c.id AS conversationId, c.title AS conversationTitle,
+                m.id AS messageId, m.role AS role, m.created_at AS createdAt,
+                highlight(conversations_fts, 0, char(1), char(2)) AS snippet,
+                conversations_fts.rank AS score
+         FROM conversations_fts
+         JOIN conversations c ON c.pk = conversations_fts.rowid
+         JOIN messages m ON m.conversation_id = c.id
+           AND m.seq = (SELECT MIN(seq) FROM messages WHERE conversation_id = c.id)
+         WHERE conversations_fts MATCH ? ORDER BY conversations_fts.rank LIMIT ?`,
+      ).all(match, limit) as unknown as Row[];
+      const seen = new Set<string>();
+      const hits: SearchHit[] = [];
+      for (const r of [...titleHits, ...messageHits].sort((a, b) => a.score - b.score)) {
+        if (seen.has(r.messageId)) continue;
+        seen.add(r.messageId);
+        hits.push({
+          conversationId: r.conversationId,
+          conversationTitle: r.conversationTitle,
+          messageId: r.messageId,
+          role: r.role,
+          snippet: r.snippet,
+          createdAt: r.createdAt,
+        });
+        if (hits.length === limit) break;
+      }
+      return hits;
+    },
+
+    // deno-lint-ignore require-await
+    async recoverInterrupted() {
+      open();
+      return Number(
+        stmt("UPDATE messages SET status = 'stopped', updated_at = ? WHERE status = 'streaming'")
+          .run(now()).changes,
+      );
+    },
+
+    // deno-lint-ignore require-await
+    async close() {
+      if (closed) return;
+      closed = true;
+      cache.clear();
+      db.close();
+    },
+  };
+  return store;
+}
+
+/** Named parameters for a `CASE WHEN :setX THEN :x ELSE x END` column update. */
+function setter(
+  flag: string,
+  name: string,
+  value: SQLInputValue | undefined,
+): Record<string, SQLInputValue> {
+  return { [`set${flag}`]: value === undefined ? 0 : 1, [name]: value ?? null };
+}
+
+// Rows from node:sqlite have a null prototype; callers get plain objects with exactly the
+// interface's fields.
+function toConversation(row: Conversation): Conversation {
+  return {
+    id: row.id,
+    title: row.title,
+    model: row.model,
+    systemPrompt: row.systemPrompt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    conversationId: row.conversationId,
+    seq: row.seq,
+    role: row.role,
+    content: row.content,
+    status: row.status,
+    error: row.error,
+    model: row.model,
+    meta: parseMeta(row.meta),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function parseMeta(text: string | null): Record<string, unknown> | null {
+  if (text === null) return null;
+  try {
+    const v = JSON.parse(text);
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? v : null;
+  } catch {
+    return null; // written by something else; never let one bad row break a listing
+  }
+}
+
+function metaJson(meta: unknown): string | null {
+  if (meta === undefined || meta === null) return null;
+  if (typeof meta !== "object" || Array.isArray(meta)) {
+    throw new StoreError("invalid_input", "meta must be a JSON object or null");
+  }
+  try {
+    return JSON.stringify(meta);
+  } catch (err) {
+    throw new StoreError(
+      "invalid_input",
+      `meta is not serialisable as JSON: ${err instanceof Error ? err.message : err}`,
+    );
+  }
+}
+
+function reqString(v: unknown, field: string): string {
+  if (typeof v !== "string") {
+    throw new StoreError("invalid_input", `${field} must be a string, got ${typeof v}`);
+  }
+  return v;
+}
+
+function optString(v: unknown, field: string): string | undefined {
+  return v === undefined ? undefined : reqString(v, field);
+}
+
+function optNullableString(v: unknown, field: string): string | null | undefined {
+  return v === null ? null : optString(v, field);
+}
+
+function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: string): T {
+  if (typeof v !== "string" || !allowed.includes(v as T)) {
+    throw new StoreError(
+      "invalid_input",
+      `${field} must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v as T;
+}
+
+function optCount(v: unknown, field: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+    throw new StoreError("invalid_input", `${field} must be a non-negative integer, got ${v}`);
+  }
+  return v;
+}

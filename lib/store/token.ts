@@ -1,0 +1,122 @@
+/**
+ * The access token API clients present to the local server (`Authorization: Bearer ...`).
+ * @module
+ */
+
+import { join } from "node:path";
+import type { Env } from "./paths.ts";
+
+/** File name of the token inside the data directory. */
+export const API_TOKEN_FILE = "api-token";
+
+/** Prefix of generated tokens, so a leaked one is recognisable. */
+export const API_TOKEN_PREFIX = "rgt_";
+
+// Printable ASCII without spaces, and long enough not to be guessable.
+const VALID_TOKEN = /^[\x21-\x7e]{16,512}$/;
+
+/**
+ * The server's API token: `RUNGPT_API_TOKEN` if set; else the one stored in
+ * `<dataDir>/api-token`; else a new one (`rgt_` + 32 random bytes, base64url) written there
+ * with mode 0600. Creation is atomic, so two processes starting at once agree on one token.
+ *
+ * @throws {Error} naming the file when the stored token is malformed.
+ *
+ * @example
+ * ```ts
+ * const token = await loadOrCreateApiToken(defaultDataDir());
+ * ```
+ */
+export async function loadOrCreateApiToken(
+  dataDir: string,
+  env: Env = Deno.env.toObject(),
+): Promise<string> {
+  const fromEnv = env.RUNGPT_API_TOKEN?.trim();
+  if (fromEnv) {
+    if (!VALID_TOKEN.test(fromEnv)) {
+      throw new Error(
+        "RUNGPT_API_TOKEN must be 16 to 512 printable characters without spaces",
+      );
+    }
+    return fromEnv;
+  }
+  const file = join(dataDir, API_TOKEN_FILE);
+  const existing = await readToken(file);
+  if (existing !== null) return existing;
+
+  const token = generateApiToken();
+  // Write a private temporary file, then hard-link it into place: link fails if the file
+  // appeared meanwhile, and readers never see a half-written token.
+  const tmp = `${file}.${crypto.randomUUID()}.tmp`;
+  try {
+    await Deno.writeTextFile(tmp, token + "\n", { mode: 0o600, createNew: true });
+    if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o600);
+    try {
+      await Deno.link(tmp, file);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+      const winner = await readToken(file);
+      if (winner !== null) return winner;
+      // The file exists but is empty (e.g. truncated by hand): replace it.
+      await Deno.rename(tmp, file);
+    }
+  } finally {
+    await Deno.remove(tmp).catch(() => {});
+  }
+  return token;
+}
+
+/**
+ * A fresh token: `rgt_` followed by 32 random bytes in base64url (43 characters).
+ *
+ * @example
+ * ```ts
+ * generateApiToken(); // => "rgt_3q2-7wE..."
+ * ```
+ */
+export function generateApiToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const b64 = btoa(String.fromCharCode(...bytes));
+  return API_TOKEN_PREFIX + b64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/**
+ * Compares two tokens in time that depends only on their lengths, not on where they differ,
+ * so a client cannot find the token byte by byte by timing.
+ *
+ * @example
+ * ```ts
+ * tokensEqual(presented, token); // => true or false
+ * ```
+ */
+export function tokensEqual(a: string, b: string): boolean {
+  const enc = new TextEncoder();
+  const x = enc.encode(a);
+  const y = enc.encode(b);
+  const n = Math.max(x.length, y.length);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < n; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/** Reads a stored token; `null` when the file is missing or empty. */
+async function readToken(file: string): Promise<string | null> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw new Error(`cannot read API token file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const token = text.trim();
+  if (token === "") return null;
+  if (!VALID_TOKEN.test(token)) {
+    throw new Error(
+      `API token file ${file} is malformed (want 16 to 512 printable characters without ` +
+        `spaces); delete it to generate a new token`,
+    );
+  }
+  return token;
+}

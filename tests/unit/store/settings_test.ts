@@ -1,0 +1,189 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  loadSettings,
+  maskApiKey,
+  providerConfig,
+  publicSettings,
+  saveSettings,
+  SETTINGS_FILE,
+  SettingsError,
+} from "../../../lib/store/settings.ts";
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const KEY = "sk-proj-0123456789abcdWXYZ";
+
+Deno.test("a missing settings file is empty settings", () =>
+  withDir(async (dir) => {
+    assert.deepEqual(await loadSettings(dir), {});
+  }));
+
+Deno.test("saveSettings writes 0600 JSON atomically and loadSettings reads it back", () =>
+  withDir(async (dir) => {
+    const saved = await saveSettings(dir, {
+      apiKey: KEY,
+      baseURL: "http://127.0.0.1:8080/v1",
+      model: "gpt-4o",
+    });
+    assert.deepEqual(saved, { apiKey: KEY, baseURL: "http://127.0.0.1:8080/v1", model: "gpt-4o" });
+    assert.deepEqual(await loadSettings(dir), saved);
+    const file = join(dir, SETTINGS_FILE);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(file)), saved);
+    if (Deno.build.os !== "windows") assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+
+    // A looser mode set by someone else is tightened again on the next save.
+    if (Deno.build.os !== "windows") {
+      await Deno.chmod(file, 0o644);
+      await saveSettings(dir, { model: "gpt-4.1" });
+      assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+    }
+    // Only the settings file is left: no temporary files.
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assert.deepEqual(names, [SETTINGS_FILE]);
+  }));
+
+Deno.test("the file is replaced by rename, never rewritten in place", () =>
+  withDir(async (dir) => {
+    await saveSettings(dir, { model: "a" });
+    const file = join(dir, SETTINGS_FILE);
+    const before = (await Deno.stat(file)).ino;
+    await saveSettings(dir, { model: "b" });
+    const after = (await Deno.stat(file)).ino;
+    if (before !== null && after !== null) assert.notEqual(after, before);
+    assert.equal((await loadSettings(dir)).model, "b");
+  }));
+
+Deno.test("patches merge; null removes a field; unknown stored fields are kept", () =>
+  withDir(async (dir) => {
+    await Deno.writeTextFile(
+      join(dir, SETTINGS_FILE),
+      JSON.stringify({ model: "m1", actionMode: "ask" }),
+    );
+    await saveSettings(dir, { apiKey: KEY });
+    assert.deepEqual(await loadSettings(dir), { model: "m1", actionMode: "ask", apiKey: KEY });
+    await saveSettings(dir, { model: null, apiKey: undefined });
+    assert.deepEqual(await loadSettings(dir), { actionMode: "ask", apiKey: KEY });
+  }));
+
+Deno.test("concurrent saves do not lose each other's fields", () =>
+  withDir(async (dir) => {
+    await Promise.all([
+      saveSettings(dir, { apiKey: KEY }),
+      saveSettings(dir, { model: "gpt-4o" }),
+      saveSettings(dir, { baseURL: "https://example.test/v1" }),
+    ]);
+    assert.deepEqual(await loadSettings(dir), {
+      apiKey: KEY,
+      model: "gpt-4o",
+      baseURL: "https://example.test/v1",
+    });
+  }));
+
+Deno.test("invalid values are rejected with a message naming the field; nothing is written", () =>
+  withDir(async (dir) => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ baseURL: "ftp://example.com" }, "baseURL"],
+      [{ baseURL: "not a url" }, "baseURL"],
+      [{ baseURL: "javascript:alert(1)" }, "baseURL"],
+      [{ model: "" }, "model"],
+      [{ model: "   " }, "model"],
+      [{ model: "m".repeat(201) }, "model"],
+      [{ apiKey: "sk abc" }, "apiKey"],
+      [{ apiKey: "sk-abc\n" }, "apiKey"],
+      [{ apiKey: "sk-\u0000abc" }, "apiKey"],
+      [{ apiKey: "k".repeat(501) }, "apiKey"],
+      [{ apiKey: 42 }, "apiKey"],
+    ];
+    for (const [patch, field] of cases) {
+      const err = await saveSettings(dir, patch as never).then(() => null, (e) => e);
+      assert.ok(err instanceof SettingsError, `${JSON.stringify(patch)} is rejected`);
+      assert.equal(err.field, field);
+      assert.ok(err.message.includes(field), `message names ${field}: ${err.message}`);
+    }
+    const unknown = await saveSettings(dir, { colour: "red" } as never).then(() => null, (e) => e);
+    assert.ok(unknown instanceof SettingsError);
+    assert.match(unknown.message, /colour/);
+    assert.equal(unknown.field, "colour");
+    await assert.rejects(() => Deno.stat(join(dir, SETTINGS_FILE)), Deno.errors.NotFound);
+
+    // Edge values that are fine.
+    await saveSettings(dir, { model: "m".repeat(200), apiKey: "k".repeat(500) });
+    await saveSettings(dir, { baseURL: "https://api.example.com:8443/v1?x=1" });
+  }));
+
+Deno.test("a corrupt settings file is a SettingsError naming the file", () =>
+  withDir(async (dir) => {
+    const file = join(dir, SETTINGS_FILE);
+    for (
+      const text of ["{ not json", "[1, 2]", '"str"', '{"apiKey": 5}', '{"baseURL": "gopher://x"}']
+    ) {
+      await Deno.writeTextFile(file, text);
+      const err = await loadSettings(dir).then(() => null, (e) => e);
+      assert.ok(err instanceof SettingsError, `content ${text}`);
+      assert.ok(err.message.includes(file), err.message);
+      // Saving over a corrupt file is refused rather than losing what was there.
+      await assert.rejects(() => saveSettings(dir, { model: "x" }), SettingsError);
+      assert.equal(await Deno.readTextFile(file), text);
+    }
+  }));
+
+Deno.test("providerConfig: settings win over env, env over null", () => {
+  const env = {
+    OPENAI_API_KEY: "sk-env-key-123456",
+    OPENAI_BASE_URL: "http://env.test/v1",
+    RUNGPT_MODEL: "env-model",
+  };
+  assert.deepEqual(providerConfig({}, env), {
+    apiKey: "sk-env-key-123456",
+    baseURL: "http://env.test/v1",
+    model: "env-model",
+  });
+  assert.deepEqual(providerConfig({ apiKey: KEY, model: "mine" }, env), {
+    apiKey: KEY,
+    baseURL: "http://env.test/v1",
+    model: "mine",
+  });
+  assert.deepEqual(providerConfig({}, {}), { apiKey: null, baseURL: null, model: null });
+  assert.deepEqual(providerConfig({}, { OPENAI_API_KEY: "  " }).apiKey, null, "blank env = unset");
+});
+
+Deno.test("publicSettings: sources, masking, and never the key", () => {
+  const env = { OPENAI_API_KEY: "sk-env-abcdefghijkl9876", RUNGPT_MODEL: "env-model" };
+  const fromEnv = publicSettings({}, env);
+  assert.deepEqual(fromEnv, {
+    apiKeySet: true,
+    apiKeyMasked: "sk-…9876",
+    apiKeySource: "env",
+    baseURL: null,
+    baseURLSource: null,
+    model: "env-model",
+    modelSource: "env",
+  });
+  const stored = publicSettings({ apiKey: KEY, baseURL: "https://x.test/v1" }, env);
+  assert.equal(stored.apiKeySource, "settings");
+  assert.equal(stored.apiKeyMasked, "sk-…WXYZ");
+  assert.equal(stored.baseURLSource, "settings");
+  assert.ok(!JSON.stringify(stored).includes(KEY.slice(0, 12)), "no key material beyond a hint");
+  assert.ok(!JSON.stringify(fromEnv).includes("abcdefgh"));
+
+  const none = publicSettings({}, {});
+  assert.equal(none.apiKeySet, false);
+  assert.equal(none.apiKeyMasked, null);
+  assert.equal(none.apiKeySource, null);
+});
+
+Deno.test("maskApiKey shows at most the last 4 characters, none for short keys", () => {
+  assert.equal(maskApiKey("sk-proj-0123456789abcd"), "sk-…abcd");
+  assert.equal(maskApiKey("abcdefghijklmnop"), "…mnop");
+  assert.equal(maskApiKey("sk-12345678"), "…", "11 characters: nothing shown");
+  assert.equal(maskApiKey("x"), "…");
+});
