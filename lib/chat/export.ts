@@ -1,0 +1,54 @@
+/**
+ * Conversation exports: Markdown for reading, JSON for tools and re-import.
+ * @module
+ */
+import type { Conversation, Message } from "../store/types.ts";
+
+/**
+ * A readable Markdown transcript.
+ *
+ * @example
+ * ```ts
+ * toMarkdown(conversation, messages); // "# Title\n\n**You**\n\nHi…"
+ * ```
+ */
+export function toMarkdown(conversation: Conversation, messages: Message[]): string {
+  const lines = [`# ${conversation.title || "New chat"}`, ""];
+  const when = new Date(conversation.createdAt).toISOString();
+  lines.push(
+    `_Exported from rungpt. Started ${when}${
+      conversation.model ? `, model ${conversation.model}` : ""
+    }._`,
+    "",
+  );
+  if (conversation.systemPrompt.trim()) {
+    lines.push("**System prompt**", "", quote(conversation.systemPrompt), "");
+  }
+  for (const m of messages) {
+    const who = m.role === "user"
+      ? "You"
+      : m.role === "assistant"
+      ? `Assistant${m.model ? ` (${m.model})` : ""}`
+      : m.role;
+    lines.push(`**${who}**`, "", m.content || "_(empty)_", "");
+    if (m.status === "stopped") lines.push("_(stopped)_", "");
+    if (m.status === "error" && m.error) lines.push(`_(error: ${m.error})_`, "");
+  }
+  return lines.join("\n");
+}
+
+function quote(text: string): string {
+  return text.split("\n").map((l) => `> ${l}`).join("\n");
+}
+
+/** The whole conversation as JSON: header and messages. */
+export function toJsonExport(conversation: Conversation, messages: Message[]): string {
+  return JSON.stringify({ format: "rungpt.conversation.v1", conversation, messages }, null, 2);
+}
+
+/** A safe download name from the title, e.g. `my-chat.md`. */
+export function exportFileName(conversation: Conversation, ext: "md" | "json"): string {
+  const slug = (conversation.title || "conversation").toLowerCase().normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "conversation";
+  return `${slug}.${ext}`;
+}

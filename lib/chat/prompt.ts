@@ -1,0 +1,41 @@
+/**
+ * Builds the message list sent upstream for a turn: the conversation's system prompt, then
+ * the history. Failed or empty assistant messages are left out so a retry starts clean.
+ * @module
+ */
+import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import type { Conversation, Message } from "../store/types.ts";
+
+/**
+ * @example
+ * ```ts
+ * const messages = buildPrompt(conversation, history);
+ * ```
+ */
+export function buildPrompt(
+  conversation: Pick<Conversation, "systemPrompt">,
+  history: Message[],
+): ChatCompletionMessageParam[] {
+  const out: ChatCompletionMessageParam[] = [];
+  if (conversation.systemPrompt.trim()) {
+    out.push({ role: "system", content: conversation.systemPrompt });
+  }
+  for (const m of history) {
+    if (m.role === "user") out.push({ role: "user", content: m.content });
+    else if (m.role === "assistant" && m.content.trim()) {
+      out.push({ role: "assistant", content: m.content });
+    } else if (m.role === "system" && m.content.trim()) {
+      out.push({ role: "system", content: m.content });
+    }
+  }
+  return out;
+}
+
+/** A conversation title from its first message: one line, at most 60 characters. */
+export function titleFrom(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  if (line.length <= 60) return line || "New chat";
+  const cut = line.slice(0, 60);
+  const space = cut.lastIndexOf(" ");
+  return (space > 30 ? cut.slice(0, space) : cut) + "…";
+}

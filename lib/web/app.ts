@@ -1,0 +1,181 @@
+/**
+ * The Fresh-style layer: turns the generated manifest (fresh.gen.ts) into a Hono app —
+ * routes with their handlers and pages, island bundles, static files — behind the
+ * security guards.
+ * @module
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { serveStatic } from "hono/deno";
+import type { ComponentType } from "preact";
+import { bearerAuth, sessionAuth } from "./auth.ts";
+import { buildIslands, type IslandBuild } from "./bundle.ts";
+import { HttpError, json } from "./http.ts";
+import { collectIslands, registerIslands } from "./islands.ts";
+import { type IslandUrls, renderPage } from "./render.ts";
+import { compareRoutePatterns, routePattern } from "./route_paths.ts";
+import { hostAllowList, hostGuard, originGuard, securityHeaders } from "./security.ts";
+import type {
+  AppModule,
+  Handler,
+  HandlerContext,
+  Manifest,
+  PageProps,
+  RouteModule,
+} from "./types.ts";
+
+/** How to build the web app. */
+export interface WebOptions {
+  manifest: Manifest;
+  /** Becomes `ctx.state` in every handler. */
+  state: Record<string, unknown>;
+  /** The address the server is bound to (for the Host allow-list). */
+  hostname: string;
+  /** More Host names to accept. */
+  allowedHosts?: string[];
+  /** The access token: always required on `/v1/*`; on the UI when `requireUiLogin`. */
+  token: string;
+  requireUiLogin: boolean;
+  /** Folders served as-is, by URL prefix (e.g. `/static` -> `./static`). */
+  staticDirs: Record<string, string>;
+  /** Skip minification (dev). */
+  dev?: boolean;
+  /** Where to report unexpected errors (never with secrets). */
+  onError?: (error: unknown, req: Request) => void;
+}
+
+/** The app, and a promise that settles when the island bundles are built. */
+export interface WebApp {
+  app: Hono;
+  ready: Promise<void>;
+}
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/** Builds the app from a manifest. The island bundle starts building at once. */
+export function createWebApp(opts: WebOptions): WebApp {
+  const { manifest } = opts;
+  const islands = collectIslands(manifest.islands, manifest.baseUrl);
+  registerIslands(islands);
+  let build: IslandBuild | undefined;
+  const building = buildIslands(islands, { minify: !opts.dev }).then((b) => {
+    build = b;
+  });
+  // Surface a failed build on the requests that need it, not as an unhandled rejection.
+  building.catch(() => {});
+  const urls = async (): Promise<IslandUrls> => {
+    await building;
+    const base = `/_islands/${build!.id}/`;
+    return {
+      boot: base + build!.entries.get("boot")!,
+      islands: new Map(islands.map((i) => [i.name, base + build!.entries.get(i.name)!])),
+    };
+  };
+
+  const layout = (manifest.routes["./routes/_app.tsx"] as AppModule | undefined)?.default;
+  const notFoundPage = (manifest.routes["./routes/_404.tsx"] as RouteModule | undefined)?.default;
+
+  const app = new Hono();
+  app.use("*", securityHeaders());
+  app.use("*", hostGuard(hostAllowList(opts.hostname, opts.allowedHosts)));
+  app.use("*", originGuard());
+  app.use("/v1/*", bearerAuth(opts.token));
+  if (opts.requireUiLogin) {
+    const exempt = (p: string) =>
+      p === "/login" || p.startsWith("/v1/") || p.startsWith("/static/") ||
+      p.startsWith("/_islands/") || p === "/favicon.ico";
+    app.use("*", sessionAuth(opts.token, exempt));
+  }
+
+  const render = async (
+    component: ComponentType<PageProps<unknown>> | undefined,
+    props: PageProps<unknown>,
+    status = 200,
+  ): Promise<Response> => {
+    if (!component) return json({ error: "Not found" }, 404);
+    const html = renderPage({ component, props, layout, urls: await urls() });
+    return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8" } });
+  };
+  const renderNotFound = (url: URL) =>
+    notFoundPage
+      ? render(notFoundPage, { data: undefined, params: {}, url }, 404)
+      : Promise.resolve(json({ error: "Not found" }, 404));
+
+  const routes = Object.entries(manifest.routes)
+    .map(([key, mod]) => ({ pattern: routePattern(key), mod: mod as RouteModule }))
+    .filter((r): r is { pattern: string; mod: RouteModule } => r.pattern !== null)
+    .sort((a, b) => compareRoutePatterns(a.pattern, b.pattern));
+
+  for (const { pattern, mod } of routes) {
+    const limit = bodyLimit({
+      maxSize: mod.config?.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      onError: (c) =>
+        c.json({
+          error: `The request body is larger than ${
+            mod.config?.bodyLimit ?? DEFAULT_BODY_LIMIT
+          } bytes.`,
+        }, 413),
+    });
+    const page = mod.default;
+    const handlerFor = (method: string): Handler | undefined => {
+      const h = mod.handler as Handler | Record<string, Handler> | undefined;
+      if (typeof h === "function") return h;
+      if (h) return h[method] ?? (method === "HEAD" ? h.GET : undefined);
+      return page && (method === "GET" || method === "HEAD")
+        ? (_req, ctx) => ctx.render()
+        : undefined;
+    };
+    app.on([...METHODS, "HEAD"], pattern, limit, async (c) => {
+      const handler = handlerFor(c.req.method);
+      if (!handler) {
+        const allow = METHODS.filter((m) => handlerFor(m)).join(", ");
+        return c.json({ error: `Method ${c.req.method} is not allowed here.` }, 405, {
+          Allow: allow,
+        });
+      }
+      const url = new URL(c.req.url);
+      const params = c.req.param() as Record<string, string>;
+      const ctx: HandlerContext = {
+        params,
+        url,
+        state: opts.state,
+        render: (data, init) => render(page, { data, params, url }, init?.status ?? 200),
+        renderNotFound: () => renderNotFound(url),
+      };
+      return await handler(c.req.raw, ctx);
+    });
+  }
+
+  app.get("/_islands/:id/:path{.+}", async (c) => {
+    await building;
+    const file = c.req.param("id") === build!.id
+      ? build!.files.get(c.req.param("path"))
+      : undefined;
+    if (!file) return c.json({ error: "Not found" }, 404);
+    return c.body(file.contents as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": file.contentType,
+      "cache-control": "public, max-age=31536000, immutable",
+    });
+  });
+  for (const [prefix, dir] of Object.entries(opts.staticDirs)) {
+    app.use(
+      `${prefix}/*`,
+      serveStatic({ root: dir, rewriteRequestPath: (p) => p.slice(prefix.length) }),
+    );
+  }
+
+  app.notFound((c) => renderNotFound(new URL(c.req.url)));
+  app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      return c.json(
+        { error: error.message, ...(error.kind ? { kind: error.kind } : {}) },
+        error.status as 400,
+      );
+    }
+    opts.onError?.(error, c.req.raw);
+    return c.json({ error: "Internal error; see the server log." }, 500);
+  });
+
+  return { app, ready: building };
+}

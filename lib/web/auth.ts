@@ -1,0 +1,90 @@
+/**
+ * Access control. The OpenAI-compatible API (`/v1/*`) always needs
+ * `Authorization: Bearer <token>`. The UI needs a session only when the server is bound to a
+ * non-loopback address: a `?token=` link or the login page sets an HttpOnly cookie.
+ * @module
+ */
+import type { MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+
+const SESSION_COOKIE = "rungpt_session";
+
+/** Compares two strings in time independent of where they differ. */
+export function safeEqual(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/** The cookie value for a token: a hash, so the token itself never sits in a cookie. */
+export async function sessionValue(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(`rungpt-session:${token}`),
+  );
+  return btoa(String.fromCharCode(...new Uint8Array(digest))).replace(/[+/=]/g, "");
+}
+
+/** Requires `Authorization: Bearer <token>`; answers 401 in OpenAI's error shape otherwise. */
+export function bearerAuth(token: string): MiddlewareHandler {
+  return async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const given = header.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+    if (!given || !safeEqual(given, token)) {
+      return c.json(
+        {
+          error: {
+            message: given
+              ? "Invalid access token. Run `rungpt token` to see the right one."
+              : "Missing access token: send Authorization: Bearer <token> (run `rungpt token`).",
+            type: "invalid_request_error",
+            code: "invalid_api_key",
+            param: null,
+          },
+        },
+        401,
+        { "WWW-Authenticate": 'Bearer realm="rungpt"' },
+      );
+    }
+    await next();
+  };
+}
+
+/** The `Set-Cookie` header value that starts a UI session for a valid token. */
+export async function sessionCookie(token: string, secure: boolean): Promise<string> {
+  const attrs = ["Path=/", "HttpOnly", "SameSite=Strict", `Max-Age=${60 * 60 * 24 * 30}`];
+  if (secure) attrs.push("Secure");
+  return [`${SESSION_COOKIE}=${await sessionValue(token)}`, ...attrs].join("; ");
+}
+
+/** Where to go after logging in: a local path only, never another site. */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\")
+    ? next
+    : "/";
+}
+
+/**
+ * Requires a UI session: accepts a `?token=` link (then redirects to the clean URL), else the
+ * cookie; pages without one go to /login, API calls get 401.
+ */
+export function sessionAuth(token: string, exempt: (path: string) => boolean): MiddlewareHandler {
+  let expected: string | undefined;
+  return async (c, next) => {
+    const path = c.req.path;
+    if (exempt(path)) return await next();
+    expected ??= await sessionValue(token);
+    const url = new URL(c.req.url);
+    const linkToken = url.searchParams.get("token");
+    if (linkToken !== null && safeEqual(linkToken, token)) {
+      url.searchParams.delete("token");
+      c.header("Set-Cookie", await sessionCookie(token, url.protocol === "https:"));
+      return c.redirect(url.pathname + url.search, 303);
+    }
+    const cookie = getCookie(c, SESSION_COOKIE);
+    if (cookie && safeEqual(cookie, expected)) return await next();
+    if (path.startsWith("/api/")) return c.json({ error: "Log in first.", kind: "auth" }, 401);
+    return c.redirect(`/login?next=${encodeURIComponent(path)}`, 303);
+  };
+}

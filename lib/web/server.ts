@@ -1,0 +1,132 @@
+/**
+ * Starts rungpt's HTTP server: opens the store, wires the services, builds the web app and
+ * listens. Used by `main.ts` and by the tests, so both run the same server.
+ * @module
+ */
+import { join } from "node:path";
+import manifest from "../../fresh.gen.ts";
+import { ensureDir, type Env } from "../store/paths.ts";
+import { openSqliteStore } from "../store/sqlite.ts";
+import { loadOrCreateApiToken } from "../store/token.ts";
+import { createWebApp } from "./app.ts";
+import { isLoopbackHost } from "./security.ts";
+import { type AppServices, createServices } from "./services.ts";
+
+/** How to start the server. */
+export interface ServerOptions {
+  port: number;
+  hostname: string;
+  dataDir: string;
+  pluginsDir: string;
+  env: Env;
+  version: string;
+  /** Development mode: unminified bundles. */
+  dev?: boolean;
+  /** Log lines go here (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** The base URL, e.g. `http://127.0.0.1:8000/`. */
+  url: string;
+  port: number;
+  /** A link that logs the browser in, when the UI needs a login; else `url`. */
+  loginUrl: string;
+  services: AppServices;
+  /** Settles when the island bundles are built (the UI can be served). */
+  ready: Promise<void>;
+  /** Stops running turns (persisting them), the server and the store. */
+  close(): Promise<void>;
+}
+
+/** Thrown when the server cannot start, with a message saying what to do. */
+export class ServerStartError extends Error {
+  override name = "ServerStartError";
+}
+
+/**
+ * @example
+ * ```ts
+ * const server = await startServer({ port: 0, hostname: "127.0.0.1", dataDir, pluginsDir, env, version });
+ * await server.close();
+ * ```
+ */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  await ensureDir(opts.dataDir);
+  const store = await openSqliteStore(join(opts.dataDir, "rungpt.db"));
+  const recovered = await store.recoverInterrupted();
+  if (recovered) log(`Recovered ${recovered} reply(ies) interrupted by the last shutdown.`);
+  const apiToken = await loadOrCreateApiToken(opts.dataDir, opts.env);
+  const onError = (e: unknown) => log(`error: ${e instanceof Error ? e.stack ?? e.message : e}`);
+  const services = createServices({
+    version: opts.version,
+    store,
+    dataDir: opts.dataDir,
+    pluginsDir: opts.pluginsDir,
+    env: opts.env,
+    apiToken,
+    onError,
+  });
+  const requireUiLogin = !isLoopbackHost(opts.hostname);
+  const root = new URL("../../", import.meta.url).pathname;
+  const allowedHosts = (opts.env.RUNGPT_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim())
+    .filter(Boolean);
+  const { app, ready } = createWebApp({
+    manifest,
+    state: { app: services },
+    hostname: opts.hostname,
+    allowedHosts,
+    token: apiToken,
+    requireUiLogin,
+    staticDirs: {
+      "/static": join(root, "static"),
+      "/vendor/katex": join(root, "node_modules", "katex", "dist"),
+    },
+    dev: opts.dev,
+    onError: (e, req) => onError(`${req.method} ${new URL(req.url).pathname}: ${e instanceof Error ? e.stack : e}`),
+  });
+  ready.catch((e) => log(`error: ${e.message}`));
+
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      port: opts.port,
+      hostname: opts.hostname,
+      onListen: () => {},
+      onError: (e) => {
+        onError(e);
+        return new Response("Internal error", { status: 500 });
+      },
+    }, app.fetch);
+  } catch (e) {
+    await store.close();
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new ServerStartError(
+        `Port ${opts.port} on ${opts.hostname} is already in use. Stop the other program or pick another port with --port.`,
+      );
+    }
+    if (e instanceof Deno.errors.AddrNotAvailable) {
+      throw new ServerStartError(`Cannot listen on ${opts.hostname}: no such address on this machine.`);
+    }
+    throw e;
+  }
+  const port = server.addr.port;
+  const shownHost = opts.hostname.includes(":") ? `[${opts.hostname}]` : opts.hostname;
+  const url = `http://${shownHost === "0.0.0.0" ? "127.0.0.1" : shownHost}:${port}/`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    loginUrl: requireUiLogin ? `${url}?token=${encodeURIComponent(apiToken)}` : url,
+    services,
+    ready,
+    close: () =>
+      closing ??= (async () => {
+        await services.turns.shutdown();
+        await server.shutdown();
+        await store.close();
+      })(),
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The `rungpt` command: starts the local server, prints the access token, or manages
+ * plugins. `deno task start` runs it; extra arguments pass through.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import denoConfig from "./deno.json" with { type: "json" };
+import { defaultDataDir, defaultPluginsDir } from "./lib/store/paths.ts";
+import { loadOrCreateApiToken } from "./lib/store/token.ts";
+import { type RunningServer, ServerStartError, startServer } from "./lib/web/server.ts";
+
+/** rungpt's version, from deno.json. */
+export const VERSION: string = denoConfig.version;
+
+const HELP = `rungpt ${VERSION} — a local chat app for GPT and OpenAI-compatible models,
+with plugins that run as sandboxed WebAssembly.
+
+Usage:
+  rungpt [serve] [--port 8000] [--host 127.0.0.1] [--open]
+  rungpt token                 print the access token for the /v1 API (and remote logins)
+  rungpt plugin <command>      install, update, remove, list, info, enable, disable plugins
+  rungpt --help | --version
+
+Options:
+  -p, --port <n>     port to listen on (default 8000; 0 picks a free one)
+      --host <addr>  address to bind (default 127.0.0.1). Any other than loopback
+                     requires the access token in the browser too.
+      --open         open the browser once the server is up
+
+Environment (all optional):
+  OPENAI_API_KEY, OPENAI_BASE_URL   the provider (or set them on the Settings page)
+  RUNGPT_MODEL                      default model
+  RUNGPT_DATA_DIR                   database and settings (default ${defaultDataDir()})
+  RUNGPT_PLUGINS_DIR                installed plugins (default plugins_store/)
+  RUNGPT_API_TOKEN                  access token (default: generated once into the data dir)
+  RUNGPT_ALLOWED_HOSTS              extra Host names to accept, comma-separated
+`;
+
+/** A command-line mistake: printed as one line with a hint, exit code 2. */
+class UsageError extends Error {}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535, not "${text}"`);
+  }
+  return port;
+}
+
+async function serve(args: string[], env: Record<string, string | undefined>): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        port: { type: "string", short: "p", default: "8000" },
+        host: { type: "string", default: "127.0.0.1" },
+        open: { type: "boolean", default: false },
+      },
+      allowPositionals: false,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values } = parsed;
+  const server: RunningServer = await startServer({
+    port: parsePort(values.port),
+    hostname: values.host,
+    dataDir: defaultDataDir(env),
+    pluginsDir: defaultPluginsDir(env),
+    env,
+    version: VERSION,
+    dev: env.RUNGPT_DEV === "1",
+  });
+  await server.ready.catch(() => {});
+  console.log(`rungpt ${VERSION} is running at ${server.loginUrl}`);
+  if (server.loginUrl !== server.url) {
+    console.log("  The server is reachable beyond this machine: the link above logs a browser in.");
+  }
+  const settings = await server.services.publicSettings();
+  if (!settings.apiKeySet && !settings.baseURL) {
+    console.log("  No API key yet: open the page and add one in Settings.");
+  }
+  console.log("  Press Ctrl+C to stop.");
+  if (values.open) openBrowser(server.loginUrl);
+  const stop = async () => {
+    console.log("\nStopping…");
+    await server.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
+  return await new Promise<number>(() => {});
+}
+
+function openBrowser(url: string): void {
+  const [cmd, ...args] = Deno.build.os === "darwin"
+    ? ["open", url]
+    : Deno.build.os === "windows"
+    ? ["explorer", url]
+    : ["xdg-open", url];
+  try {
+    new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).spawn().status.catch(() => {});
+  } catch {
+    console.log(`  (Could not open a browser; open ${url} yourself.)`);
+  }
+}
+
+/** Runs the CLI with `args`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const env = Deno.env.toObject();
+  const [command, ...rest] = args;
+  try {
+    if (command === "--help" || command === "-h" || command === "help") {
+      console.log(HELP);
+      return 0;
+    }
+    if (command === "--version" || command === "-V") {
+      console.log(`rungpt ${VERSION}`);
+      return 0;
+    }
+    if (command === "token") {
+      if (rest.length) throw new UsageError(`"token" takes no arguments`);
+      console.log(await loadOrCreateApiToken(defaultDataDir(env), env));
+      return 0;
+    }
+    if (command === "plugin") {
+      const { runPluginCommand } = await import("./lib/plugins/cli.ts");
+      return await runPluginCommand(rest, {
+        pluginsDir: defaultPluginsDir(env),
+        env,
+        isTerminal: Deno.stdin.isTerminal(),
+      });
+    }
+    if (command === undefined || command === "serve") return await serve(rest, env);
+    if (command.startsWith("-")) return await serve(args, env);
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`rungpt: ${e.message}. Run "rungpt --help" for usage.`);
+      return 2;
+    }
+    if (e instanceof ServerStartError) {
+      console.error(`rungpt: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

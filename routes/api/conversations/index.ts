@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { json, readJson } from "../../../lib/web/http.ts";
+import type { AppState } from "../../../lib/web/services.ts";
+import type { Handlers } from "../../../lib/web/types.ts";
+
+const query = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const newConversation = z.object({
+  title: z.string().max(200).optional(),
+  model: z.string().min(1).max(200).nullable().optional(),
+  systemPrompt: z.string().max(100_000).optional(),
+}).strict();
+
+export const handler: Handlers<unknown, AppState> = {
+  async GET(_req, ctx) {
+    const q = query.safeParse(Object.fromEntries(ctx.url.searchParams));
+    if (!q.success) return json({ error: "limit and offset must be whole numbers" }, 400);
+    return json({ conversations: await ctx.state.app.store.listConversations(q.data) });
+  },
+  async POST(req, ctx) {
+    const body = await readJson(req, newConversation);
+    return json(await ctx.state.app.store.createConversation(body), 201);
+  },
+};

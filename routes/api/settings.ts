@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { SettingsError } from "../../lib/store/settings.ts";
+import { HttpError, json, readJson } from "../../lib/web/http.ts";
+import type { AppState } from "../../lib/web/services.ts";
+import type { Handlers } from "../../lib/web/types.ts";
+
+const patch = z.object({
+  apiKey: z.string().nullable().optional(),
+  baseURL: z.string().nullable().optional(),
+  model: z.string().nullable().optional(),
+}).strict();
+
+export const handler: Handlers<unknown, AppState> = {
+  async GET(_req, ctx) {
+    return json(await ctx.state.app.publicSettings());
+  },
+  async PUT(req, ctx) {
+    const body = await readJson(req, patch);
+    // Blank fields mean "clear", as a form would send them.
+    const cleaned = Object.fromEntries(
+      Object.entries(body).map((
+        [k, v],
+      ) => [k, typeof v === "string" && v.trim() ? v.trim() : null]),
+    );
+    try {
+      return json(await ctx.state.app.saveSettings(cleaned));
+    } catch (e) {
+      if (e instanceof SettingsError) throw new HttpError(400, e.message, e.field ?? undefined);
+      throw e;
+    }
+  },
+};

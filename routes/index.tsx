@@ -1,0 +1,17 @@
+import ChatApp from "../islands/ChatApp.tsx";
+import { type ChatPageData, loadChatPage } from "../lib/chat/page_data.ts";
+import type { AppState } from "../lib/web/services.ts";
+import type { Handlers, PageProps } from "../lib/web/types.ts";
+
+export const handler: Handlers<ChatPageData, AppState> = {
+  async GET(_req, ctx) {
+    const { app } = ctx.state;
+    const data = await loadChatPage(app.store, await app.publicSettings(), null, () => undefined);
+    return ctx.render(data!);
+  },
+};
+
+/** A new chat. */
+export default function Home({ data }: PageProps<ChatPageData>) {
+  return <ChatApp {...data} />;
+}

@@ -1,0 +1,108 @@
+/**
+ * Starts a real rungpt server for a test: temp data and plugin dirs, a free port, pointed at
+ * a scripted model server. Close it to stop everything and remove the temp dirs.
+ *
+ * @example
+ * ```ts
+ * await using model = await startScriptedModel({ replies: [{ text: "Hi" }] });
+ * await using rg = await startRungpt({ model });
+ * const res = await rg.api("/api/conversations", { method: "POST", json: {} });
+ * ```
+ * @module
+ */
+import { type RunningServer, startServer } from "../../lib/web/server.ts";
+import type { ScriptedModel } from "./scripted_model.ts";
+
+/** A running rungpt for tests. */
+export interface TestRungpt {
+  /** e.g. `http://127.0.0.1:PORT` (no trailing slash). */
+  origin: string;
+  server: RunningServer;
+  token: string;
+  dataDir: string;
+  pluginsDir: string;
+  /**
+   * fetch() against the server with a same-origin `Origin` header and JSON body encoding,
+   * as the UI sends them.
+   */
+  api(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Options: the scripted model to talk to, and extra environment. */
+export interface TestRungptOptions {
+  model?: ScriptedModel;
+  env?: Record<string, string>;
+  hostname?: string;
+  /** Reuse an existing data dir (e.g. to restart over the same database). */
+  dataDir?: string;
+}
+
+/** Starts rungpt on 127.0.0.1 with a free port. */
+export async function startRungpt(opts: TestRungptOptions = {}): Promise<TestRungpt> {
+  const ownDataDir = !opts.dataDir;
+  const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "rungpt-data-" });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-plugins-" });
+  const env: Record<string, string> = {
+    RUNGPT_API_TOKEN: "rgt_test-token-0123456789",
+    ...(opts.model
+      ? {
+        OPENAI_BASE_URL: opts.model.url,
+        OPENAI_API_KEY: "sk-test-key-0123456789",
+        RUNGPT_MODEL: "gpt-4o",
+      }
+      : {}),
+    ...opts.env,
+  };
+  const logs: string[] = [];
+  const server = await startServer({
+    port: 0,
+    hostname: opts.hostname ?? "127.0.0.1",
+    dataDir,
+    pluginsDir,
+    env,
+    version: "test",
+    log: (line) => logs.push(line),
+  });
+  await server.ready;
+  const origin = server.url.replace(/\/$/, "");
+  const close = async () => {
+    await server.close();
+    if (ownDataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    await Deno.remove(pluginsDir, { recursive: true }).catch(() => {});
+  };
+  return {
+    origin,
+    server,
+    token: env.RUNGPT_API_TOKEN,
+    dataDir,
+    pluginsDir,
+    api(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has("origin")) headers.set("origin", origin);
+      let body = init.body;
+      if (init.json !== undefined) {
+        headers.set("content-type", "application/json");
+        body = JSON.stringify(init.json);
+      }
+      return fetch(origin + path, { ...init, headers, body });
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** Reads an SSE body into `{ event, data }` records until it ends. */
+export async function readEvents(
+  res: Response,
+): Promise<Array<{ event: string; data: unknown }>> {
+  const text = await res.text();
+  const out: Array<{ event: string; data: unknown }> = [];
+  for (const block of text.split("\n\n")) {
+    const event = block.match(/^event: (.*)$/m)?.[1];
+    const data = block.match(/^data: (.*)$/m)?.[1];
+    if (event && data) out.push({ event, data: JSON.parse(data) });
+  }
+  return out;
+}

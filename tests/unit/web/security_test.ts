@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { hostAllowList, hostName, isLoopbackHost } from "../../../lib/web/security.ts";
+import { safeEqual, safeNext } from "../../../lib/web/auth.ts";
+
+Deno.test("hostName takes the name out of a Host header", () => {
+  assert.equal(hostName("LocalHost:8000"), "localhost");
+  assert.equal(hostName("127.0.0.1"), "127.0.0.1");
+  assert.equal(hostName("[::1]:8000"), "[::1]");
+  assert.equal(hostName("evil.example:80"), "evil.example");
+});
+
+Deno.test("a loopback bind accepts loopback names only", () => {
+  const allowed = hostAllowList("127.0.0.1");
+  for (const ok of ["localhost", "127.0.0.1", "[::1]"]) assert.ok(allowed(ok), ok);
+  for (const bad of ["evil.example", "localhost.evil.example", "192.168.1.5", ""]) {
+    assert.ok(!allowed(bad), bad);
+  }
+});
+
+Deno.test("a named bind and extra names are accepted; a wildcard bind accepts IP literals", () => {
+  assert.ok(hostAllowList("myhost.lan")("myhost.lan"));
+  assert.ok(hostAllowList("127.0.0.1", ["chat.example"])("chat.example"));
+  const wildcard = hostAllowList("0.0.0.0");
+  assert.ok(wildcard("192.168.1.5"));
+  assert.ok(wildcard("[fe80::1]"));
+  assert.ok(!wildcard("rebind.evil.example"));
+});
+
+Deno.test("isLoopbackHost", () => {
+  assert.ok(isLoopbackHost("127.0.0.1"));
+  assert.ok(isLoopbackHost("127.1.2.3"));
+  assert.ok(isLoopbackHost("::1"));
+  assert.ok(isLoopbackHost("localhost"));
+  assert.ok(!isLoopbackHost("0.0.0.0"));
+  assert.ok(!isLoopbackHost("192.168.0.1"));
+});
+
+Deno.test("safeEqual compares whole strings", () => {
+  assert.ok(safeEqual("abc", "abc"));
+  assert.ok(!safeEqual("abc", "abd"));
+  assert.ok(!safeEqual("abc", "abcd"));
+  assert.ok(!safeEqual("", "a"));
+});
+
+Deno.test("safeNext only allows local paths", () => {
+  assert.equal(safeNext("/c/1"), "/c/1");
+  assert.equal(safeNext("//evil.example"), "/");
+  assert.equal(safeNext("https://evil.example"), "/");
+  assert.equal(safeNext("/\\evil.example"), "/");
+  assert.equal(safeNext(null), "/");
+});
