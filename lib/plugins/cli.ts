@@ -1,0 +1,320 @@
+/**
+ * `rungpt plugin …`: install, update, remove, list, info, enable, disable, config. Errors
+ * print one line to stderr and exit 1; never a stack trace.
+ *
+ * Consent: the summary is printed; `--yes` agrees; otherwise a terminal is asked
+ * `Install? [y/N]`; without a terminal the command refuses and says to re-run with `--yes`.
+ * @module
+ */
+import { type ConsentSummary, formatSummary, printable } from "./consent.ts";
+import { DEFAULT_GIT_BASE } from "./git.ts";
+import { installPlugin, type ModuleValidator, removePlugin, updatePlugin } from "./install.ts";
+import {
+  getPluginConfig,
+  listInstalled,
+  parseConfigValue,
+  readUserConfig,
+  setEnabled,
+  setPluginConfig,
+} from "./installed.ts";
+import { readLockfile, verifyPlugin } from "./lockfile.ts";
+import type { ConfigValue } from "./installed.ts";
+
+/** Options of {@linkcode runPluginCommand}. */
+export interface PluginCommandOptions {
+  pluginsDir: string;
+  /** Whether stdin is a terminal we may prompt on; default `Deno.stdin.isTerminal()`. */
+  isTerminal?: boolean;
+  /** Environment (for `RUNGPT_GIT_BASE`); default `Deno.env.toObject()`. */
+  env?: Record<string, string | undefined>;
+  /** Writes a line of normal output; default `console.log`. */
+  stdout?: (line: string) => void;
+  /** Writes a line of progress or error output; default `console.error`. */
+  stderr?: (line: string) => void;
+  /** Asks a question on the terminal; default the global `prompt`. */
+  prompt?: (question: string) => Promise<string | null>;
+  /** Module checker passed to the installer (the runtime supplies one). */
+  validateModule?: ModuleValidator;
+}
+
+/** Usage text of `rungpt plugin`. */
+export const PLUGIN_USAGE = `usage: rungpt plugin <command>
+  install <user/repo[@ref]> [--yes] [--allow-private-network]
+  update <name> [--ref <ref>] [--yes]
+  remove <name>
+  list [--json]
+  info <name> [--json]
+  enable <name>
+  disable <name>
+  config <name> [key=value ...] [--unset <key>]`;
+
+/** A usage or input error: printed as one line. */
+class CliError extends Error {}
+
+/** Splits `args` into positionals and flags (`--x`, `--x v`, `--x=v`). */
+function parseArgs(
+  args: string[],
+  valued: string[],
+): { pos: string[]; flags: Map<string, string | true>; unset: string[] } {
+  const pos: string[] = [], unset: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "-y") flags.set("yes", true);
+    else if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const key = eq === -1 ? a.slice(2) : a.slice(2, eq);
+      let value: string | true = eq === -1 ? true : a.slice(eq + 1);
+      if (valued.includes(key) && value === true) {
+        if (i + 1 >= args.length) throw new CliError(`--${key} needs a value`);
+        value = args[++i];
+      }
+      if (key === "unset" && typeof value === "string") unset.push(value);
+      else flags.set(key, value);
+    } else pos.push(a);
+  }
+  return { pos, flags, unset };
+}
+
+/** Fails unless only `allowed` flags were given. */
+function onlyFlags(flags: Map<string, string | true>, allowed: string[]): void {
+  for (const k of flags.keys()) {
+    if (!allowed.includes(k)) throw new CliError(`unknown option --${k}`);
+  }
+}
+
+/** The one positional `name` a command takes. */
+function oneName(pos: string[], cmd: string): string {
+  if (pos.length !== 1) throw new CliError(`usage: rungpt plugin ${cmd} <name>`);
+  return pos[0];
+}
+
+/**
+ * Runs `rungpt plugin <args>`; resolves to the exit code (0 ok, 1 error or refused).
+ *
+ * @example
+ * ```ts
+ * const code = await runPluginCommand(["install", "acme/weather", "--yes"], {
+ *   pluginsDir: "./plugins_store",
+ * });
+ * Deno.exit(code);
+ * ```
+ */
+export async function runPluginCommand(
+  args: string[],
+  opts: PluginCommandOptions,
+): Promise<number> {
+  const out = opts.stdout ?? ((l: string) => console.log(l));
+  const err = opts.stderr ?? ((l: string) => console.error(l));
+  try {
+    await dispatch(args, opts, out, err);
+    return 0;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    err(`error: ${printable(msg.replace(/\s*\n\s*/g, " "))}`);
+    return 1;
+  }
+}
+
+/** Builds the `confirm` callback for install/update. */
+function confirmer(
+  opts: PluginCommandOptions,
+  yes: boolean,
+  verb: "Install" | "Update",
+  out: (l: string) => void,
+): (s: ConsentSummary) => Promise<boolean> {
+  return async (summary) => {
+    out(formatSummary(summary));
+    if (yes) return true;
+    const terminal = opts.isTerminal ?? Deno.stdin.isTerminal();
+    if (!terminal) {
+      throw new CliError(
+        `not confirmed: no terminal to ask; re-run with --yes to confirm`,
+      );
+    }
+    const ask = opts.prompt ?? ((q: string) => Promise.resolve(prompt(q)));
+    const answer = (await ask(`${verb}? [y/N]`))?.trim().toLowerCase();
+    if (answer === "y" || answer === "yes") return true;
+    return false;
+  };
+}
+
+async function dispatch(
+  args: string[],
+  opts: PluginCommandOptions,
+  out: (l: string) => void,
+  err: (l: string) => void,
+): Promise<void> {
+  const [cmd, ...rest] = args;
+  const env = opts.env ?? Deno.env.toObject();
+  const gitBase = env.RUNGPT_GIT_BASE || DEFAULT_GIT_BASE;
+  const dir = opts.pluginsDir;
+  const progress = (step: string) => err(`… ${step}`);
+  switch (cmd) {
+    case "install": {
+      const { pos, flags } = parseArgs(rest, []);
+      onlyFlags(flags, ["yes", "allow-private-network"]);
+      if (pos.length !== 1) throw new CliError("usage: rungpt plugin install <user/repo[@ref]>");
+      const r = await installPlugin({
+        spec: pos[0],
+        pluginsDir: dir,
+        confirm: confirmer(opts, flags.has("yes"), "Install", out),
+        onProgress: progress,
+        validateModule: opts.validateModule,
+        gitBase,
+        allowPrivateNetwork: flags.has("allow-private-network"),
+      });
+      out(
+        `installed ${r.name} ${r.entry.version} (${r.entry.ref}, ${r.entry.commit.slice(0, 12)})`,
+      );
+      return;
+    }
+    case "update": {
+      const { pos, flags } = parseArgs(rest, ["ref"]);
+      onlyFlags(flags, ["yes", "ref", "allow-private-network"]);
+      const ref = flags.get("ref");
+      const r = await updatePlugin(oneName(pos, "update"), {
+        pluginsDir: dir,
+        ref: typeof ref === "string" ? ref : undefined,
+        confirm: confirmer(opts, flags.has("yes"), "Update", out),
+        onProgress: progress,
+        validateModule: opts.validateModule,
+        gitBase,
+        allowPrivateNetwork: flags.has("allow-private-network"),
+      });
+      // Not shown by `confirm` when nothing new was asked for; show it anyway.
+      if (!r.summary.update?.needsConsent) out(formatSummary(r.summary));
+      out(
+        `updated ${r.name} ${r.previousVersion} -> ${r.entry.version} ` +
+          `(${r.entry.ref}, ${r.entry.commit.slice(0, 12)})`,
+      );
+      return;
+    }
+    case "remove": {
+      const { pos, flags } = parseArgs(rest, []);
+      onlyFlags(flags, []);
+      const name = oneName(pos, "remove");
+      await removePlugin(name, { pluginsDir: dir });
+      out(`removed ${name}`);
+      return;
+    }
+    case "enable":
+    case "disable": {
+      const { pos, flags } = parseArgs(rest, []);
+      onlyFlags(flags, []);
+      const name = oneName(pos, cmd);
+      await setEnabled(dir, name, cmd === "enable");
+      out(`${cmd}d ${name}`);
+      return;
+    }
+    case "list": {
+      const { pos, flags } = parseArgs(rest, []);
+      onlyFlags(flags, ["json"]);
+      if (pos.length) throw new CliError("usage: rungpt plugin list [--json]");
+      const list = await listInstalled(dir);
+      if (flags.has("json")) {
+        out(JSON.stringify(
+          list.map((p) => ({
+            name: p.name,
+            version: p.lock.version,
+            enabled: p.enabled,
+            source: p.lock.source,
+            ref: p.lock.ref,
+            commit: p.lock.commit,
+            error: p.error,
+          })),
+          null,
+          2,
+        ));
+        return;
+      }
+      if (!list.length) out("no plugins installed");
+      for (const p of list) {
+        out(
+          `${p.name} ${p.lock.version} ${p.enabled ? "enabled" : "disabled"} ` +
+            `${p.lock.source}@${p.lock.ref}${p.error ? ` (broken: ${printable(p.error)})` : ""}`,
+        );
+      }
+      return;
+    }
+    case "info":
+      return info(rest, dir, out);
+    case "config":
+      return config(rest, dir, out);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      out(PLUGIN_USAGE);
+      return;
+    default:
+      throw new CliError(`unknown command "${cmd}"; run "rungpt plugin help"`);
+  }
+}
+
+/** `info <name> [--json]`: manifest, lock entry, grants and whether the module verifies. */
+async function info(rest: string[], dir: string, out: (l: string) => void): Promise<void> {
+  const { pos, flags } = parseArgs(rest, []);
+  onlyFlags(flags, ["json"]);
+  const name = oneName(pos, "info");
+  const entry = (await readLockfile(dir)).plugins[name];
+  if (!entry) throw new CliError(`plugin ${name} is not installed`);
+  const plugin = (await listInstalled(dir)).find((p) => p.name === name)!;
+  const moduleStatus = await verifyPlugin(dir, name).then(() => "ok", (e) => (e as Error).message);
+  if (flags.has("json")) {
+    out(JSON.stringify({ ...plugin, module: moduleStatus }, null, 2));
+    return;
+  }
+  const m = plugin.manifest;
+  out(`${name} ${entry.version} (${entry.enabled ? "enabled" : "disabled"})`);
+  if (m) out(`  about:     ${printable(m.description)}`);
+  out(`  source:    ${entry.source} @ ${entry.ref} (${entry.refKind}, ${entry.commit})`);
+  out(`  installed: ${entry.installedAt}`);
+  out(`  module:    ${moduleStatus === "ok" ? `ok (sha256 ${entry.wasmSha256})` : moduleStatus}`);
+  const g = entry.grants;
+  const list = (xs: string[]) => xs.length ? xs.join(", ") : "none";
+  out(`  APIs:      ${list(g.apis)}`);
+  out(`  network:   ${list(g.net.hosts)}${g.net.allowPrivate ? " + private addresses" : ""}`);
+  out(`  files:     ${list(g.fs.map((f) => `${f.path} (${f.access})`))}`);
+  if (m) {
+    out(`  actions:   ${list(m.actions.map((a) => a.name))}`);
+    const user = await readUserConfig(dir, name);
+    for (const [key, spec] of Object.entries(m.config)) {
+      const set = Object.hasOwn(user, key);
+      const shown = spec.secret
+        ? (set ? "(secret, set)" : "(secret, not set)")
+        : JSON.stringify(set ? user[key] : spec.default ?? null);
+      out(`  setting:   ${key} = ${shown}`);
+    }
+  }
+  if (plugin.error) out(`  problem:   ${printable(plugin.error)}`);
+}
+
+/** `config <name> [key=value ...] [--unset key]`: show or change settings. */
+async function config(rest: string[], dir: string, out: (l: string) => void): Promise<void> {
+  const { pos, flags, unset } = parseArgs(rest, ["unset"]);
+  onlyFlags(flags, []);
+  const [name, ...pairs] = pos;
+  if (!name) throw new CliError("usage: rungpt plugin config <name> [key=value ...]");
+  const plugin = (await listInstalled(dir)).find((p) => p.name === name);
+  if (!plugin) throw new CliError(`plugin ${name} is not installed`);
+  if (!plugin.manifest) throw new CliError(`plugin ${name} is broken: ${plugin.error}`);
+  const manifest = plugin.manifest;
+  const changes: Record<string, ConfigValue | null> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq < 1) throw new CliError(`expected key=value, got "${pair}"`);
+    const key = pair.slice(0, eq);
+    const spec = Object.hasOwn(manifest.config, key) ? manifest.config[key] : undefined;
+    if (!spec) throw new CliError(`plugin ${name} declares no setting "${key}"`);
+    changes[key] = parseConfigValue(key, spec, pair.slice(eq + 1));
+  }
+  for (const key of unset) changes[key] = null;
+  const values = Object.keys(changes).length
+    ? await setPluginConfig(dir, name, changes)
+    : await getPluginConfig(dir, name);
+  for (const [key, spec] of Object.entries(manifest.config)) {
+    const v = values[key];
+    out(`${key} = ${spec.secret && v !== undefined ? "(secret)" : JSON.stringify(v ?? null)}`);
+  }
+}

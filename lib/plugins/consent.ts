@@ -1,0 +1,167 @@
+/**
+ * Consent: what a plugin will get (APIs, hosts, paths, secrets), the grants recorded when the
+ * user agrees, and the difference an update makes (an update asking for more asks again).
+ * @module
+ */
+import type { FsPermission, Manifest } from "./manifest.ts";
+import type { Grants } from "./lockfile.ts";
+
+/** What an update asks for beyond the current grants. */
+export interface PermissionDiff {
+  apis: string[];
+  hosts: string[];
+  /** New paths, or paths whose access went from `read` to `read-write`. */
+  fs: FsPermission[];
+  secrets: string[];
+  /** Private network access newly requested. */
+  allowPrivate: boolean;
+}
+
+/** Everything the user is asked to agree to, for the CLI prompt and the browser dialog. */
+export interface ConsentSummary {
+  name: string;
+  version: string;
+  description: string;
+  /** `user/repo`. */
+  source: string;
+  /** The resolved tag, branch or commit id, and the commit. */
+  ref: string;
+  commit: string;
+  apis: string[];
+  hosts: string[];
+  fs: FsPermission[];
+  /** Secret settings the plugin asks the user for (e.g. an API key for its service). */
+  secrets: string[];
+  /** Non-secret settings. */
+  settings: string[];
+  actions: { name: string; description: string; confirm: boolean }[];
+  /** `<plugin>:<api>` this plugin offers to others. */
+  provides: string[];
+  allowPrivateNetwork: boolean;
+  /** Set for an update: the installed version and what is new. */
+  update?: { previousVersion: string; added: PermissionDiff; needsConsent: boolean };
+}
+
+/**
+ * The grants that follow from agreeing to `manifest`.
+ *
+ * @example
+ * ```ts
+ * grantsFor(manifest).net.hosts; // ["api.example.com"]
+ * ```
+ */
+export function grantsFor(
+  manifest: Manifest,
+  opts: { allowPrivateNetwork?: boolean } = {},
+): Grants {
+  return {
+    apis: [...manifest.apis],
+    net: {
+      hosts: [...(manifest.permissions.net?.hosts ?? [])],
+      allowPrivate: opts.allowPrivateNetwork ?? false,
+    },
+    fs: (manifest.permissions.fs ?? []).map((f) => ({ path: f.path, access: f.access })),
+    secrets: Object.entries(manifest.config).filter(([, c]) => c.secret).map(([k]) => k),
+  };
+}
+
+/** What `next` asks for that `current` did not grant. */
+export function diffGrants(current: Grants, next: Grants): PermissionDiff {
+  const had = (list: string[]) => (x: string) => !list.includes(x);
+  const fsNow = new Map(current.fs.map((f) => [f.path, f.access]));
+  return {
+    apis: next.apis.filter(had(current.apis)),
+    hosts: next.net.hosts.filter(had(current.net.hosts)),
+    fs: next.fs.filter((f) =>
+      !fsNow.has(f.path) || (f.access === "read-write" && fsNow.get(f.path) === "read")
+    ),
+    secrets: next.secrets.filter(had(current.secrets)),
+    allowPrivate: next.net.allowPrivate && !current.net.allowPrivate,
+  };
+}
+
+/** True when `diff` asks for anything new. */
+export function asksForMore(diff: PermissionDiff): boolean {
+  return diff.apis.length > 0 || diff.hosts.length > 0 || diff.fs.length > 0 ||
+    diff.secrets.length > 0 || diff.allowPrivate;
+}
+
+/** Builds the summary shown before install or update. */
+export function summarize(
+  manifest: Manifest,
+  origin: { source: string; ref: string; commit: string },
+  grants: Grants,
+  previous?: { version: string; grants: Grants },
+): ConsentSummary {
+  const added = previous ? diffGrants(previous.grants, grants) : undefined;
+  return {
+    name: manifest.name,
+    version: manifest.version,
+    description: manifest.description,
+    ...origin,
+    apis: grants.apis,
+    hosts: grants.net.hosts,
+    fs: grants.fs,
+    secrets: grants.secrets,
+    settings: Object.entries(manifest.config).filter(([, c]) => !c.secret).map(([k]) => k),
+    actions: manifest.actions.map((a) => ({
+      name: a.name,
+      description: a.description,
+      confirm: a.confirm,
+    })),
+    provides: manifest.provides.map((p) => `${manifest.name}:${p.name}`),
+    allowPrivateNetwork: grants.net.allowPrivate,
+    ...(previous && added
+      ? {
+        update: { previousVersion: previous.version, added, needsConsent: asksForMore(added) },
+      }
+      : {}),
+  };
+}
+
+/**
+ * Replaces terminal control characters (escape sequences could rewrite the prompt) in text that
+ * came from a plugin repository.
+ */
+export function printable(s: string): string {
+  return [...s].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? " " : c))
+    .join("");
+}
+
+/**
+ * Renders a summary as plain text for the terminal.
+ *
+ * @example
+ * ```ts
+ * console.log(formatSummary(summary));
+ * ```
+ */
+export function formatSummary(s: ConsentSummary): string {
+  const list = (xs: string[]) => xs.length ? xs.map(printable).join(", ") : "none";
+  const mark = (x: string, added: string[] | undefined) => added?.includes(x) ? `${x} (new)` : x;
+  const add = s.update?.added;
+  const lines = [
+    s.update
+      ? `Update ${printable(s.name)} ${printable(s.update.previousVersion)} -> ${
+        printable(s.version)
+      }`
+      : `Install ${printable(s.name)} ${printable(s.version)}`,
+    `  from:     ${printable(s.source)} @ ${printable(s.ref)} (${s.commit.slice(0, 12)})`,
+    `  about:    ${printable(s.description)}`,
+    `  APIs:     ${list(s.apis.map((a) => mark(a, add?.apis)))}`,
+    `  network:  ${list(s.hosts.map((h) => mark(h, add?.hosts)))}` +
+    (s.allowPrivateNetwork ? " + private/loopback addresses" : ""),
+    `  files:    ${
+      list(s.fs.map((f) => {
+        const isNew = add?.fs.some((g) => g.path === f.path);
+        return `${f.path} (${f.access})${isNew ? " (new)" : ""}`;
+      }))
+    }`,
+    `  secrets:  ${list(s.secrets.map((x) => mark(x, add?.secrets)))}`,
+    `  settings: ${list(s.settings)}`,
+    `  actions:  ${list(s.actions.map((a) => a.confirm ? `${a.name} (asks first)` : a.name))}`,
+  ];
+  if (s.provides.length) lines.push(`  provides: ${list(s.provides)}`);
+  if (s.update && !s.update.needsConsent) lines.push("  (asks for nothing new)");
+  return lines.join("\n");
+}

@@ -1,0 +1,291 @@
+/**
+ * git for the plugin installer: input validation, clone, ref resolution, checkout. git runs
+ * through `Deno.Command` (never a shell) with `GIT_TERMINAL_PROMPT=0`; every user-supplied
+ * value is validated before git sees it and passed after `--` or `--end-of-options`.
+ * @module
+ */
+
+/** GitHub user/org names: alphanumerics and `-`, no leading `-`, at most 39 characters. */
+const USER = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/;
+/** GitHub repository names: alphanumerics, `-`, `_`, `.`; no leading `.` or `-`. */
+const REPO = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
+/** A full commit id. */
+const COMMIT = /^[0-9a-f]{40}$/;
+/** Characters allowed in a ref (a strict subset of what git allows). */
+const REF_CHARS = /^[A-Za-z0-9._/+-]+$/;
+/** `v1.2.3` or `1.2.3`, optional `-prerelease` and `+build`. */
+const SEMVER =
+  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/** The default clone base; `RUNGPT_GIT_BASE` overrides it (tests use `file:///…`). */
+export const DEFAULT_GIT_BASE = "https://github.com";
+
+/** A parsed `user/repo[@ref]`. */
+export interface PluginSpec {
+  user: string;
+  repo: string;
+  /** The tag, branch or commit asked for; `undefined` means "latest". */
+  ref?: string;
+}
+
+/** Thrown for invalid input or a failing git command; the message is one clear line. */
+export class GitError extends Error {
+  override name = "GitError";
+}
+
+/** Validates a GitHub user name; throws {@linkcode GitError} naming the problem. */
+export function validateUser(user: string): string {
+  if (!USER.test(user)) {
+    throw new GitError(
+      `invalid user "${user}": use letters, digits and '-', not starting with '-' (max 39)`,
+    );
+  }
+  return user;
+}
+
+/** Validates a GitHub repository name; throws {@linkcode GitError} naming the problem. */
+export function validateRepo(repo: string): string {
+  if (!REPO.test(repo) || repo.includes("..") || repo.endsWith(".git")) {
+    throw new GitError(
+      `invalid repository "${repo}": use letters, digits, '-', '_' and '.', ` +
+        `not starting with '-' or '.', without '..' or a .git suffix`,
+    );
+  }
+  return repo;
+}
+
+/**
+ * Validates a ref (tag, branch or 40-hex commit). Rejects a leading `-` (option injection),
+ * `..`, control characters, spaces and anything else git's ref syntax forbids.
+ */
+export function validateRef(ref: string): string {
+  const bad = (why: string) => new GitError(`invalid ref "${ref}": ${why}`);
+  if (ref.length === 0 || ref.length > 200) throw bad("must be 1-200 characters");
+  if (ref.startsWith("-")) throw bad("must not start with '-'");
+  if (!REF_CHARS.test(ref)) {
+    throw bad("use letters, digits and . _ / + - only (no spaces or control characters)");
+  }
+  if (ref.includes("..")) throw bad("must not contain '..'");
+  if (ref.includes("//") || ref.startsWith("/") || ref.endsWith("/")) {
+    throw bad("has an empty path component");
+  }
+  if (ref.endsWith(".") || ref.endsWith(".lock") || ref.split("/").some((c) => c.startsWith("."))) {
+    throw bad("a component must not start with '.' or end with '.' or '.lock'");
+  }
+  return ref;
+}
+
+/**
+ * Parses and validates `user/repo[@ref]`.
+ *
+ * @example
+ * ```ts
+ * parsePluginSpec("acme/weather@v1.2.0"); // { user: "acme", repo: "weather", ref: "v1.2.0" }
+ * ```
+ */
+export function parsePluginSpec(spec: string): PluginSpec {
+  const at = spec.indexOf("@");
+  const path = at === -1 ? spec : spec.slice(0, at);
+  const ref = at === -1 ? undefined : spec.slice(at + 1);
+  const parts = path.split("/");
+  if (parts.length !== 2) {
+    throw new GitError(`invalid plugin "${spec}": expected user/repo or user/repo@ref`);
+  }
+  return {
+    user: validateUser(parts[0]),
+    repo: validateRepo(parts[1]),
+    ...(ref === undefined ? {} : { ref: validateRef(ref) }),
+  };
+}
+
+/** The clone URL `${base}/${user}/${repo}` for a validated spec. */
+export function cloneUrl(spec: PluginSpec, base: string = DEFAULT_GIT_BASE): string {
+  return `${base.replace(/\/+$/, "")}/${validateUser(spec.user)}/${validateRepo(spec.repo)}`;
+}
+
+/** Options of {@linkcode runGit}. */
+export interface RunGitOptions {
+  cwd?: string;
+  /** Extra environment on top of the inherited one. */
+  env?: Record<string, string>;
+}
+
+/**
+ * Runs `git <args>` without a shell, no prompts; returns trimmed stdout, throws
+ * {@linkcode GitError} with git's stderr on a non-zero exit.
+ */
+export async function runGit(args: string[], opts: RunGitOptions = {}): Promise<string> {
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("git", {
+      args,
+      cwd: opts.cwd,
+      env: {
+        ...opts.env,
+        GIT_TERMINAL_PROMPT: "0",
+        // No credential helper dialogs, no system/user hooks on what we fetch.
+        GIT_ASKPASS: "",
+        SSH_ASKPASS: "",
+        GIT_CONFIG_NOSYSTEM: "1",
+        LC_ALL: "C",
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new GitError("git is not installed (not on PATH)");
+    throw e;
+  }
+  const stdout = new TextDecoder().decode(out.stdout).trim();
+  if (!out.success) {
+    const stderr = new TextDecoder().decode(out.stderr).trim().split("\n")
+      .filter((l) => l && !l.startsWith("hint:")).join(" / ");
+    throw new GitError(`git ${subcommand(args)} failed: ${stderr || `exit code ${out.code}`}`);
+  }
+  return stdout;
+}
+
+/** The git subcommand in `args`, skipping leading `-c key=value` options. */
+function subcommand(args: string[]): string {
+  let i = 0;
+  while (args[i] === "-c") i += 2;
+  return args[i] ?? "";
+}
+
+/** Parsed semver of a tag, or `null` when the tag is not semver. */
+export function parseSemverTag(
+  tag: string,
+): { major: number; minor: number; patch: number; pre: string[] } | null {
+  const m = SEMVER.exec(tag);
+  if (!m) return null;
+  return { major: +m[1], minor: +m[2], patch: +m[3], pre: m[4] ? m[4].split(".") : [] };
+}
+
+/** Compares two semver tags (semver precedence); non-semver tags must be filtered first. */
+export function compareSemverTags(a: string, b: string): number {
+  const x = parseSemverTag(a)!, y = parseSemverTag(b)!;
+  for (const k of ["major", "minor", "patch"] as const) {
+    if (x[k] !== y[k]) return x[k] - y[k];
+  }
+  // A release ranks above its prereleases.
+  if (!x.pre.length || !y.pre.length) return y.pre.length - x.pre.length;
+  for (let i = 0; i < Math.max(x.pre.length, y.pre.length); i++) {
+    const p = x.pre[i], q = y.pre[i];
+    if (p === undefined) return -1;
+    if (q === undefined) return 1;
+    const pn = /^\d+$/.test(p), qn = /^\d+$/.test(q);
+    if (pn && qn && +p !== +q) return +p - +q;
+    if (pn !== qn) return pn ? -1 : 1;
+    if (p !== q) return p < q ? -1 : 1;
+  }
+  // `v1.2.3` and `1.2.3` tie; prefer the plain name order for determinism.
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The highest semver tag among `tags`, or `undefined` when none is semver. */
+export function highestSemverTag(tags: readonly string[]): string | undefined {
+  return tags.filter((t) => parseSemverTag(t)).sort(compareSemverTags).at(-1);
+}
+
+/** How a ref was resolved. */
+export type RefKind = "tag" | "branch" | "commit";
+
+/** A ref resolved to a commit in a clone. */
+export interface ResolvedRef {
+  /** The tag or branch name, or the commit id. */
+  ref: string;
+  kind: RefKind;
+  /** The 40-hex commit id. */
+  commit: string;
+}
+
+/**
+ * Clones `url` into `dir` (which must not exist or be empty) without checking out files.
+ * Submodules are not fetched; hooks are not cloned by git.
+ */
+export async function cloneRepo(url: string, dir: string): Promise<void> {
+  // Only fetch through protocols an installer needs; `ext::` and friends stay disabled.
+  await runGit([
+    "-c",
+    "protocol.allow=never",
+    "-c",
+    "protocol.https.allow=always",
+    "-c",
+    "protocol.http.allow=always",
+    "-c",
+    "protocol.file.allow=always",
+    "-c",
+    "protocol.ssh.allow=always",
+    "clone",
+    "--quiet",
+    "--no-checkout",
+    "--",
+    url,
+    dir,
+  ]);
+}
+
+/** Lists the clone's tags. */
+async function listTags(dir: string): Promise<string[]> {
+  const out = await runGit(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"], {
+    cwd: dir,
+  });
+  return out ? out.split("\n") : [];
+}
+
+/** The commit a full ref name points to (peeling tags), or `undefined` when there is none. */
+async function commitOf(dir: string, fullRef: string): Promise<string | undefined> {
+  try {
+    return await runGit([
+      "rev-parse",
+      "--verify",
+      "--quiet",
+      "--end-of-options",
+      `${fullRef}^{commit}`,
+    ], {
+      cwd: dir,
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Resolves `ref` in a fresh clone: an explicit tag, branch or 40-hex commit; without one, the
+ * highest semver tag, else the default branch.
+ */
+export async function resolveRef(dir: string, ref?: string): Promise<ResolvedRef> {
+  if (ref === undefined) {
+    const latest = highestSemverTag(await listTags(dir));
+    if (latest) {
+      return { ref: latest, kind: "tag", commit: (await commitOf(dir, `refs/tags/${latest}`))! };
+    }
+    const head = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], { cwd: dir })
+      .catch(() => "");
+    const commit = await commitOf(dir, "HEAD");
+    if (!commit) throw new GitError("the repository has no commits");
+    return { ref: head || commit, kind: head ? "branch" : "commit", commit };
+  }
+  validateRef(ref);
+  const tag = await commitOf(dir, `refs/tags/${ref}`);
+  if (tag) return { ref, kind: "tag", commit: tag };
+  const branch = await commitOf(dir, `refs/remotes/origin/${ref}`);
+  if (branch) return { ref, kind: "branch", commit: branch };
+  if (COMMIT.test(ref)) {
+    const commit = await commitOf(dir, ref);
+    if (commit) return { ref, kind: "commit", commit };
+  }
+  throw new GitError(`ref "${ref}" not found: no tag, branch or commit of that name`);
+}
+
+/** Checks out `commit` (40-hex) as a detached HEAD in `dir`. */
+export async function checkoutCommit(dir: string, commit: string): Promise<void> {
+  if (!COMMIT.test(commit)) throw new GitError(`not a commit id: "${commit}"`);
+  await runGit(
+    ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit, "--"],
+    {
+      cwd: dir,
+    },
+  );
+}

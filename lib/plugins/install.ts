@@ -1,0 +1,333 @@
+/**
+ * Installing, updating and removing plugins, atomically. A plugin is cloned into a temp dir
+ * inside the plugins dir (same filesystem, so the final move is a rename), checked out at the
+ * resolved commit, validated (manifest, module, imports), shown to the user for consent, and
+ * only then renamed into `<pluginsDir>/<name>`, replacing the previous version. Any failure
+ * leaves the plugins dir as it was.
+ *
+ * The installed copy has no `.git`: the lockfile records source and commit, and an update
+ * clones afresh, so nothing in the plugin dir can steer git later.
+ * @module
+ */
+import { join } from "node:path";
+import { type ConsentSummary, grantsFor, summarize } from "./consent.ts";
+import {
+  checkoutCommit,
+  cloneRepo,
+  cloneUrl,
+  DEFAULT_GIT_BASE,
+  parsePluginSpec,
+  type PluginSpec,
+  resolveRef,
+} from "./git.ts";
+import { configPath } from "./installed.ts";
+import {
+  type LockEntry,
+  readLockfile,
+  sha256Hex,
+  withPluginsLock,
+  writeLockfile,
+} from "./lockfile.ts";
+import {
+  EXTISM_ENV,
+  loadManifest,
+  type Manifest,
+  PLUGIN_NAME,
+  resolveWasmPath,
+} from "./manifest.ts";
+
+/** Largest module accepted, in bytes. */
+export const MAX_WASM_BYTES = 64 * 1024 * 1024;
+
+/** Checks a module against its manifest; throws with a clear message to refuse it. */
+export type ModuleValidator = (wasmBytes: Uint8Array, manifest: Manifest) => Promise<void>;
+
+/** Thrown when an install, update or removal fails; the message is one clear line. */
+export class InstallError extends Error {
+  override name = "InstallError";
+}
+
+/** Thrown when the user did not confirm. */
+export class ConsentRefusedError extends InstallError {
+  override name = "ConsentRefusedError";
+}
+
+/** Options shared by install and update. */
+export interface FetchOptions {
+  pluginsDir: string;
+  /** Shown the summary; resolve `true` to go ahead. */
+  confirm: (summary: ConsentSummary) => Promise<boolean>;
+  /** Called with a short human-readable step ("cloning …", "validating module"). */
+  onProgress?: (step: string) => void;
+  /** Replaces {@linkcode checkModule} (the runtime supplies a stricter checker). */
+  validateModule?: ModuleValidator;
+  /** Clone base; default `RUNGPT_GIT_BASE` from the environment, else https://github.com. */
+  gitBase?: string;
+  /** Grant access to loopback/private network addresses (off by default). */
+  allowPrivateNetwork?: boolean;
+}
+
+/** Options of {@linkcode installPlugin}. */
+export interface InstallOptions extends FetchOptions {
+  /** `user/repo` or `user/repo@ref`. */
+  spec: string;
+}
+
+/** Options of {@linkcode updatePlugin}. */
+export interface UpdateOptions extends FetchOptions {
+  /** Tag, branch or commit; default: the branch it follows, else the highest semver tag. */
+  ref?: string;
+}
+
+/** The outcome of an install or update. */
+export interface InstallResult {
+  name: string;
+  /** The plugin's install dir. */
+  dir: string;
+  entry: LockEntry;
+  summary: ConsentSummary;
+  /** The version replaced, if any. */
+  previousVersion?: string;
+}
+
+/**
+ * The default module check: it compiles, every import module is `extism:host/env` or declared
+ * in `apis`, and every action and provided function is an exported function.
+ *
+ * @example
+ * ```ts
+ * await checkModule(await Deno.readFile("plugin.wasm"), manifest); // throws if refused
+ * ```
+ */
+export async function checkModule(wasmBytes: Uint8Array, manifest: Manifest): Promise<void> {
+  let mod: WebAssembly.Module;
+  try {
+    mod = await WebAssembly.compile(wasmBytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new InstallError(
+      `${manifest.wasm}: not a valid WebAssembly module: ${(e as Error).message}`,
+    );
+  }
+  const undeclared = WebAssembly.Module.imports(mod)
+    .filter((i) => i.module !== EXTISM_ENV && !manifest.apis.includes(i.module))
+    .map((i) => `"${i.module}" (${i.name})`);
+  if (undeclared.length) {
+    throw new InstallError(
+      `module imports ${[...new Set(undeclared)].join(", ")}, not declared in rungpt.yaml apis`,
+    );
+  }
+  const fns = new Set(
+    WebAssembly.Module.exports(mod).filter((e) => e.kind === "function").map((e) => e.name),
+  );
+  for (const a of manifest.actions) {
+    const fn = a.export ?? a.name;
+    if (!fns.has(fn)) {
+      throw new InstallError(`action "${a.name}": the module exports no function "${fn}"`);
+    }
+  }
+  for (const p of manifest.provides) {
+    for (const fn of p.functions) {
+      if (!fns.has(fn)) {
+        throw new InstallError(`provides "${p.name}": the module exports no function "${fn}"`);
+      }
+    }
+  }
+}
+
+/** Renames `from` to `to`, turning errors into one line. */
+async function move(from: string, to: string): Promise<void> {
+  try {
+    await Deno.rename(from, to);
+  } catch (e) {
+    throw new InstallError(`could not move ${from} to ${to}: ${(e as Error).message}`);
+  }
+}
+
+/** Does the work of install and update; see {@linkcode installPlugin}. */
+async function fetchAndCommit(
+  spec: PluginSpec,
+  opts: FetchOptions,
+  expect: { name?: string; pinned: boolean },
+): Promise<InstallResult> {
+  const progress = opts.onProgress ?? (() => {});
+  const base = opts.gitBase ?? Deno.env.get("RUNGPT_GIT_BASE") ?? DEFAULT_GIT_BASE;
+  const source = `${spec.user}/${spec.repo}`;
+  await Deno.mkdir(opts.pluginsDir, { recursive: true });
+  const tmp = await Deno.makeTempDir({ dir: opts.pluginsDir, prefix: ".install-" });
+  try {
+    const repoDir = join(tmp, "repo");
+    const url = cloneUrl(spec, base);
+    progress(`cloning ${url}`);
+    await cloneRepo(url, repoDir);
+    const resolved = await resolveRef(repoDir, spec.ref);
+    progress(`checking out ${resolved.ref} (${resolved.commit.slice(0, 12)})`);
+    await checkoutCommit(repoDir, resolved.commit);
+    // The installed copy carries no git metadata (see the module doc).
+    await Deno.remove(join(repoDir, ".git"), { recursive: true });
+
+    progress("validating manifest");
+    const manifest = await loadManifest(repoDir);
+    const name = manifest.name;
+    if (expect.name !== undefined && name !== expect.name) {
+      throw new InstallError(
+        `${source}@${resolved.ref} is now named "${name}", not "${expect.name}"; ` +
+          `remove ${expect.name} and install it anew`,
+      );
+    }
+    const lock = await readLockfile(opts.pluginsDir);
+    const previous = lock.plugins[name];
+    if (previous && previous.source !== source) {
+      throw new InstallError(
+        `a plugin named "${name}" is already installed from ${previous.source}; ` +
+          `remove it first to install ${source}`,
+      );
+    }
+    const target = join(opts.pluginsDir, name);
+    const targetExists = await Deno.lstat(target).then(() => true, () => false);
+    if (!previous && targetExists) {
+      throw new InstallError(`${target} exists but is not an installed plugin; move it away first`);
+    }
+
+    progress("validating module");
+    const wasmPath = await resolveWasmPath(repoDir, manifest);
+    if ((await Deno.stat(wasmPath)).size > MAX_WASM_BYTES) {
+      throw new InstallError(`${manifest.wasm}: larger than ${MAX_WASM_BYTES} bytes`);
+    }
+    const wasmBytes = await Deno.readFile(wasmPath);
+    await (opts.validateModule ?? checkModule)(wasmBytes, manifest);
+    const wasmSha256 = await sha256Hex(wasmBytes);
+
+    const grants = grantsFor(manifest, {
+      allowPrivateNetwork: opts.allowPrivateNetwork || previous?.grants.net.allowPrivate,
+    });
+    const summary = summarize(
+      manifest,
+      { source, ref: resolved.ref, commit: resolved.commit },
+      grants,
+      expect.name !== undefined && previous
+        ? { version: previous.version, grants: previous.grants }
+        : undefined,
+    );
+    if (!summary.update || summary.update.needsConsent) {
+      progress("waiting for confirmation");
+      if (!(await opts.confirm(summary))) {
+        throw new ConsentRefusedError(`not confirmed: ${name} was not installed; nothing changed`);
+      }
+    }
+
+    progress(`installing into ${target}`);
+    const entry: LockEntry = {
+      source,
+      ref: resolved.ref,
+      refKind: resolved.kind,
+      pinned: expect.pinned,
+      commit: resolved.commit,
+      version: manifest.version,
+      wasmSha256,
+      installedAt: new Date().toISOString(),
+      enabled: previous?.enabled ?? true,
+      grants,
+    };
+    // Swap: park the old version inside tmp, move the new one in, then write the lockfile;
+    // undo in reverse order if a step fails.
+    const parked = join(tmp, "previous");
+    if (targetExists) await move(target, parked);
+    try {
+      await move(repoDir, target);
+      try {
+        await writeLockfile(opts.pluginsDir, {
+          ...lock,
+          plugins: { ...lock.plugins, [name]: entry },
+        });
+      } catch (e) {
+        await move(target, repoDir);
+        throw e;
+      }
+    } catch (e) {
+      if (targetExists) await move(parked, target);
+      throw e;
+    }
+    progress("done");
+    return { name, dir: target, entry, summary, previousVersion: previous?.version };
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Installs `user/repo[@ref]` into `pluginsDir` (see the module doc for the steps).
+ * Without a ref: the highest semver tag, else the default branch. Installing a plugin that is
+ * already installed from the same source reinstalls it (asking again).
+ *
+ * @example
+ * ```ts
+ * const { entry } = await installPlugin({
+ *   spec: "acme/weather@v1.2.0",
+ *   pluginsDir: "./plugins_store",
+ *   confirm: async (summary) => summary.hosts.every((h) => h.endsWith("acme.com")),
+ * });
+ * ```
+ */
+export async function installPlugin(opts: InstallOptions): Promise<InstallResult> {
+  const spec = parsePluginSpec(opts.spec); // validated before any git runs
+  return await withPluginsLock(
+    opts.pluginsDir,
+    () => fetchAndCommit(spec, opts, { pinned: spec.ref !== undefined }),
+  );
+}
+
+/**
+ * Updates installed plugin `name` from its recorded source: to `opts.ref` if given, else the
+ * same branch if it was installed from a named branch, else the highest semver tag (or the
+ * default branch). Asks `confirm` only when the new version asks for more than was granted.
+ *
+ * @example
+ * ```ts
+ * await updatePlugin("weather", { pluginsDir, confirm: askUser });
+ * ```
+ */
+export function updatePlugin(name: string, opts: UpdateOptions): Promise<InstallResult> {
+  return withPluginsLock(opts.pluginsDir, async () => {
+    const entry = (await readLockfile(opts.pluginsDir)).plugins[name];
+    if (!PLUGIN_NAME.test(name) || !entry) {
+      throw new InstallError(`plugin ${name} is not installed`);
+    }
+    const follow = opts.ref ?? (entry.pinned && entry.refKind === "branch" ? entry.ref : undefined);
+    const spec = parsePluginSpec(`${entry.source}${follow === undefined ? "" : `@${follow}`}`);
+    return fetchAndCommit(spec, opts, { name, pinned: follow !== undefined });
+  });
+}
+
+/**
+ * Removes installed plugin `name`: its dir, lockfile entry and stored settings.
+ *
+ * @example
+ * ```ts
+ * await removePlugin("weather", { pluginsDir: "./plugins_store" });
+ * ```
+ */
+export function removePlugin(name: string, opts: { pluginsDir: string }): Promise<void> {
+  return withPluginsLock(opts.pluginsDir, async () => {
+    const lock = await readLockfile(opts.pluginsDir);
+    if (!PLUGIN_NAME.test(name) || !lock.plugins[name]) {
+      throw new InstallError(`plugin ${name} is not installed`);
+    }
+    const target = join(opts.pluginsDir, name);
+    const tmp = await Deno.makeTempDir({ dir: opts.pluginsDir, prefix: ".remove-" });
+    try {
+      const parked = join(tmp, name);
+      const exists = await Deno.lstat(target).then(() => true, () => false);
+      if (exists) await move(target, parked);
+      const { [name]: _, ...rest } = lock.plugins;
+      try {
+        await writeLockfile(opts.pluginsDir, { ...lock, plugins: rest });
+      } catch (e) {
+        if (exists) await move(parked, target);
+        throw e;
+      }
+      await Deno.remove(configPath(opts.pluginsDir, name)).catch(() => {});
+    } finally {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+  });
+}

@@ -1,0 +1,224 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type PluginCommandOptions, runPluginCommand } from "../../../lib/plugins/cli.ts";
+import { readLockfile } from "../../../lib/plugins/lockfile.ts";
+import {
+  createGitFixtures,
+  type GitFixtures,
+  pluginFiles,
+  snapshotDir,
+} from "../../support/git_fixtures.ts";
+
+interface Run {
+  code: number;
+  out: string[];
+  err: string[];
+  prompts: string[];
+}
+
+async function withCli(
+  fn: (
+    run: (
+      args: string[],
+      over?: Partial<PluginCommandOptions> & { answer?: string },
+    ) => Promise<Run>,
+    git: GitFixtures,
+    pluginsDir: string,
+  ) => Promise<void>,
+): Promise<void> {
+  const git = await createGitFixtures();
+  const pluginsDir = join(git.root, "plugins");
+  try {
+    await fn(
+      async (args, over = {}) => {
+        const r: Run = { code: -1, out: [], err: [], prompts: [] };
+        r.code = await runPluginCommand(args, {
+          pluginsDir,
+          isTerminal: false,
+          env: { RUNGPT_GIT_BASE: git.base },
+          stdout: (l) => r.out.push(l),
+          stderr: (l) => r.err.push(l),
+          prompt: (q) => (r.prompts.push(q), Promise.resolve(over.answer ?? null)),
+          ...over,
+        });
+        return r;
+      },
+      git,
+      pluginsDir,
+    );
+  } finally {
+    await git.cleanup();
+  }
+}
+
+const WEATHER = {
+  name: "weather",
+  apis: ["rungpt:net", "rungpt:config"],
+  permissions: { net: { hosts: ["api.weather.test"] } },
+  config: {
+    api_key: { type: "string", secret: true },
+    units: { type: "string", default: "metric" },
+  },
+  actions: [{ name: "forecast", description: "Forecast for a city", confirm: true }],
+};
+
+/** Asserts a failed run printed exactly one error line matching `re`, without a stack. */
+function assertOneError(r: Run, re: RegExp): void {
+  assert.equal(r.code, 1);
+  const errors = r.err.filter((l) => !l.startsWith("… "));
+  assert.equal(errors.length, 1, errors.join("\n"));
+  assert.match(errors[0], /^error: /);
+  assert.match(errors[0], re);
+  assert.doesNotMatch(errors.join("\n"), /\n\s+at /);
+}
+
+Deno.test("cli: install --yes, list, info, disable, enable, config, update, remove", async () => {
+  await withCli(async (run, git, pluginsDir) => {
+    const repo = await git.createRepo("acme", "weather");
+    await repo.commit(pluginFiles({ ...WEATHER, version: "1.0.0" }), { tags: ["v1.0.0"] });
+
+    let r = await run(["install", "acme/weather", "--yes"]);
+    assert.equal(r.code, 0, r.err.join("\n"));
+    const text = r.out.join("\n");
+    assert.match(text, /Install weather 1\.0\.0/);
+    assert.match(text, /APIs: +rungpt:net, rungpt:config/);
+    assert.match(text, /network: +api\.weather\.test/);
+    assert.match(text, /secrets: +api_key/);
+    assert.match(text, /actions: +forecast \(asks first\)/);
+    assert.match(r.out.at(-1)!, /^installed weather 1\.0\.0 \(v1\.0\.0, [0-9a-f]{12}\)$/);
+    assert.ok(r.err.some((l) => l.startsWith("… cloning")));
+    assert.deepEqual(r.prompts, []);
+
+    r = await run(["list"]);
+    assert.deepEqual(r.out, ["weather 1.0.0 enabled acme/weather@v1.0.0"]);
+
+    r = await run(["disable", "weather"]);
+    assert.deepEqual([r.code, r.out], [0, ["disabled weather"]]);
+    r = await run(["list", "--json"]);
+    assert.equal(JSON.parse(r.out.join("\n"))[0].enabled, false);
+    assert.equal((await readLockfile(pluginsDir)).plugins.weather.enabled, false);
+    r = await run(["enable", "weather"]);
+    assert.deepEqual([r.code, r.out], [0, ["enabled weather"]]);
+    assert.equal((await readLockfile(pluginsDir)).plugins.weather.enabled, true);
+
+    r = await run(["config", "weather", "api_key=sk-123", "units=imperial"]);
+    assert.equal(r.code, 0, r.err.join("\n"));
+    assert.deepEqual(r.out, ["api_key = (secret)", 'units = "imperial"']);
+    r = await run(["config", "weather", "--unset", "units"]);
+    assert.deepEqual(r.out, ["api_key = (secret)", 'units = "metric"']);
+
+    r = await run(["info", "weather"]);
+    assert.equal(r.code, 0);
+    const info = r.out.join("\n");
+    assert.match(info, /^weather 1\.0\.0 \(enabled\)/);
+    assert.match(info, /source: +acme\/weather @ v1\.0\.0 \(tag, [0-9a-f]{40}\)/);
+    assert.match(info, /module: +ok \(sha256 [0-9a-f]{64}\)/);
+    assert.match(info, /setting: +api_key = \(secret, set\)/);
+    assert.doesNotMatch(info, /sk-123/);
+
+    await repo.commit(pluginFiles({ ...WEATHER, version: "1.1.0" }), { tags: ["v1.1.0"] });
+    r = await run(["update", "weather"]);
+    assert.equal(r.code, 0, r.err.join("\n"));
+    assert.match(r.out.join("\n"), /asks for nothing new/);
+    assert.match(r.out.at(-1)!, /^updated weather 1\.0\.0 -> 1\.1\.0/);
+
+    // Asking for more without --yes and without a terminal refuses.
+    await repo.commit(
+      pluginFiles({ ...WEATHER, version: "2.0.0", permissions: { net: { hosts: ["x.test"] } } }),
+      { tags: ["v2.0.0"] },
+    );
+    r = await run(["update", "weather"]);
+    assertOneError(r, /re-run with --yes to confirm/);
+    assert.match(r.out.join("\n"), /network: +x\.test \(new\)/);
+    r = await run(["update", "weather", "--ref", "v2.0.0", "--yes"]);
+    assert.equal(r.code, 0, r.err.join("\n"));
+
+    r = await run(["remove", "weather"]);
+    assert.deepEqual([r.code, r.out], [0, ["removed weather"]]);
+    r = await run(["list"]);
+    assert.deepEqual(r.out, ["no plugins installed"]);
+  });
+});
+
+Deno.test("cli: consent without --yes: terminal prompt, or refusal without one", async () => {
+  await withCli(async (run, git, pluginsDir) => {
+    const repo = await git.createRepo("acme", "hello");
+    await repo.commit(pluginFiles({}), { tags: ["v1.0.0"] });
+
+    let r = await run(["install", "acme/hello"]);
+    assertOneError(r, /not confirmed: no terminal to ask; re-run with --yes to confirm/);
+    assert.match(r.out.join("\n"), /Install hello 1\.0\.0/, "the summary is still shown");
+    assert.deepEqual(await snapshotDir(pluginsDir), {});
+
+    r = await run(["install", "acme/hello"], { isTerminal: true, answer: "n" });
+    assertOneError(r, /not confirmed/);
+    assert.deepEqual(r.prompts, ["Install? [y/N]"]);
+    assert.deepEqual(await snapshotDir(pluginsDir), {});
+
+    r = await run(["install", "acme/hello"], { isTerminal: true, answer: "" });
+    assert.equal(r.code, 1, "the default answer is no");
+
+    r = await run(["install", "acme/hello"], { isTerminal: true, answer: "y" });
+    assert.equal(r.code, 0, r.err.join("\n"));
+    assert.ok((await readLockfile(pluginsDir)).plugins.hello);
+  });
+});
+
+Deno.test("cli: errors are one line and exit 1", async () => {
+  await withCli(async (run, git) => {
+    assertOneError(
+      await run(["install", "a/b@--upload-pack=x", "--yes"]),
+      /invalid ref "--upload-pack=x"/,
+    );
+    assertOneError(await run(["install", "-oops/x", "--yes"]), /invalid user "-oops"/);
+    assertOneError(await run(["install", "../x", "--yes"]), /invalid user/);
+    assertOneError(await run(["install"]), /usage: rungpt plugin install/);
+    assertOneError(await run(["install", "acme/nothere", "--yes"]), /git clone failed/);
+    assertOneError(await run(["info", "ghost"]), /plugin ghost is not installed/);
+    assertOneError(await run(["remove", "ghost"]), /plugin ghost is not installed/);
+    assertOneError(await run(["enable", "ghost"]), /plugin ghost is not installed/);
+    assertOneError(await run(["update", "ghost", "--yes"]), /plugin ghost is not installed/);
+    assertOneError(await run(["update", "x", "--ref"]), /--ref needs a value/);
+    assertOneError(await run(["frobnicate"]), /unknown command "frobnicate"/);
+    assertOneError(await run(["list", "--force"]), /unknown option --force/);
+
+    const repo = await git.createRepo("acme", "bad");
+    await repo.commit(pluginFiles({ name: "bad", apis: ["rungpt:nope"] }));
+    assertOneError(await run(["install", "acme/bad", "--yes"]), /apis\.0: unknown built-in API/);
+
+    const help = await run(["help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.out.join("\n"), /usage: rungpt plugin <command>/);
+  });
+});
+
+Deno.test("cli: info reports a module whose hash changed", async () => {
+  await withCli(async (run, git, pluginsDir) => {
+    const repo = await git.createRepo("acme", "hello");
+    await repo.commit(pluginFiles({}), { tags: ["v1.0.0"] });
+    assert.equal((await run(["install", "acme/hello", "--yes"])).code, 0);
+    await Deno.writeFile(
+      join(pluginsDir, "hello", "plugin.wasm"),
+      new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]),
+    );
+    const r = await run(["info", "hello"]);
+    assert.equal(r.code, 0);
+    assert.match(
+      r.out.join("\n"),
+      /module: +plugin hello's module changed since install: expected sha256/,
+    );
+  });
+});
+
+Deno.test("cli: text from the repository cannot inject terminal escapes", async () => {
+  await withCli(async (run, git) => {
+    const repo = await git.createRepo("acme", "hello");
+    await repo.commit(pluginFiles({ description: "nice\u001b[2J\u001b]0;pwned\u0007 plugin" }));
+    const r = await run(["install", "acme/hello", "--yes"]);
+    assert.equal(r.code, 0, r.err.join("\n"));
+    assert.match(r.out.join("\n"), /about: +nice \[2J \]0;pwned  plugin/);
+    assert.doesNotMatch([...r.out, ...r.err].join("\n"), /\u001b/);
+    const info = await run(["info", "hello"]);
+    assert.doesNotMatch(info.out.join("\n"), /\u001b/);
+  });
+});
