@@ -13,7 +13,7 @@ const PERMISSIONS = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  "--allow-run=git,xdg-open,open,explorer",
+  "--allow-run=git,xdg-open,open",
   "--allow-sys=homedir,hostname,osRelease",
 ];
 

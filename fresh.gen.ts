@@ -19,6 +19,8 @@ import * as $15 from "./routes/login.tsx";
 import * as $16 from "./routes/settings.tsx";
 import * as $17 from "./routes/v1/chat/completions.ts";
 import * as $18 from "./routes/v1/models.ts";
+import * as $19 from "./islands/ChatApp.tsx";
+import * as $20 from "./islands/SettingsForm.tsx";
 
 import type { Manifest } from "./lib/web/types.ts";
 
@@ -44,7 +46,10 @@ const manifest = {
     "./routes/v1/chat/completions.ts": $17,
     "./routes/v1/models.ts": $18,
   },
-  islands: {},
+  islands: {
+    "./islands/ChatApp.tsx": $19,
+    "./islands/SettingsForm.tsx": $20,
+  },
   baseUrl: import.meta.url,
 } as unknown as Manifest;
 

@@ -166,12 +166,15 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     }
     message.status = status;
     message.error = status === "error" ? error!.message : null;
+    // The kind lets a page that loads the failed message later still offer the right fix.
+    if (status === "error") message.meta = { ...message.meta, errorKind: error!.kind };
     message.updatedAt = Date.now();
     try {
       await store.updateMessage(message.id, {
         content: message.content,
         status,
         error: message.error,
+        ...(status === "error" ? { meta: message.meta } : {}),
       });
     } catch (e) {
       deps.onError?.(e);

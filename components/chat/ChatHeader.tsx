@@ -1,0 +1,178 @@
+/**
+ * The conversation header: title (editable), model picker, system prompt editor, exports.
+ * For a chat not yet created, model and system prompt are kept as a draft and used when the
+ * first message creates the conversation.
+ * @module
+ */
+import { useSignal } from "@preact/signals";
+import type { Signal } from "@preact/signals";
+import type { Conversation } from "../../lib/store/types.ts";
+import { type ConversationFields, exportUrl, type ModelList } from "../../lib/ui/api.ts";
+import { displayTitle } from "../../lib/ui/format.ts";
+import { Icon } from "../Icon.tsx";
+import { InlineEdit } from "./InlineEdit.tsx";
+
+/** Props of {@linkcode ChatHeader}. */
+export interface ChatHeaderProps {
+  conversation: Conversation | null;
+  models: Signal<ModelList | null>;
+  /** Model and system prompt chosen before the conversation exists. */
+  draft: Signal<{ model: string | null; systemPrompt: string }>;
+  drawerOpen: Signal<boolean>;
+  onPatch(fields: ConversationFields): void;
+}
+
+/** The header bar of the main pane. */
+export function ChatHeader({ conversation, models, draft, drawerOpen, onPatch }: ChatHeaderProps) {
+  const renaming = useSignal(false);
+  const promptOpen = useSignal(false);
+  const model = conversation ? conversation.model : draft.value.model;
+  const systemPrompt = conversation ? conversation.systemPrompt : draft.value.systemPrompt;
+  const list = models.value;
+  const fallback = list?.default ?? null;
+
+  const setModel = (value: string) => {
+    const next = value.trim() || null;
+    if (next === model) return;
+    if (conversation) onPatch({ model: next });
+    else draft.value = { ...draft.value, model: next };
+  };
+
+  return (
+    <header class="chat-header">
+      <div class="header-row">
+        <button
+          type="button"
+          class="icon-btn menu-btn"
+          aria-label="Open conversations"
+          aria-controls="sidebar"
+          aria-expanded={drawerOpen.value}
+          onClick={() => (drawerOpen.value = !drawerOpen.value)}
+        >
+          <Icon name="menu" />
+        </button>
+        <div class="title-box">
+          {renaming.value && conversation
+            ? (
+              <InlineEdit
+                class="title-edit"
+                value={conversation.title}
+                label="Conversation title"
+                onSave={(t) => {
+                  renaming.value = false;
+                  onPatch({ title: t });
+                }}
+                onCancel={() => (renaming.value = false)}
+              />
+            )
+            : (
+              <>
+                <h1 class="chat-title">{displayTitle(conversation?.title)}</h1>
+                {conversation && (
+                  <button
+                    type="button"
+                    class="icon-btn"
+                    aria-label="Rename conversation"
+                    title="Rename"
+                    onClick={() => (renaming.value = true)}
+                  >
+                    <Icon name="edit" size={15} />
+                  </button>
+                )}
+              </>
+            )}
+        </div>
+        <div class="header-tools">
+          <label class="model-picker">
+            <span class="sr-only">Model</span>
+            <input
+              list="model-options"
+              aria-label="Model"
+              placeholder={fallback ? `Default (${fallback})` : "Default model"}
+              value={model ?? ""}
+              title={list?.error
+                ? `Could not list models: ${list.error}`
+                : "Model for this conversation"}
+              onChange={(e) => setModel(e.currentTarget.value)}
+              onKeyDown={(e) => {
+                if (e.key === "Enter") setModel(e.currentTarget.value);
+              }}
+              spellcheck={false}
+              autocomplete="off"
+            />
+            <datalist id="model-options">
+              {list?.models.map((m) => <option key={m} value={m} />)}
+            </datalist>
+          </label>
+          <button
+            type="button"
+            class={`btn btn-small${systemPrompt ? " has-value" : ""}`}
+            aria-expanded={promptOpen.value}
+            aria-controls="system-prompt"
+            onClick={() => (promptOpen.value = !promptOpen.value)}
+          >
+            System prompt
+          </button>
+          {conversation && (
+            <details class="menu">
+              <summary class="btn btn-small">
+                <Icon name="download" size={15} />
+                <span>Export</span>
+              </summary>
+              <div class="menu-items">
+                <a href={exportUrl(conversation.id, "md")} download>Export Markdown</a>
+                <a href={exportUrl(conversation.id, "json")} download>Export JSON</a>
+              </div>
+            </details>
+          )}
+        </div>
+      </div>
+      {promptOpen.value && (
+        <SystemPromptEditor
+          value={systemPrompt}
+          onSave={(v) => {
+            promptOpen.value = false;
+            if (conversation) onPatch({ systemPrompt: v });
+            else draft.value = { ...draft.value, systemPrompt: v };
+          }}
+          onCancel={() => (promptOpen.value = false)}
+        />
+      )}
+    </header>
+  );
+}
+
+function SystemPromptEditor(
+  { value, onSave, onCancel }: { value: string; onSave(v: string): void; onCancel(): void },
+) {
+  const text = useSignal(value);
+  return (
+    <form
+      id="system-prompt"
+      class="system-prompt"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSave(text.value);
+      }}
+    >
+      <label for="system-prompt-text">System prompt for this conversation</label>
+      <textarea
+        id="system-prompt-text"
+        rows={4}
+        value={text.value}
+        placeholder="e.g. You are a concise assistant. Answer in English."
+        onInput={(e) => (text.value = e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") {
+            e.stopPropagation();
+            onCancel();
+          }
+        }}
+      />
+      <div class="row-buttons">
+        <button type="submit" class="btn btn-primary btn-small">Save prompt</button>
+        <button type="button" class="btn btn-small" onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
+  );
+}

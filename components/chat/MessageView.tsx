@@ -1,0 +1,174 @@
+/**
+ * One message. Reads its own signals, so a streaming delta re-renders this message only.
+ * @module
+ */
+import { Component } from "preact";
+import { useSignal } from "@preact/signals";
+import type { Signal } from "@preact/signals";
+import type { MessageState } from "../../lib/ui/chat_state.ts";
+import { copyText } from "../../lib/ui/markdown.ts";
+import { fullTime, isSettingsError } from "../../lib/ui/format.ts";
+import { Icon } from "../Icon.tsx";
+import { Markdown } from "./Markdown.tsx";
+
+/** What a message's buttons do. One stable object for the whole list. */
+export interface MessageActions {
+  regenerate(): void;
+  /** Resends the last user message with new text. Resolves to whether it was accepted. */
+  edit(content: string): Promise<boolean>;
+}
+
+/** Props of {@linkcode MessageView}. */
+export interface MessageViewProps {
+  m: MessageState;
+  isLastUser: boolean;
+  isLastAssistant: boolean;
+  running: Signal<boolean>;
+  actions: MessageActions;
+}
+
+/** A message with its actions, error block and status markers. */
+export function MessageView(
+  { m, isLastUser, isLastAssistant, running, actions }: MessageViewProps,
+) {
+  const content = m.content.value;
+  const status = m.status.value;
+  const editing = useSignal(false);
+  const draft = useSignal("");
+  const copied = useSignal(false);
+  // Only the last messages care whether a turn runs (their buttons depend on it).
+  const busy = isLastUser || isLastAssistant ? running.value : false;
+  const streaming = status === "streaming";
+  const model = m.model.value;
+
+  const copy = async () => {
+    copied.value = await copyText(content);
+    setTimeout(() => (copied.value = false), 1500);
+  };
+
+  return (
+    <article
+      id={`m-${m.id}`}
+      class={`msg msg-${m.role}`}
+      data-status={status}
+      aria-label={m.role === "user" ? "Your message" : "Assistant message"}
+    >
+      <div class="msg-head">
+        <span class="msg-who">{m.role === "user" ? "You" : "Assistant"}</span>
+        {m.role === "assistant" && model && <span class="msg-model">{model}</span>}
+        <time
+          class="msg-time"
+          dateTime={new Date(m.createdAt).toISOString()}
+          title={fullTime(m.createdAt)}
+        >
+          {new Date(m.createdAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
+        </time>
+      </div>
+
+      {editing.value
+        ? (
+          <form
+            class="msg-edit"
+            onSubmit={async (e) => {
+              e.preventDefault();
+              const text = draft.value.trim();
+              if (!text) return;
+              if (await actions.edit(text)) editing.value = false;
+            }}
+          >
+            <textarea
+              aria-label="Edit message"
+              value={draft.value}
+              rows={Math.min(12, draft.value.split("\n").length + 1)}
+              onInput={(e) => (draft.value = e.currentTarget.value)}
+              onKeyDown={(e) => {
+                if (e.key === "Escape") {
+                  e.stopPropagation();
+                  editing.value = false;
+                }
+              }}
+              ref={(el) => el?.focus()}
+            />
+            <div class="row-buttons">
+              <button type="submit" class="btn btn-primary">Save and send</button>
+              <button type="button" class="btn" onClick={() => (editing.value = false)}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        )
+        : m.role === "user"
+        ? <div class="user-text">{content}</div>
+        : <Markdown content={content} streaming={streaming} />}
+
+      {streaming && content === "" && (
+        <div class="typing" aria-hidden="true">
+          <span />
+          <span />
+          <span />
+        </div>
+      )}
+      {status === "stopped" && <div class="msg-note">Stopped</div>}
+      {status === "error" && (
+        <div class="msg-error">
+          <strong>Error:</strong> {m.error.value || "The model could not answer."}
+          {isSettingsError(m.errorKind.value) && (
+            <>
+              {" "}
+              <a href="/settings">Check your API key in Settings</a>.
+            </>
+          )}
+        </div>
+      )}
+
+      {!streaming && !editing.value && (
+        <div class="msg-actions">
+          <button type="button" class="icon-btn" onClick={copy} aria-label="Copy" title="Copy">
+            <Icon name={copied.value ? "check" : "copy"} size={16} />
+          </button>
+          {isLastUser && !busy && (
+            <button
+              type="button"
+              class="icon-btn"
+              aria-label="Edit"
+              title="Edit and resend"
+              onClick={() => {
+                draft.value = content;
+                editing.value = true;
+              }}
+            >
+              <Icon name="edit" size={16} />
+            </button>
+          )}
+          {isLastAssistant && !busy && (
+            <button
+              type="button"
+              class="icon-btn"
+              aria-label="Regenerate"
+              title="Regenerate"
+              onClick={actions.regenerate}
+            >
+              <Icon name="refresh" size={16} />
+            </button>
+          )}
+        </div>
+      )}
+    </article>
+  );
+}
+
+/**
+ * {@linkcode MessageView} that skips re-rendering when its props did not change, so adding a
+ * message to a 2,000-message list does not re-render the other 1,999.
+ */
+export class MessageItem extends Component<MessageViewProps> {
+  override shouldComponentUpdate(next: MessageViewProps): boolean {
+    const p = this.props;
+    return p.m !== next.m || p.isLastUser !== next.isLastUser ||
+      p.isLastAssistant !== next.isLastAssistant || p.actions !== next.actions ||
+      p.running !== next.running;
+  }
+  override render() {
+    return <MessageView {...this.props} />;
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The sidebar: "New chat", search across all messages, and the conversation list with
+ * inline rename and delete (with confirmation). A drawer on small screens.
+ * @module
+ */
+import { useSignal } from "@preact/signals";
+import type { Signal } from "@preact/signals";
+import { useEffect, useMemo } from "preact/hooks";
+import type { Conversation, SearchHit } from "../../lib/store/types.ts";
+import { search } from "../../lib/ui/api.ts";
+import { debounce, displayTitle, relativeTime } from "../../lib/ui/format.ts";
+import { snippetParts } from "../../lib/ui/snippet.ts";
+import { Icon } from "../Icon.tsx";
+import { InlineEdit } from "./InlineEdit.tsx";
+
+/** Props of {@linkcode Sidebar}. */
+export interface SidebarProps {
+  conversations: Signal<Conversation[]>;
+  currentId: string | null;
+  open: Signal<boolean>;
+  onNew(): void;
+  /** Opens a conversation; `messageId` scrolls to that message. */
+  onOpen(id: string, messageId?: string): void;
+  onRename(id: string, title: string): void;
+  onDelete(id: string): void;
+}
+
+/** The navigation column. */
+export function Sidebar(props: SidebarProps) {
+  const { conversations, currentId, open } = props;
+  const query = useSignal("");
+  const hits = useSignal<SearchHit[] | null>(null);
+  const searchError = useSignal<string | null>(null);
+  const renaming = useSignal<string | null>(null);
+  const confirming = useSignal<string | null>(null);
+
+  const runSearch = useMemo(() =>
+    debounce(async (q: string) => {
+      try {
+        const found = await search(q);
+        if (query.peek().trim() === q) {
+          hits.value = found;
+          searchError.value = null;
+        }
+      } catch (e) {
+        if (query.peek().trim() === q) searchError.value = (e as Error).message;
+      }
+    }, 250), []);
+  useEffect(() => () => runSearch.cancel(), []);
+
+  const onQuery = (q: string) => {
+    query.value = q;
+    const t = q.trim();
+    if (!t) {
+      runSearch.cancel();
+      hits.value = null;
+      searchError.value = null;
+      return;
+    }
+    runSearch(t);
+  };
+
+  // Links work without JS and with modifier keys; a plain click opens in place.
+  const linkClick = (e: MouseEvent, id: string, messageId?: string) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    props.onOpen(id, messageId);
+  };
+
+  const searching = query.value.trim() !== "";
+  return (
+    <aside id="sidebar" class={`sidebar${open.value ? " open" : ""}`}>
+      <div class="sidebar-top">
+        <a class="brand" href="/">
+          <img src="/static/logo.svg" alt="" width={24} height={24} />
+          <span>rungpt</span>
+        </a>
+        <button type="button" class="btn btn-new" onClick={props.onNew}>
+          <Icon name="plus" size={16} />
+          <span>New chat</span>
+        </button>
+      </div>
+      <div class="search" role="search">
+        <Icon name="search" size={16} />
+        <input
+          type="search"
+          aria-label="Search"
+          placeholder="Search conversations"
+          value={query.value}
+          onInput={(e) => onQuery(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Escape" && query.value) {
+              e.stopPropagation();
+              onQuery("");
+            }
+          }}
+        />
+      </div>
+      <nav class="conv-nav" aria-label={searching ? "Search results" : "Conversations"}>
+        {searching
+          ? (
+            <div class="hits">
+              {searchError.value && <p class="muted">{searchError.value}</p>}
+              {hits.value === null && !searchError.value && <p class="muted">Searching…</p>}
+              {hits.value?.length === 0 && <p class="muted">No messages match.</p>}
+              <ul>
+                {hits.value?.map((h) => (
+                  <li key={h.messageId}>
+                    <a
+                      class="hit"
+                      href={`/c/${encodeURIComponent(h.conversationId)}#m-${h.messageId}`}
+                      onClick={(e) =>
+                        linkClick(e as unknown as MouseEvent, h.conversationId, h.messageId)}
+                    >
+                      <span class="hit-title">{displayTitle(h.conversationTitle)}</span>
+                      <span class="hit-snippet">
+                        <span class="hit-role">{h.role === "user" ? "You: " : ""}</span>
+                        {snippetParts(h.snippet).map((p, i) =>
+                          p.mark ? <mark key={i}>{p.text}</mark> : p.text
+                        )}
+                      </span>
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )
+          : (
+            <ul class="conv-list">
+              {conversations.value.length === 0 && (
+                <li class="muted empty">No conversations yet.</li>
+              )}
+              {conversations.value.map((c) => {
+                const title = displayTitle(c.title);
+                return (
+                  <li key={c.id} class={`conv${c.id === currentId ? " current" : ""}`}>
+                    {renaming.value === c.id
+                      ? (
+                        <InlineEdit
+                          value={c.title}
+                          label="Conversation title"
+                          onSave={(t) => {
+                            renaming.value = null;
+                            props.onRename(c.id, t);
+                          }}
+                          onCancel={() => (renaming.value = null)}
+                        />
+                      )
+                      : confirming.value === c.id
+                      ? (
+                        <div class="confirm" role="group" aria-label={`Delete ${title}?`}>
+                          <span>Delete?</span>
+                          <button
+                            type="button"
+                            class="btn btn-danger btn-small"
+                            onClick={() => {
+                              confirming.value = null;
+                              props.onDelete(c.id);
+                            }}
+                          >
+                            Confirm delete
+                          </button>
+                          <button
+                            type="button"
+                            class="btn btn-small"
+                            ref={(el) => el?.focus()}
+                            onClick={() => (confirming.value = null)}
+                          >
+                            Cancel
+                          </button>
+                        </div>
+                      )
+                      : (
+                        <>
+                          <a
+                            class="conv-link"
+                            href={`/c/${encodeURIComponent(c.id)}`}
+                            aria-current={c.id === currentId ? "page" : undefined}
+                            onClick={(e) => linkClick(e as unknown as MouseEvent, c.id)}
+                          >
+                            <span class="conv-title">{title}</span>
+                            <span class="conv-time">{relativeTime(c.updatedAt)}</span>
+                          </a>
+                          <span class="conv-actions">
+                            <button
+                              type="button"
+                              class="icon-btn"
+                              aria-label={`Rename ${title}`}
+                              title="Rename"
+                              onClick={() => (renaming.value = c.id)}
+                            >
+                              <Icon name="edit" size={15} />
+                            </button>
+                            <button
+                              type="button"
+                              class="icon-btn"
+                              aria-label={`Delete ${title}`}
+                              title="Delete"
+                              onClick={() => (confirming.value = c.id)}
+                            >
+                              <Icon name="trash" size={15} />
+                            </button>
+                          </span>
+                        </>
+                      )}
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+      </nav>
+      <div class="sidebar-bottom">
+        <a href="/settings" class="settings-link">
+          <Icon name="settings" size={16} />
+          <span>Settings</span>
+        </a>
+      </div>
+    </aside>
+  );
+}

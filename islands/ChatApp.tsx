@@ -1,0 +1,347 @@
+/**
+ * The chat page: sidebar, conversation header, messages and composer. Rendered on the
+ * server, hydrated in the browser. Runs the flow of docs/ui-api.md: create the
+ * conversation if new, post the message, move the URL to `/c/:id`, follow the turn's events.
+ * @module
+ */
+import { useComputed, useSignal } from "@preact/signals";
+import { useEffect, useMemo, useRef } from "preact/hooks";
+import type { Conversation, Message } from "../lib/store/types.ts";
+import type { PublicSettings } from "../lib/store/settings.ts";
+import * as apiClient from "../lib/ui/api.ts";
+import type { ConversationFields, ModelList } from "../lib/ui/api.ts";
+import {
+  applyTurnEvent,
+  type ChatState,
+  createChatState,
+  dropFrom,
+  lastOfRole,
+  resetChat,
+  upsertMessage,
+} from "../lib/ui/chat_state.ts";
+import { subscribeTurn } from "../lib/ui/events.ts";
+import { displayTitle } from "../lib/ui/format.ts";
+import { Sidebar } from "../components/chat/Sidebar.tsx";
+import { ChatHeader } from "../components/chat/ChatHeader.tsx";
+import { MessageList } from "../components/chat/MessageList.tsx";
+import { Composer } from "../components/chat/Composer.tsx";
+import type { MessageActions } from "../components/chat/MessageView.tsx";
+import { EmptyState } from "../components/chat/EmptyState.tsx";
+
+/** Props of the ChatApp island (all JSON). */
+export interface ChatAppProps {
+  conversations: Conversation[];
+  conversation: Conversation | null;
+  messages: Message[];
+  running: boolean;
+  settings: PublicSettings;
+}
+
+/** The whole chat UI. */
+export default function ChatApp(props: ChatAppProps) {
+  const chat: ChatState = useMemo(
+    () => createChatState(props.conversation, props.messages, props.running),
+    [],
+  );
+  const conversations = useSignal(props.conversations);
+  const models = useSignal<ModelList | null>(null);
+  const draft = useSignal<{ model: string | null; systemPrompt: string }>({
+    model: null,
+    systemPrompt: "",
+  });
+  const drawerOpen = useSignal(false);
+  const notice = useSignal<string | null>(null);
+  const reconnecting = useSignal(false);
+  const focusMessage = useSignal<string | null>(null);
+  const focusComposer = useSignal(0);
+  const closeStream = useRef<(() => void) | null>(null);
+  const status = useComputed(() => {
+    if (chat.running.value) return "Generating a reply…";
+    const last = lastOfRole(chat.messages.value, "assistant");
+    if (!last) return "";
+    if (last.status.value === "error") {
+      return `Error: ${last.error.value ?? "the model could not answer"}`;
+    }
+    if (last.status.value === "stopped") return "Stopped.";
+    return "Reply complete.";
+  });
+
+  const fail = (e: unknown) => {
+    notice.value = e instanceof Error ? e.message : String(e);
+  };
+
+  const refreshList = async () => {
+    try {
+      const list = await apiClient.listConversations();
+      conversations.value = list;
+      const current = chat.conversation.peek();
+      const fresh = current && list.find((c) => c.id === current.id);
+      if (fresh) chat.conversation.value = fresh;
+    } catch {
+      // The list is refreshed again after the next turn.
+    }
+  };
+
+  /** Resynchronises messages from the server (after a turn ended while we were not looking). */
+  const resync = async (id: string) => {
+    try {
+      const r = await apiClient.getConversation(id);
+      if (chat.conversation.peek()?.id !== id) return;
+      for (const m of r.messages) upsertMessage(chat, m);
+      chat.running.value = r.running;
+      if (r.running) follow(id);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const follow = (id: string) => {
+    closeStream.current?.();
+    let sawSnapshot = false;
+    closeStream.current = subscribeTurn(id, {
+      onEvent(ev) {
+        reconnecting.value = false;
+        if (chat.conversation.peek()?.id !== id) return;
+        if (ev.type === "snapshot") sawSnapshot = true;
+        const over = applyTurnEvent(chat, ev);
+        if (over) {
+          closeStream.current = null;
+          // `idle` right away: the turn ended before we attached; fetch its final state.
+          if (ev.type === "idle" && !sawSnapshot) void resync(id).then(refreshList);
+          else void refreshList();
+        }
+      },
+      onConnectionError() {
+        reconnecting.value = true;
+      },
+    });
+  };
+
+  const setUrl = (path: string, push: boolean) => {
+    if (location.pathname === path) return;
+    if (push) history.pushState(null, "", path);
+    else history.replaceState(null, "", path);
+  };
+
+  const openConversation = async (id: string, messageId?: string, push = true) => {
+    drawerOpen.value = false;
+    try {
+      const r = await apiClient.getConversation(id);
+      closeStream.current?.();
+      closeStream.current = null;
+      notice.value = null;
+      focusMessage.value = messageId ?? null;
+      resetChat(chat, r.conversation, r.messages, r.running);
+      setUrl(`/c/${encodeURIComponent(id)}`, push);
+      if (r.running) follow(id);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const newChat = (push = true) => {
+    closeStream.current?.();
+    closeStream.current = null;
+    drawerOpen.value = false;
+    notice.value = null;
+    draft.value = { model: null, systemPrompt: "" };
+    resetChat(chat, null, [], false);
+    setUrl("/", push);
+    focusComposer.value++;
+  };
+
+  const startTurn = (id: string, r: apiClient.TurnStarted) => {
+    if (r.userMessage) upsertMessage(chat, r.userMessage);
+    upsertMessage(chat, r.assistantMessage);
+    chat.running.value = true;
+    follow(id);
+  };
+
+  const send = async (text: string): Promise<boolean> => {
+    notice.value = null;
+    let conv = chat.conversation.peek();
+    try {
+      if (!conv) {
+        const d = draft.peek();
+        conv = await apiClient.createConversation({
+          ...(d.model ? { model: d.model } : {}),
+          ...(d.systemPrompt ? { systemPrompt: d.systemPrompt } : {}),
+        });
+        chat.conversation.value = conv;
+        conversations.value = [conv, ...conversations.peek().filter((c) => c.id !== conv!.id)];
+        setUrl(`/c/${encodeURIComponent(conv.id)}`, false);
+      }
+      const r = await apiClient.sendMessage(conv.id, text);
+      startTurn(conv.id, r);
+      return true;
+    } catch (e) {
+      fail(e);
+      return false;
+    }
+  };
+
+  const stop = async () => {
+    const conv = chat.conversation.peek();
+    if (!conv || !chat.running.peek()) return;
+    try {
+      await apiClient.stopTurn(conv.id);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const actions: MessageActions = useMemo(() => ({
+    async regenerate() {
+      const conv = chat.conversation.peek();
+      if (!conv || chat.running.peek()) return;
+      notice.value = null;
+      try {
+        const r = await apiClient.regenerate(conv.id);
+        const lastUser = lastOfRole(chat.messages.peek(), "user");
+        dropFrom(chat, lastUser ? lastUser.seq + 1 : 0);
+        startTurn(conv.id, r);
+      } catch (e) {
+        fail(e);
+      }
+    },
+    async edit(content: string) {
+      const conv = chat.conversation.peek();
+      if (!conv || chat.running.peek()) return false;
+      notice.value = null;
+      try {
+        const r = await apiClient.editLastMessage(conv.id, content);
+        const lastUser = lastOfRole(chat.messages.peek(), "user");
+        if (lastUser) dropFrom(chat, lastUser.seq);
+        startTurn(conv.id, r);
+        return true;
+      } catch (e) {
+        fail(e);
+        return false;
+      }
+    },
+  }), []);
+
+  const patch = async (fields: ConversationFields) => {
+    const conv = chat.conversation.peek();
+    if (!conv) return;
+    try {
+      const updated = await apiClient.updateConversation(conv.id, fields);
+      if (chat.conversation.peek()?.id === updated.id) chat.conversation.value = updated;
+      conversations.value = conversations.peek().map((c) => c.id === updated.id ? updated : c);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const rename = async (id: string, title: string) => {
+    try {
+      const updated = await apiClient.updateConversation(id, { title });
+      conversations.value = conversations.peek().map((c) => c.id === id ? updated : c);
+      if (chat.conversation.peek()?.id === id) chat.conversation.value = updated;
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const remove = async (id: string) => {
+    try {
+      await apiClient.deleteConversation(id);
+      conversations.value = conversations.peek().filter((c) => c.id !== id);
+      if (chat.conversation.peek()?.id === id) newChat(false);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  // On mount: reattach to a running turn, load the model list, follow back/forward, Esc.
+  useEffect(() => {
+    const conv = chat.conversation.peek();
+    if (conv && chat.running.peek()) follow(conv.id);
+    if (location.hash.startsWith("#m-")) focusMessage.value = location.hash.slice(3);
+    apiClient.listModels().then((m) => (models.value = m)).catch((e) =>
+      models.value = { models: [], default: props.settings.model, error: (e as Error).message }
+    );
+    const onPop = () => {
+      const m = /^\/c\/([^/]+)$/.exec(location.pathname);
+      if (m) void openConversation(decodeURIComponent(m[1]), undefined, false);
+      else newChat(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented) return;
+      if (drawerOpen.peek()) drawerOpen.value = false;
+      else if (chat.running.peek()) void stop();
+    };
+    addEventListener("popstate", onPop);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      removeEventListener("popstate", onPop);
+      document.removeEventListener("keydown", onKey);
+      closeStream.current?.();
+    };
+  }, []);
+
+  // The tab title follows the conversation.
+  const conversation = chat.conversation.value;
+  useEffect(() => {
+    document.title = conversation ? `${displayTitle(conversation.title)} · rungpt` : "rungpt";
+  }, [conversation?.title, conversation?.id]);
+
+  const noModel = !props.settings.apiKeySet && !props.settings.baseURL;
+  const empty = chat.messages.value.length === 0;
+  return (
+    <div class={`app${drawerOpen.value ? " drawer-open" : ""}`}>
+      <Sidebar
+        conversations={conversations}
+        currentId={conversation?.id ?? null}
+        open={drawerOpen}
+        onNew={() => newChat()}
+        onOpen={(id, messageId) => void openConversation(id, messageId)}
+        onRename={(id, t) => void rename(id, t)}
+        onDelete={(id) => void remove(id)}
+      />
+      <div class="backdrop" onClick={() => (drawerOpen.value = false)} aria-hidden="true" />
+      <main class="main">
+        <ChatHeader
+          conversation={conversation}
+          models={models}
+          draft={draft}
+          drawerOpen={drawerOpen}
+          onPatch={(f) => void patch(f)}
+        />
+        {empty ? <EmptyState noModel={noModel} /> : (
+          <MessageList
+            key={conversation?.id ?? "new"}
+            chat={chat}
+            actions={actions}
+            focusMessage={focusMessage}
+          />
+        )}
+        <div class="composer-area">
+          {reconnecting.value && chat.running.value && (
+            <div class="notice notice-info" role="status">Connection lost; reconnecting…</div>
+          )}
+          {notice.value && (
+            <div class="notice notice-error" role="alert">
+              <span>{notice.value}</span>
+              <button
+                type="button"
+                class="icon-btn"
+                aria-label="Dismiss"
+                onClick={() => (notice.value = null)}
+              >
+                ×
+              </button>
+            </div>
+          )}
+          <Composer
+            running={chat.running}
+            onSend={send}
+            onStop={() => void stop()}
+            focusToken={focusComposer}
+          />
+        </div>
+        <div class="sr-only" role="status" aria-live="polite">{status.value}</div>
+      </main>
+    </div>
+  );
+}

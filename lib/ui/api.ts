@@ -1,0 +1,147 @@
+/**
+ * The browser's client for rungpt's JSON API (docs/ui-api.md). Every call rejects with an
+ * {@linkcode ApiError} carrying the server's message, so islands can show it as is.
+ * @module
+ */
+import type { Conversation, Message, SearchHit } from "../store/types.ts";
+import type { PublicSettings } from "../store/settings.ts";
+
+/** An error answer from the API (or a network failure, with status 0). */
+export class ApiError extends Error {
+  /** HTTP status; 0 when the server could not be reached. */
+  readonly status: number;
+  /** The server's machine-readable `kind`, when it sent one. */
+  readonly kind: string | null;
+  constructor(message: string, status: number, kind: string | null = null) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.kind = kind;
+  }
+}
+
+/**
+ * Calls the API and parses its JSON answer. Bodies are sent as JSON.
+ *
+ * @example
+ * ```ts
+ * const { conversations } = await api<{ conversations: Conversation[] }>("GET", "/api/conversations");
+ * ```
+ */
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined
+        ? { accept: "application/json" }
+        : { accept: "application/json", "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new ApiError("Cannot reach the rungpt server. Is it still running?", 0);
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const obj = (data ?? {}) as { error?: unknown; kind?: unknown };
+    const message = typeof obj.error === "string" && obj.error
+      ? obj.error
+      : `The server answered ${res.status} ${res.statusText}`.trim();
+    throw new ApiError(message, res.status, typeof obj.kind === "string" ? obj.kind : null);
+  }
+  return data as T;
+}
+
+/** Fields of a conversation the UI may set. */
+export interface ConversationFields {
+  title?: string;
+  model?: string | null;
+  systemPrompt?: string;
+}
+
+/** Answer of the endpoints that start a turn. */
+export interface TurnStarted {
+  userMessage?: Message;
+  assistantMessage: Message;
+}
+
+/** Answer of `GET /api/models`. */
+export interface ModelList {
+  models: string[];
+  default: string | null;
+  error?: string;
+}
+
+/** Settings the UI may change; `null` clears a value, a missing field keeps it. */
+export interface SettingsInput {
+  apiKey?: string | null;
+  baseURL?: string | null;
+  model?: string | null;
+}
+
+const conv = (id: string) => `/api/conversations/${encodeURIComponent(id)}`;
+
+/** Newest first. */
+export const listConversations = (limit = 200): Promise<Conversation[]> =>
+  api<{ conversations: Conversation[] }>("GET", `/api/conversations?limit=${limit}`)
+    .then((r) => r.conversations);
+
+/** Creates an empty conversation. */
+export const createConversation = (fields: ConversationFields = {}): Promise<Conversation> =>
+  api<Conversation>("POST", "/api/conversations", fields);
+
+/** A conversation with its messages and whether a turn is running. */
+export const getConversation = (
+  id: string,
+): Promise<{ conversation: Conversation; messages: Message[]; running: boolean }> =>
+  api("GET", conv(id));
+
+/** Renames it, or sets its model or system prompt. */
+export const updateConversation = (id: string, fields: ConversationFields): Promise<Conversation> =>
+  api<Conversation>("PATCH", conv(id), fields);
+
+/** Deletes it (stopping a running turn first). */
+export const deleteConversation = (id: string): Promise<void> => api<void>("DELETE", conv(id));
+
+/** Posts a user message; the reply runs on the server. */
+export const sendMessage = (id: string, content: string): Promise<TurnStarted> =>
+  api<TurnStarted>("POST", `${conv(id)}/messages`, { content });
+
+/** Answers the last user message again. */
+export const regenerate = (id: string): Promise<TurnStarted> =>
+  api<TurnStarted>("POST", `${conv(id)}/regenerate`, {});
+
+/** Replaces the last user message and answers it again. */
+export const editLastMessage = (id: string, content: string): Promise<TurnStarted> =>
+  api<TurnStarted>("POST", `${conv(id)}/edit`, { content });
+
+/** Stops the running turn. */
+export const stopTurn = (id: string): Promise<{ stopped: boolean }> =>
+  api<{ stopped: boolean }>("POST", `${conv(id)}/stop`, {});
+
+/** Full-text search over all messages. */
+export const search = (q: string): Promise<SearchHit[]> =>
+  api<{ hits: SearchHit[] }>("GET", `/api/search?q=${encodeURIComponent(q)}`).then((r) => r.hits);
+
+/** The upstream's models. */
+export const listModels = (): Promise<ModelList> => api<ModelList>("GET", "/api/models");
+
+/** Current settings (never the key itself). */
+export const getSettings = (): Promise<PublicSettings> =>
+  api<PublicSettings>("GET", "/api/settings");
+
+/** Saves settings. */
+export const saveSettings = (input: SettingsInput): Promise<PublicSettings> =>
+  api<PublicSettings>("PUT", "/api/settings", input);
+
+/** URL of a conversation's export download. */
+export const exportUrl = (id: string, format: "md" | "json"): string =>
+  `${conv(id)}/export?format=${format}`;

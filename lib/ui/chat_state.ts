@@ -1,0 +1,162 @@
+/**
+ * The chat's client-side state, as signals. Each message holds its own signals, so a
+ * streaming delta re-renders only the message that grows, never the whole list.
+ * Plain functions over plain data; no DOM, so it is unit-tested under Deno.
+ * @module
+ */
+import { type Signal, signal } from "@preact/signals";
+import type { Conversation, Message, MessageStatus, Role } from "../store/types.ts";
+import type { TurnEvent } from "../chat/events.ts";
+
+/** One message as the UI holds it: fixed identity plus signals for what changes. */
+export interface MessageState {
+  readonly id: string;
+  readonly seq: number;
+  readonly role: Role;
+  readonly createdAt: number;
+  content: Signal<string>;
+  status: Signal<MessageStatus>;
+  error: Signal<string | null>;
+  /** Why it failed, for UI hints ("auth", "no_key", "rate_limit", ...). */
+  errorKind: Signal<string | null>;
+  model: Signal<string | null>;
+}
+
+/** The open conversation: header, messages and whether a turn runs. */
+export interface ChatState {
+  conversation: Signal<Conversation | null>;
+  messages: Signal<MessageState[]>;
+  running: Signal<boolean>;
+}
+
+/** Wraps a stored message in signals. */
+export function toMessageState(m: Message): MessageState {
+  const kind = m.meta && typeof m.meta.errorKind === "string" ? m.meta.errorKind : null;
+  return {
+    id: m.id,
+    seq: m.seq,
+    role: m.role,
+    createdAt: m.createdAt,
+    content: signal(m.content),
+    status: signal(m.status),
+    error: signal(m.error),
+    errorKind: signal(kind),
+    model: signal(m.model),
+  };
+}
+
+/**
+ * A chat state for a conversation and its messages. Only user and assistant messages are
+ * shown; system and tool messages stay on the server's side of the story.
+ */
+export function createChatState(
+  conversation: Conversation | null,
+  messages: Message[],
+  running: boolean,
+): ChatState {
+  return {
+    conversation: signal(conversation),
+    messages: signal(messages.filter(visible).map(toMessageState)),
+    running: signal(running),
+  };
+}
+
+/** Replaces the conversation and its messages at once (switching conversations). */
+export function resetChat(
+  state: ChatState,
+  conversation: Conversation | null,
+  messages: Message[],
+  running: boolean,
+): void {
+  state.conversation.value = conversation;
+  state.messages.value = messages.filter(visible).map(toMessageState);
+  state.running.value = running;
+}
+
+function visible(m: Message): boolean {
+  return m.role === "user" || m.role === "assistant";
+}
+
+/** The message with this id, searching from the end (where streaming happens). */
+export function findMessage(state: ChatState, id: string): MessageState | undefined {
+  const list = state.messages.value;
+  for (let i = list.length - 1; i >= 0; i--) if (list[i].id === id) return list[i];
+  return undefined;
+}
+
+/**
+ * Inserts a message, or updates the one with the same id in place (keeping its signals, so
+ * only that message re-renders). New messages keep `seq` order.
+ */
+export function upsertMessage(state: ChatState, m: Message): void {
+  if (!visible(m)) return;
+  const existing = findMessage(state, m.id);
+  if (existing) {
+    existing.content.value = m.content;
+    existing.status.value = m.status;
+    existing.error.value = m.error;
+    existing.model.value = m.model;
+    if (m.meta && typeof m.meta.errorKind === "string") existing.errorKind.value = m.meta.errorKind;
+    return;
+  }
+  const list = state.messages.value.slice();
+  let at = list.length;
+  while (at > 0 && list[at - 1].seq > m.seq) at--;
+  list.splice(at, 0, toMessageState(m));
+  state.messages.value = list;
+}
+
+/** Removes every message with `seq >= fromSeq` (before a regenerate or an edit). */
+export function dropFrom(state: ChatState, fromSeq: number): void {
+  const list = state.messages.value;
+  const kept = list.filter((m) => m.seq < fromSeq);
+  if (kept.length !== list.length) state.messages.value = kept;
+}
+
+/** The last message with this role, if any. */
+export function lastOfRole(list: MessageState[], role: Role): MessageState | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (list[i].role === role) return list[i];
+  return undefined;
+}
+
+/**
+ * Applies one event of a running turn. Returns `true` when the turn is over (`end` or
+ * `idle`) so the caller can close its subscription.
+ *
+ * @example
+ * ```ts
+ * applyTurnEvent(state, { type: "delta", messageId: "m2", text: "Hel" });
+ * ```
+ */
+export function applyTurnEvent(state: ChatState, ev: TurnEvent): boolean {
+  switch (ev.type) {
+    case "snapshot":
+      upsertMessage(state, ev.message);
+      state.running.value = ev.message.status === "streaming";
+      return false;
+    case "message":
+      upsertMessage(state, ev.message);
+      return false;
+    case "delta": {
+      const m = findMessage(state, ev.messageId);
+      if (m) m.content.value += ev.text;
+      return false;
+    }
+    case "end": {
+      state.running.value = false;
+      const last = lastOfRole(state.messages.value, "assistant");
+      if (last) {
+        if (last.status.value === "streaming") last.status.value = ev.status;
+        if (ev.status === "error") {
+          last.status.value = "error";
+          if (ev.error) last.error.value = ev.error;
+          if (ev.errorKind) last.errorKind.value = ev.errorKind;
+        }
+      }
+      return true;
+    }
+    case "idle":
+      state.running.value = false;
+      return true;
+  }
+}

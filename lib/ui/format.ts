@@ -1,0 +1,112 @@
+/**
+ * Small formatting helpers for the UI. Pure, no DOM.
+ * @module
+ */
+
+/**
+ * A short, human label for a timestamp relative to `now`: "just now", "5 min ago",
+ * "3 h ago", "yesterday", else a date.
+ *
+ * @example
+ * ```ts
+ * relativeTime(Date.now() - 120_000); // "2 min ago"
+ * ```
+ */
+export function relativeTime(ms: number, now: number = Date.now()): string {
+  const s = Math.round((now - ms) / 1000);
+  if (s < 45) return "just now";
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} h ago`;
+  const d = Math.round(h / 24);
+  if (d === 1) return "yesterday";
+  if (d < 7) return `${d} days ago`;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Full date and time, for tooltips. Uses ISO-like text so server and browser agree. */
+export function fullTime(ms: number): string {
+  return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+}
+
+/**
+ * The source URL of a model-supplied image when it may be loaded on request: `http(s)` or a
+ * `data:image/...` URL. Anything else gives `null`.
+ *
+ * @example
+ * ```ts
+ * safeImageUrl("https://example.com/a.png"); // "https://example.com/a.png"
+ * safeImageUrl("javascript:alert(1)"); // null
+ * ```
+ */
+export function safeImageUrl(
+  src: string | null | undefined,
+  base = "http://localhost/",
+): string | null {
+  if (!src) return null;
+  const trimmed = src.trim();
+  if (/^data:image\/(png|gif|jpe?g|webp|avif);/i.test(trimmed)) return trimmed;
+  try {
+    const url = new URL(trimmed, base);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The label of the button that stands in for a remote image.
+ *
+ * @example
+ * ```ts
+ * loadImageLabel("https://img.example.com/x.png"); // "Load image from img.example.com"
+ * ```
+ */
+export function loadImageLabel(src: string): string {
+  if (src.startsWith("data:")) return "Load inline image";
+  try {
+    return `Load image from ${new URL(src).host}`;
+  } catch {
+    return "Load image";
+  }
+}
+
+/** A conversation title to show; empty titles read "New chat". */
+export function displayTitle(title: string | null | undefined): string {
+  const t = (title ?? "").trim();
+  return t || "New chat";
+}
+
+/**
+ * Wraps `fn` so it runs `ms` after the last call. `cancel()` drops a pending call.
+ *
+ * @example
+ * ```ts
+ * const search = debounce((q: string) => console.log(q), 250);
+ * search("a"); search("ab"); // logs "ab" once
+ * ```
+ */
+export function debounce<A extends unknown[]>(
+  fn: (...args: A) => void,
+  ms: number,
+): ((...args: A) => void) & { cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const wrapped = (...args: A) => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      fn(...args);
+    }, ms);
+  };
+  wrapped.cancel = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  return wrapped;
+}
+
+/** True when the error kind means "fix your settings" (bad or missing key). */
+export function isSettingsError(kind: string | null | undefined): boolean {
+  return kind === "auth" || kind === "no_key";
+}

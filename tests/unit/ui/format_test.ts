@@ -1,0 +1,78 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import {
+  debounce,
+  displayTitle,
+  isSettingsError,
+  loadImageLabel,
+  relativeTime,
+  safeImageUrl,
+} from "../../../lib/ui/format.ts";
+import { languageFor } from "../../../lib/ui/highlight.ts";
+
+Deno.test("relativeTime gives short labels", () => {
+  const now = Date.UTC(2025, 0, 10, 12);
+  assertEquals(relativeTime(now - 10_000, now), "just now");
+  assertEquals(relativeTime(now - 5 * 60_000, now), "5 min ago");
+  assertEquals(relativeTime(now - 3 * 3600_000, now), "3 h ago");
+  assertEquals(relativeTime(now - 26 * 3600_000, now), "yesterday");
+  assertEquals(relativeTime(Date.UTC(2024, 5, 1), now), "2024-06-01");
+});
+
+Deno.test("safeImageUrl accepts only http(s) and inline raster images", () => {
+  assertEquals(safeImageUrl("https://example.com/a.png"), "https://example.com/a.png");
+  assertEquals(
+    safeImageUrl("/local.png", "http://127.0.0.1:8000/"),
+    "http://127.0.0.1:8000/local.png",
+  );
+  assertEquals(safeImageUrl("data:image/png;base64,AAAA"), "data:image/png;base64,AAAA");
+  assertEquals(safeImageUrl("data:image/svg+xml;base64,AAAA"), null);
+  assertEquals(safeImageUrl("javascript:alert(1)"), null);
+  assertEquals(safeImageUrl(""), null);
+  assertEquals(safeImageUrl(null), null);
+});
+
+Deno.test("loadImageLabel names the host the image would come from", () => {
+  assertEquals(
+    loadImageLabel("https://img.example.com:8443/x.png"),
+    "Load image from img.example.com:8443",
+  );
+  assertEquals(loadImageLabel("data:image/png;base64,AAAA"), "Load inline image");
+});
+
+Deno.test("displayTitle falls back to New chat", () => {
+  assertEquals(displayTitle("  "), "New chat");
+  assertEquals(displayTitle("Hello"), "Hello");
+});
+
+Deno.test("isSettingsError is true only for key problems", () => {
+  assertEquals(isSettingsError("auth"), true);
+  assertEquals(isSettingsError("no_key"), true);
+  assertEquals(isSettingsError("rate_limit"), false);
+  assertEquals(isSettingsError(null), false);
+});
+
+Deno.test("languageFor resolves fence names and aliases", () => {
+  assertEquals(languageFor("ts"), "typescript");
+  assertEquals(languageFor("Python"), "python");
+  assertEquals(languageFor("html"), "xml");
+  assertEquals(languageFor("nope"), null);
+  assertEquals(languageFor("__proto__"), null);
+});
+
+Deno.test("debounce runs once with the last arguments, and cancel drops it", async () => {
+  const seen: string[] = [];
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const d = debounce((s: string) => {
+    seen.push(s);
+    resolve();
+  }, 5);
+  d("a");
+  d("ab");
+  await promise;
+  assertEquals(seen, ["ab"]);
+  const c = debounce((s: string) => seen.push(s), 5);
+  c("x");
+  c.cancel();
+  await new Promise((r) => setTimeout(r, 20));
+  assertEquals(seen, ["ab"]);
+});
