@@ -1,0 +1,271 @@
+/**
+ * `rungpt:net`: HTTP requests to the hosts the manifest allows and the user granted.
+ *
+ * Function: `request {method?, url, headers?, body?}` → `{status, headers, body, url}` (body as
+ * UTF-8 text; `url` is the final URL after redirects).
+ *
+ * Every hop is checked: http(s) only; the host must match an allowed entry (`example.com`,
+ * `*.example.com` for subdomains, optionally `:port`); every address the name resolves to must be
+ * public unless the grants allow private networks (loopback, RFC 1918, CGNAT, link-local,
+ * unique-local, multicast, IPv4-mapped/compatible/NAT64/6to4 forms of those). Redirects are
+ * followed by hand (at most 5), credentials dropped when the origin changes. The response body is
+ * capped at `limits.httpResponseBytes`, the whole request at `limits.httpTimeoutMs` and the call's
+ * own deadline. Known gap: the name is resolved again by `fetch` after the check (DNS rebinding
+ * window); literal IP addresses are not affected.
+ * @module
+ */
+import { type ApiDefinition, type HostCall, parseRequest, requireString } from "../registry.ts";
+
+const MAX_REDIRECTS = 5;
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/** Whether `hostname` (and `port`) match one allowed-host entry. */
+export function hostMatches(entry: string, hostname: string, port: string): boolean {
+  let pattern = entry.toLowerCase();
+  let wantPort: string | null = null;
+  const m = /^(.*):(\d+)$/.exec(pattern);
+  if (m && !pattern.includes("]") && m[1].indexOf(":") === -1) {
+    pattern = m[1];
+    wantPort = m[2];
+  }
+  if (wantPort !== null && wantPort !== port) return false;
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  pattern = pattern.replace(/^\[|\]$/g, "");
+  if (pattern.startsWith("*.")) return host.endsWith(pattern.slice(1));
+  return host === pattern;
+}
+
+function parseIPv4(s: string): number[] | null {
+  const parts = s.split(".");
+  if (parts.length !== 4) return null;
+  const nums = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
+  return nums.every((n) => n >= 0 && n <= 255) ? nums : null;
+}
+
+function parseIPv6(s: string): number[] | null {
+  let text = s.toLowerCase().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  if (!text.includes(":")) return null;
+  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (tail) {
+    const v4 = parseIPv4(tail[1]);
+    if (!v4) return null;
+    text = text.slice(0, -tail[1].length) +
+      ((v4[0] << 8) | v4[1]).toString(16) + ":" + ((v4[2] << 8) | v4[3]).toString(16);
+  }
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const head = halves[0] ? halves[0].split(":") : [];
+  const rest = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
+  const missing = 8 - head.length - rest.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...rest];
+  const nums = groups.map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN));
+  return nums.every((n) => !Number.isNaN(n)) ? nums : null;
+}
+
+function privateV4([a, b, c]: number[]): boolean {
+  return a === 0 || a === 10 || a === 127 || a >= 224 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 192 && b === 0 && c === 0) ||
+    (a === 198 && (b === 18 || b === 19));
+}
+
+/**
+ * Whether an IP address literal is not a public unicast address (IPv4 or IPv6, including
+ * IPv4-mapped forms). Unparseable input counts as private.
+ *
+ * @example
+ * ```ts
+ * isPrivateAddress("::ffff:127.0.0.1"); // true
+ * isPrivateAddress("93.184.216.34"); // false
+ * ```
+ */
+export function isPrivateAddress(ip: string): boolean {
+  const v4 = parseIPv4(ip);
+  if (v4) return privateV4(v4);
+  const g = parseIPv6(ip);
+  if (!g) return true;
+  const embedded = [g[6] >> 8, g[6] & 0xff, g[7] >> 8, g[7] & 0xff];
+  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) {
+    // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible), :: and ::1
+    if (g[5] === 0 && g[6] === 0) return true;
+    return privateV4(embedded);
+  }
+  if (g[0] === 0x64 && g[1] === 0xff9b) return privateV4(embedded); // NAT64
+  if (g[0] === 0x2002) return privateV4([g[1] >> 8, g[1] & 0xff, g[2] >> 8, g[2] & 0xff]); // 6to4
+  return (g[0] & 0xfe00) === 0xfc00 || // unique-local fc00::/7
+    (g[0] & 0xffc0) === 0xfe80 || // link-local fe80::/10
+    (g[0] & 0xffc0) === 0xfec0 || // site-local (deprecated)
+    (g[0] & 0xff00) === 0xff00 || // multicast
+    (g[0] === 0x2001 && g[1] === 0xdb8); // documentation
+}
+
+async function resolveAddresses(hostname: string, signal: AbortSignal): Promise<string[]> {
+  const host = hostname.replace(/^\[|\]$/g, "");
+  if (parseIPv4(host) || parseIPv6(host)) return [host];
+  const lower = host.toLowerCase();
+  if (lower === "localhost" || lower.endsWith(".localhost")) return ["127.0.0.1", "::1"];
+  const results = await Promise.allSettled([
+    Deno.resolveDns(host, "A", { signal }),
+    Deno.resolveDns(host, "AAAA", { signal }),
+  ]);
+  const addrs = results.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
+  if (addrs.length === 0) throw new Error(`could not resolve ${host}`);
+  return addrs;
+}
+
+function allowedHosts(ctx: HostCall): string[] {
+  const declared = ctx.plugin.manifest.permissions.net?.hosts ?? [];
+  const granted = ctx.plugin.grants.netHosts;
+  return granted ? declared.filter((h) => granted.includes(h)) : declared;
+}
+
+async function checkHop(ctx: HostCall, url: URL, signal: AbortSignal): Promise<void> {
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`${url.protocol} URLs are not allowed (only http and https)`);
+  }
+  if (url.username || url.password) throw new Error("URLs with credentials are not allowed");
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  const hosts = allowedHosts(ctx);
+  if (!hosts.some((h) => hostMatches(h, url.hostname, port))) {
+    throw new Error(
+      `host ${url.host} is not allowed (allowed: ${hosts.length ? hosts.join(", ") : "none"})`,
+    );
+  }
+  if (ctx.plugin.grants.allowPrivateNetwork) return;
+  for (const addr of await resolveAddresses(url.hostname, signal)) {
+    if (isPrivateAddress(addr)) {
+      throw new Error(
+        `host ${url.host} resolves to the private address ${addr}; private networks were not granted`,
+      );
+    }
+  }
+}
+
+async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+  const reader = res.body?.getReader();
+  if (!reader) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      await reader.cancel();
+      throw new Error(`response body exceeds the ${max}-byte limit`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function requestHeaders(req: Record<string, unknown>): Headers {
+  const headers = new Headers();
+  if (req.headers === undefined) return headers;
+  if (typeof req.headers !== "object" || req.headers === null || Array.isArray(req.headers)) {
+    throw new Error(`rungpt:net request: "headers" must be an object of strings`);
+  }
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (typeof v !== "string") {
+      throw new Error(`rungpt:net request: header "${k}" must be a string`);
+    }
+    if (k.toLowerCase() === "host") continue;
+    headers.set(k, v);
+  }
+  return headers;
+}
+
+async function request(ctx: HostCall, input: string): Promise<unknown> {
+  const req = parseRequest(input, "rungpt:net request");
+  let url: URL;
+  try {
+    url = new URL(requireString(req, "url", "rungpt:net request"));
+  } catch (e) {
+    throw new Error(`rungpt:net request: ${(e as Error).message}`);
+  }
+  let method = typeof req.method === "string" ? req.method.toUpperCase() : "GET";
+  if (!METHODS.includes(method)) {
+    throw new Error(`rungpt:net request: unsupported method ${method}`);
+  }
+  let body: string | undefined = req.body === undefined || req.body === null
+    ? undefined
+    : typeof req.body === "string"
+    ? req.body
+    : (() => {
+      throw new Error(`rungpt:net request: "body" must be a string`);
+    })();
+  const headers = requestHeaders(req);
+
+  const limits = ctx.plugin.limits;
+  const budget = Math.min(limits.httpTimeoutMs, Math.max(0, ctx.call.deadline - performance.now()));
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(new Error("the call was cancelled"));
+  ctx.call.signal.addEventListener("abort", onAbort);
+  const timer = setTimeout(
+    () => controller.abort(new Error(`request timed out after ${Math.round(budget)} ms`)),
+    budget,
+  );
+  const signal = controller.signal;
+  try {
+    for (let hop = 0;; hop++) {
+      await checkHop(ctx, url, signal);
+      const res = await fetch(url, {
+        method,
+        headers,
+        body: method === "GET" || method === "HEAD" ? undefined : body,
+        redirect: "manual",
+        signal,
+      });
+      const location = res.headers.get("location");
+      if ([301, 302, 303, 307, 308].includes(res.status) && location) {
+        await res.body?.cancel();
+        if (hop >= MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+        const next = new URL(location, url);
+        if (next.origin !== url.origin) {
+          for (const h of ["authorization", "cookie", "proxy-authorization"]) headers.delete(h);
+        }
+        if (
+          res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")
+        ) {
+          if (method !== "HEAD") method = "GET";
+          body = undefined;
+          headers.delete("content-type");
+        }
+        url = next;
+        continue;
+      }
+      const bytes = await readCapped(res, limits.httpResponseBytes);
+      return {
+        status: res.status,
+        headers: Object.fromEntries(res.headers),
+        body: new TextDecoder().decode(bytes),
+        url: url.href,
+      };
+    }
+  } catch (e) {
+    const reason = signal.aborted && signal.reason instanceof Error ? signal.reason : e;
+    throw new Error(`rungpt:net request to ${url.href}: ${(reason as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+    ctx.call.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** The `rungpt:net` API definition. */
+export function netApi(): ApiDefinition {
+  return {
+    specifier: "rungpt:net",
+    description: "HTTP requests to the hosts the plugin declares",
+    functions: { request },
+  };
+}

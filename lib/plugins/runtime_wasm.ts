@@ -1,0 +1,347 @@
+/**
+ * Rewrites a plugin's wasm binary before it is compiled, so the runtime can bound it:
+ *
+ * - Caps the guest's own linear memory: every memory's limits get a maximum of at most
+ *   `maxPages` (Extism JS's `memory.maxPages` only caps host-side buffers). A module whose
+ *   initial memory is already larger, or that imports its memory, or uses memory64 or shared
+ *   memory, is refused. `memory.grow` past the cap then fails inside the guest, as wasm defines.
+ * - Caps tables the same way (a table without a maximum could grow without end).
+ * - Moves start-up code out of instantiation: the `start` section and the `_initialize` export
+ *   become plain exports the runtime calls under its own time limit (Extism would otherwise run
+ *   them while instantiating, where a runaway loop cannot be interrupted cleanly).
+ * - Adds one tiny export, {@link MEMORY_PROBE}, that traps when the guest's memory is within
+ *   `slackPages` of the cap (default: half the cap): after a trap the runtime calls it to tell
+ *   "ran out of memory" apart from other traps. Half, because allocators that double their
+ *   heap fail with half the cap still unused; a trap for another reason while memory is above
+ *   half the cap is therefore also reported as a memory overrun (with the trap's message).
+ *
+ * Private to the runtime.
+ * @module
+ */
+import { PluginError } from "./runtime_errors.ts";
+
+/** Export added by {@link prepareModule}; traps when memory is (nearly) at the cap. */
+export const MEMORY_PROBE = "__rungpt_memory_full";
+/** Export name given to the module's `start` function, if it had one. */
+export const START_EXPORT = "__rungpt_start";
+/** Export name given to the module's `_initialize` export, if it had one. */
+export const INITIALIZE_EXPORT = "__rungpt_initialize";
+
+/** Largest table a plugin may declare or grow to (entries). */
+const TABLE_MAX = 100_000;
+
+/** What {@link prepareModule} produced. */
+export interface PreparedModule {
+  /** The rewritten binary. */
+  bytes: Uint8Array;
+  /** Exports to call once, in order, after instantiation (start code). */
+  initExports: string[];
+  /** The memory probe export, or null when the module has no memory. */
+  probe: string | null;
+}
+
+interface Section {
+  id: number;
+  body: Uint8Array;
+}
+
+/** Order of known sections in a valid module (custom sections, id 0, go anywhere). */
+const SECTION_RANK: Record<number, number> = {
+  1: 1,
+  2: 2,
+  3: 3,
+  4: 4,
+  5: 5,
+  13: 6,
+  6: 7,
+  7: 8,
+  8: 9,
+  9: 10,
+  12: 11,
+  10: 12,
+  11: 13,
+};
+
+class Reader {
+  pos = 0;
+  constructor(readonly bytes: Uint8Array) {}
+  u8(): number {
+    if (this.pos >= this.bytes.length) throw invalid("unexpected end of module");
+    return this.bytes[this.pos++];
+  }
+  u32(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = this.u8();
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) break;
+      shift += 7;
+      if (shift > 35) throw invalid("malformed LEB128 integer");
+    }
+    if (result > 0xffffffff) throw invalid("integer too large");
+    return result;
+  }
+  /** Skips an unsigned LEB128 of up to 64 bits (memory64 limits). */
+  u64(): void {
+    for (let i = 0; i < 10; i++) if ((this.u8() & 0x80) === 0) return;
+    throw invalid("malformed LEB128 integer");
+  }
+  bytesN(n: number): Uint8Array {
+    if (this.pos + n > this.bytes.length) throw invalid("unexpected end of module");
+    const out = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  name(): string {
+    return new TextDecoder().decode(this.bytesN(this.u32()));
+  }
+  get done(): boolean {
+    return this.pos >= this.bytes.length;
+  }
+}
+
+function invalid(message: string): PluginError {
+  return new PluginError("invalid", `invalid wasm module: ${message}`);
+}
+
+function u32(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = value & 0x7f;
+    value = Math.floor(value / 128);
+    if (value !== 0) b |= 0x80;
+    out.push(b);
+  } while (value !== 0);
+  return out;
+}
+
+function s32(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (b & 0x40) === 0) || (value === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function nameBytes(name: string): number[] {
+  const b = new TextEncoder().encode(name);
+  return [...u32(b.length), ...b];
+}
+
+function concat(parts: (Uint8Array | number[])[]): Uint8Array {
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function readSections(bytes: Uint8Array): Section[] {
+  const r = new Reader(bytes);
+  const magic = r.bytesN(8);
+  const expected = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  if (!expected.every((b, i) => magic[i] === b)) {
+    throw invalid("not a wasm binary (bad magic or version)");
+  }
+  const sections: Section[] = [];
+  while (!r.done) {
+    const id = r.u8();
+    const size = r.u32();
+    sections.push({ id, body: r.bytesN(size) });
+  }
+  return sections;
+}
+
+/** Reads limits, returning [hasMax, min, max]; refuses memory64 and shared memories. */
+function readLimits(r: Reader, what: string): [boolean, number, number] {
+  const flags = r.u8();
+  if (flags & 0x04) throw invalid(`${what} uses 64-bit limits, which rungpt does not support`);
+  if (flags & 0x02) throw invalid(`${what} is shared, which rungpt does not support`);
+  if (flags > 0x01) throw invalid(`${what} has unknown limit flags ${flags}`);
+  const min = r.u32();
+  const max = flags & 0x01 ? r.u32() : -1;
+  return [max >= 0, min, max];
+}
+
+function cappedLimits(r: Reader, cap: number, what: string): number[] {
+  const [hasMax, min, max] = readLimits(r, what);
+  if (min > cap) {
+    throw new PluginError(
+      "memory",
+      `${what} starts at ${min} pages, above the limit of ${cap} pages`,
+    );
+  }
+  const newMax = hasMax ? Math.min(max, cap) : cap;
+  return [0x01, ...u32(min), ...u32(newMax)];
+}
+
+/** A vector section: its count and the raw bytes of its entries. */
+function vec(body: Uint8Array): { count: number; rest: Uint8Array } {
+  const r = new Reader(body);
+  const count = r.u32();
+  return { count, rest: body.subarray(r.pos) };
+}
+
+function withEntries(count: number, entries: (Uint8Array | number[])[]): Uint8Array {
+  return concat([u32(count), ...entries]);
+}
+
+/**
+ * Rewrites `bytes` as described in the module documentation.
+ *
+ * @example
+ * ```ts
+ * const { bytes, probe } = prepareModule(wasm, { maxPages: 1024 }); // 64 MiB
+ * ```
+ */
+export function prepareModule(
+  input: Uint8Array,
+  opts: { maxPages: number; slackPages?: number },
+): PreparedModule {
+  const sections = readSections(input);
+  const cap = opts.maxPages;
+  let importedFuncs = 0;
+  let memories = 0;
+
+  for (const s of sections) {
+    if (s.id !== 2) continue;
+    const r = new Reader(s.body);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      const mod = r.name();
+      const field = r.name();
+      const kind = r.u8();
+      if (kind === 0) {
+        importedFuncs++;
+        r.u32();
+      } else if (kind === 1) {
+        r.u8();
+        readLimits(r, `imported table "${mod}" "${field}"`);
+      } else if (kind === 2) {
+        throw invalid(`imports its memory ("${mod}" "${field}"); a plugin must define its own`);
+      } else if (kind === 3) {
+        r.u8();
+        r.u8();
+      } else if (kind === 4) {
+        r.u8();
+        r.u32();
+      } else throw invalid(`unknown import kind ${kind}`);
+    }
+  }
+
+  let definedFuncs = 0;
+  let startFunc = -1;
+  const out: Section[] = [];
+  for (const s of sections) {
+    if (s.id === 3) definedFuncs = vec(s.body).count;
+    if (s.id === 5) {
+      const r = new Reader(s.body);
+      const n = r.u32();
+      memories += n;
+      const entries: number[][] = [];
+      for (let i = 0; i < n; i++) entries.push(cappedLimits(r, cap, `memory ${i}`));
+      out.push({ id: 5, body: withEntries(n, entries) });
+    } else if (s.id === 4) {
+      const r = new Reader(s.body);
+      const n = r.u32();
+      const entries: number[][] = [];
+      for (let i = 0; i < n; i++) {
+        const refType = r.u8();
+        const [hasMax, min, max] = readLimits(r, `table ${i}`);
+        if (min > TABLE_MAX) throw invalid(`table ${i} starts above ${TABLE_MAX} entries`);
+        const newMax = hasMax ? Math.min(max, TABLE_MAX) : TABLE_MAX;
+        entries.push([refType, 0x01, ...u32(min), ...u32(newMax)]);
+      }
+      if (!r.done) throw invalid("table section uses an unsupported encoding");
+      out.push({ id: 4, body: withEntries(n, entries) });
+    } else if (s.id === 8) {
+      startFunc = new Reader(s.body).u32();
+    } else out.push(s);
+  }
+  if (memories > 1) throw invalid(`defines ${memories} memories; rungpt supports at most one`);
+
+  // Re-encode exports: rename `_initialize`, export the start function and the probe.
+  const initExports: string[] = [];
+  const exports: number[][] = [];
+  let hadInitialize = false;
+  const exportSection = out.find((s) => s.id === 7);
+  if (exportSection) {
+    const r = new Reader(exportSection.body);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      let name = r.name();
+      const kind = r.u8();
+      const index = r.u32();
+      if (name === MEMORY_PROBE || name === START_EXPORT || name === INITIALIZE_EXPORT) {
+        throw invalid(`exports the reserved name "${name}"`);
+      }
+      if (name === "_initialize" && kind === 0) {
+        name = INITIALIZE_EXPORT;
+        hadInitialize = true;
+      }
+      exports.push([...nameBytes(name), kind, ...u32(index)]);
+    }
+  }
+  if (startFunc >= 0) {
+    exports.push([...nameBytes(START_EXPORT), 0, ...u32(startFunc)]);
+    initExports.push(START_EXPORT);
+  }
+  if (hadInitialize) initExports.push(INITIALIZE_EXPORT);
+
+  let probe: string | null = null;
+  if (memories === 1) {
+    probe = MEMORY_PROBE;
+    const slack = opts.slackPages ?? Math.floor(cap / 2);
+    // (func (if (i32.ge_u (memory.size) (i32.const cap-slack)) (then unreachable)))
+    const code = [
+      0x00,
+      0x3f,
+      0x00,
+      0x41,
+      ...s32(Math.max(0, cap - slack)),
+      0x4f,
+      0x04,
+      0x40,
+      0x00,
+      0x0b,
+      0x0b,
+    ];
+    const typeIndex = appendEntry(out, 1, [0x60, 0x00, 0x00]);
+    appendEntry(out, 3, u32(typeIndex));
+    appendEntry(out, 10, [...u32(code.length), ...code]);
+    exports.push([...nameBytes(MEMORY_PROBE), 0, ...u32(importedFuncs + definedFuncs)]);
+  }
+  setSection(out, 7, withEntries(exports.length, exports));
+
+  const parts: (Uint8Array | number[])[] = [input.subarray(0, 8)];
+  for (const s of out) parts.push([s.id, ...u32(s.body.length)], s.body);
+  return { bytes: concat(parts), initExports, probe };
+}
+
+/** Appends one entry to vector section `id` (creating it), returning the entry's index. */
+function appendEntry(sections: Section[], id: number, entry: number[]): number {
+  const existing = sections.find((s) => s.id === id);
+  const { count, rest } = existing ? vec(existing.body) : { count: 0, rest: new Uint8Array() };
+  setSection(sections, id, concat([u32(count + 1), rest, entry]));
+  return count;
+}
+
+function setSection(sections: Section[], id: number, body: Uint8Array): void {
+  const existing = sections.find((s) => s.id === id);
+  if (existing) {
+    existing.body = body;
+    return;
+  }
+  const rank = SECTION_RANK[id];
+  const at = sections.findIndex((s) => s.id !== 0 && SECTION_RANK[s.id] > rank);
+  sections.splice(at < 0 ? sections.length : at, 0, { id, body });
+}
