@@ -2,25 +2,35 @@
 
 import * as $0 from "./routes/_404.tsx";
 import * as $1 from "./routes/_app.tsx";
-import * as $2 from "./routes/api/conversations/[id]/edit.ts";
-import * as $3 from "./routes/api/conversations/[id]/events.ts";
-import * as $4 from "./routes/api/conversations/[id]/export.ts";
-import * as $5 from "./routes/api/conversations/[id]/index.ts";
-import * as $6 from "./routes/api/conversations/[id]/messages.ts";
-import * as $7 from "./routes/api/conversations/[id]/regenerate.ts";
-import * as $8 from "./routes/api/conversations/[id]/stop.ts";
-import * as $9 from "./routes/api/conversations/index.ts";
-import * as $10 from "./routes/api/models.ts";
-import * as $11 from "./routes/api/search.ts";
-import * as $12 from "./routes/api/settings.ts";
-import * as $13 from "./routes/c/[id].tsx";
-import * as $14 from "./routes/index.tsx";
-import * as $15 from "./routes/login.tsx";
-import * as $16 from "./routes/settings.tsx";
-import * as $17 from "./routes/v1/chat/completions.ts";
-import * as $18 from "./routes/v1/models.ts";
-import * as $19 from "./islands/ChatApp.tsx";
-import * as $20 from "./islands/SettingsForm.tsx";
+import * as $2 from "./routes/api/actions.ts";
+import * as $3 from "./routes/api/conversations/[id]/approvals/[callId].ts";
+import * as $4 from "./routes/api/conversations/[id]/edit.ts";
+import * as $5 from "./routes/api/conversations/[id]/events.ts";
+import * as $6 from "./routes/api/conversations/[id]/export.ts";
+import * as $7 from "./routes/api/conversations/[id]/index.ts";
+import * as $8 from "./routes/api/conversations/[id]/messages.ts";
+import * as $9 from "./routes/api/conversations/[id]/regenerate.ts";
+import * as $10 from "./routes/api/conversations/[id]/stop.ts";
+import * as $11 from "./routes/api/conversations/index.ts";
+import * as $12 from "./routes/api/models.ts";
+import * as $13 from "./routes/api/plugins/[name]/config.ts";
+import * as $14 from "./routes/api/plugins/[name]/index.ts";
+import * as $15 from "./routes/api/plugins/index.ts";
+import * as $16 from "./routes/api/plugins/jobs/[id]/consent.ts";
+import * as $17 from "./routes/api/plugins/jobs/[id]/events.ts";
+import * as $18 from "./routes/api/plugins/jobs/index.ts";
+import * as $19 from "./routes/api/search.ts";
+import * as $20 from "./routes/api/settings.ts";
+import * as $21 from "./routes/c/[id].tsx";
+import * as $22 from "./routes/index.tsx";
+import * as $23 from "./routes/login.tsx";
+import * as $24 from "./routes/plugins.tsx";
+import * as $25 from "./routes/settings.tsx";
+import * as $26 from "./routes/v1/chat/completions.ts";
+import * as $27 from "./routes/v1/models.ts";
+import * as $28 from "./islands/ChatApp.tsx";
+import * as $29 from "./islands/PluginManager.tsx";
+import * as $30 from "./islands/SettingsForm.tsx";
 
 import type { Manifest } from "./lib/web/types.ts";
 
@@ -28,27 +38,37 @@ const manifest = {
   routes: {
     "./routes/_404.tsx": $0,
     "./routes/_app.tsx": $1,
-    "./routes/api/conversations/[id]/edit.ts": $2,
-    "./routes/api/conversations/[id]/events.ts": $3,
-    "./routes/api/conversations/[id]/export.ts": $4,
-    "./routes/api/conversations/[id]/index.ts": $5,
-    "./routes/api/conversations/[id]/messages.ts": $6,
-    "./routes/api/conversations/[id]/regenerate.ts": $7,
-    "./routes/api/conversations/[id]/stop.ts": $8,
-    "./routes/api/conversations/index.ts": $9,
-    "./routes/api/models.ts": $10,
-    "./routes/api/search.ts": $11,
-    "./routes/api/settings.ts": $12,
-    "./routes/c/[id].tsx": $13,
-    "./routes/index.tsx": $14,
-    "./routes/login.tsx": $15,
-    "./routes/settings.tsx": $16,
-    "./routes/v1/chat/completions.ts": $17,
-    "./routes/v1/models.ts": $18,
+    "./routes/api/actions.ts": $2,
+    "./routes/api/conversations/[id]/approvals/[callId].ts": $3,
+    "./routes/api/conversations/[id]/edit.ts": $4,
+    "./routes/api/conversations/[id]/events.ts": $5,
+    "./routes/api/conversations/[id]/export.ts": $6,
+    "./routes/api/conversations/[id]/index.ts": $7,
+    "./routes/api/conversations/[id]/messages.ts": $8,
+    "./routes/api/conversations/[id]/regenerate.ts": $9,
+    "./routes/api/conversations/[id]/stop.ts": $10,
+    "./routes/api/conversations/index.ts": $11,
+    "./routes/api/models.ts": $12,
+    "./routes/api/plugins/[name]/config.ts": $13,
+    "./routes/api/plugins/[name]/index.ts": $14,
+    "./routes/api/plugins/index.ts": $15,
+    "./routes/api/plugins/jobs/[id]/consent.ts": $16,
+    "./routes/api/plugins/jobs/[id]/events.ts": $17,
+    "./routes/api/plugins/jobs/index.ts": $18,
+    "./routes/api/search.ts": $19,
+    "./routes/api/settings.ts": $20,
+    "./routes/c/[id].tsx": $21,
+    "./routes/index.tsx": $22,
+    "./routes/login.tsx": $23,
+    "./routes/plugins.tsx": $24,
+    "./routes/settings.tsx": $25,
+    "./routes/v1/chat/completions.ts": $26,
+    "./routes/v1/models.ts": $27,
   },
   islands: {
-    "./islands/ChatApp.tsx": $19,
-    "./islands/SettingsForm.tsx": $20,
+    "./islands/ChatApp.tsx": $28,
+    "./islands/PluginManager.tsx": $29,
+    "./islands/SettingsForm.tsx": $30,
   },
   baseUrl: import.meta.url,
 } as unknown as Manifest;

@@ -173,6 +173,9 @@ export default function ChatApp(props: ChatAppProps) {
       }
       const r = await apiClient.sendMessage(conv.id, text);
       startTurn(conv.id, r);
+      // The first message titled the conversation and every message reorders the list:
+      // show both now, not only once the reply is over.
+      void refreshList();
       return true;
     } catch (e) {
       fail(e);

@@ -15,7 +15,14 @@ export const handler: Handlers<LoginData, AppState> = {
     return ctx.render({ next: safeNext(ctx.url.searchParams.get("next")) });
   },
   async POST(req, ctx) {
-    const parsed = form.safeParse(Object.fromEntries(await req.formData()));
+    // A body that is not a form (e.g. JSON) is a bad request, not a server error.
+    const data = await req.formData().catch(() => undefined);
+    if (!data) {
+      return ctx.render({ next: "/", error: "Send the token with the login form." }, {
+        status: 400,
+      });
+    }
+    const parsed = form.safeParse(Object.fromEntries(data));
     const next = safeNext(parsed.data?.next ?? null);
     if (!parsed.success || !safeEqual(parsed.data.token.trim(), ctx.state.app.apiToken)) {
       return ctx.render({ next, error: "That token is not right." }, { status: 401 });

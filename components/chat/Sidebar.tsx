@@ -11,6 +11,7 @@ import { search } from "../../lib/ui/api.ts";
 import { debounce, displayTitle, relativeTime } from "../../lib/ui/format.ts";
 import { snippetParts } from "../../lib/ui/snippet.ts";
 import { Icon } from "../Icon.tsx";
+import { PluginIcon } from "../plugins/PluginIcon.tsx";
 import { InlineEdit } from "./InlineEdit.tsx";
 
 /** Props of {@linkcode Sidebar}. */
@@ -213,6 +214,10 @@ export function Sidebar(props: SidebarProps) {
         <a href="/settings" class="settings-link">
           <Icon name="settings" size={16} />
           <span>Settings</span>
+        </a>
+        <a href="/plugins" class="settings-link">
+          <PluginIcon size={16} />
+          <span>Plugins</span>
         </a>
       </div>
     </aside>

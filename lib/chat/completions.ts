@@ -7,7 +7,9 @@
 import type OpenAI from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { z } from "zod";
+import { completeChat, type CompleteChatParams } from "../llm/complete.ts";
 import { LlmError, toLlmError } from "../llm/errors.ts";
+import { streamChat, type StreamChatParams } from "../llm/stream.ts";
 
 /** The request body: the fields rungpt needs, everything else passed through. */
 export const completionRequest = z.looseObject({
@@ -84,19 +86,13 @@ export async function relayCompletion(
       });
     }
     const client = await deps.client();
-    const params = { ...body, model } as Parameters<typeof client.chat.completions.create>[0];
     if (!body.stream) {
-      const completion = await client.chat.completions.create(
-        { ...params, stream: false } as never,
-        { signal },
-      );
-      return Response.json(completion);
+      const params = { ...body, model, stream: false } as CompleteChatParams;
+      return Response.json(await completeChat(client, params, signal));
     }
-    const stream = await client.chat.completions.create(
-      { ...params, stream: true } as never,
-      { signal },
-    ) as unknown as AsyncIterable<ChatCompletionChunk>;
-    const iterator = stream[Symbol.asyncIterator]();
+    // streamChat names the upstream in its errors and reports a stream cut short.
+    const params = { ...body, model, stream: true } as StreamChatParams;
+    const iterator = streamChat(client, params, signal)[Symbol.asyncIterator]();
     // Wait for the first chunk so an upstream error becomes a proper HTTP status.
     const first = await iterator.next();
     return new Response(sse(first, iterator), {

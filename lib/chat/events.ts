@@ -5,6 +5,7 @@
  * @module
  */
 import type { Message } from "../store/types.ts";
+import type { ActionCall } from "./action_types.ts";
 
 /**
  * Sent first on every subscription: the message being generated as it stands now, so a
@@ -39,10 +40,26 @@ export interface EndEvent {
   errorKind?: string;
 }
 
+/**
+ * An action call appeared or changed (status, result). `awaiting_approval` asks the UI to
+ * show the approval dialog; it answers with POST `/api/conversations/:id/approvals/:callId`.
+ */
+export interface ActionEvent {
+  type: "action";
+  messageId: string;
+  call: ActionCall;
+}
+
 /** Sent instead of a snapshot when no turn is running for the conversation. */
 export interface IdleEvent {
   type: "idle";
 }
 
 /** Anything the events endpoint sends. */
-export type TurnEvent = SnapshotEvent | DeltaEvent | MessageEvent | EndEvent | IdleEvent;
+export type TurnEvent =
+  | SnapshotEvent
+  | DeltaEvent
+  | MessageEvent
+  | ActionEvent
+  | EndEvent
+  | IdleEvent;

@@ -1,10 +1,13 @@
 /**
  * Builds the message list sent upstream for a turn: the conversation's system prompt, then
- * the history. Failed or empty assistant messages are left out so a retry starts clean.
+ * the history. Failed or empty assistant messages are left out so a retry starts clean; turns
+ * that called actions are replayed round by round.
  * @module
  */
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { Conversation, Message } from "../store/types.ts";
+import type { ActionMeta } from "./action_types.ts";
+import { expandRounds } from "./history.ts";
 
 /**
  * @example
@@ -15,14 +18,19 @@ import type { Conversation, Message } from "../store/types.ts";
 export function buildPrompt(
   conversation: Pick<Conversation, "systemPrompt">,
   history: Message[],
+  mode: "tags" | "native" = "tags",
 ): ChatCompletionMessageParam[] {
   const out: ChatCompletionMessageParam[] = [];
   if (conversation.systemPrompt.trim()) {
     out.push({ role: "system", content: conversation.systemPrompt });
   }
   for (const m of history) {
+    const meta = (m.meta ?? {}) as ActionMeta;
     if (m.role === "user") out.push({ role: "user", content: m.content });
-    else if (m.role === "assistant" && m.content.trim()) {
+    else if (m.role === "assistant" && meta.rounds?.length) {
+      // A turn that called actions: replay its rounds, results included.
+      out.push(...expandRounds(meta.rounds, meta.actions ?? [], mode));
+    } else if (m.role === "assistant" && m.content.trim()) {
       out.push({ role: "assistant", content: m.content });
     } else if (m.role === "system" && m.content.trim()) {
       out.push({ role: "system", content: m.content });

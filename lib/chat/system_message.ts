@@ -8,7 +8,6 @@
  * In native mode the tools carry their schemas, so the message is a short note.
  * @module
  */
-import { countTokens as countO200k } from "gpt-tokenizer";
 import type { ActionSpec } from "../plugins/manifest.ts";
 
 /** An action the model may call in this turn. */
@@ -225,12 +224,15 @@ export function buildActionSystemMessage(
  *
  * @example
  * ```ts
- * countTokens("hello world"); // 2
+ * await countTokens("hello world"); // 2
  * ```
  */
-export function countTokens(text: string): number {
+export async function countTokens(text: string): Promise<number> {
+  if (!text) return 0;
+  // Loaded on first use: the encoding tables take a while to load and start-up should not wait.
+  const { countTokens: countO200k } = await import("gpt-tokenizer");
   // Text such as "<|endoftext|>" from a plugin description is counted as text, not rejected.
-  return text ? countO200k(text, PLAIN_TEXT) : 0;
+  return countO200k(text, PLAIN_TEXT);
 }
 
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };

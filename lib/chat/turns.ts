@@ -1,15 +1,18 @@
 /**
  * Turns: the server owns each generation. Starting a turn writes the user message and an
- * empty assistant message, then streams the reply from the upstream into it — persisted
- * every few hundred milliseconds and published to live subscribers — until it completes,
- * is stopped, or fails (keeping the partial answer).
+ * empty assistant message, then runs the action loop into it — text and action cards
+ * persisted every few hundred milliseconds and published to live subscribers — until it
+ * completes, is stopped, or fails (keeping what was produced).
  * @module
  */
-import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { LlmError, toLlmError } from "../llm/errors.ts";
-import type { Message, Store } from "../store/types.ts";
+import { LlmError } from "../llm/errors.ts";
+import type { EnabledAction } from "../plugins/manager.ts";
+import type { ActionSettings } from "../store/settings.ts";
+import type { Conversation, Message, Store } from "../store/types.ts";
+import type { ActionCall, ActionMeta, ApprovalDecision } from "./action_types.ts";
 import { type LiveTurn, type LiveTurns, publish } from "./live.ts";
+import { runActionLoop, type StreamFn } from "./loop.ts";
 import { buildPrompt, titleFrom } from "./prompt.ts";
 
 /** What a turn needs from the model side, resolved fresh for every turn (settings change). */
@@ -17,16 +20,34 @@ export interface ModelAccess {
   /** The model to use when a conversation names none; `null` if none is configured. */
   defaultModel(): Promise<string | null>;
   /** Streams a completion; throws {@linkcode LlmError} (kind "no_key" when unconfigured). */
-  stream(
-    request: { model: string; messages: ChatCompletionMessageParam[] },
-    signal: AbortSignal,
-  ): AsyncIterable<ChatCompletionChunk>;
+  stream: StreamFn;
+}
+
+/** What a turn needs from the plugin side. */
+export interface ActionAccess {
+  /** The enabled actions, read at the start of each turn. */
+  actions(): Promise<EnabledAction[]>;
+  /** Runs an action in its sandbox. */
+  call(
+    plugin: string,
+    action: string,
+    input: string,
+    opts: { signal?: AbortSignal },
+  ): Promise<string>;
+  /** The current action settings. */
+  settings(): Promise<ActionSettings>;
+  /** Remembers "Always allow" for an action id. */
+  allowAlways(actionId: string): Promise<void>;
+  /** Remembers that the upstream rejected native tools for a model. */
+  markNativeUnsupported(model: string): Promise<void>;
 }
 
 /** Dependencies of the turn runner. */
 export interface TurnDeps {
   store: Store;
   model: ModelAccess;
+  /** Plugins; without them turns are plain chat. */
+  actions?: ActionAccess;
   /** How often a streaming message is written to the store (ms). */
   persistEveryMs?: number;
   /** Reports unexpected failures (the turn itself still ends cleanly). */
@@ -56,8 +77,10 @@ export class TurnError extends Error {
 /** The turn runner's API. */
 export interface TurnRunner {
   start(conversationId: string, how: TurnStart): Promise<StartedTurn>;
-  /** Stops a running turn; resolves once its final state is persisted. */
+  /** Stops a running turn (generation and actions); resolves once its state is persisted. */
   stop(conversationId: string): Promise<boolean>;
+  /** Answers an action waiting for approval; false when none with that id waits. */
+  answerApproval(conversationId: string, callId: string, decision: ApprovalDecision): boolean;
   isRunning(conversationId: string): boolean;
   /** The live turns, for subscribers. */
   live: LiveTurns;
@@ -65,19 +88,38 @@ export interface TurnRunner {
   shutdown(): Promise<void>;
 }
 
+type Approval = (decision: ApprovalDecision) => void;
+
+const NO_ACTIONS: ActionAccess = {
+  actions: () => Promise.resolve([]),
+  call: () => Promise.reject(new Error("no plugins")),
+  settings: () =>
+    Promise.resolve({
+      mode: "tags",
+      approvalMode: "auto",
+      alwaysAllowed: [],
+      maxRounds: 1,
+      nativeToolsUnsupported: [],
+    }),
+  allowAlways: () => Promise.resolve(),
+  markNativeUnsupported: () => Promise.resolve(),
+};
+
 /**
  * Creates the turn runner.
  *
  * @example
  * ```ts
- * const turns = createTurnRunner({ store, model });
+ * const turns = createTurnRunner({ store, model, actions });
  * await turns.start(conversation.id, { kind: "send", content: "Hi" });
  * ```
  */
 export function createTurnRunner(deps: TurnDeps): TurnRunner {
   const live: LiveTurns = new Map();
+  const approvals = new Map<string, Map<string, Approval>>();
   const persistEveryMs = deps.persistEveryMs ?? 250;
   const { store } = deps;
+  const plugins = deps.actions ?? NO_ACTIONS;
 
   async function prepare(conversationId: string, how: TurnStart) {
     const conversation = await store.getConversation(conversationId);
@@ -122,8 +164,8 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         conversationId,
         message: assistantMessage,
       });
-      const prompt = buildPrompt(conversation, await store.listMessages(conversationId));
-      turn.done = run(turn, model, prompt);
+      const history = await store.listMessages(conversationId);
+      turn.done = run(turn, model, conversation, history);
       return { userMessage, assistantMessage };
     } catch (e) {
       live.delete(conversationId);
@@ -131,17 +173,27 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     }
   }
 
-  async function run(turn: LiveTurn, model: string | null, prompt: ChatCompletionMessageParam[]) {
+  async function run(
+    turn: LiveTurn,
+    model: string | null,
+    conversation: Conversation,
+    history: Message[],
+  ) {
     const message = turn.message;
+    const meta: ActionMeta = {};
+    message.meta = meta as Record<string, unknown>;
     publish(turn, { type: "message", message: { ...message } });
-    let lastSaved = message.content;
+    let savedContent = message.content;
+    let metaDirty = false;
     const save = async () => {
-      if (message.content === lastSaved) return;
-      lastSaved = message.content;
-      await store.updateMessage(message.id, { content: message.content });
+      if (message.content === savedContent && !metaDirty) return;
+      savedContent = message.content;
+      const patch = metaDirty ? { meta: message.meta } : {};
+      metaDirty = false;
+      await store.updateMessage(message.id, { content: message.content, ...patch });
     };
     const timer = setInterval(() => save().catch(deps.onError), persistEveryMs);
-    let status: "complete" | "stopped" | "error" = "complete";
+    const signal = turn.controller.signal;
     let error: LlmError | undefined;
     try {
       if (!model) {
@@ -150,20 +202,60 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
           "No model is configured. Choose one in Settings or in this conversation.",
         );
       }
-      const chunks = deps.model.stream({ model, messages: prompt }, turn.controller.signal);
-      for await (const chunk of chunks) {
-        const text = chunk.choices?.[0]?.delta?.content;
-        if (text) {
+      const [actions, settings] = await Promise.all([plugins.actions(), plugins.settings()]);
+      const mode = settings.mode === "auto" && settings.nativeToolsUnsupported.includes(model)
+        ? "tags"
+        : settings.mode;
+      const messages: ChatCompletionMessageParam[] = buildPrompt(
+        conversation,
+        history,
+        mode === "tags" ? "tags" : "native",
+      );
+      const result = await runActionLoop({
+        model,
+        messages,
+        actions,
+        mode,
+        maxRounds: settings.maxRounds,
+        stream: deps.model.stream,
+        signal,
+        onText(text) {
           message.content += text;
           publish(turn, { type: "delta", messageId: message.id, text });
-        }
-      }
+        },
+        onNativeUnsupported: () => void plugins.markNativeUnsupported(model).catch(deps.onError),
+        dispatch: {
+          run: (plugin, action, input, s) => plugins.call(plugin, action, input, { signal: s }),
+          policy: {
+            askAlways: settings.approvalMode === "ask",
+            alwaysAllowed: new Set(settings.alwaysAllowed),
+          },
+          ask: (call, s) => waitForApproval(turn.conversationId, call, s),
+          allowAlways: (id) => plugins.allowAlways(id),
+          update(call: ActionCall) {
+            const calls = meta.actions ??= [];
+            const i = calls.findIndex((c) => c.id === call.id);
+            if (i === -1) calls.push({ ...call });
+            else calls[i] = { ...call };
+            metaDirty = true;
+            publish(turn, { type: "action", messageId: message.id, call: { ...call } });
+          },
+        },
+      });
+      if (result.calls.length) meta.rounds = result.rounds;
+      error = result.error;
     } catch (e) {
-      error = toLlmError(e);
-      status = error.kind === "aborted" || turn.controller.signal.aborted ? "stopped" : "error";
+      error = e instanceof LlmError ? e : new LlmError("protocol", String(e));
     } finally {
       clearInterval(timer);
     }
+    await finish(turn, error);
+  }
+
+  async function finish(turn: LiveTurn, error: LlmError | undefined) {
+    const message = turn.message;
+    const stopped = error?.kind === "aborted" || turn.controller.signal.aborted;
+    const status = stopped ? "stopped" : error ? "error" : "complete";
     message.status = status;
     message.error = status === "error" ? error!.message : null;
     // The kind lets a page that loads the failed message later still offer the right fix.
@@ -174,12 +266,13 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         content: message.content,
         status,
         error: message.error,
-        ...(status === "error" ? { meta: message.meta } : {}),
+        meta: message.meta,
       });
     } catch (e) {
       deps.onError?.(e);
     }
     live.delete(turn.conversationId);
+    approvals.delete(turn.conversationId);
     publish(turn, { type: "message", message: { ...message } });
     publish(turn, {
       type: "end",
@@ -189,10 +282,38 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     turn.listeners.clear();
   }
 
+  function waitForApproval(
+    conversationId: string,
+    call: ActionCall,
+    signal: AbortSignal,
+  ): Promise<ApprovalDecision> {
+    return new Promise((resolve, reject) => {
+      const waiting = approvals.get(conversationId) ?? new Map<string, Approval>();
+      approvals.set(conversationId, waiting);
+      const onAbort = () => {
+        waiting.delete(call.id);
+        reject(new LlmError("aborted", "The request was cancelled."));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      waiting.set(call.id, (decision) => {
+        signal.removeEventListener("abort", onAbort);
+        waiting.delete(call.id);
+        resolve(decision);
+      });
+    });
+  }
+
   return {
     live,
     start,
     isRunning: (id) => live.has(id),
+    answerApproval(conversationId, callId, decision) {
+      const answer = approvals.get(conversationId)?.get(callId);
+      if (!answer) return false;
+      answer(decision);
+      return true;
+    },
     async stop(conversationId) {
       const turn = live.get(conversationId);
       if (!turn) return false;

@@ -14,19 +14,37 @@ import type { Env } from "./paths.ts";
 /** File name of the settings inside the data directory. */
 export const SETTINGS_FILE = "settings.json";
 
+/** How the model calls actions: native tool calls, `<action>` tags, or native with fallback. */
+export type ActionMode = "auto" | "tags" | "native";
+/** `auto`: only actions marked `confirm: true` ask first; `ask`: every action asks. */
+export type ApprovalMode = "auto" | "ask";
+
 /** What is stored on disk. Fields not known here are kept as they are when saving. */
 export interface StoredSettings {
   apiKey?: string;
   baseURL?: string;
   model?: string;
+  actionMode?: ActionMode;
+  approvalMode?: ApprovalMode;
+  /** Action ids (`plugin.action`) the user chose "Always allow" for. */
+  alwaysAllowed?: string[];
+  /** Bound on model rounds with action calls in one turn. */
+  maxActionRounds?: number;
+  /** Models whose upstream rejected native tools (auto mode then uses tags for them). */
+  nativeToolsUnsupported?: string[];
   [more: string]: unknown;
 }
 
-/** A change to the settings: a string sets a field, `null` removes it, absent leaves it. */
+/** A change to the settings: a value sets a field, `null` removes it, absent leaves it. */
 export interface SettingsPatch {
   apiKey?: string | null;
   baseURL?: string | null;
   model?: string | null;
+  actionMode?: ActionMode | null;
+  approvalMode?: ApprovalMode | null;
+  alwaysAllowed?: string[] | null;
+  maxActionRounds?: number | null;
+  nativeToolsUnsupported?: string[] | null;
 }
 
 /** The values the LLM client should use (server side only: holds the key). */
@@ -49,6 +67,38 @@ export interface PublicSettings {
   baseURLSource: SettingSource;
   model: string | null;
   modelSource: SettingSource;
+  /** The effective action settings (see {@linkcode actionSettings}). */
+  actions: ActionSettings;
+}
+
+/** How actions run; defaults filled in. */
+export interface ActionSettings {
+  mode: ActionMode;
+  approvalMode: ApprovalMode;
+  alwaysAllowed: string[];
+  maxRounds: number;
+  nativeToolsUnsupported: string[];
+}
+
+/** Default bound on action rounds per turn. */
+export const DEFAULT_MAX_ACTION_ROUNDS = 8;
+
+/**
+ * The effective action settings: stored values, else `RUNGPT_ACTION_MODE` for the mode, else
+ * defaults (auto mode, auto approval, 8 rounds).
+ */
+export function actionSettings(
+  stored: StoredSettings,
+  env: Env = Deno.env.toObject(),
+): ActionSettings {
+  const fromEnv = actionMode.safeParse(env.RUNGPT_ACTION_MODE?.trim());
+  return {
+    mode: stored.actionMode ?? (fromEnv.success ? fromEnv.data : "auto"),
+    approvalMode: stored.approvalMode ?? "auto",
+    alwaysAllowed: stored.alwaysAllowed ?? [],
+    maxRounds: stored.maxActionRounds ?? DEFAULT_MAX_ACTION_ROUNDS,
+    nativeToolsUnsupported: stored.nativeToolsUnsupported ?? [],
+  };
 }
 
 /** Settings that could not be read or saved; `field` names the offending field, if one. */
@@ -80,16 +130,33 @@ const model = z.string()
   // deno-lint-ignore no-control-regex
   .refine((s) => !/[\u0000-\u001f\u007f]/u.test(s), "must not contain control characters");
 
+const actionMode = z.enum(["auto", "tags", "native"]);
+const approvalMode = z.enum(["auto", "ask"]);
+const actionId = z.string().regex(/^[a-z][a-z0-9_-]*\.[a-z][a-z0-9_]*$/, "must be plugin.action");
+const alwaysAllowed = z.array(actionId).max(1000);
+const maxActionRounds = z.number().int().min(1, "must be at least 1").max(50, "must be at most 50");
+const modelList = z.array(model).max(1000);
+
 const patchSchema = z.strictObject({
   apiKey: apiKey.nullable().optional(),
   baseURL: baseURL.nullable().optional(),
   model: model.nullable().optional(),
+  actionMode: actionMode.nullable().optional(),
+  approvalMode: approvalMode.nullable().optional(),
+  alwaysAllowed: alwaysAllowed.nullable().optional(),
+  maxActionRounds: maxActionRounds.nullable().optional(),
+  nativeToolsUnsupported: modelList.nullable().optional(),
 });
 
 const storedSchema = z.looseObject({
   apiKey: apiKey.optional(),
   baseURL: baseURL.optional(),
   model: model.optional(),
+  actionMode: actionMode.optional(),
+  approvalMode: approvalMode.optional(),
+  alwaysAllowed: alwaysAllowed.optional(),
+  maxActionRounds: maxActionRounds.optional(),
+  nativeToolsUnsupported: modelList.optional(),
 });
 
 /**
@@ -221,6 +288,7 @@ export function publicSettings(
     baseURLSource: url.source,
     model: mdl.value,
     modelSource: mdl.source,
+    actions: actionSettings(stored, env),
   };
 }
 

@@ -158,5 +158,8 @@ export function applyTurnEvent(state: ChatState, ev: TurnEvent): boolean {
     case "idle":
       state.running.value = false;
       return true;
+    case "action":
+      // Action cards are drawn from the message's meta; see the actions UI.
+      return false;
   }
 }

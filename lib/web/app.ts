@@ -53,6 +53,18 @@ export interface WebApp {
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
+/**
+ * An error answer: in OpenAI's shape on `/v1/*` (so API clients can read it), else the UI
+ * API's `{ error, kind? }`.
+ */
+function errorAnswer(path: string, status: number, message: string, kind?: string): Response {
+  if (path.startsWith("/v1/")) {
+    const type = status >= 500 ? "server_error" : "invalid_request_error";
+    return json({ error: { message, type, code: kind ?? null, param: null } }, status);
+  }
+  return json({ error: message, ...(kind ? { kind } : {}) }, status);
+}
+
 /** Builds the app from a manifest. The island bundle starts building at once. */
 export function createWebApp(opts: WebOptions): WebApp {
   const { manifest } = opts;
@@ -111,11 +123,11 @@ export function createWebApp(opts: WebOptions): WebApp {
     const limit = bodyLimit({
       maxSize: mod.config?.bodyLimit ?? DEFAULT_BODY_LIMIT,
       onError: (c) =>
-        c.json({
-          error: `The request body is larger than ${
-            mod.config?.bodyLimit ?? DEFAULT_BODY_LIMIT
-          } bytes.`,
-        }, 413),
+        errorAnswer(
+          c.req.path,
+          413,
+          `The request body is larger than ${mod.config?.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes.`,
+        ),
     });
     const page = mod.default;
     const handlerFor = (method: string): Handler | undefined => {
@@ -130,9 +142,9 @@ export function createWebApp(opts: WebOptions): WebApp {
       const handler = handlerFor(c.req.method);
       if (!handler) {
         const allow = METHODS.filter((m) => handlerFor(m)).join(", ");
-        return c.json({ error: `Method ${c.req.method} is not allowed here.` }, 405, {
-          Allow: allow,
-        });
+        const res = errorAnswer(c.req.path, 405, `Method ${c.req.method} is not allowed here.`);
+        res.headers.set("Allow", allow);
+        return res;
       }
       const url = new URL(c.req.url);
       const params = c.req.param() as Record<string, string>;
@@ -165,16 +177,18 @@ export function createWebApp(opts: WebOptions): WebApp {
     );
   }
 
-  app.notFound((c) => renderNotFound(new URL(c.req.url)));
+  app.notFound((c) =>
+    // API clients get JSON; people get the page.
+    c.req.path.startsWith("/api/") || c.req.path.startsWith("/v1/")
+      ? errorAnswer(c.req.path, 404, `Nothing at ${c.req.method} ${c.req.path}.`)
+      : renderNotFound(new URL(c.req.url))
+  );
   app.onError((error, c) => {
     if (error instanceof HttpError) {
-      return c.json(
-        { error: error.message, ...(error.kind ? { kind: error.kind } : {}) },
-        error.status as 400,
-      );
+      return errorAnswer(c.req.path, error.status, error.message, error.kind);
     }
     opts.onError?.(error, c.req.raw);
-    return c.json({ error: "Internal error; see the server log." }, 500);
+    return errorAnswer(c.req.path, 500, "Internal error; see the server log.");
   });
 
   return { app, ready: building };

@@ -58,7 +58,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store = await openSqliteStore(join(opts.dataDir, "rungpt.db"));
   const recovered = await store.recoverInterrupted();
   if (recovered) log(`Recovered ${recovered} reply(ies) interrupted by the last shutdown.`);
-  const apiToken = await loadOrCreateApiToken(opts.dataDir, opts.env);
+  let apiToken: string;
+  try {
+    apiToken = await loadOrCreateApiToken(opts.dataDir, opts.env);
+  } catch (e) {
+    // A bad RUNGPT_API_TOKEN or token file: say so, rather than crash with a stack trace.
+    await store.close();
+    throw new ServerStartError(e instanceof Error ? e.message : String(e));
+  }
   const onError = (e: unknown) => log(`error: ${e instanceof Error ? e.stack ?? e.message : e}`);
   const services = createServices({
     version: opts.version,
@@ -67,6 +74,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     pluginsDir: opts.pluginsDir,
     env: opts.env,
     apiToken,
+    log,
     onError,
   });
   const requireUiLogin = !isLoopbackHost(opts.hostname);
@@ -85,7 +93,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       "/vendor/katex": join(root, "node_modules", "katex", "dist"),
     },
     dev: opts.dev,
-    onError: (e, req) => onError(`${req.method} ${new URL(req.url).pathname}: ${e instanceof Error ? e.stack : e}`),
+    onError: (e, req) =>
+      onError(`${req.method} ${new URL(req.url).pathname}: ${e instanceof Error ? e.stack : e}`),
   });
   ready.catch((e) => log(`error: ${e.message}`));
 
@@ -108,7 +117,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       );
     }
     if (e instanceof Deno.errors.AddrNotAvailable) {
-      throw new ServerStartError(`Cannot listen on ${opts.hostname}: no such address on this machine.`);
+      throw new ServerStartError(
+        `Cannot listen on ${opts.hostname}: no such address on this machine.`,
+      );
     }
     throw e;
   }
@@ -126,6 +137,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       closing ??= (async () => {
         await services.turns.shutdown();
         await server.shutdown();
+        await services.plugins.close();
         await store.close();
       })(),
   };

@@ -3,13 +3,18 @@
  * model access and the turn runner. Built once by `main.ts` (and by tests).
  * @module
  */
-import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { createTurnRunner, type ModelAccess, type TurnRunner } from "../chat/turns.ts";
+import {
+  type ActionAccess,
+  createTurnRunner,
+  type ModelAccess,
+  type TurnRunner,
+} from "../chat/turns.ts";
 import { createClient } from "../llm/client.ts";
 import { LlmError } from "../llm/errors.ts";
 import { listModels } from "../llm/models.ts";
-import { streamChat } from "../llm/stream.ts";
+import { streamChat, type StreamChatParams } from "../llm/stream.ts";
 import {
+  actionSettings,
   loadSettings,
   type ProviderConfig,
   providerConfig,
@@ -19,6 +24,8 @@ import {
   type SettingsPatch,
 } from "../store/settings.ts";
 import type { Env } from "../store/paths.ts";
+import { createJobRunner, type JobRunner } from "../plugins/jobs.ts";
+import { createPluginManager, type PluginManager } from "../plugins/manager.ts";
 import type { Store } from "../store/types.ts";
 import type OpenAI from "openai";
 
@@ -32,6 +39,14 @@ export interface AppServices {
   /** The access token for `/v1` and, off loopback, for the UI. */
   apiToken: string;
   turns: TurnRunner;
+  /** Streams completions from the configured upstream. */
+  model: ModelAccess;
+  /** Plugin actions and their settings, as turns use them. */
+  actions: ActionAccess;
+  /** Installed plugins and their sandboxed actions. */
+  plugins: PluginManager;
+  /** Install and update jobs started from the browser. */
+  jobs: JobRunner;
   /** The effective provider settings (server side: holds the key). */
   provider(): Promise<ProviderConfig>;
   /** The settings as the browser may see them. */
@@ -56,6 +71,8 @@ export interface ServiceOptions {
   pluginsDir: string;
   env: Env;
   apiToken: string;
+  /** Server log lines (plugin logs go here). */
+  log?: (line: string) => void;
   onError?: (error: unknown) => void;
 }
 
@@ -69,6 +86,16 @@ export interface ServiceOptions {
  */
 export function createServices(opts: ServiceOptions): AppServices {
   const { dataDir, env } = opts;
+  const plugins = createPluginManager({
+    pluginsDir: opts.pluginsDir,
+    dataDir,
+    onLog: (entry) => opts.log?.(`[plugin ${entry.plugin}] ${entry.level}: ${entry.message}`),
+  });
+  const jobs = createJobRunner({
+    pluginsDir: opts.pluginsDir,
+    gitBase: env.RUNGPT_GIT_BASE,
+    onChange: (name) => plugins.invalidate(name),
+  });
   const provider = async () => providerConfig(await loadSettings(dataDir), env);
   const client = async () => {
     const cfg = await provider();
@@ -82,8 +109,24 @@ export function createServices(opts: ServiceOptions): AppServices {
   };
   const model: ModelAccess = {
     defaultModel: async () => (await provider()).model,
-    async *stream(request: { model: string; messages: ChatCompletionMessageParam[] }, signal) {
-      yield* streamChat(await client(), { ...request, stream: true }, signal);
+    async *stream(request, signal) {
+      yield* streamChat(await client(), request as StreamChatParams, signal);
+    },
+  };
+  const settingsNow = async () => actionSettings(await loadSettings(dataDir), env);
+  const actions: ActionAccess = {
+    actions: () => plugins.actions(),
+    call: (plugin, action, input, callOpts) => plugins.call(plugin, action, input, callOpts),
+    settings: settingsNow,
+    async allowAlways(id) {
+      const current = (await settingsNow()).alwaysAllowed;
+      if (!current.includes(id)) await saveSettings(dataDir, { alwaysAllowed: [...current, id] });
+    },
+    async markNativeUnsupported(name) {
+      const current = (await settingsNow()).nativeToolsUnsupported;
+      if (!current.includes(name)) {
+        await saveSettings(dataDir, { nativeToolsUnsupported: [...current, name] });
+      }
     },
   };
   return {
@@ -93,7 +136,11 @@ export function createServices(opts: ServiceOptions): AppServices {
     pluginsDir: opts.pluginsDir,
     env,
     apiToken: opts.apiToken,
-    turns: createTurnRunner({ store: opts.store, model, onError: opts.onError }),
+    turns: createTurnRunner({ store: opts.store, model, actions, onError: opts.onError }),
+    model,
+    actions,
+    plugins,
+    jobs,
     provider,
     publicSettings: async () => publicSettings(await loadSettings(dataDir), env),
     saveSettings: async (patch) => publicSettings(await saveSettings(dataDir, patch), env),

@@ -8,6 +8,10 @@ const patch = z.object({
   apiKey: z.string().nullable().optional(),
   baseURL: z.string().nullable().optional(),
   model: z.string().nullable().optional(),
+  actionMode: z.enum(["auto", "tags", "native"]).nullable().optional(),
+  approvalMode: z.enum(["auto", "ask"]).nullable().optional(),
+  alwaysAllowed: z.array(z.string()).nullable().optional(),
+  maxActionRounds: z.number().nullable().optional(),
 }).strict();
 
 export const handler: Handlers<unknown, AppState> = {
@@ -16,11 +20,9 @@ export const handler: Handlers<unknown, AppState> = {
   },
   async PUT(req, ctx) {
     const body = await readJson(req, patch);
-    // Blank fields mean "clear", as a form would send them.
+    // Blank text fields mean "clear", as a form would send them; other values pass as they are.
     const cleaned = Object.fromEntries(
-      Object.entries(body).map((
-        [k, v],
-      ) => [k, typeof v === "string" && v.trim() ? v.trim() : null]),
+      Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? v.trim() || null : v]),
     );
     try {
       return json(await ctx.state.app.saveSettings(cleaned));

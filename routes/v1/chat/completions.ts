@@ -1,4 +1,10 @@
-import { completionRequest, relayCompletion } from "../../../lib/chat/completions.ts";
+import { completeWithActions } from "../../../lib/chat/api_turn.ts";
+import {
+  completionRequest,
+  errorResponse,
+  relayCompletion,
+} from "../../../lib/chat/completions.ts";
+import { LlmError } from "../../../lib/llm/errors.ts";
 import { readJson } from "../../../lib/web/http.ts";
 import type { AppState } from "../../../lib/web/services.ts";
 import type { Handlers, RouteConfig } from "../../../lib/web/types.ts";
@@ -10,9 +16,29 @@ export const handler: Handlers<unknown, AppState> = {
   async POST(req, ctx) {
     const { app } = ctx.state;
     const body = await readJson(req, completionRequest);
-    return relayCompletion(
-      { client: app.client, defaultModel: async () => (await app.provider()).model },
-      body,
+    const defaultModel = async () => (await app.provider()).model;
+    const actions = await app.actions.actions();
+    // A client that brings its own tools gets a plain relay: their calls are its to run.
+    if (actions.length === 0 || body.tools !== undefined) {
+      return relayCompletion({ client: app.client, defaultModel }, body, req.signal);
+    }
+    const model = body.model ?? await defaultModel();
+    if (!model) {
+      return errorResponse(
+        new LlmError("bad_request", "No model given and no default model is configured.", {
+          status: 400,
+        }),
+      );
+    }
+    return completeWithActions(
+      {
+        stream: app.model.stream,
+        actions,
+        settings: await app.actions.settings(),
+        run: (plugin, action, input, signal) => app.actions.call(plugin, action, input, { signal }),
+        onNativeUnsupported: (m) => void app.actions.markNativeUnsupported(m),
+      },
+      { ...body, model },
       req.signal,
     );
   },

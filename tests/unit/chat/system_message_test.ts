@@ -76,25 +76,26 @@ Deno.test("the example call in the message is a valid call the parser understand
   assertEquals(Object.keys(args.value), ["city"]);
 });
 
-Deno.test("native mode is a short note without the action list", () => {
+Deno.test("native mode is a short note without the action list", async () => {
   const m = buildActionSystemMessage(ACTIONS, "native");
   assert(m.includes("never invent"));
   assert(!m.includes("weather.forecast"));
-  assert(countTokens(m) < 80, `${countTokens(m)} tokens`);
+  const tokens = await countTokens(m);
+  assert(tokens < 80, `${tokens} tokens`);
 });
 
-Deno.test("token counts are positive and stable", () => {
+Deno.test("token counts are positive and stable", async () => {
   const m = buildActionSystemMessage(ACTIONS, "tags");
-  const n = countTokens(m);
+  const n = await countTokens(m);
   assert(n > 50);
-  assertEquals(countTokens(m), n);
-  assertEquals(countTokens(""), 0);
-  assertEquals(countTokens("hello world"), 2);
+  assertEquals(await countTokens(m), n);
+  assertEquals(await countTokens(""), 0);
+  assertEquals(await countTokens("hello world"), 2);
   // Special-token text from a plugin is counted, not rejected.
-  assert(countTokens("<|endoftext|>") > 1);
+  assert(await countTokens("<|endoftext|>") > 1);
 });
 
-Deno.test("ten actions stay lean", () => {
+Deno.test("ten actions stay lean", async () => {
   const many: EnabledAction[] = Array.from({ length: 10 }, (_, i) => ({
     plugin: `plugin${i}`,
     pluginDescription: `Plugin number ${i}.`,
@@ -105,11 +106,11 @@ Deno.test("ten actions stay lean", () => {
   for (let i = 0; i < 10; i++) assert(m.includes(`- plugin${i}.action${i} — `));
   assert(m.split("\n").every((line) => line.length <= 120), "long line");
   // Intro (~170 tokens) + under 85 tokens per action with four described parameters.
-  const n = countTokens(m);
+  const n = await countTokens(m);
   assert(n < 1020, `${n} tokens for 10 actions`);
 });
 
-Deno.test("long or hostile descriptions are flattened and capped", () => {
+Deno.test("long or hostile descriptions are flattened and capped", async () => {
   const m = buildActionSystemMessage([{
     plugin: "x",
     action: { ...now, description: "line one\nline two " + "y".repeat(1000) },

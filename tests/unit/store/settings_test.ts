@@ -66,12 +66,12 @@ Deno.test("patches merge; null removes a field; unknown stored fields are kept",
   withDir(async (dir) => {
     await Deno.writeTextFile(
       join(dir, SETTINGS_FILE),
-      JSON.stringify({ model: "m1", actionMode: "ask" }),
+      JSON.stringify({ model: "m1", futureField: "kept" }),
     );
     await saveSettings(dir, { apiKey: KEY });
-    assert.deepEqual(await loadSettings(dir), { model: "m1", actionMode: "ask", apiKey: KEY });
+    assert.deepEqual(await loadSettings(dir), { model: "m1", futureField: "kept", apiKey: KEY });
     await saveSettings(dir, { model: null, apiKey: undefined });
-    assert.deepEqual(await loadSettings(dir), { actionMode: "ask", apiKey: KEY });
+    assert.deepEqual(await loadSettings(dir), { futureField: "kept", apiKey: KEY });
   }));
 
 Deno.test("concurrent saves do not lose each other's fields", () =>
@@ -167,7 +167,20 @@ Deno.test("publicSettings: sources, masking, and never the key", () => {
     baseURLSource: null,
     model: "env-model",
     modelSource: "env",
+    actions: {
+      mode: "auto",
+      approvalMode: "auto",
+      alwaysAllowed: [],
+      maxRounds: 8,
+      nativeToolsUnsupported: [],
+    },
   });
+  assert.equal(publicSettings({}, { RUNGPT_ACTION_MODE: "tags" }).actions.mode, "tags");
+  assert.equal(
+    publicSettings({ actionMode: "native" }, { RUNGPT_ACTION_MODE: "tags" }).actions.mode,
+    "native",
+  );
+  assert.equal(publicSettings({}, { RUNGPT_ACTION_MODE: "bogus" }).actions.mode, "auto");
   const stored = publicSettings({ apiKey: KEY, baseURL: "https://x.test/v1" }, env);
   assert.equal(stored.apiKeySource, "settings");
   assert.equal(stored.apiKeyMasked, "sk-…WXYZ");

@@ -1,0 +1,176 @@
+/**
+ * One installed plugin on /plugins: a region named after it with its version, description,
+ * source, the "Enabled" switch, what it may touch, its actions, settings, recent logs, and
+ * "Update" and "Remove" (which asks to confirm).
+ * @module
+ */
+import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
+import type { PluginView } from "../../lib/plugins/views.ts";
+import type { SettingInput } from "../../lib/ui/plugins_api.ts";
+import { PermissionList } from "./PermissionList.tsx";
+import { PluginLogs } from "./PluginLogs.tsx";
+import { PluginSettings } from "./PluginSettings.tsx";
+
+/** Props of {@linkcode PluginCard}. */
+export interface PluginCardProps {
+  plugin: PluginView;
+  /** True while an install or update job runs: Update and Remove wait. */
+  jobRunning: boolean;
+  /** Each rejects with a message to show on the card. */
+  onToggle(enabled: boolean): Promise<void>;
+  onSaveSettings(values: Record<string, SettingInput>): Promise<void>;
+  onRemove(): Promise<void>;
+  onUpdate(): void;
+}
+
+/** A plugin's card. */
+export function PluginCard(props: PluginCardProps) {
+  const p = props.plugin;
+  const busy = useSignal(false);
+  const error = useSignal<string | null>(null);
+  const confirmRemove = useSignal(false);
+  const titleId = `plugin-${p.name}-title`;
+  const cancelRemove = useRef<HTMLButtonElement>(null);
+  // Focus "Cancel" when the confirmation appears, so Enter does not remove by accident.
+  useEffect(() => {
+    if (confirmRemove.value) cancelRemove.current?.focus();
+  }, [confirmRemove.value]);
+
+  /** Runs `fn`, showing its error on the card; resolves whether it succeeded. */
+  const run = async (fn: () => Promise<void>): Promise<boolean> => {
+    busy.value = true;
+    error.value = null;
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      error.value = (e as Error).message;
+      return false;
+    } finally {
+      busy.value = false;
+    }
+  };
+
+  return (
+    <section
+      class={`plugin-card${p.enabled ? "" : " is-disabled"}`}
+      aria-labelledby={titleId}
+      data-plugin={p.name}
+    >
+      <header class="plugin-head">
+        <div>
+          <h2 id={titleId}>{p.name}</h2>
+          <span class="plugin-version">{p.version}</span>
+        </div>
+        <label class="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            checked={p.enabled}
+            disabled={busy.value}
+            onChange={(e) => {
+              const input = e.currentTarget;
+              const enabled = input.checked;
+              // On failure, show the state the server still has.
+              void run(() => props.onToggle(enabled)).then((ok) => {
+                if (!ok) input.checked = !enabled;
+              });
+            }}
+          />
+          <span>Enabled</span>
+        </label>
+      </header>
+      {p.description && <p class="plugin-desc">{p.description}</p>}
+      <p class="plugin-source muted">
+        From <code>{p.source}@{p.ref}</code> ({p.commit.slice(0, 12)}), installed{" "}
+        {/* The ISO date: the same on the server and in the browser (no hydration mismatch). */}
+        <time dateTime={p.installedAt}>{p.installedAt.slice(0, 10)}</time>
+      </p>
+      {p.error && (
+        <div class="notice notice-error" role="alert">
+          <span>
+            <strong>Cannot load:</strong> {p.error}
+          </span>
+        </div>
+      )}
+      {error.value && <div class="notice notice-error" role="alert">{error.value}</div>}
+
+      <h3>Permissions</h3>
+      <PermissionList
+        apis={p.apis}
+        hosts={p.hosts}
+        fs={p.fs}
+        allowPrivateNetwork={p.allowPrivateNetwork}
+      />
+      {p.provides.length > 0 && (
+        <p class="muted">Offers to other plugins: {p.provides.join(", ")}</p>
+      )}
+
+      <h3>Actions</h3>
+      {p.actions.length
+        ? (
+          <ul class="plugin-actions">
+            {p.actions.map((a) => (
+              <li key={a.name}>
+                <code>{a.name}</code>
+                {a.confirm && (
+                  <span class="badge" title="You are asked before every call">asks first</span>
+                )}
+                <span class="action-desc">{a.description}</span>
+              </li>
+            ))}
+          </ul>
+        )
+        : <p class="muted">None.</p>}
+
+      <h3>Settings</h3>
+      <PluginSettings plugin={p.name} settings={p.settings} onSave={props.onSaveSettings} />
+
+      <PluginLogs plugin={p.name} />
+
+      <div class="row-buttons plugin-buttons">
+        <button
+          type="button"
+          class="btn"
+          disabled={busy.value || props.jobRunning}
+          onClick={props.onUpdate}
+        >
+          Update
+        </button>
+        {confirmRemove.value
+          ? (
+            <div class="confirm" role="group" aria-label={`Remove ${p.name}?`}>
+              <span>Remove {p.name}, its files and settings?</span>
+              <button
+                type="button"
+                class="btn btn-danger btn-small"
+                disabled={busy.value}
+                onClick={() => void run(props.onRemove)}
+              >
+                Confirm remove
+              </button>
+              <button
+                type="button"
+                class="btn btn-small"
+                ref={cancelRemove}
+                onClick={() => (confirmRemove.value = false)}
+              >
+                Cancel
+              </button>
+            </div>
+          )
+          : (
+            <button
+              type="button"
+              class="btn"
+              disabled={busy.value || props.jobRunning}
+              onClick={() => (confirmRemove.value = true)}
+            >
+              Remove
+            </button>
+          )}
+      </div>
+    </section>
+  );
+}

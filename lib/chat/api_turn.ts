@@ -1,0 +1,178 @@
+/**
+ * `/v1/chat/completions` with plugins: the same action loop as the chat UI, for any OpenAI
+ * client. The client gets the visible text of every round as one completion (streamed or
+ * not); actions run on the server, and one that needs approval is denied unless the user
+ * allowed it in advance in settings.
+ * @module
+ */
+import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import type { CompletionUsage } from "openai/resources/completions";
+import type { EnabledAction } from "../plugins/manager.ts";
+import type { ActionSettings } from "../store/settings.ts";
+import { errorResponse } from "./completions.ts";
+import type { CompletionRequest } from "./completions.ts";
+import { type LoopResult, runActionLoop, type StreamFn } from "./loop.ts";
+
+/** What the API turn needs. */
+export interface ApiTurnDeps {
+  stream: StreamFn;
+  actions: readonly EnabledAction[];
+  settings: ActionSettings;
+  run(plugin: string, action: string, input: string, signal: AbortSignal): Promise<string>;
+  onNativeUnsupported?(model: string): void;
+}
+
+const OWN_FIELDS = new Set(["model", "messages", "stream", "n"]);
+
+/**
+ * Answers a completion request by running the action loop.
+ *
+ * @example
+ * ```ts
+ * return await completeWithActions(deps, { ...body, model }, req.signal);
+ * ```
+ */
+export function completeWithActions(
+  deps: ApiTurnDeps,
+  body: CompletionRequest & { model: string },
+  signal: AbortSignal,
+): Promise<Response> {
+  const id = `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`;
+  const created = Math.floor(Date.now() / 1000);
+  const extra = Object.fromEntries(Object.entries(body).filter(([k]) => !OWN_FIELDS.has(k)));
+  const { settings } = deps;
+  const mode = settings.mode === "auto" && settings.nativeToolsUnsupported.includes(body.model)
+    ? "tags"
+    : settings.mode;
+  const run = (onText: (text: string) => void, abort: AbortSignal) =>
+    runActionLoop({
+      model: body.model,
+      messages: body.messages as unknown as ChatCompletionMessageParam[],
+      actions: deps.actions,
+      mode,
+      maxRounds: settings.maxRounds,
+      stream: deps.stream,
+      signal: abort,
+      extra,
+      onText,
+      onNativeUnsupported: () => deps.onNativeUnsupported?.(body.model),
+      dispatch: {
+        run: deps.run,
+        policy: {
+          askAlways: settings.approvalMode === "ask",
+          alwaysAllowed: new Set(settings.alwaysAllowed),
+        },
+        update: () => {},
+      },
+    });
+
+  if (!body.stream) {
+    return run(() => {}, signal).then((result) => {
+      if (result.error && !result.text) return errorResponse(result.error);
+      return Response.json({
+        id,
+        object: "chat.completion",
+        created,
+        model: body.model,
+        system_fingerprint: null,
+        choices: [{
+          index: 0,
+          message: { role: "assistant", content: result.text, refusal: null },
+          logprobs: null,
+          finish_reason: finishReason(result),
+        }],
+        usage: result.usage ?? zeroUsage(),
+      });
+    });
+  }
+
+  const encoder = new TextEncoder();
+  const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+    encoder.encode(
+      `data: ${
+        JSON.stringify({
+          id,
+          object: "chat.completion.chunk",
+          created,
+          model: body.model,
+          system_fingerprint: null,
+          choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+        })
+      }\n\n`,
+    );
+  const wantsUsage = (body.stream_options as { include_usage?: boolean } | undefined)
+    ?.include_usage === true;
+  const controller = new AbortController();
+  signal.addEventListener("abort", () => controller.abort(), { once: true });
+
+  // Answer once there is output or an outcome, so a failure before any text gets a status.
+  return new Promise<Response>((resolve) => {
+    let stream!: ReadableStreamDefaultController<Uint8Array>;
+    let answered = false;
+    const body$ = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        stream = c;
+      },
+      cancel: () => controller.abort(),
+    });
+    const answer = () => {
+      if (answered) return;
+      answered = true;
+      stream.enqueue(chunk({ role: "assistant", content: "" }, null));
+      resolve(
+        new Response(body$, {
+          headers: {
+            "content-type": "text/event-stream; charset=utf-8",
+            "cache-control": "no-cache, no-transform",
+          },
+        }),
+      );
+    };
+    run((text) => {
+      answer();
+      stream.enqueue(chunk({ content: text }, null));
+    }, controller.signal).then((result) => {
+      if (result.error && !answered) return resolve(errorResponse(result.error));
+      answer();
+      try {
+        if (result.error) {
+          stream.enqueue(encoder.encode(`data: ${
+            JSON.stringify({
+              error: {
+                message: result.error.message,
+                type: "upstream_error",
+                code: result.error.kind,
+              },
+            })
+          }\n\n`));
+        } else {
+          stream.enqueue(chunk({}, finishReason(result)));
+          if (wantsUsage) {
+            stream.enqueue(encoder.encode(`data: ${
+              JSON.stringify({
+                id,
+                object: "chat.completion.chunk",
+                created,
+                model: body.model,
+                system_fingerprint: null,
+                choices: [],
+                usage: result.usage ?? zeroUsage(),
+              })
+            }\n\n`));
+          }
+          stream.enqueue(encoder.encode("data: [DONE]\n\n"));
+        }
+        stream.close();
+      } catch { /* the client went away */ }
+    });
+  });
+}
+
+function finishReason(result: LoopResult): string {
+  if (result.hitRoundLimit) return "stop";
+  return result.finishReason === "tool_calls" ? "stop" : result.finishReason ?? "stop";
+}
+
+function zeroUsage(): CompletionUsage {
+  return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+}

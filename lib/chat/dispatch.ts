@@ -1,0 +1,137 @@
+/**
+ * Running one action call the model made: find the action, check its arguments against the
+ * schema, get approval when needed, run it in its sandbox, and turn every failure into an
+ * error result the model can read — the turn always goes on.
+ * @module
+ */
+import type { EnabledAction } from "../plugins/manager.ts";
+import type { ActionAccess, ActionCall, ApprovalDecision } from "./action_types.ts";
+import { formatArgErrors, validateArgs } from "./validate_args.ts";
+
+/** Who decides whether an action may run without asking. */
+export interface ApprovalPolicy {
+  /** "ask first" for every action. */
+  askAlways: boolean;
+  /** Action ids allowed in advance ("Always allow"). */
+  alwaysAllowed: ReadonlySet<string>;
+}
+
+/** What dispatching needs. */
+export interface DispatchDeps {
+  /** The enabled actions of this turn. */
+  actions: readonly EnabledAction[];
+  /** Runs the plugin; throws with a clear message on failure. */
+  run(plugin: string, action: string, input: string, signal: AbortSignal): Promise<string>;
+  policy: ApprovalPolicy;
+  /**
+   * Asks the user; absent for API clients, where an action that needs approval is denied
+   * unless allowed in advance.
+   */
+  ask?: (call: ActionCall, signal: AbortSignal) => Promise<ApprovalDecision>;
+  /** Records "Always allow". */
+  allowAlways?: (actionId: string) => Promise<void>;
+  /** Called whenever the call's state changes (cards). */
+  update(call: ActionCall): void;
+  /** Largest result passed back to the model, in characters. */
+  maxResultChars?: number;
+}
+
+const DEFAULT_MAX_RESULT = 32_000;
+
+/** What the plugin may touch, for the approval dialog. */
+export function accessOf(action: EnabledAction): ActionAccess {
+  return {
+    apis: [...action.apis],
+    hosts: [...action.grants.net.hosts],
+    paths: action.grants.fs.map((p) => ({ path: p.path, access: p.access })),
+  };
+}
+
+/** Does this action need the user's approval before it runs? */
+export function needsApproval(action: EnabledAction, policy: ApprovalPolicy): boolean {
+  const id = `${action.plugin}.${action.action.name}`;
+  if (policy.alwaysAllowed.has(id)) return false;
+  return policy.askAlways || action.action.confirm;
+}
+
+/**
+ * Runs `call` (mutating it through its states) and resolves when it has ended. Never throws:
+ * the outcome is in `call.status`, `call.result` and `call.error`.
+ *
+ * @example
+ * ```ts
+ * await dispatchCall(call, parsedArgsOrError, deps, signal);
+ * ```
+ */
+export async function dispatchCall(
+  call: ActionCall,
+  args: { ok: true; value: Record<string, unknown> } | { ok: false; error: string },
+  deps: DispatchDeps,
+  signal: AbortSignal,
+): Promise<void> {
+  const fail = (status: "error" | "denied" | "cancelled", error: string) => {
+    call.status = status;
+    call.error = error;
+    call.endedAt = Date.now();
+    deps.update(call);
+  };
+  const [plugin, name] = splitId(call.name);
+  const action = deps.actions.find((a) => a.plugin === plugin && a.action.name === name);
+  if (!action) {
+    const known = deps.actions.map((a) => `${a.plugin}.${a.action.name}`).join(", ") || "none";
+    return fail("error", `unknown action "${call.name}". Available actions: ${known}.`);
+  }
+  call.access = accessOf(action);
+  if (!args.ok) return fail("error", args.error);
+  call.args = args.value;
+  const problems = formatArgErrors(validateArgs(action.action.parameters, args.value));
+  if (problems) return fail("error", `invalid arguments: ${problems}`);
+
+  if (needsApproval(action, deps.policy)) {
+    if (!deps.ask) {
+      return fail(
+        "denied",
+        `${call.name} needs the user's approval, which this API cannot ask for. The user can allow it in advance in rungpt's settings.`,
+      );
+    }
+    call.status = "awaiting_approval";
+    deps.update(call);
+    let decision: ApprovalDecision;
+    try {
+      decision = await deps.ask(call, signal);
+    } catch {
+      return fail("cancelled", "the turn was stopped before the user answered");
+    }
+    if (decision === "deny") return fail("denied", "the user denied this action");
+    if (decision === "always") await deps.allowAlways?.(call.name);
+  }
+  if (signal.aborted) return fail("cancelled", "the turn was stopped");
+
+  call.status = "running";
+  call.startedAt = Date.now();
+  deps.update(call);
+  try {
+    const output = await deps.run(plugin, name, JSON.stringify(args.value), signal);
+    const max = deps.maxResultChars ?? DEFAULT_MAX_RESULT;
+    call.result = output.length > max
+      ? `${output.slice(0, max)}\n[… ${output.length - max} more characters cut]`
+      : output;
+    call.status = "done";
+    call.endedAt = Date.now();
+    deps.update(call);
+  } catch (e) {
+    if (signal.aborted) return fail("cancelled", "the turn was stopped");
+    fail("error", e instanceof Error ? e.message : String(e));
+  }
+}
+
+function splitId(id: string): [string, string] {
+  const dot = id.indexOf(".");
+  return dot === -1 ? [id, ""] : [id.slice(0, dot), id.slice(dot + 1)];
+}
+
+/** The text the model gets back for a finished call. */
+export function resultText(call: ActionCall): string {
+  if (call.status === "done") return call.result ?? "";
+  return `Error: ${call.error ?? call.status}`;
+}

@@ -1,0 +1,226 @@
+/**
+ * The action loop of one turn, shared by the chat UI and `/v1/chat/completions`: stream a
+ * reply; run the actions it calls (concurrently, each in its sandbox); hand the results back;
+ * let the model go on — until it answers without calling an action, the round bound is hit,
+ * or the turn is stopped.
+ * @module
+ */
+import type {
+  ChatCompletionChunk,
+  ChatCompletionMessageParam,
+} from "openai/resources/chat/completions";
+import type { CompletionUsage } from "openai/resources/completions";
+import { LlmError, toLlmError } from "../llm/errors.ts";
+import { addChunk, newAccumulator } from "../llm/stream.ts";
+import type { EnabledAction } from "../plugins/manager.ts";
+import type { ActionCall, RoundRecord } from "./action_types.ts";
+import { dispatchCall, type DispatchDeps } from "./dispatch.ts";
+import { roundMessages } from "./history.ts";
+import { buildActionSystemMessage } from "./system_message.ts";
+import { createTagParser, parseActionArgs } from "./tag_parser.ts";
+import { parseToolName, toOpenAITools } from "./tools.ts";
+
+/** How actions are offered for this turn. */
+export type LoopMode = "tags" | "native" | "auto";
+
+/** Streams one completion (the caller supplies client, key and errors mapping). */
+export type StreamFn = (
+  params: Record<string, unknown> & { model: string; messages: ChatCompletionMessageParam[] },
+  signal: AbortSignal,
+) => AsyncIterable<ChatCompletionChunk>;
+
+/** What the loop needs. */
+export interface LoopOptions {
+  model: string;
+  /** The conversation so far (system prompt and history), without the action instructions. */
+  messages: ChatCompletionMessageParam[];
+  actions: readonly EnabledAction[];
+  mode: LoopMode;
+  maxRounds: number;
+  stream: StreamFn;
+  /** Dispatch settings: how to run, approve and report calls. */
+  dispatch: Omit<DispatchDeps, "actions">;
+  signal: AbortSignal;
+  /** Extra request parameters passed through (temperature, …). */
+  extra?: Record<string, unknown>;
+  /** Visible text as it arrives (tags removed). */
+  onText(text: string): void;
+  /** In auto mode: the upstream rejected tools for this model and tags were used instead. */
+  onNativeUnsupported?(): void;
+}
+
+/** What a finished (or stopped, or failed) loop leaves behind. */
+export interface LoopResult {
+  rounds: RoundRecord[];
+  calls: ActionCall[];
+  /** The visible text of the whole turn. */
+  text: string;
+  /** The mode actually used. */
+  mode: "tags" | "native";
+  finishReason: string | null;
+  usage: CompletionUsage | null;
+  /** True when the round bound ended the turn. */
+  hitRoundLimit: boolean;
+  /** Set when the turn ended with an error (the partial state above is still valid). */
+  error?: LlmError;
+}
+
+const NATIVE_NOTE_ONLY = (actions: readonly EnabledAction[]) =>
+  buildActionSystemMessage(actions as EnabledAction[], "native");
+
+/**
+ * Runs the loop. Never throws: a failure ends the loop with `error` set, keeping everything
+ * produced so far.
+ */
+export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
+  const hasActions = opts.actions.length > 0;
+  let mode: "tags" | "native" = opts.mode === "tags" || !hasActions ? "tags" : "native";
+  const result: LoopResult = {
+    rounds: [],
+    calls: [],
+    text: "",
+    mode,
+    finishReason: null,
+    usage: null,
+    hitRoundLimit: false,
+  };
+  const history: ChatCompletionMessageParam[] = [];
+  const emit = (text: string) => {
+    if (!text) return;
+    result.text += text;
+    opts.onText(text);
+  };
+  const deps: DispatchDeps = { ...opts.dispatch, actions: opts.actions };
+
+  for (let round = 0;; round++) {
+    const roundStartText = result.text.length;
+    // Separate the text of consecutive rounds.
+    let needsBreak = round > 0 && result.text.length > 0 && !result.text.endsWith("\n\n");
+    const emitText = (text: string) => {
+      if (!text) return;
+      if (needsBreak) {
+        emit(result.text.endsWith("\n") ? "\n" : "\n\n");
+        needsBreak = false;
+      }
+      emit(text);
+    };
+    const calls: ActionCall[] = [];
+    const running: Promise<void>[] = [];
+    const start = (call: ActionCall, args: Parameters<typeof dispatchCall>[1]) => {
+      calls.push(call);
+      result.calls.push(call);
+      opts.dispatch.update(call);
+      running.push(dispatchCall(call, args, deps, opts.signal));
+    };
+    const newCall = (name: string, callMode: "tags" | "native", id?: string): ActionCall => ({
+      id: id ?? `act_${result.calls.length + 1}`,
+      name,
+      args: undefined,
+      status: "pending",
+      offset: result.text.length,
+      round,
+      mode: callMode,
+    });
+
+    const acc = newAccumulator();
+    try {
+      const request = buildRequest(opts, mode, history);
+      const parser = createTagParser();
+      const handle = (events: ReturnType<typeof parser.push>) => {
+        for (const ev of events) {
+          if (ev.type === "text") emitText(ev.text);
+          else if (ev.type === "action") {
+            const call = newCall(ev.name, "tags");
+            call.args = ev.argsText;
+            start(call, ev.error ? { ok: false, error: ev.error } : parseActionArgs(ev.argsText));
+          }
+        }
+      };
+      for await (const chunk of opts.stream(request, opts.signal)) {
+        addChunk(acc, chunk);
+        const text = chunk.choices?.[0]?.delta?.content;
+        if (!text) continue;
+        if (mode === "tags" && hasActions) handle(parser.push(text));
+        else emitText(text);
+      }
+      if (mode === "tags" && hasActions) handle(parser.end());
+      for (const tc of acc.toolCalls) {
+        const ref = parseToolName(tc.name, opts.actions as EnabledAction[]);
+        const call = newCall(ref ? `${ref.plugin}.${ref.action}` : tc.name, "native", tc.id);
+        call.args = tc.arguments;
+        start(
+          call,
+          ref ? parseActionArgs(tc.arguments) : { ok: false, error: `unknown tool "${tc.name}"` },
+        );
+      }
+    } catch (e) {
+      const error = toLlmError(e);
+      const nothingYet = result.text.length === roundStartText && calls.length === 0;
+      if (
+        opts.mode === "auto" && mode === "native" && round === 0 && nothingYet &&
+        error.kind === "bad_request"
+      ) {
+        // The upstream does not take tools: use tags for this model from now on.
+        mode = "tags";
+        result.mode = mode;
+        opts.onNativeUnsupported?.();
+        round--;
+        continue;
+      }
+      await Promise.all(running);
+      result.rounds.push({ raw: acc.content, calls: calls.map((c) => c.id) });
+      result.error = error;
+      return result;
+    }
+    result.finishReason = acc.finishReason;
+    if (acc.usage) result.usage = addUsage(result.usage, acc.usage);
+    await Promise.all(running);
+    const record: RoundRecord = { raw: acc.content, calls: calls.map((c) => c.id) };
+    result.rounds.push(record);
+    if (calls.length === 0) return result;
+    if (opts.signal.aborted) {
+      result.error = new LlmError("aborted", "The request was cancelled.");
+      return result;
+    }
+    history.push(...roundMessages(record, calls, mode));
+    if (round + 1 >= opts.maxRounds) {
+      result.hitRoundLimit = true;
+      emitText(
+        `\n\n_rungpt stopped this turn: the model called actions in ${opts.maxRounds} rounds, the limit per turn._`,
+      );
+      return result;
+    }
+  }
+}
+
+function buildRequest(
+  opts: LoopOptions,
+  mode: "tags" | "native",
+  history: ChatCompletionMessageParam[],
+) {
+  const messages: ChatCompletionMessageParam[] = [];
+  if (opts.actions.length) {
+    const instructions = mode === "tags"
+      ? buildActionSystemMessage(opts.actions as EnabledAction[], "tags")
+      : NATIVE_NOTE_ONLY(opts.actions);
+    if (instructions) messages.push({ role: "system", content: instructions });
+  }
+  messages.push(...opts.messages, ...history);
+  return {
+    ...opts.extra,
+    model: opts.model,
+    messages,
+    ...(mode === "native" && opts.actions.length
+      ? { tools: toOpenAITools(opts.actions as EnabledAction[]) }
+      : {}),
+  };
+}
+
+function addUsage(a: CompletionUsage | null, b: CompletionUsage): CompletionUsage {
+  if (!a) return { ...b };
+  return {
+    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+    completion_tokens: a.completion_tokens + b.completion_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * Install and update jobs started from the browser: each runs the installer, records its
+ * progress as events (replayed to late subscribers), and pauses at the consent step until
+ * the user answers in the page.
+ * @module
+ */
+import type { ConsentSummary } from "./consent.ts";
+import { installPlugin, type ModuleValidator, updatePlugin } from "./install.ts";
+
+/** What a job reports. */
+export type JobEvent =
+  | { type: "progress"; step: string }
+  | { type: "consent"; summary: ConsentSummary }
+  | { type: "done"; plugin: string; version: string; previousVersion?: string }
+  | { type: "error"; message: string };
+
+/** What to do. */
+export type JobRequest =
+  | { action: "install"; spec: string; allowPrivateNetwork?: boolean }
+  | { action: "update"; name: string; ref?: string };
+
+/** One job's state. */
+export interface Job {
+  id: string;
+  request: JobRequest;
+  events: JobEvent[];
+  finished: boolean;
+  /** When it finished (ms since epoch), for pruning. */
+  finishedAt?: number;
+  listeners: Set<(event: JobEvent) => void>;
+  /** Set while the job waits for consent. */
+  answer?: (allow: boolean) => void;
+}
+
+/** Options of {@linkcode createJobRunner}. */
+export interface JobRunnerOptions {
+  pluginsDir: string;
+  gitBase?: string;
+  validateModule?: ModuleValidator;
+  /** Called after a job changed the installed plugins. */
+  onChange?: (name: string) => Promise<void> | void;
+  /** How long a finished job stays available to late subscribers (ms). */
+  keepMs?: number;
+  /**
+   * How long a job waits for the user's answer before it counts as "no" (ms; default
+   * 10 minutes). A waiting job holds the plugins lock, so an abandoned dialog must not block
+   * every other install, update, remove or settings change forever.
+   */
+  consentTimeoutMs?: number;
+}
+
+/** The job runner's API. */
+export interface JobRunner {
+  start(request: JobRequest): Job;
+  get(id: string): Job | undefined;
+  /** Answers a job waiting for consent; false when it is not waiting. */
+  consent(id: string, allow: boolean): boolean;
+  /** Replays the job's events, then follows it; returns the unsubscribe function. */
+  subscribe(id: string, listener: (event: JobEvent) => void): () => void;
+}
+
+/**
+ * @example
+ * ```ts
+ * const jobs = createJobRunner({ pluginsDir });
+ * const job = jobs.start({ action: "install", spec: "user/repo" });
+ * ```
+ */
+export function createJobRunner(opts: JobRunnerOptions): JobRunner {
+  const jobs = new Map<string, Job>();
+
+  function emit(job: Job, event: JobEvent) {
+    job.events.push(event);
+    for (const listener of job.listeners) listener(event);
+  }
+
+  async function run(job: Job) {
+    const common = {
+      pluginsDir: opts.pluginsDir,
+      gitBase: opts.gitBase,
+      validateModule: opts.validateModule,
+      onProgress: (step: string) => emit(job, { type: "progress", step }),
+      confirm: (summary: ConsentSummary) =>
+        new Promise<boolean>((resolve) => {
+          const timeoutMs = opts.consentTimeoutMs ?? 10 * 60_000;
+          const timer = setTimeout(() => {
+            if (!job.answer) return;
+            emit(job, {
+              type: "progress",
+              step: `no answer within ${Math.round(timeoutMs / 1000)} s: not installing`,
+            });
+            job.answer(false);
+          }, timeoutMs);
+          job.answer = (allow) => {
+            clearTimeout(timer);
+            job.answer = undefined;
+            resolve(allow);
+          };
+          emit(job, { type: "consent", summary });
+        }),
+    };
+    try {
+      const { request } = job;
+      const result = request.action === "install"
+        ? await installPlugin({
+          ...common,
+          spec: request.spec,
+          allowPrivateNetwork: request.allowPrivateNetwork,
+        })
+        : await updatePlugin(request.name, { ...common, ref: request.ref });
+      await opts.onChange?.(result.name);
+      emit(job, {
+        type: "done",
+        plugin: result.name,
+        version: result.entry.version,
+        previousVersion: result.previousVersion,
+      });
+    } catch (e) {
+      emit(job, { type: "error", message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      job.finished = true;
+      job.finishedAt = Date.now();
+      job.listeners.clear();
+    }
+  }
+
+  return {
+    start(request) {
+      // Finished jobs stay for late subscribers for a while; drop older ones here, not on a timer.
+      const keepMs = opts.keepMs ?? 10 * 60_000;
+      for (const [id, old] of jobs) {
+        if (old.finishedAt !== undefined && Date.now() - old.finishedAt > keepMs) jobs.delete(id);
+      }
+      const job: Job = {
+        id: crypto.randomUUID(),
+        request,
+        events: [],
+        finished: false,
+        listeners: new Set(),
+      };
+      jobs.set(job.id, job);
+      run(job);
+      return job;
+    },
+    get: (id) => jobs.get(id),
+    consent(id, allow) {
+      const job = jobs.get(id);
+      if (!job?.answer) return false;
+      job.answer(allow);
+      return true;
+    },
+    subscribe(id, listener) {
+      const job = jobs.get(id);
+      if (!job) return () => {};
+      for (const event of job.events) listener(event);
+      if (job.finished) return () => {};
+      job.listeners.add(listener);
+      return () => job.listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The plugin manager the server uses: which installed plugins are enabled, their actions,
+ * and calling an action — loading the plugin (and the plugins whose APIs it imports) into
+ * the sandbox on first use and keeping it warm. Installs, updates and settings changes call
+ * {@linkcode PluginManager.invalidate} so the next call sees them.
+ * @module
+ */
+import {
+  getPluginConfig,
+  type InstalledPlugin,
+  listInstalled,
+  loadInstalled,
+} from "./installed.ts";
+import type { Grants as LockGrants } from "./lockfile.ts";
+import type { ActionSpec } from "./manifest.ts";
+import type { Grants, LogEntry, PluginLimits } from "./registry.ts";
+import { callAction, type LoadedPlugin, loadPlugin, PluginError } from "./runtime.ts";
+
+/** One action of an enabled plugin, as the chat layer sees it. */
+export interface EnabledAction {
+  plugin: string;
+  pluginDescription: string;
+  action: ActionSpec;
+  /** What the plugin may touch (for the approval dialog). */
+  grants: LockGrants;
+  /** APIs it links. */
+  apis: readonly string[];
+}
+
+/** Options of {@linkcode createPluginManager}. */
+export interface PluginManagerOptions {
+  pluginsDir: string;
+  dataDir: string;
+  limits?: Partial<PluginLimits>;
+  /** Every plugin log line. */
+  onLog?: (entry: LogEntry) => void;
+}
+
+/** The manager's API. */
+export interface PluginManager {
+  readonly pluginsDir: string;
+  /** Installed plugins (enabled or not), sorted by name. */
+  list(): Promise<InstalledPlugin[]>;
+  /** Actions of enabled plugins whose manifest loads. */
+  actions(): Promise<EnabledAction[]>;
+  /**
+   * Runs `plugin`'s `action` with JSON `input`; returns the module's output text.
+   * Throws {@linkcode PluginError}.
+   */
+  call(
+    plugin: string,
+    action: string,
+    input: string,
+    opts?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<string>;
+  /** Forgets loaded state (one plugin, or all) so the next call reloads from disk. */
+  invalidate(name?: string): Promise<void>;
+  /** Recent log lines of a plugin (empty until it has run). */
+  logs(name: string): LogEntry[];
+  /** Stops every plugin worker. */
+  close(): Promise<void>;
+}
+
+/** The runtime's grants from what the user consented to at install. */
+export function runtimeGrants(grants: LockGrants): Grants {
+  return {
+    apis: grants.apis,
+    netHosts: grants.net.hosts,
+    allowPrivateNetwork: grants.net.allowPrivate,
+  };
+}
+
+/**
+ * @example
+ * ```ts
+ * const plugins = createPluginManager({ pluginsDir, dataDir });
+ * const out = await plugins.call("text-transform", "uppercase", '{"text":"hi"}');
+ * ```
+ */
+export function createPluginManager(opts: PluginManagerOptions): PluginManager {
+  const { pluginsDir, dataDir } = opts;
+  const loaded = new Map<string, Promise<LoadedPlugin>>();
+  const logs = new Map<string, LogEntry[]>();
+  let cached: { stamp: string; plugins: InstalledPlugin[] } | undefined;
+
+  // Keyed by the lockfile's mtime and size, so installs from the CLI are picked up too.
+  async function installed(): Promise<InstalledPlugin[]> {
+    const info = await Deno.stat(`${pluginsDir}/rungpt.lock.json`).catch(() => null);
+    const stamp = info ? `${info.mtime?.getTime()}:${info.size}` : "none";
+    if (cached?.stamp !== stamp) cached = { stamp, plugins: await listInstalled(pluginsDir) };
+    return cached.plugins;
+  }
+
+  function load(name: string, chain: string[] = []): Promise<LoadedPlugin> {
+    let pending = loaded.get(name);
+    if (!pending) {
+      pending = (async () => {
+        const plugin = await loadInstalled(pluginsDir, name);
+        if (!plugin.enabled) {
+          throw new PluginError("denied", "the plugin is disabled; enable it on /plugins", name);
+        }
+        // Providers first: a plugin-provided API resolves when the consumer calls it.
+        for (const api of plugin.manifest.apis) {
+          const provider = api.split(":")[0];
+          if (provider === "rungpt" || chain.includes(provider)) continue;
+          await load(provider, [...chain, name]).catch((e) => {
+            throw new PluginError(
+              "not_found",
+              `it needs the API ${api}, but plugin ${provider} cannot be loaded: ${e.message}`,
+              name,
+            );
+          });
+        }
+        return await loadPlugin({
+          wasm: plugin.wasmBytes,
+          manifest: plugin.manifest,
+          grants: runtimeGrants(plugin.grants),
+          dataDir,
+          config: await getPluginConfig(pluginsDir, name),
+          limits: opts.limits,
+          onLog: (entry) => {
+            const ring = logs.get(entry.plugin) ?? [];
+            ring.push(entry);
+            if (ring.length > 200) ring.shift();
+            logs.set(entry.plugin, ring);
+            opts.onLog?.(entry);
+          },
+        });
+      })();
+      loaded.set(name, pending);
+      // A failed load is not cached: the next call tries again.
+      pending.catch(() => loaded.delete(name));
+    }
+    return pending;
+  }
+
+  async function closeLoaded(name: string) {
+    const pending = loaded.get(name);
+    loaded.delete(name);
+    await pending?.then((p) => p.close(), () => {});
+  }
+
+  return {
+    pluginsDir,
+    list: installed,
+    async actions() {
+      const out: EnabledAction[] = [];
+      for (const p of await installed()) {
+        if (!p.enabled || !p.manifest) continue;
+        for (const action of p.manifest.actions) {
+          out.push({
+            plugin: p.name,
+            pluginDescription: p.manifest.description,
+            action,
+            grants: p.lock.grants,
+            apis: p.manifest.apis,
+          });
+        }
+      }
+      return out;
+    },
+    async call(pluginName, actionName, input, callOpts = {}) {
+      const info = (await installed()).find((p) => p.name === pluginName);
+      if (!info) throw new PluginError("not_found", "no such plugin is installed", pluginName);
+      const action = info.manifest?.actions.find((a: ActionSpec) => a.name === actionName);
+      if (!action) {
+        throw new PluginError("not_found", `the plugin has no action "${actionName}"`, pluginName);
+      }
+      const plugin = await load(pluginName);
+      return await callAction(plugin, action.export ?? action.name, input, callOpts);
+    },
+    async invalidate(name) {
+      cached = undefined;
+      const names = name ? [name] : [...loaded.keys()];
+      // Consumers of a changed provider reload too.
+      if (name) {
+        for (const p of await installed()) {
+          if (p.manifest?.apis.some((a: string) => a.startsWith(`${name}:`))) names.push(p.name);
+        }
+      }
+      await Promise.all(names.map(closeLoaded));
+    },
+    logs: (name) => [...(logs.get(name) ?? [])],
+    async close() {
+      await Promise.all([...loaded.keys()].map(closeLoaded));
+    },
+  };
+}

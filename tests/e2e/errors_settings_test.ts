@@ -1,0 +1,134 @@
+/**
+ * Browser tests of failures and settings: an upstream 401 mid-answer, a first run without a
+ * key, saving a key (shown masked, never sent to the browser) and a rejected base URL.
+ */
+import assert from "node:assert/strict";
+import { lastAssistant, sendMessage, settled, startE2E, waitForStatus } from "./_helpers.ts";
+
+const KEY = "sk-live-SECRETSECRET-abcdef987654";
+
+Deno.test("errors and settings", async (t) => {
+  // No key and no base URL configured: rungpt starts as a first-time user would see it.
+  const e2e = await startE2E({
+    model: { requireKey: KEY },
+    rungpt: { env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "", RUNGPT_MODEL: "" } },
+  });
+  const { page, foreignRequests } = await e2e.newPage();
+  try {
+    await t.step("without a key the empty state guides to Settings", async () => {
+      await page.goto(e2e.rg.origin + "/");
+      await page.getByRole("heading", { name: "Connect a model to start" }).waitFor();
+      const link = page.getByRole("link", { name: "Open Settings" });
+      assert.equal(await link.getAttribute("href"), "/settings");
+      // Sending anyway explains what to do, with a link to Settings, not a stack trace.
+      const failed = await sendMessage(page, "Hi");
+      await settled(failed, "error");
+      const error = failed.locator(".msg-error");
+      assert.doesNotMatch(await error.innerText(), /\bat \S+ \(|Error: Error|undefined/);
+      assert.equal(e2e.model.chatRequests().length, 0, "nothing was sent upstream");
+      await error.getByRole("link", { name: /Settings/ }).click();
+      await page.waitForURL(e2e.rg.origin + "/settings");
+      await page.getByRole("heading", { name: "Settings" }).waitFor();
+      await page.getByText("No key set.", { exact: false }).waitFor();
+    });
+
+    await t.step("an invalid base URL shows the server's validation error", async () => {
+      await page.locator("#base-url").fill("ftp://example.invalid/v1");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      const alert = page.getByRole("alert");
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /base ?url.*must be an http:\/\/ or https:\/\/ URL/i);
+      const settings = await e2e.rg.server.services.publicSettings();
+      assert.equal(settings.baseURL ?? null, null, "nothing was saved");
+    });
+
+    await t.step("a saved key is shown masked and never reaches any page", async () => {
+      await page.locator("#base-url").fill(e2e.model.url);
+      await page.locator("#api-key").fill(KEY);
+      await page.locator("#default-model").fill("gpt-4o");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByText("Settings saved.").waitFor();
+      const masked = await page.locator(".field-status code").innerText();
+      assert.notEqual(masked, KEY);
+      assert.ok(!masked.includes("SECRETSECRET"), `masked form "${masked}" hides the key`);
+      assert.equal(await page.locator("#api-key").inputValue(), "", "the field is cleared");
+      const settings = await e2e.rg.server.services.publicSettings();
+      assert.equal(settings.apiKeySet, true);
+
+      await page.reload();
+      assert.equal(await page.locator(".field-status code").innerText(), masked);
+      const paths = ["/", "/settings", "/api/settings", "/api/models", "/api/conversations"];
+      for (const path of paths) {
+        const res = await page.request.get(e2e.rg.origin + path);
+        const body = await res.text();
+        assert.ok(!body.includes(KEY) && !body.includes("SECRETSECRET"), `${path} leaks the key`);
+      }
+      assert.ok(!(await page.content()).includes("SECRETSECRET"));
+    });
+
+    await t.step(
+      "a 401 shows an error linking to Settings; a cut keeps the partial text",
+      async () => {
+        e2e.model.enqueue(
+          { text: "First answer, complete.", chunkSize: 6 },
+          { status: 401 },
+          { chunks: ["Partial ", "answer ", "never finished"], cutAfter: 2 },
+        );
+        await page.goto(e2e.rg.origin + "/");
+        const first = await sendMessage(page, "Hello?");
+        await settled(first);
+        assert.equal(
+          (await first.locator(".md-wrap").innerText()).trim(),
+          "First answer, complete.",
+        );
+        // The saved key is the one sent upstream (the model requires it).
+        assert.equal(e2e.model.chatRequests().at(-1)?.headers.authorization, `Bearer ${KEY}`);
+
+        const failed = await sendMessage(page, "And now?");
+        await settled(failed, "error");
+        const error = failed.locator(".msg-error");
+        assert.match(await error.innerText(), /401/);
+        assert.ok(!(await error.innerText()).includes("SECRETSECRET"));
+        const fix = error.getByRole("link", { name: /Settings/ });
+        assert.equal(await fix.getAttribute("href"), "/settings");
+        await waitForStatus(page, /^Error: The API key was rejected/);
+        assert.equal(
+          (await page.locator("article.msg-assistant .md-wrap").first().innerText()).trim(),
+          "First answer, complete.",
+          "earlier messages stay",
+        );
+        // After a reload the stored error still offers the fix.
+        await page.reload();
+        await lastAssistant(page).locator(".msg-error").getByRole("link", { name: /Settings/ })
+          .waitFor();
+
+        await page.getByRole("button", { name: "Regenerate" }).click();
+        const cut = lastAssistant(page);
+        // The failed reply is replaced by the new one, which streams, then breaks off.
+        await cut.getByText("Partial answer").waitFor();
+        await settled(cut, "error");
+        assert.equal((await cut.locator(".md-wrap").innerText()).trim(), "Partial answer");
+        await cut.locator(".msg-error").waitFor();
+        const saved = await e2e.rg.server.services.store.listMessages(
+          new URL(page.url()).pathname.split("/").at(-1)!,
+        );
+        assert.equal(saved.at(-1)?.content, "Partial answer ");
+        assert.equal(saved.at(-1)?.status, "error");
+      },
+    );
+
+    await t.step("Clear removes the saved key", async () => {
+      await page.goto(e2e.rg.origin + "/settings");
+      await page.getByRole("button", { name: "Clear" }).click();
+      await page.getByText("Saved key cleared.").waitFor();
+      await page.getByText("No key set.", { exact: false }).waitFor();
+      assert.equal((await e2e.rg.server.services.publicSettings()).apiKeySet, false);
+      await page.reload();
+      await page.getByText("No key set.", { exact: false }).waitFor();
+    });
+
+    assert.deepEqual(foreignRequests(), [], "every request went to rungpt");
+  } finally {
+    await e2e.close();
+  }
+});

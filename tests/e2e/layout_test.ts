@@ -1,0 +1,193 @@
+/**
+ * Browser tests of layout and scale: a phone-sized screen (composer and conversation drawer),
+ * and a conversation of 2,000 messages that opens, scrolls, and streams a new reply without
+ * touching the other messages' DOM.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { sendMessage, settled, startE2E, waitFor } from "./_helpers.ts";
+
+/** Whether the element's box lies within the viewport. */
+function inViewport(page: Page, selector: string): Promise<boolean> {
+  return page.locator(selector).evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 &&
+      r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5;
+  });
+}
+
+Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => {
+  const e2e = await startE2E({
+    model: { responder: (req) => ({ text: `Answer number ${req.index}.`, chunkSize: 4 }) },
+  });
+  try {
+    await t.step("on a 390x844 screen the composer works and the drawer opens", async () => {
+      const { page, foreignRequests, close } = await e2e.newPage({
+        viewport: { width: 390, height: 844 },
+      });
+      await page.goto(e2e.rg.origin + "/");
+      assert.ok(await inViewport(page, "form.composer"), "the composer is on screen");
+      assert.ok(await inViewport(page, "form.composer button[type=submit]"), "Send is on screen");
+      assert.equal(await inViewport(page, "#sidebar"), false, "the drawer starts closed");
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `no horizontal scrolling (page is ${width}px wide)`);
+      const clipped = await page.getByRole("textbox", { name: "Message" }).evaluate((el) =>
+        el.scrollHeight > el.clientHeight + 1
+      );
+      assert.equal(clipped, false, "the empty composer shows its placeholder unclipped");
+
+      await settled(await sendMessage(page, "Hello from a phone"));
+      await page.waitForURL(/\/c\/[^/]+$/);
+      assert.ok(await inViewport(page, "article.msg-assistant"), "the answer is on screen");
+      assert.ok(await inViewport(page, "form.composer"), "the composer stays on screen");
+
+      const menu = page.getByRole("button", { name: "Open conversations" });
+      await menu.click();
+      assert.equal(await menu.getAttribute("aria-expanded"), "true");
+      await waitFor("the drawer on screen", () => inViewport(page, "#sidebar"));
+      await page.locator("#sidebar .conv-title", { hasText: "Hello from a phone" }).waitFor();
+      await page.getByRole("searchbox", { name: "Search" }).waitFor();
+      // Esc closes it again.
+      await page.keyboard.press("Escape");
+      await waitFor("the drawer closed", async () => !(await inViewport(page, "#sidebar")));
+      assert.equal(await menu.getAttribute("aria-expanded"), "false");
+      // "New chat" from the drawer closes it and empties the pane.
+      await menu.click();
+      await waitFor("the drawer on screen", () => inViewport(page, "#sidebar"));
+      await page.getByRole("button", { name: "New chat" }).click();
+      await waitFor("the drawer closed", async () => !(await inViewport(page, "#sidebar")));
+      await page.waitForURL(e2e.rg.origin + "/");
+      await page.screenshot({ path: "/tmp/rungpt-e2e-phone.png" });
+      assert.deepEqual(foreignRequests(), []);
+      await close();
+    });
+
+    await t.step(
+      "2,000 messages open, scroll, and streaming touches only the new reply",
+      async () => {
+        const store = e2e.rg.server.services.store;
+        const conv = await store.createConversation({ title: "Very long chat" });
+        for (let i = 0; i < 2000; i++) {
+          await store.addMessage({
+            conversationId: conv.id,
+            role: i % 2 === 0 ? "user" : "assistant",
+            content: i % 2 === 0 ? `Question ${i}` : `Answer ${i} with **bold** and \`code\`.`,
+            status: "complete",
+            ...(i % 2 ? { model: "gpt-4o" } : {}),
+          });
+        }
+        const { page, foreignRequests, close } = await e2e.newPage();
+        await page.goto(`${e2e.rg.origin}/c/${conv.id}`);
+        await page.getByRole("textbox", { name: "Message" }).waitFor();
+        assert.equal(await page.locator("article.msg").count(), 2000);
+        // Opens at the bottom: the last message is visible.
+        const last = page.locator("article.msg").last();
+        await waitFor("the last message on screen", () => last.isVisible());
+        await waitFor(
+          "the list scrolled to its end",
+          () =>
+            page.locator(".messages").evaluate((el) =>
+              el.scrollHeight - el.scrollTop - el.clientHeight < 2
+            ),
+        );
+        // Scroll to the top, then back to the bottom.
+        await page.locator(".messages").evaluate((el) => (el.scrollTop = 0));
+        await waitFor(
+          "the first message on screen",
+          () =>
+            page.locator("article.msg").first().evaluate((el) => {
+              const r = el.getBoundingClientRect();
+              return r.bottom > 0 && r.top < innerHeight;
+            }),
+        );
+        await page.locator(".messages").focus();
+        await page.keyboard.press("End");
+        await waitFor(
+          "the bottom again",
+          () =>
+            page.locator(".messages").evaluate((el) =>
+              el.scrollHeight - el.scrollTop - el.clientHeight < 2
+            ),
+        );
+        await last.locator(".md strong", { hasText: "bold" }).waitFor();
+
+        // Record every DOM mutation from before sending until the reply is complete.
+        await page.evaluate(() => {
+          const w = window as unknown as { __mutations: string[] };
+          w.__mutations = [];
+          const where = (node: Node): string => {
+            const el = node instanceof Element ? node : node.parentElement;
+            if (!el) {
+              return "detached";
+            }
+            const article = el.closest("article.msg");
+            if (article) {
+              const part = el.closest(".msg-actions") ? " actions" : "";
+              return `article ${article.id}${part}`;
+            }
+            if (el.closest(".composer-area")) {
+              return "composer";
+            }
+            if (el.closest("[role=status]")) {
+              return "status";
+            }
+            if (el.closest("#sidebar")) {
+              return "sidebar";
+            }
+            if (el.matches(".messages-inner")) return "list";
+            return `other ${el.tagName.toLowerCase()}.${el.className}`;
+          };
+          new MutationObserver((records) => {
+            for (const r of records) {
+              const at = where(r.target);
+              if (at === "list") {
+                for (const n of r.addedNodes) w.__mutations.push(`list +${(n as Element).id}`);
+                for (const n of r.removedNodes) w.__mutations.push(`list -${(n as Element).id}`);
+              } else w.__mutations.push(at);
+            }
+          }).observe(document.body, {
+            subtree: true,
+            childList: true,
+            characterData: true,
+            attributes: true,
+          });
+        });
+        const before = await page.locator("article.msg").evaluateAll((els) => els.map((e) => e.id));
+        const reply = await sendMessage(page, "One more question");
+        await reply.getByText(/Answer number \d+\./).waitFor();
+        await settled(reply);
+        const after = await page.locator("article.msg").evaluateAll((els) => els.map((e) => e.id));
+        assert.deepEqual(after.slice(0, 2000), before, "the old messages stay, in order");
+        assert.equal(after.length, 2002);
+        const [userId, replyId] = after.slice(2000);
+        const mutations = await page.evaluate(() =>
+          (window as unknown as { __mutations: string[] }).__mutations
+        );
+        const places = new Set(mutations);
+        assert.ok(places.has(`article ${replyId}`), "the reply grew");
+        assert.ok(places.has(`list +${replyId}`) && places.has(`list +${userId}`));
+        // The previous last pair only lose their Edit/Regenerate buttons.
+        const allowed = new Set([
+          `article ${replyId}`,
+          `article ${replyId} actions`,
+          `article ${userId}`,
+          `article ${userId} actions`,
+          `list +${replyId}`,
+          `list +${userId}`,
+          `article ${before[1998]} actions`,
+          `article ${before[1999]} actions`,
+          "composer",
+          "status",
+          "sidebar",
+        ]);
+        const unexpected = [...places].filter((p) => !allowed.has(p));
+        assert.deepEqual(unexpected, [], "no other message or region changed");
+        assert.ok(await inViewport(page, `article#${replyId} .md-wrap`), "the reply is on screen");
+        assert.deepEqual(foreignRequests(), []);
+        await close();
+      },
+    );
+  } finally {
+    await e2e.close();
+  }
+});

@@ -1,0 +1,199 @@
+/**
+ * Browser tests of /plugins: install from a local git repo with live progress and the
+ * consent dialog, a bad manifest's error, disabling, changing settings (a secret shows only
+ * "set"), and removing; plus the links between chat and /plugins.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { createGitFixtures, type FileMap } from "../support/git_fixtures.ts";
+import { buildFixture } from "../support/wasm_fixtures.ts";
+import { startE2E, waitFor } from "./_helpers.ts";
+
+/** A test plugin on the `settings` fixture module (exports get, state_set; links rungpt:config). */
+function weatherFiles(wasm: Uint8Array, overrides: Record<string, unknown> = {}): FileMap {
+  const manifest = {
+    name: "weather",
+    version: "1.0.0",
+    description: "Current weather for a city.",
+    wasm: "plugin.wasm",
+    apis: ["rungpt:config", "rungpt:net"],
+    permissions: { net: { hosts: ["api.weather.test"] } },
+    config: {
+      units: { type: "string", description: "Units to use.", default: "metric" },
+      api_token: { type: "string", description: "Token for the service.", secret: true },
+    },
+    actions: [
+      { name: "get", description: "Reads the forecast." },
+      { name: "state_set", description: "Saves a favourite city.", confirm: true },
+    ],
+    ...overrides,
+  };
+  return { "rungpt.yaml": stringify(manifest), "plugin.wasm": wasm };
+}
+
+const SECRET = "tok-browser-secret-77";
+
+Deno.test("plugins page: install with consent, disable, settings, remove", async (t) => {
+  const wasm = await buildFixture("settings");
+  await using git = await createGitFixtures();
+  const weather = await git.createRepo("acme", "weather");
+  await weather.commit(weatherFiles(wasm), { tags: ["v1.0.0"] });
+  await (await git.createRepo("acme", "broken")).commit(
+    weatherFiles(wasm, { name: "broken", version: "one" }),
+    { tags: ["v1.0.0"] },
+  );
+  const e2e = await startE2E({ rungpt: { env: { RUNGPT_GIT_BASE: git.base } } });
+  const { rg } = e2e;
+  const { page, foreignRequests } = await e2e.newPage();
+  const lock = async () =>
+    JSON.parse(await Deno.readTextFile(join(rg.pluginsDir, "rungpt.lock.json")));
+  try {
+    await t.step("the chat sidebar links to /plugins, which links back", async () => {
+      await page.goto(rg.origin + "/");
+      await page.getByRole("link", { name: "Plugins" }).click();
+      await page.waitForURL(/\/plugins$/);
+      await page.getByRole("heading", { name: "Plugins", level: 1 }).waitFor();
+      await page.getByText("No plugins installed yet").waitFor();
+      await page.getByRole("link", { name: "Back to chat" }).click();
+      await page.waitForURL(rg.origin + "/");
+    });
+
+    await t.step("a bad manifest shows the job's error naming the field", async () => {
+      await page.goto(rg.origin + "/plugins");
+      await page.getByRole("textbox", { name: "Plugin repository" }).fill("acme/broken");
+      await page.getByRole("button", { name: "Install plugin" }).click();
+      const alert = page.getByRole("alert").filter({ hasText: "Failed" });
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /rungpt\.yaml: version: must be semver/);
+      assert.equal(await page.getByRole("dialog").count(), 0, "no consent asked");
+      await page.getByRole("button", { name: "Dismiss" }).click();
+    });
+
+    await t.step("Cancel in the consent dialog installs nothing", async () => {
+      await page.getByRole("textbox", { name: "Plugin repository" }).fill("acme/weather");
+      await page.getByRole("button", { name: "Install plugin" }).click();
+      const dialog = page.getByRole("dialog", { name: "Install weather 1.0.0?" });
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await page.getByRole("status").filter({ hasText: "Cancelled: nothing was installed" })
+        .waitFor();
+      assert.equal(await page.getByRole("dialog").count(), 0);
+      assert.equal(await page.getByRole("region", { name: "weather" }).count(), 0);
+      assert.deepEqual(await lock().catch(() => null), null, "no lockfile written");
+    });
+
+    await t.step("install: progress, consent dialog with APIs and hosts, Allow", async () => {
+      await page.getByRole("textbox", { name: "Plugin repository" }).fill("acme/weather");
+      await page.getByRole("button", { name: "Install plugin" }).click();
+      const dialog = page.getByRole("dialog", { name: "Install weather 1.0.0?" });
+      await dialog.waitFor();
+      const progress = page.getByRole("log", { name: "Progress" });
+      const steps = await progress.innerText();
+      assert.match(steps, /cloning /);
+      assert.match(steps, /validating manifest/);
+      const text = await dialog.innerText();
+      for (const want of ["rungpt:config", "rungpt:net", "api.weather.test", "api_token"]) {
+        assert(text.includes(want), `the dialog lists ${want}:\n${text}`);
+      }
+      assert.match(text, /state_set.*Saves a favourite city\.\s*asks first/);
+      assert.match(text, /acme\/weather@v1\.0\.0/);
+      assert.deepEqual(await lock().catch(() => null), null, "nothing installed before Allow");
+
+      await dialog.getByRole("button", { name: "Allow" }).click();
+      await page.getByRole("status").filter({ hasText: "Installed weather 1.0.0." }).waitFor();
+      assert.equal(await page.getByRole("dialog").count(), 0);
+      const card = page.getByRole("region", { name: "weather" });
+      await card.waitFor();
+      const actions = await card.locator(".plugin-actions").innerText();
+      assert.match(actions, /get\s*Reads the forecast\./);
+      assert.match(actions, /state_set\s*asks first\s*Saves a favourite city\./);
+      assert.match(await card.innerText(), /api\.weather\.test/);
+      assert.equal((await lock()).plugins.weather.version, "1.0.0");
+    });
+
+    await t.step("disable it; the state survives a reload", async () => {
+      const card = page.getByRole("region", { name: "weather" });
+      const toggle = card.getByRole("switch", { name: "Enabled" });
+      assert.equal(await toggle.isChecked(), true);
+      await toggle.click();
+      await waitFor(
+        "the lockfile to say disabled",
+        async () => !(await lock()).plugins.weather.enabled,
+      );
+      await page.reload();
+      assert.equal(
+        await page.getByRole("region", { name: "weather" }).getByRole("switch", { name: "Enabled" })
+          .isChecked(),
+        false,
+      );
+    });
+
+    await t.step("change a setting and a secret; the secret shows only 'set'", async () => {
+      const card = page.getByRole("region", { name: "weather" });
+      const units = card.getByRole("textbox", { name: "units" });
+      assert.equal(await units.inputValue(), "metric");
+      await units.fill("imperial");
+      await card.getByLabel("api_token", { exact: true }).fill(SECRET);
+      await card.getByRole("button", { name: "Save settings" }).click();
+      await card.getByRole("status").filter({ hasText: "Settings saved." }).waitFor();
+      await card.locator(".secret-status", { hasText: /^set$/ }).waitFor();
+      const saved = await rg.api("/api/plugins/weather").then((r) => r.json());
+      const byKey = Object.fromEntries(
+        saved.plugin.settings.map((s: { key: string }) => [s.key, s]),
+      );
+      assert.equal(byKey.units.value, "imperial");
+      assert.equal(byKey.api_token.isSet, true);
+
+      await page.reload();
+      const again = page.getByRole("region", { name: "weather" });
+      assert.equal(await again.getByRole("textbox", { name: "units" }).inputValue(), "imperial");
+      assert.equal(await again.getByLabel("api_token", { exact: true }).inputValue(), "");
+      assert(!(await page.content()).includes(SECRET), "the page never holds the secret");
+
+      await again.getByRole("button", { name: "Clear api_token" }).click();
+      await again.locator(".secret-status", { hasText: "not set" }).waitFor();
+    });
+
+    await t.step("an update asking for more shows what is new, then applies", async () => {
+      await weather.commit(
+        weatherFiles(wasm, {
+          version: "1.1.0",
+          permissions: { net: { hosts: ["api.weather.test", "radar.weather.test"] } },
+        }),
+        { tags: ["v1.1.0"] },
+      );
+      const card = page.getByRole("region", { name: "weather" });
+      await card.getByRole("button", { name: "Update" }).click();
+      const dialog = page.getByRole("dialog", { name: "Update weather from 1.0.0 to 1.1.0?" });
+      await dialog.waitFor();
+      const newHost = dialog.getByRole("listitem").filter({ hasText: "radar.weather.test" });
+      assert.match(await newHost.innerText(), /radar\.weather\.test\s*new/);
+      const oldHost = dialog.getByRole("listitem").filter({ hasText: "api.weather.test" });
+      assert.doesNotMatch(await oldHost.innerText(), /new/);
+      await dialog.getByRole("button", { name: "Allow" }).click();
+      await page.getByRole("status").filter({ hasText: "Updated weather from 1.0.0 to 1.1.0." })
+        .waitFor();
+      await card.getByText("1.1.0", { exact: true }).waitFor();
+      assert.equal((await lock()).plugins.weather.version, "1.1.0");
+      assert.deepEqual((await lock()).plugins.weather.grants.net.hosts, [
+        "api.weather.test",
+        "radar.weather.test",
+      ]);
+    });
+
+    await t.step("remove it, after confirming", async () => {
+      const card = page.getByRole("region", { name: "weather" });
+      await card.getByRole("button", { name: "Remove", exact: true }).click();
+      await card.getByRole("button", { name: "Confirm remove" }).click();
+      await page.getByRole("status").filter({ hasText: "Removed weather." }).waitFor();
+      assert.equal(await page.getByRole("region", { name: "weather" }).count(), 0);
+      assert.deepEqual((await lock()).plugins, {});
+      await page.reload();
+      await page.getByText("No plugins installed yet").waitFor();
+    });
+
+    assert.deepEqual(foreignRequests(), [], "nothing left the rungpt origin");
+  } finally {
+    await e2e.close();
+  }
+});

@@ -1,0 +1,200 @@
+// Interrupted turns survive the server going away: a clean shutdown and a crash (SIGKILL of
+// a real `rungpt` process) both leave the partial answer, marked "stopped", in the database.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import type { Conversation, Message } from "../../lib/store/types.ts";
+import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
+import { startScriptedModel } from "../support/scripted_model.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** The message row as it is in the database file. */
+function dbMessage(dataDir: string, id: string) {
+  const db = new DatabaseSync(join(dataDir, "rungpt.db"), { readOnly: true });
+  try {
+    const row = db.prepare("SELECT content, status FROM messages WHERE id = ?").get(id);
+    return row ? { content: String(row.content), status: String(row.status) } : undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/** Polls until `check` returns a value (a guard against hanging, not a timing assertion). */
+async function waitFor<T>(what: string, check: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 1000; i++) {
+    const value = check();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+async function messagesOf(rg: TestRungpt, id: string): Promise<Message[]> {
+  const res = await rg.api(`/api/conversations/${id}`);
+  assert.equal(res.status, 200);
+  return (await res.json()).messages;
+}
+
+Deno.test("restart: a clean shutdown mid-stream keeps the partial answer as stopped", async () => {
+  await using model = await startScriptedModel({
+    replies: [{ chunks: ["Half ", "an answer"], hang: true }],
+  });
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-restart-" });
+  try {
+    let conversationId: string;
+    let messageId: string;
+    {
+      await using rg = await startRungpt({ model, dataDir });
+      const conv: Conversation = await (await rg.api("/api/conversations", {
+        method: "POST",
+        json: {},
+      })).json();
+      conversationId = conv.id;
+      const sent = await rg.api(`/api/conversations/${conv.id}/messages`, {
+        method: "POST",
+        json: { content: "Go on" },
+      });
+      assert.equal(sent.status, 202);
+      messageId = (await sent.json()).assistantMessage.id;
+      await waitFor("the partial answer in memory", () => {
+        const live = rg.server.services.turns.live.get(conv.id)?.message.content;
+        return live === "Half an answer" ? live : undefined;
+      });
+      // Leaving the block closes the server while the reply is still streaming.
+    }
+    assert.deepEqual(dbMessage(dataDir, messageId), {
+      content: "Half an answer",
+      status: "stopped",
+    });
+    await model.waitForAborts(1);
+    await using again = await startRungpt({ model, dataDir });
+    const messages = await messagesOf(again, conversationId);
+    assert.equal(messages[1].status, "stopped");
+    assert.equal(messages[1].content, "Half an answer");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+/** The permissions of `deno task start`, so the subprocess runs as users run it. */
+async function startTaskArgs(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  const words = (config.tasks.start as string).split(/\s+/);
+  assert.deepEqual(words.slice(0, 2), ["deno", "run"]);
+  return words.slice(2);
+}
+
+/** Reads a child's stdout until a line matches; returns the match. */
+async function waitForLine(
+  lines: ReadableStreamDefaultReader<string>,
+  pattern: RegExp,
+): Promise<RegExpMatchArray> {
+  let buffer = "";
+  while (true) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error(`output ended without ${pattern}:\n${buffer}`);
+    buffer += value;
+    const match = buffer.match(pattern);
+    if (match) return match;
+  }
+}
+
+/** PATH, HOME and Deno's cache location: enough to run deno, nothing from the user's setup. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = { NO_COLOR: "1" };
+  for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+Deno.test("restart: after a crash mid-stream the reply is recovered as stopped", async () => {
+  await using model = await startScriptedModel({
+    replies: [{ chunks: ["Written ", "before the crash"], hang: true }],
+  });
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-crash-" });
+  const token = "rgt_crash-test-token-0123456789";
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...await startTaskArgs(), "serve", "--port", "0"],
+    cwd: ROOT,
+    clearEnv: true,
+    env: {
+      ...baseEnv(),
+      RUNGPT_DATA_DIR: dataDir,
+      RUNGPT_API_TOKEN: token,
+      OPENAI_BASE_URL: model.url,
+      OPENAI_API_KEY: "sk-crash-key-0123456789",
+      RUNGPT_MODEL: "gpt-4o",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    const [, url] = await waitForLine(stdout, /running at (http:\/\/\S+?)\/?\s/);
+    const post = (path: string, json: unknown) =>
+      fetch(url + path, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: url },
+        body: JSON.stringify(json),
+      });
+    const conv = await (await post("/api/conversations", {})).json();
+    const sent = await post(`/api/conversations/${conv.id}/messages`, { content: "Hi" });
+    assert.equal(sent.status, 202);
+    const messageId = (await sent.json()).assistantMessage.id;
+    await waitFor("the partial answer in the database", () => {
+      const row = dbMessage(dataDir, messageId);
+      return row?.content === "Written before the crash" ? row : undefined;
+    });
+    assert.equal(dbMessage(dataDir, messageId)?.status, "streaming");
+
+    child.kill("SIGKILL");
+    await child.status;
+
+    await using rg = await startRungpt({ model, dataDir });
+    const messages = await messagesOf(rg, conv.id);
+    assert.deepEqual(messages.map((m) => [m.role, m.content, m.status]), [
+      ["user", "Hi", "complete"],
+      ["assistant", "Written before the crash", "stopped"],
+    ]);
+    // Nothing claims to be running after the restart.
+    const events = await (await rg.api(`/api/conversations/${conv.id}/events`)).text();
+    assert.match(events, /event: idle/);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already exited */ }
+    await child.status;
+    await stdout.cancel().catch(() => {});
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("restart: deleting a conversation mid-stream stops the turn first", async () => {
+  await using model = await startScriptedModel({
+    replies: [{ chunks: ["Going"], hang: true }],
+  });
+  await using rg = await startRungpt({ model });
+  const conv: Conversation = await (await rg.api("/api/conversations", {
+    method: "POST",
+    json: {},
+  })).json();
+  const sent = await rg.api(`/api/conversations/${conv.id}/messages`, {
+    method: "POST",
+    json: { content: "Start" },
+  });
+  assert.equal(sent.status, 202);
+  await sent.body?.cancel();
+  // Mid-stream: the upstream has the request before the conversation is deleted.
+  while (model.chatRequests().length === 0) await new Promise((r) => setTimeout(r, 10));
+  const del = await rg.api(`/api/conversations/${conv.id}`, { method: "DELETE" });
+  assert.equal(del.status, 204);
+  await model.waitForAborts(1);
+  assert.equal(rg.server.services.turns.isRunning(conv.id), false);
+  assert.equal((await rg.api(`/api/conversations/${conv.id}`)).status, 404);
+  const list = await (await rg.api("/api/conversations")).json();
+  assert.deepEqual(list.conversations, []);
+});

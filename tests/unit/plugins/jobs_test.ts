@@ -1,0 +1,52 @@
+/**
+ * The job runner's consent wait: an unanswered consent question ends as "no" after the
+ * timeout, and releases the plugins lock so other operations go on.
+ */
+import assert from "node:assert/strict";
+import { createJobRunner, type JobEvent } from "../../../lib/plugins/jobs.ts";
+import { setEnabled } from "../../../lib/plugins/installed.ts";
+import { createGitFixtures, pluginFiles, snapshotDir } from "../../support/git_fixtures.ts";
+
+/** Resolves with every event of job `id` once it finished. */
+function finished(jobs: ReturnType<typeof createJobRunner>, id: string): Promise<JobEvent[]> {
+  return new Promise((resolve) => {
+    const events: JobEvent[] = [];
+    jobs.subscribe(id, (e) => {
+      events.push(e);
+      if (e.type === "done" || e.type === "error") resolve(events);
+    });
+  });
+}
+
+Deno.test("jobs: an unanswered consent counts as no and frees the plugins lock", async () => {
+  await using git = await createGitFixtures();
+  await (await git.createRepo("acme", "hello")).commit(pluginFiles(), { tags: ["v1.0.0"] });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-jobs-" });
+  try {
+    const jobs = createJobRunner({ pluginsDir, gitBase: git.base, consentTimeoutMs: 20 });
+    const before = await snapshotDir(pluginsDir);
+    const job = jobs.start({ action: "install", spec: "acme/hello" });
+    const events = await finished(jobs, job.id);
+    assert(events.some((e) => e.type === "consent"), "it asked");
+    assert(events.some((e) => e.type === "progress" && /no answer within/.test(e.step)));
+    const last = events.at(-1)!;
+    assert(last.type === "error" && /not confirmed/.test(last.message), JSON.stringify(last));
+    assert.equal(jobs.consent(job.id, true), false, "too late to answer");
+    assert.deepEqual(await snapshotDir(pluginsDir), before, "nothing installed");
+
+    // The lock is free again: the next job gets to its own question, and answering works.
+    const next = jobs.start({ action: "install", spec: "acme/hello" });
+    const done = new Promise<JobEvent[]>((resolve) => {
+      const seen: JobEvent[] = [];
+      jobs.subscribe(next.id, (e) => {
+        seen.push(e);
+        if (e.type === "consent") jobs.consent(next.id, true);
+        if (e.type === "done" || e.type === "error") resolve(seen);
+      });
+    });
+    assert.equal((await done).at(-1)?.type, "done");
+    await setEnabled(pluginsDir, "hello", false); // Would wait forever on a held lock.
+  } finally {
+    await Deno.remove(pluginsDir, { recursive: true });
+  }
+});
