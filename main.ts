@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import denoConfig from "./deno.json" with { type: "json" };
 import { defaultDataDir, defaultPluginsDir } from "./lib/store/paths.ts";
 import { loadOrCreateApiToken } from "./lib/store/token.ts";
-import { type RunningServer, ServerStartError, startServer } from "./lib/web/server.ts";
+import type { RunningServer } from "./lib/web/server.ts";
 
 /** rungpt's version, from deno.json. */
 export const VERSION: string = denoConfig.version;
@@ -35,6 +35,16 @@ Environment (all optional):
   RUNGPT_API_TOKEN                  access token (default: generated once into the data dir)
   RUNGPT_ALLOWED_HOSTS              extra Host names to accept, comma-separated
 `;
+
+/** Errors whose message says what to do; printed without a stack trace. */
+const KNOWN_ERRORS = new Set([
+  "ServerStartError",
+  "SettingsError",
+  "TokenError",
+  "StoreError",
+  "SchemaTooNewError",
+  "MigrationError",
+]);
 
 /** A command-line mistake: printed as one line with a hint, exit code 2. */
 class UsageError extends Error {}
@@ -64,8 +74,11 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     throw new UsageError((e as Error).message);
   }
   const { values } = parsed;
+  const port = parsePort(values.port);
+  // Loaded here so that --help, --version and token do not load the whole app.
+  const { startServer } = await import("./lib/web/server.ts");
   const server: RunningServer = await startServer({
-    port: parsePort(values.port),
+    port,
     hostname: values.host,
     dataDir: defaultDataDir(env),
     pluginsDir: defaultPluginsDir(env),
@@ -78,9 +91,13 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   if (server.loginUrl !== server.url) {
     console.log("  The server is reachable beyond this machine: the link above logs a browser in.");
   }
-  const settings = await server.services.publicSettings();
-  if (!settings.apiKeySet && !settings.baseURL) {
-    console.log("  No API key yet: open the page and add one in Settings.");
+  try {
+    const settings = await server.services.publicSettings();
+    if (!settings.apiKeySet && !settings.baseURL) {
+      console.log("  No API key yet: open the page and add one in Settings.");
+    }
+  } catch (e) {
+    console.error(`  Warning: ${(e as Error).message}`);
   }
   console.log("  Press Ctrl+C to stop.");
   if (values.open) openBrowser(server.loginUrl);
@@ -141,7 +158,8 @@ export async function main(args: string[]): Promise<number> {
       console.error(`rungpt: ${e.message}. Run "rungpt --help" for usage.`);
       return 2;
     }
-    if (e instanceof ServerStartError) {
+    // Known failures (a port in use, a bad token or settings file) are one line, not a trace.
+    if (e instanceof Error && KNOWN_ERRORS.has(e.name)) {
       console.error(`rungpt: ${e.message}`);
       return 1;
     }

@@ -10,6 +10,8 @@ import { copyText } from "../../lib/ui/markdown.ts";
 import { fullTime, isSettingsError } from "../../lib/ui/format.ts";
 import { Icon } from "../Icon.tsx";
 import { Markdown } from "./Markdown.tsx";
+import { ActionCard } from "./ActionCard.tsx";
+import { splitAtOffsets } from "../../lib/ui/actions.ts";
 
 /** What a message's buttons do. One stable object for the whole list. */
 export interface MessageActions {
@@ -40,6 +42,7 @@ export function MessageView(
   const busy = isLastUser || isLastAssistant ? running.value : false;
   const streaming = status === "streaming";
   const model = m.model.value;
+  const calls = m.role === "assistant" ? m.actions.value : [];
 
   const copy = async () => {
     copied.value = await copyText(content);
@@ -99,9 +102,11 @@ export function MessageView(
         )
         : m.role === "user"
         ? <div class="user-text">{content}</div>
+        : calls.length
+        ? <AssistantParts content={content} calls={calls} streaming={streaming} />
         : <Markdown content={content} streaming={streaming} />}
 
-      {streaming && content === "" && (
+      {streaming && content === "" && !calls.length && (
         <div class="typing" aria-hidden="true">
           <span />
           <span />
@@ -154,6 +159,29 @@ export function MessageView(
         </div>
       )}
     </article>
+  );
+}
+
+/** A reply's text split where the model called actions, with a card at each call. */
+function AssistantParts(
+  { content, calls, streaming }: {
+    content: string;
+    calls: MessageState["actions"]["value"];
+    streaming: boolean;
+  },
+) {
+  const parts = splitAtOffsets(content, calls);
+  return (
+    <div class="msg-parts">
+      {parts.map((p, i) => (
+        <div class="msg-part" key={i}>
+          {p.text.trim() !== "" && (
+            <Markdown content={p.text} streaming={streaming && i === parts.length - 1} />
+          )}
+          {p.calls.map((c) => <ActionCard key={c.id} call={c} />)}
+        </div>
+      ))}
+    </div>
   );
 }
 

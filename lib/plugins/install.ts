@@ -154,6 +154,7 @@ async function fetchAndCommit(
   const source = `${spec.user}/${spec.repo}`;
   await Deno.mkdir(opts.pluginsDir, { recursive: true });
   const tmp = await Deno.makeTempDir({ dir: opts.pluginsDir, prefix: ".install-" });
+  let installed: LockEntry | undefined;
   try {
     const repoDir = join(tmp, "repo");
     const url = cloneUrl(spec, base);
@@ -183,8 +184,8 @@ async function fetchAndCommit(
       );
     }
     const target = join(opts.pluginsDir, name);
-    const targetExists = await Deno.lstat(target).then(() => true, () => false);
-    if (!previous && targetExists) {
+    const occupied = () => Deno.lstat(target).then(() => true, () => false);
+    if (!previous && await occupied()) {
       throw new InstallError(`${target} exists but is not an installed plugin; move it away first`);
     }
 
@@ -215,40 +216,57 @@ async function fetchAndCommit(
       }
     }
 
-    progress(`installing into ${target}`);
-    const entry: LockEntry = {
-      source,
-      ref: resolved.ref,
-      refKind: resolved.kind,
-      pinned: expect.pinned,
-      commit: resolved.commit,
-      version: manifest.version,
-      wasmSha256,
-      installedAt: new Date().toISOString(),
-      enabled: previous?.enabled ?? true,
-      grants,
-    };
-    // Swap: park the old version inside tmp, move the new one in, then write the lockfile;
-    // undo in reverse order if a step fails.
-    const parked = join(tmp, "previous");
-    if (targetExists) await move(target, parked);
-    try {
-      await move(repoDir, target);
+    // Only the final swap holds the plugins lock, so a question left open in a browser tab
+    // does not block other installs; the swap checks nothing changed meanwhile.
+    await withPluginsLock(opts.pluginsDir, async () => {
+      const current = await readLockfile(opts.pluginsDir);
+      if (JSON.stringify(current.plugins[name]) !== JSON.stringify(previous)) {
+        throw new InstallError(
+          `${name} was changed by another install while this one waited; nothing changed, try again`,
+        );
+      }
+      const targetExists = await occupied();
+      if (!previous && targetExists) {
+        throw new InstallError(
+          `${target} exists but is not an installed plugin; move it away first`,
+        );
+      }
+      progress(`installing into ${target}`);
+      const entry: LockEntry = {
+        source,
+        ref: resolved.ref,
+        refKind: resolved.kind,
+        pinned: expect.pinned,
+        commit: resolved.commit,
+        version: manifest.version,
+        wasmSha256,
+        installedAt: new Date().toISOString(),
+        enabled: previous?.enabled ?? true,
+        grants,
+      };
+      // Swap: park the old version inside tmp, move the new one in, then write the lockfile;
+      // undo in reverse order if a step fails.
+      const parked = join(tmp, "previous");
+      if (targetExists) await move(target, parked);
       try {
-        await writeLockfile(opts.pluginsDir, {
-          ...lock,
-          plugins: { ...lock.plugins, [name]: entry },
-        });
+        await move(repoDir, target);
+        try {
+          await writeLockfile(opts.pluginsDir, {
+            ...current,
+            plugins: { ...current.plugins, [name]: entry },
+          });
+        } catch (e) {
+          await move(target, repoDir);
+          throw e;
+        }
       } catch (e) {
-        await move(target, repoDir);
+        if (targetExists) await move(parked, target);
         throw e;
       }
-    } catch (e) {
-      if (targetExists) await move(parked, target);
-      throw e;
-    }
+      installed = entry;
+    });
     progress("done");
-    return { name, dir: target, entry, summary, previousVersion: previous?.version };
+    return { name, dir: target, entry: installed!, summary, previousVersion: previous?.version };
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
@@ -270,10 +288,7 @@ async function fetchAndCommit(
  */
 export async function installPlugin(opts: InstallOptions): Promise<InstallResult> {
   const spec = parsePluginSpec(opts.spec); // validated before any git runs
-  return await withPluginsLock(
-    opts.pluginsDir,
-    () => fetchAndCommit(spec, opts, { pinned: spec.ref !== undefined }),
-  );
+  return await fetchAndCommit(spec, opts, { pinned: spec.ref !== undefined });
 }
 
 /**
@@ -286,16 +301,14 @@ export async function installPlugin(opts: InstallOptions): Promise<InstallResult
  * await updatePlugin("weather", { pluginsDir, confirm: askUser });
  * ```
  */
-export function updatePlugin(name: string, opts: UpdateOptions): Promise<InstallResult> {
-  return withPluginsLock(opts.pluginsDir, async () => {
-    const entry = (await readLockfile(opts.pluginsDir)).plugins[name];
-    if (!PLUGIN_NAME.test(name) || !entry) {
-      throw new InstallError(`plugin ${name} is not installed`);
-    }
-    const follow = opts.ref ?? (entry.pinned && entry.refKind === "branch" ? entry.ref : undefined);
-    const spec = parsePluginSpec(`${entry.source}${follow === undefined ? "" : `@${follow}`}`);
-    return fetchAndCommit(spec, opts, { name, pinned: follow !== undefined });
-  });
+export async function updatePlugin(name: string, opts: UpdateOptions): Promise<InstallResult> {
+  const entry = (await readLockfile(opts.pluginsDir)).plugins[name];
+  if (!PLUGIN_NAME.test(name) || !entry) {
+    throw new InstallError(`plugin ${name} is not installed`);
+  }
+  const follow = opts.ref ?? (entry.pinned && entry.refKind === "branch" ? entry.ref : undefined);
+  const spec = parsePluginSpec(`${entry.source}${follow === undefined ? "" : `@${follow}`}`);
+  return await fetchAndCommit(spec, opts, { name, pinned: follow !== undefined });
 }
 
 /**

@@ -12,6 +12,11 @@ export const API_TOKEN_FILE = "api-token";
 /** Prefix of generated tokens, so a leaked one is recognisable. */
 export const API_TOKEN_PREFIX = "rgt_";
 
+/** A missing, unreadable or malformed token; the message says what to fix. */
+export class TokenError extends Error {
+  override name = "TokenError";
+}
+
 // Printable ASCII without spaces, and long enough not to be guessable.
 const VALID_TOKEN = /^[\x21-\x7e]{16,512}$/;
 
@@ -20,7 +25,7 @@ const VALID_TOKEN = /^[\x21-\x7e]{16,512}$/;
  * `<dataDir>/api-token`; else a new one (`rgt_` + 32 random bytes, base64url) written there
  * with mode 0600. Creation is atomic, so two processes starting at once agree on one token.
  *
- * @throws {Error} naming the file when the stored token is malformed.
+ * @throws {TokenError} naming the file or variable when the stored token is malformed.
  *
  * @example
  * ```ts
@@ -34,7 +39,7 @@ export async function loadOrCreateApiToken(
   const fromEnv = env.RUNGPT_API_TOKEN?.trim();
   if (fromEnv) {
     if (!VALID_TOKEN.test(fromEnv)) {
-      throw new Error(
+      throw new TokenError(
         "RUNGPT_API_TOKEN must be 16 to 512 printable characters without spaces",
       );
     }
@@ -106,14 +111,14 @@ async function readToken(file: string): Promise<string | null> {
     text = await Deno.readTextFile(file);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
-    throw new Error(`cannot read API token file ${file}: ${(err as Error).message}`, {
+    throw new TokenError(`cannot read API token file ${file}: ${(err as Error).message}`, {
       cause: err,
     });
   }
   const token = text.trim();
   if (token === "") return null;
   if (!VALID_TOKEN.test(token)) {
-    throw new Error(
+    throw new TokenError(
       `API token file ${file} is malformed (want 16 to 512 printable characters without ` +
         `spaces); delete it to generate a new token`,
     );

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Conversation, Message, SearchHit } from "../store/types.ts";
-import type { PublicSettings } from "../store/settings.ts";
+import type { ActionMode, ActionSettings, ApprovalMode, PublicSettings } from "../store/settings.ts";
+import type { ApprovalDecision } from "../chat/action_types.ts";
 
 /** An error answer from the API (or a network failure, with status 0). */
 export class ApiError extends Error {
@@ -85,6 +86,20 @@ export interface SettingsInput {
   apiKey?: string | null;
   baseURL?: string | null;
   model?: string | null;
+  actionMode?: ActionMode | null;
+  /** `"ask"`: every action asks first; `"auto"`: only actions marked `confirm`. */
+  approvalMode?: ApprovalMode | null;
+  /** The whole list of action ids allowed without asking (send it without one to revoke it). */
+  alwaysAllowed?: string[] | null;
+  /** Bound on action rounds per turn, 1–50. */
+  maxActionRounds?: number | null;
+}
+
+/** Answer of `GET /api/actions`: the enabled actions and the system message describing them. */
+export interface ActionsInfo {
+  settings: ActionSettings;
+  actions: { id: string; description: string; confirm: boolean }[];
+  systemMessage: { mode: "tags" | "native"; text: string; tokens: number };
 }
 
 const conv = (id: string) => `/api/conversations/${encodeURIComponent(id)}`;
@@ -141,6 +156,20 @@ export const getSettings = (): Promise<PublicSettings> =>
 /** Saves settings. */
 export const saveSettings = (input: SettingsInput): Promise<PublicSettings> =>
   api<PublicSettings>("PUT", "/api/settings", input);
+
+/**
+ * Answers an action waiting for approval. Rejects with status 409 when it no longer waits
+ * (answered elsewhere, or the turn was stopped).
+ */
+export const answerApproval = (
+  id: string,
+  callId: string,
+  decision: ApprovalDecision,
+): Promise<{ ok: true }> =>
+  api<{ ok: true }>("POST", `${conv(id)}/approvals/${encodeURIComponent(callId)}`, { decision });
+
+/** The enabled actions and the system message that describes them. */
+export const getActionsInfo = (): Promise<ActionsInfo> => api<ActionsInfo>("GET", "/api/actions");
 
 /** URL of a conversation's export download. */
 export const exportUrl = (id: string, format: "md" | "json"): string =>

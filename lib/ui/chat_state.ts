@@ -7,6 +7,8 @@
 import { type Signal, signal } from "@preact/signals";
 import type { Conversation, Message, MessageStatus, Role } from "../store/types.ts";
 import type { TurnEvent } from "../chat/events.ts";
+import type { ActionCall } from "../chat/action_types.ts";
+import { callsFromMeta, upsertCall } from "./actions.ts";
 
 /** One message as the UI holds it: fixed identity plus signals for what changes. */
 export interface MessageState {
@@ -20,6 +22,8 @@ export interface MessageState {
   /** Why it failed, for UI hints ("auth", "no_key", "rate_limit", ...). */
   errorKind: Signal<string | null>;
   model: Signal<string | null>;
+  /** The action calls of an assistant message, drawn as cards inside it. */
+  actions: Signal<ActionCall[]>;
 }
 
 /** The open conversation: header, messages and whether a turn runs. */
@@ -42,6 +46,7 @@ export function toMessageState(m: Message): MessageState {
     error: signal(m.error),
     errorKind: signal(kind),
     model: signal(m.model),
+    actions: signal(callsFromMeta(m.meta)),
   };
 }
 
@@ -97,6 +102,13 @@ export function upsertMessage(state: ChatState, m: Message): void {
     existing.error.value = m.error;
     existing.model.value = m.model;
     if (m.meta && typeof m.meta.errorKind === "string") existing.errorKind.value = m.meta.errorKind;
+    // A message without meta says nothing about its calls; one with meta has them all.
+    if (m.meta) {
+      const calls = callsFromMeta(m.meta);
+      if (JSON.stringify(calls) !== JSON.stringify(existing.actions.peek())) {
+        existing.actions.value = calls;
+      }
+    }
     return;
   }
   const list = state.messages.value.slice();
@@ -158,8 +170,11 @@ export function applyTurnEvent(state: ChatState, ev: TurnEvent): boolean {
     case "idle":
       state.running.value = false;
       return true;
-    case "action":
-      // Action cards are drawn from the message's meta; see the actions UI.
+    case "action": {
+      // Only this message's calls change, so only its cards re-render.
+      const m = findMessage(state, ev.messageId);
+      if (m) m.actions.value = upsertCall(m.actions.peek(), ev.call);
       return false;
+    }
   }
 }

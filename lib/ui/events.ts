@@ -5,7 +5,7 @@
  */
 import type { TurnEvent } from "../chat/events.ts";
 
-const EVENT_TYPES = ["snapshot", "delta", "message", "end", "idle"] as const;
+const EVENT_TYPES = ["snapshot", "delta", "message", "action", "end", "idle"] as const;
 
 /** Callbacks of {@linkcode subscribeTurn}. */
 export interface TurnHandlers {

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { serveStatic } from "hono/deno";
 import type { ComponentType } from "preact";
+import { SettingsError } from "../store/settings.ts";
 import { bearerAuth, sessionAuth } from "./auth.ts";
 import { buildIslands, type IslandBuild } from "./bundle.ts";
 import { HttpError, json } from "./http.ts";
@@ -186,6 +187,10 @@ export function createWebApp(opts: WebOptions): WebApp {
   app.onError((error, c) => {
     if (error instanceof HttpError) {
       return errorAnswer(c.req.path, error.status, error.message, error.kind);
+    }
+    // A broken settings file is the user's to fix, and its message says how.
+    if (error instanceof SettingsError) {
+      return errorAnswer(c.req.path, 500, error.message, "settings");
     }
     opts.onError?.(error, c.req.raw);
     return errorAnswer(c.req.path, 500, "Internal error; see the server log.");

@@ -21,6 +21,7 @@ import {
   type PublicSettings,
   publicSettings,
   saveSettings,
+  SettingsError,
   type SettingsPatch,
 } from "../store/settings.ts";
 import type { Env } from "../store/paths.ts";
@@ -96,7 +97,15 @@ export function createServices(opts: ServiceOptions): AppServices {
     gitBase: env.RUNGPT_GIT_BASE,
     onChange: (name) => plugins.invalidate(name),
   });
-  const provider = async () => providerConfig(await loadSettings(dataDir), env);
+  const provider = async () => {
+    try {
+      return providerConfig(await loadSettings(dataDir), env);
+    } catch (e) {
+      // Turns show this like a missing key: with a pointer to what to fix.
+      if (e instanceof SettingsError) throw new LlmError("no_key", e.message);
+      throw e;
+    }
+  };
   const client = async () => {
     const cfg = await provider();
     if (!cfg.apiKey && !cfg.baseURL) {

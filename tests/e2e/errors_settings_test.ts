@@ -114,6 +114,18 @@ Deno.test("errors and settings", async (t) => {
         );
         assert.equal(saved.at(-1)?.content, "Partial answer ");
         assert.equal(saved.at(-1)?.status, "error");
+        // Neither the conversation page nor its exports carry the key.
+        const id = new URL(page.url()).pathname.split("/").at(-1)!;
+        for (
+          const path of [
+            `/c/${id}`,
+            `/api/conversations/${id}`,
+            `/api/conversations/${id}/export?format=json`,
+          ]
+        ) {
+          const body = await (await page.request.get(e2e.rg.origin + path)).text();
+          assert.ok(!body.includes("SECRETSECRET"), `${path} leaks the key`);
+        }
       },
     );
 

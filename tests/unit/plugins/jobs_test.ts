@@ -50,3 +50,46 @@ Deno.test("jobs: an unanswered consent counts as no and frees the plugins lock",
     await Deno.remove(pluginsDir, { recursive: true });
   }
 });
+
+Deno.test("jobs: a question left open does not block other plugin changes", async () => {
+  await using git = await createGitFixtures();
+  await (await git.createRepo("acme", "hello")).commit(pluginFiles(), { tags: ["v1.0.0"] });
+  await (await git.createRepo("acme", "other")).commit(pluginFiles({ name: "other" }), {
+    tags: ["v1.0.0"],
+  });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-jobs-" });
+  try {
+    const jobs = createJobRunner({ pluginsDir, gitBase: git.base });
+    const install = (spec: string, answer: boolean) => {
+      const job = jobs.start({ action: "install", spec });
+      return new Promise<JobEvent[]>((resolve) => {
+        const seen: JobEvent[] = [];
+        jobs.subscribe(job.id, (e) => {
+          seen.push(e);
+          if (e.type === "consent" && answer) jobs.consent(job.id, true);
+          if (e.type === "done" || e.type === "error") resolve(seen);
+        });
+      });
+    };
+    // The first install asks and is never answered during this test.
+    const waiting = jobs.start({ action: "install", spec: "acme/hello" });
+    while (!waiting.events.some((e) => e.type === "consent")) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Meanwhile another install and a settings change go through.
+    assert.equal((await install("acme/other", true)).at(-1)?.type, "done");
+    await setEnabled(pluginsDir, "other", false);
+    // Answering the first one later still installs it.
+    const first = new Promise<JobEvent[]>((resolve) => {
+      const seen: JobEvent[] = [];
+      jobs.subscribe(waiting.id, (e) => {
+        seen.push(e);
+        if (e.type === "done" || e.type === "error") resolve(seen);
+      });
+    });
+    assert.ok(jobs.consent(waiting.id, true));
+    assert.equal((await first).at(-1)?.type, "done");
+  } finally {
+    await Deno.remove(pluginsDir, { recursive: true });
+  }
+});

@@ -1,0 +1,113 @@
+/**
+ * The details panel of the chat: the enabled plugin actions, how they run, and the system
+ * message that describes them to the model, with its token count. Loads
+ * `GET /api/actions` each time it opens, so it shows what the next turn will send.
+ * @module
+ */
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import { type ActionsInfo, getActionsInfo } from "../../lib/ui/api.ts";
+import { Icon } from "../Icon.tsx";
+
+/** Props of {@linkcode ActionsPanel}. */
+export interface ActionsPanelProps {
+  onClose(): void;
+}
+
+const MODE_TEXT = {
+  auto: "native tool calls, tags where the server rejects them",
+  tags: "<action> tags in the text",
+  native: "native tool calls",
+} as const;
+
+/**
+ * The panel, shown under the conversation header (`id="actions-panel"`).
+ *
+ * @example
+ * ```tsx
+ * {open.value && <ActionsPanel onClose={() => (open.value = false)} />}
+ * ```
+ */
+export function ActionsPanel({ onClose }: ActionsPanelProps) {
+  const info = useSignal<ActionsInfo | null>(null);
+  const error = useSignal<string | null>(null);
+  useEffect(() => {
+    getActionsInfo().then((i) => (info.value = i)).catch((e) =>
+      error.value = (e as Error).message
+    );
+  }, []);
+  const i = info.value;
+  const askAll = i?.settings.approvalMode === "ask";
+  return (
+    <section
+      id="actions-panel"
+      class="actions-panel"
+      aria-labelledby="actions-panel-title"
+      onKeyDown={(e) => {
+        if (e.key === "Escape") {
+          e.preventDefault();
+          onClose();
+        }
+      }}
+    >
+      <div class="actions-panel-head">
+        <h2 id="actions-panel-title">Actions</h2>
+        <button
+          type="button"
+          class="icon-btn"
+          aria-label="Close actions panel"
+          title="Close"
+          onClick={onClose}
+        >
+          <Icon name="close" size={16} />
+        </button>
+      </div>
+      {error.value && (
+        <p class="notice notice-error" role="alert">Could not load the actions: {error.value}</p>
+      )}
+      {!i && !error.value && <p class="muted">Loading…</p>}
+      {i && (
+        <>
+          <p class="hint">
+            Mode: {MODE_TEXT[i.settings.mode] ?? i.settings.mode}.{" "}
+            {askAll ? "Every action asks first." : "Actions marked so ask first."} At most{" "}
+            {i.settings.maxRounds} rounds per reply. <a href="/settings">Change in Settings</a>
+          </p>
+          {i.actions.length === 0
+            ? (
+              <p>
+                No actions are enabled. <a href="/plugins">Install or enable a plugin</a>{" "}
+                to let the model use it.
+              </p>
+            )
+            : (
+              <ul class="actions-list" aria-label="Enabled actions">
+                {i.actions.map((a) => (
+                  <li key={a.id}>
+                    <code class="action-name">{a.id}</code>
+                    {(a.confirm || askAll) && <span class="badge">asks first</span>}
+                    {i.settings.alwaysAllowed.includes(a.id) && (
+                      <span class="badge">always allowed</span>
+                    )}
+                    {a.description && <span class="action-desc">{a.description}</span>}
+                  </li>
+                ))}
+              </ul>
+            )}
+          <details class="system-message">
+            <summary>
+              System message{" "}
+              <span class="muted">
+                ({i.systemMessage.tokens.toLocaleString()}{" "}
+                {i.systemMessage.tokens === 1 ? "token" : "tokens"})
+              </span>
+            </summary>
+            {i.systemMessage.text
+              ? <pre class="action-pre"><code>{i.systemMessage.text}</code></pre>
+              : <p class="muted">None: with no actions enabled, nothing is added.</p>}
+          </details>
+        </>
+      )}
+    </section>
+  );
+}
