@@ -34,6 +34,16 @@ function startServer(): Deno.ChildProcess {
 
 await writeManifest();
 let child = startServer();
+// Take the server down with us.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await child.status;
+    Deno.exit(0);
+  });
+}
 let timer: number | undefined;
 for await (const event of Deno.watchFs(WATCHED)) {
   if (event.paths.every((p) => p.endsWith("fresh.gen.ts") || /[~#]$|\.swp$/.test(p))) continue;

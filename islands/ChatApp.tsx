@@ -27,6 +27,10 @@ import { MessageList } from "../components/chat/MessageList.tsx";
 import { Composer } from "../components/chat/Composer.tsx";
 import type { MessageActions } from "../components/chat/MessageView.tsx";
 import { EmptyState } from "../components/chat/EmptyState.tsx";
+import { ApprovalDialog } from "../components/chat/ApprovalDialog.tsx";
+import { ActionsPanel } from "../components/chat/ActionsPanel.tsx";
+import { approvalKey, nextApproval } from "../lib/ui/actions.ts";
+import type { ApprovalDecision } from "../lib/chat/action_types.ts";
 
 /** Props of the ChatApp island (all JSON). */
 export interface ChatAppProps {
@@ -55,6 +59,16 @@ export default function ChatApp(props: ChatAppProps) {
   const focusMessage = useSignal<string | null>(null);
   const focusComposer = useSignal(0);
   const closeStream = useRef<(() => void) | null>(null);
+  const actionsOpen = useSignal(false);
+  /** Calls answered here whose update has not arrived yet: their dialog stays closed. */
+  const answered = useSignal<ReadonlySet<string>>(new Set());
+  const answering = useSignal(false);
+  // Only the running turn (the last reply) can wait for approval.
+  const approval = useComputed(() => {
+    const last = lastOfRole(chat.messages.value, "assistant");
+    const call = last ? nextApproval(last.id, last.actions.value, answered.value) : null;
+    return call && last ? { messageId: last.id, call } : null;
+  });
   const status = useComputed(() => {
     if (chat.running.value) return "Generating a reply…";
     const last = lastOfRole(chat.messages.value, "assistant");
@@ -193,6 +207,24 @@ export default function ChatApp(props: ChatAppProps) {
     }
   };
 
+  const answer = async (messageId: string, callId: string, decision: ApprovalDecision) => {
+    const conv = chat.conversation.peek();
+    if (!conv) return;
+    answering.value = true;
+    const done =
+      () => (answered.value = new Set([...answered.peek(), approvalKey(messageId, callId)]));
+    try {
+      await apiClient.answerApproval(conv.id, callId, decision);
+      done();
+    } catch (e) {
+      // 409: it no longer waits (stopped, or answered in another tab); its update follows.
+      if (e instanceof apiClient.ApiError && e.status === 409) done();
+      else fail(e);
+    } finally {
+      answering.value = false;
+    }
+  };
+
   const actions: MessageActions = useMemo(() => ({
     async regenerate() {
       const conv = chat.conversation.peek();
@@ -310,7 +342,19 @@ export default function ChatApp(props: ChatAppProps) {
           draft={draft}
           drawerOpen={drawerOpen}
           onPatch={(f) => void patch(f)}
+          tools={
+            <button
+              type="button"
+              class={`btn btn-small${actionsOpen.value ? " has-value" : ""}`}
+              aria-expanded={actionsOpen.value}
+              aria-controls="actions-panel"
+              onClick={() => (actionsOpen.value = !actionsOpen.value)}
+            >
+              Actions
+            </button>
+          }
         />
+        {actionsOpen.value && <ActionsPanel onClose={() => (actionsOpen.value = false)} />}
         {empty ? <EmptyState noModel={noModel} /> : (
           <MessageList
             key={conversation?.id ?? "new"}
@@ -344,6 +388,15 @@ export default function ChatApp(props: ChatAppProps) {
           />
         </div>
         <div class="sr-only" role="status" aria-live="polite">{status.value}</div>
+        {approval.value && (
+          <ApprovalDialog
+            key={approvalKey(approval.value.messageId, approval.value.call.id)}
+            call={approval.value.call}
+            busy={answering.value}
+            onAnswer={(d) => void answer(approval.value!.messageId, approval.value!.call.id, d)}
+            onStop={() => void stop()}
+          />
+        )}
       </main>
     </div>
   );

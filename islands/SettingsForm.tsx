@@ -1,11 +1,12 @@
 /**
- * The settings page: API key, base URL and default model, saved with `PUT /api/settings`.
+ * The settings page: API key, base URL, default model and how plugin actions run, saved with
+ * `PUT /api/settings`.
  * The key itself never comes back from the server; only a masked form and where it is set.
  * @module
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import type { PublicSettings } from "../lib/store/settings.ts";
+import type { ActionMode, PublicSettings } from "../lib/store/settings.ts";
 import { listModels, type ModelList, saveSettings, type SettingsInput } from "../lib/ui/api.ts";
 
 /** Props of the SettingsForm island (all JSON). */
@@ -19,6 +20,24 @@ const PRESETS: Array<{ name: string; url: string }> = [
   { name: "llama.cpp", url: "http://127.0.0.1:8080/v1" },
   { name: "LM Studio", url: "http://127.0.0.1:1234/v1" },
   { name: "vLLM", url: "http://127.0.0.1:8000/v1" },
+];
+
+const ACTION_MODES: Array<{ value: ActionMode; label: string; hint: string }> = [
+  {
+    value: "auto",
+    label: "Auto — tool calls, tags as fallback",
+    hint: "Native tool calls; <action> tags for models whose server rejects tools.",
+  },
+  {
+    value: "tags",
+    label: "Tags — works with any model",
+    hint: "The model writes <action> tags in its text.",
+  },
+  {
+    value: "native",
+    label: "Native — OpenAI tool calls only",
+    hint: "For servers that support tool calling.",
+  },
 ];
 
 function sourceText(source: string | null | undefined, envVar: string): string {
@@ -37,6 +56,9 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
   const saving = useSignal(false);
   const error = useSignal<string | null>(null);
   const saved = useSignal<string | null>(null);
+  const actionMode = useSignal<ActionMode>(initial.actions.mode);
+  const askAll = useSignal(initial.actions.approvalMode === "ask");
+  const rounds = useSignal(String(initial.actions.maxRounds));
 
   const loadModels = () => {
     listModels().then((m) => (models.value = m)).catch((e) =>
@@ -55,6 +77,9 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
       apiKey.value = "";
       baseURL.value = next.baseURL ?? "";
       model.value = next.model ?? "";
+      actionMode.value = next.actions.mode;
+      askAll.value = next.actions.approvalMode === "ask";
+      rounds.value = String(next.actions.maxRounds);
       saved.value = message;
       loadModels();
     } catch (e) {
@@ -83,6 +108,18 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
             if (url !== (s.baseURL ?? "")) input.baseURL = url || null;
             const mdl = model.value.trim();
             if (mdl !== (s.model ?? "")) input.model = mdl || null;
+            const a = s.actions;
+            if (actionMode.value !== a.mode) input.actionMode = actionMode.value;
+            if (askAll.value !== (a.approvalMode === "ask")) {
+              input.approvalMode = askAll.value ? "ask" : "auto";
+            }
+            const n = Number(rounds.value);
+            if (rounds.value.trim() === "" || !Number.isInteger(n) || n < 1 || n > 50) {
+              error.value = "Rounds per turn must be a whole number from 1 to 50.";
+              saved.value = null;
+              return;
+            }
+            if (n !== a.maxRounds) input.maxActionRounds = n;
             void save(input, "Settings saved.");
           }}
         >
@@ -180,6 +217,86 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
                 : `${list.models.length} model${list.models.length === 1 ? "" : "s"} available.`}
               {s.modelSource === "env" && " Currently from RUNGPT_MODEL."}
             </p>
+          </fieldset>
+
+          <fieldset class="actions-settings">
+            <legend>Actions</legend>
+            <label for="action-mode">Action mode</label>
+            <select
+              id="action-mode"
+              aria-describedby="action-mode-hint"
+              value={actionMode.value}
+              onChange={(e) => (actionMode.value = e.currentTarget.value as ActionMode)}
+            >
+              {ACTION_MODES.map((m) => <option key={m.value} value={m.value}>{m.label}</option>)}
+            </select>
+            <p class="hint" id="action-mode-hint">
+              How the model calls plugin actions.{" "}
+              {ACTION_MODES.find((m) => m.value === actionMode.value)?.hint}
+              {s.actions.nativeToolsUnsupported.length > 0 && (
+                <>
+                  {" "}Tags are used for{" "}
+                  {s.actions.nativeToolsUnsupported.map((m, i) => (
+                    <span key={m}>
+                      {i > 0 && ", "}
+                      <code>{m}</code>
+                    </span>
+                  ))}: {s.actions.nativeToolsUnsupported.length === 1 ? "its" : "their"}{" "}
+                  server rejected tools.
+                </>
+              )}
+            </p>
+            <label class="check-row">
+              <input
+                type="checkbox"
+                checked={askAll.value}
+                onChange={(e) => (askAll.value = e.currentTarget.checked)}
+              />
+              Ask before every action
+            </label>
+            <p class="hint">
+              Otherwise only actions their plugin marks as needing confirmation ask first.
+            </p>
+            <label for="action-rounds">Rounds per turn</label>
+            <input
+              id="action-rounds"
+              type="number"
+              min={1}
+              max={50}
+              step={1}
+              inputMode="numeric"
+              class="input-narrow"
+              value={rounds.value}
+              onInput={(e) => (rounds.value = e.currentTarget.value)}
+            />
+            <p class="hint">
+              How many times the model may call actions in one reply before rungpt stops it.
+            </p>
+            <h3 class="field-title" id="always-allowed-title">Always allowed</h3>
+            {s.actions.alwaysAllowed.length === 0
+              ? <p class="hint">None. "Always allow" in an approval dialog adds an action here.</p>
+              : (
+                <ul class="allowed-list" aria-labelledby="always-allowed-title">
+                  {s.actions.alwaysAllowed.map((id) => (
+                    <li key={id}>
+                      <code>{id}</code>
+                      <button
+                        type="button"
+                        class="btn btn-small"
+                        aria-label={`Revoke ${id}`}
+                        disabled={saving.value}
+                        onClick={() =>
+                          void save(
+                            { alwaysAllowed: s.actions.alwaysAllowed.filter((x) => x !== id) },
+                            `${id} will ask again.`,
+                          )}
+                      >
+                        Revoke
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              )}
           </fieldset>
 
           {error.value && <div class="notice notice-error" role="alert">{error.value}</div>}

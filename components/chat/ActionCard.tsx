@@ -58,7 +58,12 @@ export function ActionCard({ call }: ActionCardProps) {
         {call.result !== undefined && call.result !== "" && (
           <Output label="Result" text={call.result} />
         )}
-        {call.error && <Output label="Error" text={call.error} error />}
+        {call.error && (
+          // A refusal or a stop is the user's doing, not a failure: no alarm colours.
+          call.status === "denied" || call.status === "cancelled"
+            ? <Output label="Reason" text={call.error} />
+            : <Output label="Error" text={call.error} error />
+        )}
         {call.status === "done" && !call.result && (
           <p class="action-empty">The action returned no output.</p>
         )}

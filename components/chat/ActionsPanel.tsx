@@ -32,9 +32,7 @@ export function ActionsPanel({ onClose }: ActionsPanelProps) {
   const info = useSignal<ActionsInfo | null>(null);
   const error = useSignal<string | null>(null);
   useEffect(() => {
-    getActionsInfo().then((i) => (info.value = i)).catch((e) =>
-      error.value = (e as Error).message
-    );
+    getActionsInfo().then((i) => (info.value = i)).catch((e) => error.value = (e as Error).message);
   }, []);
   const i = info.value;
   const askAll = i?.settings.approvalMode === "ask";
@@ -69,8 +67,9 @@ export function ActionsPanel({ onClose }: ActionsPanelProps) {
       {i && (
         <>
           <p class="hint">
-            Mode: {MODE_TEXT[i.settings.mode] ?? i.settings.mode}.{" "}
-            {askAll ? "Every action asks first." : "Actions marked so ask first."} At most{" "}
+            Mode: {MODE_TEXT[i.settings.mode] ?? i.settings.mode}. {askAll
+              ? "Every action asks before it runs."
+              : 'Only actions marked "asks first" ask before they run.'} At most{" "}
             {i.settings.maxRounds} rounds per reply. <a href="/settings">Change in Settings</a>
           </p>
           {i.actions.length === 0

@@ -64,7 +64,13 @@ export function ApprovalDialog({ call, busy, onAnswer, onStop }: ApprovalDialogP
               <>
                 <dt>APIs</dt>
                 <dd>
-                  <ul>{access.apis.map((a) => <li key={a}><code>{a}</code></li>)}</ul>
+                  <ul>
+                    {access.apis.map((a) => (
+                      <li key={a}>
+                        <code>{a}</code>
+                      </li>
+                    ))}
+                  </ul>
                 </dd>
               </>
             )}
@@ -72,7 +78,13 @@ export function ApprovalDialog({ call, busy, onAnswer, onStop }: ApprovalDialogP
               <>
                 <dt>Hosts</dt>
                 <dd>
-                  <ul>{access.hosts.map((h) => <li key={h}><code>{h}</code></li>)}</ul>
+                  <ul>
+                    {access.hosts.map((h) => (
+                      <li key={h}>
+                        <code>{h}</code>
+                      </li>
+                    ))}
+                  </ul>
                 </dd>
               </>
             )}

@@ -6,6 +6,7 @@
  */
 import { useSignal } from "@preact/signals";
 import type { Signal } from "@preact/signals";
+import type { ComponentChildren } from "preact";
 import type { Conversation } from "../../lib/store/types.ts";
 import { type ConversationFields, exportUrl, type ModelList } from "../../lib/ui/api.ts";
 import { displayTitle } from "../../lib/ui/format.ts";
@@ -20,10 +21,14 @@ export interface ChatHeaderProps {
   draft: Signal<{ model: string | null; systemPrompt: string }>;
   drawerOpen: Signal<boolean>;
   onPatch(fields: ConversationFields): void;
+  /** More buttons for the header's tools (e.g. the actions panel's toggle). */
+  tools?: ComponentChildren;
 }
 
 /** The header bar of the main pane. */
-export function ChatHeader({ conversation, models, draft, drawerOpen, onPatch }: ChatHeaderProps) {
+export function ChatHeader(
+  { conversation, models, draft, drawerOpen, onPatch, tools }: ChatHeaderProps,
+) {
   const renaming = useSignal(false);
   const promptOpen = useSignal(false);
   const model = conversation ? conversation.model : draft.value.model;
@@ -113,6 +118,7 @@ export function ChatHeader({ conversation, models, draft, drawerOpen, onPatch }:
           >
             System prompt
           </button>
+          {tools}
           {conversation && (
             <details class="menu">
               <summary class="btn btn-small">

@@ -6,6 +6,7 @@
  */
 import type { EnabledAction } from "../plugins/manager.ts";
 import type { ActionAccess, ActionCall, ApprovalDecision } from "./action_types.ts";
+import { toolName } from "./tools.ts";
 import { formatArgErrors, validateArgs } from "./validate_args.ts";
 
 /** Who decides whether an action may run without asking. */
@@ -78,8 +79,15 @@ export async function dispatchCall(
   const [plugin, name] = splitId(call.name);
   const action = deps.actions.find((a) => a.plugin === plugin && a.action.name === name);
   if (!action) {
-    const known = deps.actions.map((a) => `${a.plugin}.${a.action.name}`).join(", ") || "none";
-    return fail("error", `unknown action "${call.name}". Available actions: ${known}.`);
+    // Name them as the model calls them: tool names in native mode.
+    const native = call.mode === "native";
+    const known = deps.actions.map((a) =>
+      native ? toolName(a.plugin, a.action.name) : `${a.plugin}.${a.action.name}`
+    ).join(", ") || "none";
+    return fail(
+      "error",
+      `unknown action "${call.name}". Available ${native ? "tools" : "actions"}: ${known}.`,
+    );
   }
   call.access = accessOf(action);
   if (!args.ok) return fail("error", args.error);

@@ -39,13 +39,15 @@ function asTag(call: ActionCall): string {
   return `<action name="${call.name}">${body}</action>`;
 }
 
+/** The function name the model used: the action's tool name, or its own unknown name. */
 function toolCallName(call: ActionCall): string {
   const dot = call.name.indexOf(".");
-  try {
-    return toolName(call.name.slice(0, dot), call.name.slice(dot + 1));
-  } catch {
-    return call.name.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64);
+  if (dot !== -1) {
+    try {
+      return toolName(call.name.slice(0, dot), call.name.slice(dot + 1));
+    } catch { /* not an action id */ }
   }
+  return call.name.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64);
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * `rungpt plugin …`: install, update, remove, list, info, enable, disable, config. Errors
+ * `rungpt plugin …`: install, update, remove, list, info, enable, disable, config, and the
+ * authoring commands new, build, check, run (./authoring/cli.ts). Errors
  * print one line to stderr and exit 1; never a stack trace.
  *
  * Consent: the summary is printed; `--yes` agrees; otherwise a terminal is asked
@@ -19,6 +20,7 @@ import {
 } from "./installed.ts";
 import { readLockfile, verifyPlugin } from "./lockfile.ts";
 import type { ConfigValue } from "./installed.ts";
+import { AUTHORING_COMMANDS, AUTHORING_USAGE, runAuthoringCommand } from "./authoring/cli.ts";
 
 /** Options of {@linkcode runPluginCommand}. */
 export interface PluginCommandOptions {
@@ -46,7 +48,9 @@ export const PLUGIN_USAGE = `usage: rungpt plugin <command>
   info <name> [--json]
   enable <name>
   disable <name>
-  config <name> [key=value ...] [--unset <key>]`;
+  config <name> [key=value ...] [--unset <key>]
+Writing plugins:
+${AUTHORING_USAGE}`;
 
 /** A usage or input error: printed as one line. */
 class CliError extends Error {}
@@ -146,6 +150,9 @@ async function dispatch(
   err: (l: string) => void,
 ): Promise<void> {
   const [cmd, ...rest] = args;
+  if (cmd !== undefined && AUTHORING_COMMANDS.includes(cmd)) {
+    return runAuthoringCommand(cmd, rest, out, err, { validateModule: opts.validateModule });
+  }
   const env = opts.env ?? Deno.env.toObject();
   const gitBase = env.RUNGPT_GIT_BASE || DEFAULT_GIT_BASE;
   const dir = opts.pluginsDir;

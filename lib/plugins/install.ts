@@ -21,6 +21,7 @@ import {
   resolveRef,
 } from "./git.ts";
 import { configPath } from "./installed.ts";
+import { checkLoadable, PluginError } from "./runtime.ts";
 import {
   type LockEntry,
   readLockfile,
@@ -134,6 +135,21 @@ export async function checkModule(wasmBytes: Uint8Array, manifest: Manifest): Pr
   }
 }
 
+/**
+ * The installer's default check: {@linkcode checkModule}, then everything the runtime checks
+ * before it loads a module (memory cap, refused Extism imports, unknown host functions), so
+ * a plugin that could never run is refused now rather than on its first call.
+ */
+export async function checkInstallable(wasmBytes: Uint8Array, manifest: Manifest): Promise<void> {
+  await checkModule(wasmBytes, manifest);
+  try {
+    await checkLoadable(wasmBytes, manifest);
+  } catch (e) {
+    if (e instanceof PluginError) throw new InstallError(`${manifest.wasm}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Renames `from` to `to`, turning errors into one line. */
 async function move(from: string, to: string): Promise<void> {
   try {
@@ -195,7 +211,7 @@ async function fetchAndCommit(
       throw new InstallError(`${manifest.wasm}: larger than ${MAX_WASM_BYTES} bytes`);
     }
     const wasmBytes = await Deno.readFile(wasmPath);
-    await (opts.validateModule ?? checkModule)(wasmBytes, manifest);
+    await (opts.validateModule ?? checkInstallable)(wasmBytes, manifest);
     const wasmSha256 = await sha256Hex(wasmBytes);
 
     const grants = grantsFor(manifest, {

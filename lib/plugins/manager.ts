@@ -1,8 +1,11 @@
 /**
  * The plugin manager the server uses: which installed plugins are enabled, their actions,
  * and calling an action — loading the plugin (and the plugins whose APIs it imports) into
- * the sandbox on first use and keeping it warm. Installs, updates and settings changes call
- * {@linkcode PluginManager.invalidate} so the next call sees them.
+ * the sandbox on first use and keeping it warm. An instance runs one call at a time, so calls
+ * that arrive while a plugin is busy get extra warm instances (up to
+ * {@linkcode MAX_INSTANCES}); a plugin that provides APIs to others keeps a single instance.
+ * Installs, updates and settings changes call {@linkcode PluginManager.invalidate} so the next
+ * call sees them.
  * @module
  */
 import {
@@ -61,6 +64,15 @@ export interface PluginManager {
   close(): Promise<void>;
 }
 
+/** Most instances of one plugin running calls at once; further calls wait their turn. */
+export const MAX_INSTANCES = 4;
+
+/** The extra instances of one plugin: `idle` ones ready to use, `count` including busy ones. */
+interface Spares {
+  idle: LoadedPlugin[];
+  count: number;
+}
+
 /** The runtime's grants from what the user consented to at install. */
 export function runtimeGrants(grants: LockGrants): Grants {
   return {
@@ -80,6 +92,9 @@ export function runtimeGrants(grants: LockGrants): Grants {
 export function createPluginManager(opts: PluginManagerOptions): PluginManager {
   const { pluginsDir, dataDir } = opts;
   const loaded = new Map<string, Promise<LoadedPlugin>>();
+  const spares = new Map<string, Spares>();
+  // Calls running on each plugin's first instance.
+  const busy = new Map<string, number>();
   const logs = new Map<string, LogEntry[]>();
   let cached: { stamp: string; plugins: InstalledPlugin[] } | undefined;
 
@@ -91,42 +106,46 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
     return cached.plugins;
   }
 
+  /** Loads one instance of an installed, enabled plugin (its providers must be loaded). */
+  async function open(name: string, chain: string[] = []): Promise<LoadedPlugin> {
+    const plugin = await loadInstalled(pluginsDir, name);
+    if (!plugin.enabled) {
+      throw new PluginError("denied", "the plugin is disabled; enable it on /plugins", name);
+    }
+    // Providers first: a plugin-provided API resolves when the consumer calls it.
+    for (const api of plugin.manifest.apis) {
+      const provider = api.split(":")[0];
+      if (provider === "rungpt" || chain.includes(provider)) continue;
+      await load(provider, [...chain, name]).catch((e) => {
+        throw new PluginError(
+          "not_found",
+          `it needs the API ${api}, but plugin ${provider} cannot be loaded: ${e.message}`,
+          name,
+        );
+      });
+    }
+    return await loadPlugin({
+      wasm: plugin.wasmBytes,
+      manifest: plugin.manifest,
+      grants: runtimeGrants(plugin.grants),
+      dataDir,
+      config: await getPluginConfig(pluginsDir, name),
+      limits: opts.limits,
+      onLog: (entry) => {
+        const ring = logs.get(entry.plugin) ?? [];
+        ring.push(entry);
+        if (ring.length > 200) ring.shift();
+        logs.set(entry.plugin, ring);
+        opts.onLog?.(entry);
+      },
+    });
+  }
+
+  /** The plugin's first instance: the one other plugins' API calls reach. */
   function load(name: string, chain: string[] = []): Promise<LoadedPlugin> {
     let pending = loaded.get(name);
     if (!pending) {
-      pending = (async () => {
-        const plugin = await loadInstalled(pluginsDir, name);
-        if (!plugin.enabled) {
-          throw new PluginError("denied", "the plugin is disabled; enable it on /plugins", name);
-        }
-        // Providers first: a plugin-provided API resolves when the consumer calls it.
-        for (const api of plugin.manifest.apis) {
-          const provider = api.split(":")[0];
-          if (provider === "rungpt" || chain.includes(provider)) continue;
-          await load(provider, [...chain, name]).catch((e) => {
-            throw new PluginError(
-              "not_found",
-              `it needs the API ${api}, but plugin ${provider} cannot be loaded: ${e.message}`,
-              name,
-            );
-          });
-        }
-        return await loadPlugin({
-          wasm: plugin.wasmBytes,
-          manifest: plugin.manifest,
-          grants: runtimeGrants(plugin.grants),
-          dataDir,
-          config: await getPluginConfig(pluginsDir, name),
-          limits: opts.limits,
-          onLog: (entry) => {
-            const ring = logs.get(entry.plugin) ?? [];
-            ring.push(entry);
-            if (ring.length > 200) ring.shift();
-            logs.set(entry.plugin, ring);
-            opts.onLog?.(entry);
-          },
-        });
-      })();
+      pending = open(name, chain);
       loaded.set(name, pending);
       // A failed load is not cached: the next call tries again.
       pending.catch(() => loaded.delete(name));
@@ -134,10 +153,51 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
     return pending;
   }
 
+  /** Runs `run` on a free instance of the plugin: the first, else a spare, else the first. */
+  async function withInstance(
+    name: string,
+    run: (plugin: LoadedPlugin) => Promise<string>,
+  ): Promise<string> {
+    const first = await load(name);
+    const pool = spares.get(name) ?? { idle: [], count: 0 };
+    // A provider cannot have a second instance: its APIs are registered once, by name.
+    const useFirst = !busy.get(name) || first.manifest.provides.length > 0 ||
+      (pool.idle.length === 0 && pool.count >= MAX_INSTANCES - 1);
+    if (useFirst) {
+      busy.set(name, (busy.get(name) ?? 0) + 1);
+      try {
+        return await run(first);
+      } finally {
+        busy.set(name, busy.get(name)! - 1);
+      }
+    }
+    spares.set(name, pool);
+    let spare = pool.idle.pop();
+    if (!spare) {
+      pool.count++;
+      spare = await open(name).catch((e) => {
+        pool.count--;
+        throw e;
+      });
+    }
+    try {
+      return await run(spare);
+    } finally {
+      // Invalidated meanwhile: this instance is out of date.
+      if (spares.get(name) === pool) pool.idle.push(spare);
+      else await spare.close();
+    }
+  }
+
   async function closeLoaded(name: string) {
     const pending = loaded.get(name);
     loaded.delete(name);
-    await pending?.then((p) => p.close(), () => {});
+    const pool = spares.get(name);
+    spares.delete(name);
+    await Promise.all([
+      pending?.then((p) => p.close(), () => {}),
+      ...(pool?.idle ?? []).map((p) => p.close()),
+    ]);
   }
 
   return {
@@ -166,12 +226,14 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       if (!action) {
         throw new PluginError("not_found", `the plugin has no action "${actionName}"`, pluginName);
       }
-      const plugin = await load(pluginName);
-      return await callAction(plugin, action.export ?? action.name, input, callOpts);
+      return await withInstance(
+        pluginName,
+        (plugin) => callAction(plugin, action.export ?? action.name, input, callOpts),
+      );
     },
     async invalidate(name) {
       cached = undefined;
-      const names = name ? [name] : [...loaded.keys()];
+      const names = name ? [name] : [...new Set([...loaded.keys(), ...spares.keys()])];
       // Consumers of a changed provider reload too.
       if (name) {
         for (const p of await installed()) {
@@ -182,7 +244,7 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
     },
     logs: (name) => [...(logs.get(name) ?? [])],
     async close() {
-      await Promise.all([...loaded.keys()].map(closeLoaded));
+      await Promise.all([...new Set([...loaded.keys(), ...spares.keys()])].map(closeLoaded));
     },
   };
 }

@@ -157,22 +157,29 @@ function compile(bytes: Uint8Array, hash: string, maxPages: number) {
 }
 
 /**
- * Loads a plugin: checks its imports against manifest and grants, compiles (cached), links its
- * APIs, registers the APIs it provides and starts a warm instance.
+ * Everything {@link loadPlugin} checks before it starts an instance: the module compiles under
+ * the memory cap, imports only what the manifest declares (and the grants allow), no refused
+ * Extism function, and only functions the built-in APIs have. The installer runs it too, so a
+ * module that could never load is refused at install.
  *
- * Throws {@link PluginError}: `"denied"` for an undeclared or ungranted import, `"invalid"` for
- * a bad module or an unknown API function, `"memory"` when its initial memory exceeds the cap.
+ * @example
+ * ```ts
+ * await checkLoadable(wasmBytes, manifest); // throws PluginError naming the problem
+ * ```
  */
-export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin> {
-  const { manifest } = opts;
+export async function checkLoadable(
+  wasm: Uint8Array,
+  manifest: Manifest,
+  opts: { grants?: Grants; limits?: Partial<PluginLimits>; registry?: ApiRegistry } = {},
+): Promise<Checked> {
   const name = manifest.name;
   const limits: PluginLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const registry = opts.registry ?? sharedRegistry();
   const maxPages = Math.max(1, Math.floor(limits.memoryBytes / PAGE));
-  const hash = await sha256Hex(opts.wasm);
+  const hash = await sha256Hex(wasm);
   let compiled;
   try {
-    compiled = await compile(opts.wasm, hash, maxPages);
+    compiled = await compile(wasm, hash, maxPages);
   } catch (e) {
     if (e instanceof PluginError) throw new PluginError(e.kind, e.message, name);
     throw e;
@@ -210,6 +217,33 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
       );
     }
   }
+  return { compiled, imports, limits, registry, hash };
+}
+
+/** What {@link checkLoadable} found, reused by {@link loadPlugin}. */
+export interface Checked {
+  compiled: { prepared: PreparedModule; module: WebAssembly.Module };
+  imports: ReturnType<typeof checkImports>;
+  limits: PluginLimits;
+  registry: ApiRegistry;
+  hash: string;
+}
+
+/**
+ * Loads a plugin: checks its imports against manifest and grants, compiles (cached), links its
+ * APIs, registers the APIs it provides and starts a warm instance.
+ *
+ * Throws {@link PluginError}: `"denied"` for an undeclared or ungranted import, `"invalid"` for
+ * a bad module or an unknown API function, `"memory"` when its initial memory exceeds the cap.
+ */
+export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin> {
+  const { manifest } = opts;
+  const name = manifest.name;
+  const { compiled, imports, limits, registry, hash } = await checkLoadable(
+    opts.wasm,
+    manifest,
+    opts,
+  );
 
   const dir = join(opts.dataDir, "plugins", name);
   await Deno.mkdir(dir, { recursive: true });

@@ -129,18 +129,27 @@ export function truncate(text: string, max: number): { text: string; cut: boolea
   return { text: text.slice(0, max), cut: true };
 }
 
+/** The key of a call in an answered-set: call ids are unique only within their message. */
+export function approvalKey(messageId: string, callId: string): string {
+  return `${messageId}/${callId}`;
+}
+
 /**
- * The first call in the messages waiting for the user's approval, skipping ids already
- * answered (whose update has not arrived yet).
+ * The first call of a message waiting for the user's approval, skipping calls already
+ * answered (keys from {@linkcode approvalKey}) whose update has not arrived yet.
+ *
+ * @example
+ * ```ts
+ * nextApproval("m2", calls, new Set([approvalKey("m2", "act_1")]));
+ * ```
  */
 export function nextApproval(
-  lists: readonly (readonly ActionCall[])[],
+  messageId: string,
+  calls: readonly ActionCall[],
   answered: ReadonlySet<string> = new Set(),
 ): ActionCall | null {
-  for (const calls of lists) {
-    for (const c of calls) {
-      if (c.status === "awaiting_approval" && !answered.has(c.id)) return c;
-    }
+  for (const c of calls) {
+    if (c.status === "awaiting_approval" && !answered.has(approvalKey(messageId, c.id))) return c;
   }
   return null;
 }

@@ -4,7 +4,12 @@
  * @module
  */
 import type { Conversation, Message, SearchHit } from "../store/types.ts";
-import type { ActionMode, ActionSettings, ApprovalMode, PublicSettings } from "../store/settings.ts";
+import type {
+  ActionMode,
+  ActionSettings,
+  ApprovalMode,
+  PublicSettings,
+} from "../store/settings.ts";
 import type { ApprovalDecision } from "../chat/action_types.ts";
 
 /** An error answer from the API (or a network failure, with status 0). */

@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { compress } from "hono/compress";
 import { serveStatic } from "hono/deno";
 import type { ComponentType } from "preact";
 import { SettingsError } from "../store/settings.ts";
@@ -94,6 +95,14 @@ export function createWebApp(opts: WebOptions): WebApp {
   app.use("*", hostGuard(hostAllowList(opts.hostname, opts.allowedHosts)));
   app.use("*", originGuard());
   app.use("/v1/*", bearerAuth(opts.token));
+  // Compress only the static JS and CSS (gzip, via CompressionStream): never SSE streams, and
+  // never pages or API answers that could carry secrets next to reflected input (BREACH).
+  for (const prefix of ["/_islands/*", ...Object.keys(opts.staticDirs).map((p) => `${p}/*`)]) {
+    app.use(
+      prefix,
+      compress({ contentTypeFilter: /^(?:text\/css|text\/javascript|application\/javascript)\b/i }),
+    );
+  }
   if (opts.requireUiLogin) {
     const exempt = (p: string) =>
       p === "/login" || p.startsWith("/v1/") || p.startsWith("/static/") ||

@@ -27,6 +27,7 @@ import {
 import type { Env } from "../store/paths.ts";
 import { createJobRunner, type JobRunner } from "../plugins/jobs.ts";
 import { createPluginManager, type PluginManager } from "../plugins/manager.ts";
+import type { PluginLimits } from "../plugins/registry.ts";
 import type { Store } from "../store/types.ts";
 import type OpenAI from "openai";
 
@@ -90,6 +91,7 @@ export function createServices(opts: ServiceOptions): AppServices {
   const plugins = createPluginManager({
     pluginsDir: opts.pluginsDir,
     dataDir,
+    limits: actionLimits(env),
     onLog: (entry) => opts.log?.(`[plugin ${entry.plugin}] ${entry.level}: ${entry.message}`),
   });
   const jobs = createJobRunner({
@@ -156,4 +158,18 @@ export function createServices(opts: ServiceOptions): AppServices {
     client,
     models: async () => listModels(await client()),
   };
+}
+
+/**
+ * Plugin limits from the environment: `RUNGPT_ACTION_TIMEOUT_MS` sets the time limit of one
+ * action call (a positive integer; anything else keeps the default).
+ *
+ * @example
+ * ```ts
+ * actionLimits({ RUNGPT_ACTION_TIMEOUT_MS: "5000" }); // { timeoutMs: 5000 }
+ * ```
+ */
+export function actionLimits(env: Env): Partial<PluginLimits> {
+  const timeoutMs = Number(env.RUNGPT_ACTION_TIMEOUT_MS?.trim() || NaN);
+  return Number.isSafeInteger(timeoutMs) && timeoutMs > 0 ? { timeoutMs } : {};
 }

@@ -46,6 +46,8 @@ export interface TestPluginSpec {
   hosts?: string[];
   /** Grant loopback and private addresses to `rungpt:net`. */
   allowPrivateNetwork?: boolean;
+  /** APIs provided to other plugins (a provider runs one call at a time). */
+  provides?: { name: string; functions: string[] }[];
 }
 
 /** A JSON Schema for `{ text: string }`, the arguments most test actions take. */
@@ -66,6 +68,7 @@ export async function installPlugins(rg: TestRungpt, specs: TestPluginSpec[]): P
       wasm: "plugin.wasm",
       apis: spec.apis ?? [],
       ...(spec.hosts ? { permissions: { net: { hosts: spec.hosts } } } : {}),
+      ...(spec.provides ? { provides: spec.provides } : {}),
       actions: spec.actions.map((a) => ({ description: `Runs ${a.name}.`, ...a })),
     };
     const repo = await git.createRepo("test", spec.name);
@@ -152,9 +155,10 @@ export async function nextEvent(
   match: (e: TurnEvent) => boolean,
 ): Promise<TurnEvent> {
   const seen: string[] = [];
-  for await (const e of stream) {
-    if (match(e)) return e;
-    seen.push(e.type);
+  // Not `for await`: leaving it would close the stream, which the caller reads on.
+  for (let r = await stream.next(); !r.done; r = await stream.next()) {
+    if (match(r.value)) return r.value;
+    seen.push(r.value.type);
   }
   throw new Error(`the event stream ended without the expected event (saw ${seen.join(", ")})`);
 }
@@ -216,7 +220,11 @@ export function hasResults(request: RecordedRequest): boolean {
 
 /** The body of each `<action_result>` block in `text`, by action name, in order. */
 export function resultBlocks(text: string): { name: string; error: boolean; body: string }[] {
-  return [...text.matchAll(/<action_result name="([^"]*)"( error="true")?>\n([\s\S]*?)\n<\/action_result>/g)]
+  return [
+    ...text.matchAll(
+      /<action_result name="([^"]*)"( error="true")?>\n([\s\S]*?)\n<\/action_result>/g,
+    ),
+  ]
     .map((m) => ({ name: m[1], error: m[2] !== undefined, body: m[3] }));
 }
 

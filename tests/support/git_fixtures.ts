@@ -168,6 +168,14 @@ export function buildWasm(
   return new Uint8Array(bytes);
 }
 
+/** A real function of each built-in API, so fixture modules pass the runtime's checks. */
+const BUILTIN_FUNCTION: Record<string, string> = {
+  "rungpt:fs": "read",
+  "rungpt:net": "request",
+  "rungpt:config": "get",
+  "rungpt:log": "write",
+};
+
 /** A manifest object with sensible defaults, overridden by `fields`. */
 export function manifestFields(fields: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -194,7 +202,7 @@ export function pluginFiles(fields: Record<string, unknown> = {}, extra: FileMap
     "plugin.wasm": buildWasm({
       imports: [
         ["extism:host/env", "input_length"],
-        ...apis.map((a) => [a, "call"] as [string, string]),
+        ...apis.map((a) => [a, BUILTIN_FUNCTION[a] ?? "call"] as [string, string]),
       ],
       exports: actions.map((a) => a.name),
     }),

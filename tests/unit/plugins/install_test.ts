@@ -388,6 +388,25 @@ Deno.test("a failing install leaves the plugins dir byte-identical", async () =>
         /module imports "rungpt:net" \(request\), not declared in rungpt\.yaml apis/,
       ],
       [
+        "a function the runtime refuses",
+        {
+          ...pluginFiles({ name: "bad" }),
+          "plugin.wasm": buildWasm({
+            imports: [["extism:host/env", "http_request"]],
+            exports: ["greet"],
+          }),
+        },
+        /"extism:host\/env" function "http_request" is not available; use rungpt:net/,
+      ],
+      [
+        "an unknown function of a built-in API",
+        {
+          ...pluginFiles({ name: "bad", apis: ["rungpt:log"] }),
+          "plugin.wasm": buildWasm({ imports: [["rungpt:log", "shout"]], exports: ["greet"] }),
+        },
+        /"rungpt:log" function "shout" is imported but rungpt:log has no such function/,
+      ],
+      [
         "not wasm",
         { ...pluginFiles({ name: "bad" }), "plugin.wasm": "not wasm" },
         /not a valid WebAssembly module/,

@@ -1,0 +1,213 @@
+/**
+ * Actions benchmark: a plugin's first call after start (load + first call, module cache
+ * cleared), warm calls p50/p99, and calls/s with 8 concurrent callers, through rungpt's runtime
+ * (`loadPlugin`, `callAction`: Extism in a worker, limits on). Baseline: the same module with
+ * plain `WebAssembly` in this process (see wasm_baseline.ts).
+ *
+ * Plugins: every built example under examples/plugins/<name>/ (rungpt.yaml and its wasm), else
+ * the AssemblyScript test fixture `echo`.
+ * @module
+ */
+import { join } from "node:path";
+import { type Manifest, parseManifest } from "../lib/plugins/manifest.ts";
+import { callAction, clearModuleCache, loadPlugin } from "../lib/plugins/runtime.ts";
+import { buildFixture, fixtureManifest } from "../tests/support/wasm_fixtures.ts";
+import type { Figure } from "./report.ts";
+import { median, p99 } from "./stats.ts";
+import { instantiatePlain, stubbedImports } from "./wasm_baseline.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const WARM_CALLS = 300;
+const CONCURRENT_CALLERS = 8;
+const CALLS_PER_CALLER = 50;
+
+/** A plugin to bench: its bytes, manifest, the action to call and an input for it. */
+export interface BenchPlugin {
+  label: string;
+  wasm: Uint8Array;
+  manifest: Manifest;
+  exportName: string;
+  input: string;
+}
+
+/**
+ * Arguments for an action from its JSON Schema: every string property gets a sample text,
+ * every enum its first value (so no host setting is needed), numbers 1, booleans false.
+ */
+export function sampleArgs(schema: unknown): Record<string, unknown> {
+  const props = (schema as { properties?: Record<string, Record<string, unknown>> })?.properties;
+  const args: Record<string, unknown> = {};
+  for (const [key, p] of Object.entries(props ?? {})) {
+    if (Array.isArray(p.enum)) args[key] = p.enum[0];
+    else if (p.type === "string") args[key] = "Hello, plugin benchmark!";
+    else if (p.type === "number" || p.type === "integer") args[key] = 1;
+    else if (p.type === "boolean") args[key] = false;
+  }
+  return args;
+}
+
+/** Built example plugins under examples/plugins/ (skipping unbuilt ones, with a note). */
+export async function examplePlugins(log: (s: string) => void): Promise<BenchPlugin[]> {
+  const dir = join(ROOT, "examples", "plugins");
+  const out: BenchPlugin[] = [];
+  let entries: Deno.DirEntry[] = [];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch { /* no examples yet */ }
+  for (const e of entries.filter((e) => e.isDirectory).sort((a, b) => a.name < b.name ? -1 : 1)) {
+    const file = join(dir, e.name, "rungpt.yaml");
+    try {
+      const manifest = parseManifest(await Deno.readTextFile(file), file);
+      const action = manifest.actions[0];
+      if (!action) continue;
+      const wasm = await Deno.readFile(join(dir, e.name, manifest.wasm));
+      out.push({
+        label: e.name,
+        wasm,
+        manifest,
+        exportName: action.export ?? action.name,
+        input: JSON.stringify(sampleArgs(action.parameters)),
+      });
+    } catch (err) {
+      log(`actions: skipping examples/plugins/${e.name}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+async function echoFixture(): Promise<BenchPlugin> {
+  return {
+    label: "fixture echo",
+    wasm: await buildFixture("echo"),
+    manifest: await fixtureManifest("echo"),
+    exportName: "upper",
+    input: JSON.stringify({ text: "Hello, plugin benchmark!" }),
+  };
+}
+
+async function benchOne(p: BenchPlugin, dataDir: string): Promise<Figure[]> {
+  const area = "actions";
+  const figures: Figure[] = [];
+  const bytes = new TextEncoder().encode(p.input);
+
+  // Baseline first call: compile + instantiate + call.
+  let plainFirst: number | null = null;
+  let plain: Awaited<ReturnType<typeof instantiatePlain>> | null = null;
+  const stubbed = stubbedImports(p.wasm);
+  let plainNote = stubbed.length ? `; plain stubs ${stubbed.join(", ")}` : "";
+  try {
+    const t0 = performance.now();
+    plain = await instantiatePlain(p.wasm);
+    plain.call(p.exportName, bytes);
+    plainFirst = performance.now() - t0;
+  } catch (e) {
+    plainNote += `; no plain baseline: ${(e as Error).message}`;
+  }
+
+  clearModuleCache();
+  const t0 = performance.now();
+  const plugin = await loadPlugin({
+    wasm: p.wasm,
+    manifest: p.manifest,
+    grants: { apis: p.manifest.apis },
+    dataDir,
+  });
+  const loaded = performance.now() - t0;
+  try {
+    const firstOut = await callAction(plugin, p.exportName, p.input);
+    const first = performance.now() - t0;
+    if (plain) {
+      const plainOut = new TextDecoder().decode(plain.call(p.exportName, bytes));
+      // Stubbed host APIs may change the answer (e.g. a config default); note, don't fail.
+      if (plainOut !== firstOut) plainNote += "; plain output differs (stubbed host APIs)";
+    }
+    figures.push({
+      area,
+      name: `${p.label}: first call after start`,
+      value: first,
+      unit: "ms",
+      baseline: plainFirst,
+      baselineName: "plain wasm",
+      target: { op: "<", limit: 250 },
+      note: `loadPlugin ${loaded.toFixed(1)} ms + first call${plainNote}`,
+    });
+
+    const warm: number[] = [], plainWarm: number[] = [];
+    for (let i = 0; i < WARM_CALLS; i++) {
+      const a = performance.now();
+      await callAction(plugin, p.exportName, p.input);
+      warm.push(performance.now() - a);
+      if (plain) {
+        const b = performance.now();
+        plain.call(p.exportName, bytes);
+        plainWarm.push(performance.now() - b);
+      }
+    }
+    figures.push({
+      area,
+      name: `${p.label}: warm call p50`,
+      value: median(warm),
+      unit: "ms",
+      baseline: plain ? median(plainWarm) : null,
+      baselineName: "plain wasm",
+      target: { op: "<", limit: 1 },
+      note: `p99 ${p99(warm).toFixed(3)} ms (plain ${plain ? p99(plainWarm).toFixed(4) : "-"})`,
+    });
+    figures.push({
+      area,
+      name: `${p.label}: warm call p99`,
+      value: p99(warm),
+      unit: "ms",
+      baseline: plain ? p99(plainWarm) : null,
+      baselineName: "plain wasm",
+      note: `n=${WARM_CALLS}`,
+    });
+
+    const tc = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENT_CALLERS }, async () => {
+        for (let i = 0; i < CALLS_PER_CALLER; i++) {
+          await callAction(plugin, p.exportName, p.input);
+        }
+      }),
+    );
+    const rate = CONCURRENT_CALLERS * CALLS_PER_CALLER / ((performance.now() - tc) / 1000);
+    let plainRate: number | null = null;
+    if (plain) {
+      const n = CONCURRENT_CALLERS * CALLS_PER_CALLER;
+      const tp = performance.now();
+      for (let i = 0; i < n; i++) plain.call(p.exportName, bytes);
+      plainRate = n / ((performance.now() - tp) / 1000);
+    }
+    figures.push({
+      area,
+      name: `${p.label}: calls/s, ${CONCURRENT_CALLERS} callers`,
+      value: rate,
+      unit: "calls/s",
+      baseline: plainRate,
+      baselineName: "plain wasm",
+      note: `${CONCURRENT_CALLERS}x${CALLS_PER_CALLER} calls on one loaded plugin`,
+    });
+  } finally {
+    await plugin.close();
+  }
+  return figures;
+}
+
+/** Runs the actions benchmark. */
+export async function benchActions(log: (s: string) => void): Promise<Figure[]> {
+  const plugins = await examplePlugins(log);
+  if (plugins.length === 0) {
+    log("actions: no built examples/plugins/*; using the echo test fixture");
+    plugins.push(await echoFixture());
+  }
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-bench-actions-" });
+  const figures: Figure[] = [];
+  try {
+    for (const p of plugins) figures.push(...await benchOne(p, dataDir));
+  } finally {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+  log("actions: done");
+  return figures;
+}

@@ -1,0 +1,158 @@
+/**
+ * Storage and UI at scale: open a conversation of 5,000 messages (server time of `GET /c/:id`
+ * and `GET /api/conversations/:id`, and headless Chromium's navigation start to the last
+ * message element present plus one animation frame), and `store.search` over 100,000
+ * messages. Baselines: the same requests for an empty conversation; a search over 1,000.
+ * @module
+ */
+// Before playwright-core loads: it probes a /proc file that needs --allow-all otherwise.
+import "../tests/e2e/_node_fs_shim.ts";
+import { launchBrowser } from "../tests/support/chromium.ts";
+import { openSqliteStore } from "../lib/store/sqlite.ts";
+import { spawnRungpt } from "./procs.ts";
+import type { Figure } from "./report.ts";
+import { median, p99 } from "./stats.ts";
+import { seedConversation, withStore } from "./seed.ts";
+
+const MESSAGES = 5000;
+const SEARCH_MESSAGES = 100_000;
+const QUERIES = ["bravo", "delta echo", "tango uniform victor", "Message 4242", "kil", "zulu papa"];
+
+async function timeGet(url: string, runs: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}`);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+async function searchTimes(count: number): Promise<number[]> {
+  const store = await openSqliteStore(":memory:");
+  try {
+    for (let c = 0; c < count / 10_000 || c === 0; c++) {
+      await seedConversation(store, Math.min(10_000, count), c * 10_000);
+    }
+    const out: number[] = [];
+    for (let r = 0; r < 10; r++) {
+      for (const q of QUERIES) {
+        const t0 = performance.now();
+        await store.search(q);
+        out.push(performance.now() - t0);
+      }
+    }
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs the storage-and-UI-at-scale benchmark. */
+export async function benchScale(log: (s: string) => void): Promise<Figure[]> {
+  const area = "scale";
+  const figures: Figure[] = [];
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-bench-scale-" });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-bench-plugins-" });
+  try {
+    const { big, empty } = await withStore(dataDir, async (s) => ({
+      big: await seedConversation(s, MESSAGES),
+      empty: await seedConversation(s, 0),
+    }));
+    const rg = await spawnRungpt({ dataDir, pluginsDir });
+    try {
+      for (
+        const [label, path] of [["GET /c/:id", "/c/"], [
+          "GET /api/conversations/:id",
+          "/api/conversations/",
+        ]]
+      ) {
+        await timeGet(`${rg.origin}${path}${big.conversationId}`, 2); // warm up
+        const t = await timeGet(`${rg.origin}${path}${big.conversationId}`, 10);
+        const b = await timeGet(`${rg.origin}${path}${empty.conversationId}`, 10);
+        figures.push({
+          area,
+          name: `${label}, ${MESSAGES} messages`,
+          value: median(t),
+          unit: "ms",
+          baseline: median(b),
+          baselineName: "empty conversation",
+          target: { op: "<", limit: 100 },
+          note: `p99 ${p99(t).toFixed(1)} ms; loopback request time`,
+        });
+      }
+      log("scale: server done");
+
+      const browser = await launchBrowser();
+      try {
+        const paint = async (id: string, lastId: string | null) => {
+          const page = await browser.newPage();
+          try {
+            await page.goto(`${rg.origin}/c/${id}`, { waitUntil: "commit" });
+            if (lastId) {
+              await page.waitForSelector(`#m-${lastId}`, { state: "attached", timeout: 30_000 });
+            } else await page.waitForSelector("main, body", { state: "attached" });
+            // performance.now() counts from the navigation start.
+            return await page.evaluate(() =>
+              new Promise<number>((r) => requestAnimationFrame(() => r(performance.now())))
+            );
+          } finally {
+            await page.close();
+          }
+        };
+        await paint(big.conversationId, big.lastMessageId); // warm (bundle fetch, cache)
+        const t: number[] = [], b: number[] = [];
+        for (let i = 0; i < 2; i++) {
+          t.push(await paint(big.conversationId, big.lastMessageId));
+          b.push(await paint(empty.conversationId, null));
+        }
+        figures.push({
+          area,
+          name: `browser paint, ${MESSAGES} messages`,
+          value: median(t),
+          unit: "ms",
+          baseline: median(b),
+          baselineName: "empty conversation",
+          target: { op: "<", limit: 1000 },
+          note: `navigation start to the last message element + 1 frame; runs ${
+            t.map((x) => x.toFixed(0)).join(", ")
+          } ms`,
+        });
+      } finally {
+        await browser.close();
+      }
+      log("scale: paint done");
+    } finally {
+      await rg.close();
+    }
+
+    const small = await searchTimes(1000);
+    const large = await searchTimes(SEARCH_MESSAGES);
+    figures.push({
+      area,
+      name: `search p50, ${SEARCH_MESSAGES} messages`,
+      value: median(large),
+      unit: "ms",
+      baseline: median(small),
+      baselineName: "1,000 messages",
+      target: { op: "<", limit: 50 },
+      note: `${QUERIES.length} queries x 10; store.search (FTS5)`,
+    });
+    figures.push({
+      area,
+      name: `search p99, ${SEARCH_MESSAGES} messages`,
+      value: p99(large),
+      unit: "ms",
+      baseline: p99(small),
+      baselineName: "1,000 messages",
+      target: { op: "<", limit: 50 },
+    });
+  } finally {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    await Deno.remove(pluginsDir, { recursive: true }).catch(() => {});
+  }
+  log("scale: done");
+  return figures;
+}

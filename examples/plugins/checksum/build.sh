@@ -1,0 +1,18 @@
+#!/bin/sh
+# Builds plugin.wasm from src/*.c with clang and lld, freestanding (no libc, no WASI).
+# Usage: ./build.sh [OUTPUT]   (default: plugin.wasm next to this script)
+# The build is deterministic: no debug info, no names, no producers section, sources in a
+# fixed order and passed by relative path, so the same clang gives the same bytes.
+set -eu
+cd "$(dirname "$0")"
+out="${1:-plugin.wasm}"
+CC="${CC:-clang}"
+"$CC" --target=wasm32-unknown-unknown -std=c11 -O2 -nostdlib -ffreestanding -fno-builtin \
+  -Wall -Wextra -Werror -Iinclude \
+  -Wl,--no-entry \
+  -Wl,--export=digest -Wl,--export=hexdump \
+  -Wl,--strip-all \
+  -Wl,-z,stack-size=65536 \
+  -Wl,--max-memory=16777216 \
+  -o "$out" \
+  src/checksum.c src/hash.c src/json.c src/pdk.c

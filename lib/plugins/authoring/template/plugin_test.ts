@@ -1,0 +1,45 @@
+/**
+ * Runs the built plugin's actions in rungpt's real sandbox through `rungpt plugin run`.
+ * Build first (`deno run -A build.ts`), then:
+ *
+ *     RUNGPT_CMD="rungpt" deno test --allow-run --allow-env --allow-read
+ *
+ * RUNGPT_CMD is how to start rungpt, e.g. "deno run -A /path/to/rungpt/main.ts" from a
+ * checkout (default "rungpt").
+ * @module
+ */
+const root = new URL(".", import.meta.url).pathname;
+const cmd = (Deno.env.get("RUNGPT_CMD") ?? "rungpt").split(/\s+/).filter(Boolean);
+
+/** Runs `rungpt plugin run <this repo> <action> <args>`; returns exit code, stdout, stderr. */
+async function run(action: string, args: unknown, ...flags: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(cmd[0], {
+    args: [...cmd.slice(1), "plugin", "run", root, action, JSON.stringify(args), ...flags],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code, out: dec.decode(stdout).trim(), err: dec.decode(stderr).trim() };
+}
+
+function expectEqual(actual: unknown, expected: unknown): void {
+  const a = JSON.stringify(actual), e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`expected ${e}, got ${a}`);
+}
+
+Deno.test("greet: greets by name", async () => {
+  const r = await run("greet", { name: "Ada" });
+  expectEqual([r.code, r.err], [0, ""]);
+  expectEqual(JSON.parse(r.out), { greeting: "Hello, Ada!" });
+});
+
+Deno.test("greet: uses the greeting setting", async () => {
+  const r = await run("greet", { name: "Ada" }, "--config", "greeting=Ahoy");
+  expectEqual(JSON.parse(r.out), { greeting: "Ahoy, Ada!" });
+});
+
+Deno.test("greet: an empty name is a clear error", async () => {
+  const r = await run("greet", { name: " " });
+  expectEqual(r.code, 1);
+  if (!r.err.includes("name must not be empty")) throw new Error(`unexpected error: ${r.err}`);
+});

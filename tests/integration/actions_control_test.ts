@@ -1,0 +1,306 @@
+// Running actions, through the chat API with real plugins: concurrent calls overlap, a
+// runaway action times out, Stop cancels a running action (and the plugin still works after),
+// and approvals: allow once, always allow, deny, ask first, Stop while waiting.
+import assert from "node:assert/strict";
+import type { TurnEvent } from "../../lib/chat/events.ts";
+import {
+  conversation,
+  endOf,
+  events,
+  hasResults,
+  installPlugins,
+  isCallStatus,
+  lastContent,
+  metaOf,
+  newConversation,
+  nextEvent,
+  putSettings,
+  resultBlocks,
+  send,
+  settle,
+  TEXT_ARGS,
+  turn,
+  waitFor,
+} from "../support/action_fixtures.ts";
+import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
+import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
+
+/** Replies with every result block it got, one per line, so the answer reflects them. */
+function answerWithResults(req: RecordedRequest): Reply {
+  const blocks = resultBlocks(lastContent(req));
+  return { text: blocks.map((b) => `${b.name}${b.error ? " failed" : ""}: ${b.body}`).join("\n") };
+}
+
+async function setup(
+  responder: (req: RecordedRequest) => Reply,
+  plugins: Parameters<typeof installPlugins>[1],
+  env: Record<string, string> = {},
+) {
+  const model = await startScriptedModel({ responder });
+  const rg = await startRungpt({ model, env });
+  await installPlugins(rg, plugins);
+  await putSettings(rg, { actionMode: "tags" });
+  return {
+    model,
+    rg,
+    async [Symbol.asyncDispose]() {
+      await rg.close();
+      await model.close();
+    },
+  };
+}
+
+/**
+ * An HTTP server that answers no request until `count` requests are waiting: two calls that
+ * ran one after the other would never get past it.
+ */
+function startBarrier(count: number) {
+  const all = Promise.withResolvers<void>();
+  let waiting = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    if (++waiting >= count) all.resolve();
+    await all.promise;
+    return new Response(`reply ${new URL(req.url).searchParams.get("id")}`);
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/`,
+    async [Symbol.asyncDispose]() {
+      all.resolve();
+      await server.shutdown();
+    },
+  };
+}
+
+Deno.test("concurrency: two calls of a slow action in one reply run at the same time", async () => {
+  await using barrier = startBarrier(2);
+  const call = (id: string) =>
+    `<action name="web.get">${JSON.stringify({ url: `${barrier.url}?id=${id}` })}</action>`;
+  await using env = await setup(
+    (req) => hasResults(req) ? answerWithResults(req) : { text: `Both: ${call("a")} ${call("b")}` },
+    [{
+      name: "web",
+      wasm: "fetcher",
+      apis: ["rungpt:net"],
+      hosts: ["127.0.0.1"],
+      allowPrivateNetwork: true,
+      actions: [{
+        name: "get",
+        export: "request",
+        parameters: { type: "object", properties: { url: { type: "string" } }, required: ["url"] },
+      }],
+    }],
+    // A failure (calls run one after the other) shows as a timeout rather than a hang.
+    { RUNGPT_ACTION_TIMEOUT_MS: "10000" },
+  );
+  const conv = await newConversation(env.rg);
+  const message = await turn(env.rg, conv.id, "Fetch both");
+  const calls = metaOf(message).actions!;
+  assert.deepEqual(calls.map((c) => [c.status, c.error]), [["done", undefined], [
+    "done",
+    undefined,
+  ]]);
+  assert.match(calls[0].result!, /reply a/);
+  assert.match(calls[1].result!, /reply b/);
+  // Each started before the other ended.
+  const [a, b] = calls;
+  assert.ok(a.startedAt! < b.endedAt! && b.startedAt! < a.endedAt!, JSON.stringify(calls));
+  assert.match(message.content, /web\.get: .*reply a.*\nweb\.get: .*reply b/s);
+});
+
+const LOOPER = {
+  name: "looper",
+  wasm: "loop",
+  actions: [
+    { name: "spin", description: "Never returns." },
+    { name: "echo", description: "Returns its arguments.", parameters: TEXT_ARGS },
+  ],
+};
+
+Deno.test("timeout: an action that never returns becomes an error result; the turn completes", async () => {
+  await using env = await setup(
+    (req) =>
+      hasResults(req)
+        ? answerWithResults(req)
+        : { text: 'Spinning. <action name="looper.spin">{}</action>' },
+    [LOOPER],
+    { RUNGPT_ACTION_TIMEOUT_MS: "500" },
+  );
+  const conv = await newConversation(env.rg);
+  const message = await turn(env.rg, conv.id, "Spin");
+  assert.equal(message.status, "complete");
+  const [call] = metaOf(message).actions!;
+  assert.equal(call.status, "error");
+  assert.match(call.error!, /time limit of 500 ms/);
+  const [block] = resultBlocks(lastContent(env.model.chatRequests()[1]));
+  assert.equal(block.error, true);
+  assert.match(block.body, /time limit/);
+  assert.match(message.content, /looper\.spin failed: Error: .*time limit/);
+});
+
+Deno.test("stop: Stop during a running action cancels it; the plugin works on the next call", async () => {
+  await using env = await setup(
+    (req) => {
+      if (hasResults(req)) return answerWithResults(req);
+      if (lastContent(req) === "Echo") {
+        return { text: '<action name="looper.echo">{"text":"alive"}</action>' };
+      }
+      return { text: 'Spinning. <action name="looper.spin">{}</action>' };
+    },
+    // A provider runs one call at a time: a worker left spinning would block the next call
+    // until its time limit.
+    [{ ...LOOPER, provides: [{ name: "spinner", functions: ["hello"] }] }],
+    { RUNGPT_ACTION_TIMEOUT_MS: "20000" },
+  );
+  const conv = await newConversation(env.rg);
+  const { assistantMessage } = await send(env.rg, conv.id, "Spin");
+  const stream = events(env.rg, conv.id);
+  const running = await nextEvent(stream, isCallStatus("running"));
+  assert.equal(running.call.name, "looper.spin");
+
+  const res = await env.rg.api(`/api/conversations/${conv.id}/stop`, { method: "POST" });
+  assert.deepEqual(await res.json(), { stopped: true });
+  const rest: TurnEvent[] = [];
+  for await (const e of stream) rest.push(e);
+  assert.equal(endOf(rest).status, "stopped");
+  assert.ok(rest.some((e) => isCallStatus("cancelled")(e)), JSON.stringify(rest));
+
+  const { messages } = await conversation(env.rg, conv.id);
+  const stopped = messages.find((m) => m.id === assistantMessage.id)!;
+  assert.equal(stopped.status, "stopped");
+  assert.equal(metaOf(stopped).actions![0].status, "cancelled");
+  assert.equal(env.model.chatRequests().length, 1, "no round after Stop");
+
+  // The runaway worker is gone: the same plugin answers the next call.
+  const next = await turn(env.rg, conv.id, "Echo");
+  assert.equal(next.status, "complete");
+  const [call] = metaOf(next).actions!;
+  assert.equal(call.status, "done");
+  assert.equal(call.result, '{"text":"alive"}');
+});
+
+const GUARD = {
+  name: "guard",
+  wasm: "echo",
+  actions: [
+    { name: "upper", description: "Upper-cases.", parameters: TEXT_ARGS, confirm: true },
+    { name: "echo", description: "Echoes.", parameters: TEXT_ARGS },
+  ],
+};
+
+/** Waits for a running turn to end; fails if an action asks for approval meanwhile. */
+async function settleWithoutPrompt(rg: TestRungpt, id: string) {
+  return await waitFor("the turn to end", async () => {
+    const { messages, running } = await conversation(rg, id);
+    const asking = messages.flatMap((m) => metaOf(m).actions ?? [])
+      .find((c) => c.status === "awaiting_approval");
+    assert.equal(asking, undefined, "no approval was asked for");
+    return running ? undefined : messages.at(-1)!;
+  });
+}
+
+async function answer(rg: TestRungpt, id: string, callId: string, decision: string) {
+  const res = await rg.api(`/api/conversations/${id}/approvals/${callId}`, {
+    method: "POST",
+    json: { decision },
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+Deno.test("approval: allow once, always allow, deny, ask first, Stop while waiting", async (t) => {
+  await using env = await setup((req) => {
+    if (hasResults(req)) return answerWithResults(req);
+    const tool = lastContent(req).startsWith("echo") ? "echo" : "upper";
+    return { text: `<action name="guard.${tool}">{"text":"${lastContent(req)}"}</action>` };
+  }, [GUARD]);
+  const { rg } = env;
+
+  /** Sends `content` and returns the call waiting for approval, with the open event stream. */
+  async function untilAsked(content: string) {
+    const conv = await newConversation(rg);
+    const { assistantMessage } = await send(rg, conv.id, content);
+    const stream = events(rg, conv.id);
+    const asked = await nextEvent(stream, isCallStatus("awaiting_approval"));
+    return { conv, stream, call: asked.call, messageId: assistantMessage.id };
+  }
+
+  async function finish(convId: string, messageId: string, stream: AsyncGenerator<TurnEvent>) {
+    const rest: TurnEvent[] = [];
+    for await (const e of stream) rest.push(e);
+    const { messages } = await conversation(rg, convId);
+    return { end: endOf(rest), message: messages.find((m) => m.id === messageId)! };
+  }
+
+  await t.step("allow once runs the action, and asks again next time", async () => {
+    const { conv, stream, call, messageId } = await untilAsked("once");
+    assert.equal(call.name, "guard.upper");
+    assert.deepEqual(call.args, { text: "once" });
+    assert.deepEqual(call.access, { apis: [], hosts: [], paths: [] });
+    // Nothing ran yet: the model has not been asked again.
+    assert.equal(env.model.chatRequests().length, 1);
+    assert.deepEqual(await answer(rg, conv.id, call.id, "once"), {
+      status: 200,
+      body: { ok: true },
+    });
+    const { end, message } = await finish(conv.id, messageId, stream);
+    assert.equal(end.status, "complete");
+    assert.equal(metaOf(message).actions![0].status, "done");
+    assert.equal(message.content, 'guard.upper: {"TEXT":"ONCE"}');
+    const settings = await (await rg.api("/api/actions")).json();
+    assert.deepEqual(settings.settings.alwaysAllowed, []);
+    // The answer was used up: answering again is refused.
+    const again = await answer(rg, conv.id, call.id, "once");
+    assert.equal(again.status, 409);
+  });
+
+  await t.step("deny gives the model an error result", async () => {
+    const { conv, stream, call, messageId } = await untilAsked("deny me");
+    assert.equal((await answer(rg, conv.id, call.id, "deny")).status, 200);
+    const { end, message } = await finish(conv.id, messageId, stream);
+    assert.equal(end.status, "complete");
+    const [denied] = metaOf(message).actions!;
+    assert.equal(denied.status, "denied");
+    const [block] = resultBlocks(lastContent(env.model.chatRequests().at(-1)!));
+    assert.equal(block.error, true);
+    assert.match(block.body, /denied/);
+    assert.match(message.content, /guard\.upper failed: Error: .*denied/);
+  });
+
+  await t.step("Stop while waiting cancels the call", async () => {
+    const { conv, stream, messageId } = await untilAsked("stop me");
+    const before = env.model.chatRequests().length;
+    const res = await rg.api(`/api/conversations/${conv.id}/stop`, { method: "POST" });
+    assert.deepEqual(await res.json(), { stopped: true });
+    const { end, message } = await finish(conv.id, messageId, stream);
+    assert.equal(end.status, "stopped");
+    assert.equal(message.status, "stopped");
+    assert.equal(metaOf(message).actions![0].status, "cancelled");
+    assert.equal(env.model.chatRequests().length, before);
+  });
+
+  await t.step("always allow runs it, remembers it, and does not ask next time", async () => {
+    const { conv, stream, call, messageId } = await untilAsked("always");
+    assert.equal((await answer(rg, conv.id, call.id, "always")).status, 200);
+    const { message } = await finish(conv.id, messageId, stream);
+    assert.equal(metaOf(message).actions![0].status, "done");
+    const settings = await (await rg.api("/api/settings")).json();
+    assert.deepEqual(settings.actions.alwaysAllowed, ["guard.upper"]);
+
+    const next = await newConversation(rg);
+    await send(rg, next.id, "again");
+    const done = await settleWithoutPrompt(rg, next.id);
+    assert.equal(done.status, "complete");
+    assert.equal(metaOf(done).actions![0].status, "done");
+    assert.equal(done.content, 'guard.upper: {"TEXT":"AGAIN"}');
+  });
+
+  await t.step("ask first asks for an action without confirm too", async () => {
+    await putSettings(rg, { approvalMode: "ask" });
+    const { conv, stream, call, messageId } = await untilAsked("echo this");
+    assert.equal(call.name, "guard.echo");
+    assert.equal((await answer(rg, conv.id, call.id, "once")).status, 200);
+    const { message } = await finish(conv.id, messageId, stream);
+    assert.equal(metaOf(message).actions![0].status, "done");
+    await putSettings(rg, { approvalMode: "auto" });
+    await settle(rg, conv.id);
+  });
+});

@@ -1,0 +1,204 @@
+// Actions as native tool calls, through the chat API: tool-call deltas split across chunks,
+// parallel calls that share index 0, encoded tool names, results as `role: "tool"` messages;
+// and auto mode falling back to tags when the upstream rejects tools, remembered per model.
+import assert from "node:assert/strict";
+import {
+  conversation,
+  hasResults,
+  installPlugins,
+  lastContent,
+  messagesOf,
+  metaOf,
+  newConversation,
+  putSettings,
+  resultBlocks,
+  TEXT_ARGS,
+  turn,
+} from "../support/action_fixtures.ts";
+import { startRungpt } from "../support/rungpt_server.ts";
+import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
+
+// A plugin name with a hyphen, so the encoded tool name differs from the id.
+const PROBE = {
+  name: "my-probe",
+  wasm: "echo",
+  actions: [
+    { name: "echo", description: "Returns its arguments.", parameters: TEXT_ARGS },
+    { name: "upper", description: "Upper-cases its arguments.", parameters: TEXT_ARGS },
+  ],
+};
+
+async function setup(mode: "native" | "auto", responder: (req: RecordedRequest) => Reply) {
+  const model = await startScriptedModel({ responder });
+  const rg = await startRungpt({ model });
+  await installPlugins(rg, [PROBE]);
+  await putSettings(rg, { actionMode: mode });
+  return {
+    model,
+    rg,
+    async [Symbol.asyncDispose]() {
+      await rg.close();
+      await model.close();
+    },
+  };
+}
+
+/** The `tool` messages at the end of a request, as [tool_call_id, content]. */
+function toolResults(req: RecordedRequest): [string, string][] {
+  const out: [string, string][] = [];
+  for (const m of messagesOf(req).toReversed()) {
+    if (m.role !== "tool") break;
+    out.unshift([m.tool_call_id, m.content]);
+  }
+  return out;
+}
+
+Deno.test("native: tool-call deltas split across chunks run the action; the result goes back as a tool message", async () => {
+  await using env = await setup("native", (req) => {
+    const results = toolResults(req);
+    if (results.length) return { text: `Got ${results[0][1]}` };
+    return {
+      content: ["Calling. "],
+      toolCalls: [{
+        id: "call_up1",
+        name: "myDprobe__upper",
+        arguments: ['{"te', 'xt":"h', 'i"}'],
+      }],
+    };
+  });
+  const conv = await newConversation(env.rg);
+  const message = await turn(env.rg, conv.id, "Shout hi");
+  const [first, second] = env.model.chatRequests();
+  assert.equal(env.model.chatRequests().length, 2);
+
+  // Tools are offered under their encoded names.
+  const names = first.body.tools.map((t: { function: { name: string } }) => t.function.name);
+  assert.deepEqual(names.toSorted(), ["myDprobe__echo", "myDprobe__upper"]);
+  assert.equal(first.body.tools[0].type, "function");
+
+  // The next request: the assistant's tool call, then the tool's result.
+  const sent = messagesOf(second);
+  assert.deepEqual(sent.at(-2), {
+    role: "assistant",
+    content: "Calling. ",
+    tool_calls: [{
+      id: "call_up1",
+      type: "function",
+      function: { name: "myDprobe__upper", arguments: '{"text":"hi"}' },
+    }],
+  });
+  assert.deepEqual(toolResults(second), [["call_up1", '{"TEXT":"HI"}']]);
+
+  assert.equal(message.status, "complete");
+  assert.equal(message.content, 'Calling. \n\nGot {"TEXT":"HI"}');
+  const [call] = metaOf(message).actions!;
+  assert.equal(call.id, "call_up1");
+  assert.equal(call.name, "my-probe.upper");
+  assert.equal(call.mode, "native");
+  assert.equal(call.status, "done");
+  assert.deepEqual(call.args, { text: "hi" });
+});
+
+Deno.test("native: two parallel calls sharing index 0 both run; results carry the right tool_call_ids", async () => {
+  await using env = await setup("native", (req) => {
+    const results = toolResults(req);
+    if (lastContent(req) === "Again") return { text: "Fine." };
+    if (results.length) return { text: results.map(([id, r]) => `${id}=${r}`).join("; ") };
+    return {
+      toolCallFragments: [
+        { index: 0, id: "call_a", name: "myDprobe__echo", arguments: "" },
+        { index: 0, arguments: '{"text":' },
+        { index: 0, arguments: '"a"}' },
+        { index: 0, id: "call_b", name: "myDprobe__upper", arguments: '{"te' },
+        { index: 0, arguments: 'xt":"b"}' },
+      ],
+    };
+  });
+  const conv = await newConversation(env.rg);
+  const message = await turn(env.rg, conv.id, "Two at once");
+  const second = env.model.chatRequests()[1];
+  const assistant = messagesOf(second).at(-3);
+  assert.equal(assistant.role, "assistant");
+  assert.deepEqual(
+    assistant.tool_calls.map((c: { id: string; function: { name: string; arguments: string } }) => [
+      c.id,
+      c.function.name,
+      c.function.arguments,
+    ]),
+    [["call_a", "myDprobe__echo", '{"text":"a"}'], ["call_b", "myDprobe__upper", '{"text":"b"}']],
+  );
+  assert.deepEqual(toolResults(second), [["call_a", '{"text":"a"}'], ["call_b", '{"TEXT":"B"}']]);
+  assert.equal(message.content, 'call_a={"text":"a"}; call_b={"TEXT":"B"}');
+  assert.deepEqual(
+    metaOf(message).actions!.map((c) => [c.id, c.name, c.status]),
+    [["call_a", "my-probe.echo", "done"], ["call_b", "my-probe.upper", "done"]],
+  );
+
+  // The next turn replays the native round as tool calls and tool messages.
+  const next = await turn(env.rg, conv.id, "Again");
+  assert.equal(next.content, "Fine.");
+  const replay = messagesOf(env.model.chatRequests()[2]).filter((m) => m.role !== "system");
+  assert.deepEqual(replay.map((m) => m.role), [
+    "user",
+    "assistant",
+    "tool",
+    "tool",
+    "assistant",
+    "user",
+  ]);
+  assert.deepEqual(replay.slice(2, 4).map((m) => m.tool_call_id), ["call_a", "call_b"]);
+});
+
+Deno.test("auto: a 400 to a request with tools retries in tag mode and remembers it for the model", async () => {
+  await using env = await setup("auto", (req) => {
+    if (req.body.tools) return { status: 400, message: "tools are not supported by this model" };
+    if (hasResults(req)) {
+      const [block] = resultBlocks(lastContent(req));
+      return { text: `Got ${block.body}` };
+    }
+    if (lastContent(req) === "Again") return { text: "Plain answer." };
+    return { text: 'Using tags. <action name="my-probe.upper">{"text":"ok"}</action>' };
+  });
+  const conv = await newConversation(env.rg);
+  const message = await turn(env.rg, conv.id, "Shout ok");
+  const requests = env.model.chatRequests();
+  assert.equal(requests.length, 3);
+  assert.ok(requests[0].body.tools, "auto mode first offers native tools");
+  assert.equal(requests[1].body.tools, undefined, "then retries with tags");
+  assert.match(messagesOf(requests[1])[0].content, /<action name=/);
+  assert.equal(message.status, "complete");
+  assert.equal(message.content, 'Using tags. \n\nGot {"TEXT":"OK"}');
+  assert.equal(metaOf(message).actions![0].mode, "tags");
+
+  // Remembered: the next turn goes straight to tags.
+  const settings = await (await env.rg.api("/api/actions")).json();
+  assert.deepEqual(settings.settings.nativeToolsUnsupported, ["gpt-4o"]);
+  const next = await turn(env.rg, conv.id, "Again");
+  assert.equal(next.content, "Plain answer.");
+  const after = env.model.chatRequests().slice(3);
+  assert.equal(after.length, 1);
+  assert.equal(after[0].body.tools, undefined);
+  const { messages } = await conversation(env.rg, conv.id);
+  assert.equal(messages.length, 4);
+});
+
+Deno.test("native: an unknown tool gives an error result naming the tools; the call is replayed under its own name", async () => {
+  await using env = await setup("native", (req) => {
+    const results = toolResults(req);
+    if (results.length) return { text: `Got ${results[0][1]}` };
+    return { toolCalls: [{ id: "call_x", name: "search", arguments: '{"q":"x"}' }] };
+  });
+  const conv = await newConversation(env.rg);
+  const message = await turn(env.rg, conv.id, "Search");
+  const second = env.model.chatRequests()[1];
+  const assistant = messagesOf(second).at(-2);
+  assert.equal(assistant.tool_calls[0].function.name, "search");
+  const [[id, result]] = toolResults(second);
+  assert.equal(id, "call_x");
+  assert.match(result, /^Error: unknown action "search"\. Available tools: /);
+  assert.match(result, /myDprobe__echo/);
+  assert.match(result, /myDprobe__upper/);
+  const [call] = metaOf(message).actions!;
+  assert.equal(call.status, "error");
+  assert.equal(message.status, "complete");
+});

@@ -1,0 +1,284 @@
+/**
+ * Plugin authoring through the real CLI entry (`runPluginCommand`): `new` → `build` → `check`
+ * → `run` in a temp dir, the scaffolded repository's own test, and the refusals: bad names,
+ * bad manifests, undeclared imports, compile errors, hosts not allowed, private networks.
+ * @module
+ */
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { join } from "node:path";
+import { runPluginCommand } from "../../../lib/plugins/cli.ts";
+import { sdkFiles } from "../../../lib/plugins/authoring/sdk.ts";
+
+const ROOT = join(import.meta.dirname!, "..", "..", "..");
+
+/** Runs `rungpt plugin <args>`; returns the exit code and the output lines. */
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runPluginCommand(args, {
+    pluginsDir: "/nonexistent-plugins-dir",
+    stdout: (l) => out.push(l),
+    stderr: (l) => err.push(l),
+    isTerminal: false,
+  });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+function includes(actual: string, expected: string): void {
+  assert.ok(
+    actual.includes(expected),
+    `expected ${JSON.stringify(actual)} to include ${JSON.stringify(expected)}`,
+  );
+}
+
+async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "rungpt-authoring-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A plugin repository made by `plugin new`, then changed by `edit`, built. */
+async function scaffold(dir: string, name = "hello"): Promise<string> {
+  const repo = join(dir, name);
+  const r = await cli("new", name, "--dir", repo);
+  assertEquals(r.code, 0, r.err);
+  return repo;
+}
+
+Deno.test("plugin new → build → check → run, and the scaffold's own test", async () => {
+  await withTemp(async (dir) => {
+    const repo = join(dir, "hello");
+    const made = await cli("new", "hello", "--dir", repo);
+    assertEquals(made.code, 0, made.err);
+    includes(made.out, `created ${repo}`);
+    const files: string[] = [];
+    for await (const e of Deno.readDir(repo)) files.push(e.name + (e.isDirectory ? "/" : ""));
+    assertEquals(files.sort(), [
+      ".gitignore",
+      "README.md",
+      "asconfig.json",
+      "assembly/",
+      "build.ts",
+      "package.json",
+      "plugin_test.ts",
+      "rungpt.yaml",
+      "sdk/",
+    ]);
+    includes(await Deno.readTextFile(join(repo, "rungpt.yaml")), "name: hello");
+    assertEquals(await Deno.readTextFile(join(repo, ".gitignore")), "node_modules/\n");
+    for (const [rel, content] of Object.entries(await sdkFiles())) {
+      assertEquals(await Deno.readTextFile(join(repo, rel)), content, rel);
+    }
+
+    // check before build: the module does not exist yet.
+    const early = await cli("check", repo);
+    assertEquals(early.code, 1);
+    includes(early.err, 'wasm: "plugin.wasm" does not exist');
+
+    const built = await cli("build", repo);
+    assertEquals(built.code, 0, built.err);
+    includes(built.out, `built ${join(await Deno.realPath(repo), "plugin.wasm")}`);
+
+    const checked = await cli("check", repo);
+    assertEquals(checked.code, 0, checked.err);
+    includes(checked.out, "ok: hello 0.1.0 would install");
+    includes(checked.out, "APIs:    rungpt:config");
+    includes(checked.out, "actions: greet");
+
+    const ran = await cli("run", repo, "greet", '{"name":"Ada"}');
+    assertEquals([ran.code, JSON.parse(ran.out)], [0, { greeting: "Hello, Ada!" }]);
+    const configured = await cli(
+      "run",
+      repo,
+      "greet",
+      '{"name":"Ada"}',
+      "--config",
+      "greeting=Ahoy",
+    );
+    assertEquals(JSON.parse(configured.out), { greeting: "Ahoy, Ada!" });
+    const failed = await cli("run", repo, "greet", '{"name":"  "}');
+    assertEquals([failed.code, failed.err], [1, "error: plugin hello: name must not be empty"]);
+
+    // The generated test passes against this checkout's rungpt.
+    const rungpt = `deno run -A --config ${join(ROOT, "deno.json")} ${join(ROOT, "main.ts")}`;
+    const test = await new Deno.Command(Deno.execPath(), {
+      args: ["test", "--allow-run", "--allow-env", "--allow-read", "plugin_test.ts"],
+      cwd: repo,
+      env: { RUNGPT_CMD: rungpt, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const report = new TextDecoder().decode(test.stdout) + new TextDecoder().decode(test.stderr);
+    assertEquals(test.code, 0, report);
+    includes(report, "ok | 3 passed");
+  });
+});
+
+Deno.test("plugin new refuses a bad name and a non-empty directory", async () => {
+  await withTemp(async (dir) => {
+    const bad = await cli("new", "Bad Name", "--dir", join(dir, "x"));
+    assertEquals(bad.code, 1);
+    includes(bad.err, 'invalid plugin name "Bad Name"');
+    await Deno.writeTextFile(join(dir, "keep.txt"), "mine");
+    const busy = await cli("new", "ok", "--dir", dir);
+    assertEquals(busy.code, 1);
+    includes(busy.err, "is not empty");
+    assertEquals(await Deno.readTextFile(join(dir, "keep.txt")), "mine");
+    const usage = await cli("new");
+    includes(usage.err, "usage: rungpt plugin new <name>");
+  });
+});
+
+Deno.test("plugin build reports compile errors with file and line", async () => {
+  await withTemp(async (dir) => {
+    const repo = await scaffold(dir);
+    await Deno.writeTextFile(
+      join(repo, "assembly", "index.ts"),
+      "export function greet(): i32 {\n  return notDefined;\n}\n",
+    );
+    const r = await cli("build", repo);
+    assertEquals(r.code, 1);
+    const [progress, error, ...rest] = r.err.split("\n");
+    assertEquals([progress, rest], [`… compiling ${repo}`, []]);
+    includes(error, "error: building hello failed: assembly/index.ts:2:10:");
+    includes(error, "notDefined");
+    assertEquals(await Deno.stat(join(repo, "plugin.wasm")).catch(() => null), null);
+  });
+});
+
+Deno.test("plugin check refuses what install refuses", async (t) => {
+  await withTemp(async (dir) => {
+    const repo = await scaffold(dir);
+    assertEquals((await cli("build", repo)).code, 0);
+    const manifestPath = join(repo, "rungpt.yaml");
+    const original = await Deno.readTextFile(manifestPath);
+
+    await t.step("a bad manifest, naming the field", async () => {
+      await Deno.writeTextFile(manifestPath, original.replace("version: 0.1.0", "version: one"));
+      const r = await cli("check", repo);
+      assertEquals(r.code, 1);
+      includes(r.err, "rungpt.yaml: version: must be semver");
+    });
+    await t.step("an import the manifest does not declare", async () => {
+      await Deno.writeTextFile(manifestPath, original.replace("apis: [rungpt:config]", "apis: []"));
+      const r = await cli("check", repo);
+      assertEquals(r.code, 1);
+      includes(r.err, '"rungpt:config" (get), not declared in rungpt.yaml apis');
+    });
+    await t.step("an action the module does not export", async () => {
+      await Deno.writeTextFile(
+        manifestPath,
+        original.replace(
+          "  - name: greet",
+          "  - name: wave\n    description: Waves.\n  - name: greet",
+        ),
+      );
+      const r = await cli("check", repo);
+      assertEquals(r.code, 1);
+      includes(r.err, 'action "wave": the module exports no function "wave"');
+    });
+    await t.step("a wasm path that leaves the repository", async () => {
+      await Deno.writeTextFile(
+        manifestPath,
+        original.replace("wasm: plugin.wasm", "wasm: ../x.wasm"),
+      );
+      const r = await cli("check", repo);
+      assertEquals(r.code, 1);
+      includes(r.err, "wasm: must not contain '..'");
+    });
+  });
+});
+
+/** A plugin whose `fetch` action GETs `url` through rungpt:net; hosts as given. */
+async function fetcher(dir: string, hosts: string[]): Promise<string> {
+  const repo = await scaffold(dir, "fetcher");
+  await Deno.writeTextFile(
+    join(repo, "assembly", "index.ts"),
+    `import { fail, httpGet, inputJson, JsonValue, lastError, outputJson } from "../sdk/rungpt";
+export function fetch(): i32 {
+  const args = inputJson();
+  if (args == null) return fail(lastError());
+  const res = httpGet(args.getString("url"));
+  if (res == null) return fail(lastError());
+  return outputJson(JsonValue.object().setNumber("status", res.status).setString("body", res.body));
+}
+`,
+  );
+  await Deno.writeTextFile(
+    join(repo, "rungpt.yaml"),
+    `name: fetcher
+version: 1.0.0
+description: Fetches a URL.
+wasm: plugin.wasm
+apis: [rungpt:net]
+permissions:
+  net:
+    hosts: [${hosts.join(", ")}]
+actions:
+  - name: fetch
+    description: Fetches a URL.
+`,
+  );
+  const b = await cli("build", repo);
+  assertEquals(b.code, 0, b.err);
+  return repo;
+}
+
+Deno.test("plugin run enforces the manifest's hosts and the private-network grant", async () => {
+  await withTemp(async (dir) => {
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () => new Response("hi"),
+    );
+    try {
+      const repo = await fetcher(dir, ["127.0.0.1"]);
+      const local = `http://127.0.0.1:${server.addr.port}/`;
+
+      const notAllowed = await cli("run", repo, "fetch", '{"url":"http://example.com/"}');
+      assertEquals(notAllowed.code, 1);
+      includes(notAllowed.err, "host example.com is not allowed (allowed: 127.0.0.1)");
+
+      const privateRefused = await cli("run", repo, "fetch", JSON.stringify({ url: local }));
+      assertEquals(privateRefused.code, 1);
+      includes(privateRefused.err, "private networks were not granted");
+
+      const granted = await cli(
+        "run",
+        repo,
+        "fetch",
+        JSON.stringify({ url: local }),
+        "--allow-private-network",
+      );
+      assertEquals(granted.code, 0, granted.err);
+      assertEquals(JSON.parse(granted.out), { status: 200, body: "hi" });
+    } finally {
+      await server.shutdown();
+    }
+  });
+});
+
+Deno.test("plugin run: clear one-line errors for bad requests", async () => {
+  await withTemp(async (dir) => {
+    const repo = await scaffold(dir);
+    assertEquals((await cli("build", repo)).code, 0);
+    const cases: [string[], string][] = [
+      [["run", repo, "wave", "{}"], 'hello has no action "wave" (actions: greet)'],
+      [["run", repo, "greet", "{name}"], "the arguments are not valid JSON"],
+      [["run", repo, "greet", "[1]"], "the arguments must be a JSON object"],
+      [["run", repo, "greet", "{}", "--config", "colour=red"], 'declares no setting "colour"'],
+      [["run", repo, "greet", "{}", "--config", "nonsense"], "--config expects key=value"],
+      [["run", repo, "greet", "{}", "--bogus"], "unknown option --bogus"],
+      [["run", repo], "usage: rungpt plugin run"],
+      [["run", join(dir, "missing"), "greet"], "error:"],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await cli(...args);
+      assertEquals(r.code, 1, args.join(" "));
+      includes(r.err, expected);
+      assert.ok(!r.err.includes("\n"), r.err);
+    }
+  });
+});
