@@ -44,7 +44,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.exit(0);
   });
 }
-let timer: number | undefined;
+let timer: ReturnType<typeof setTimeout> | undefined;
 for await (const event of Deno.watchFs(WATCHED)) {
   if (event.paths.every((p) => p.endsWith("fresh.gen.ts") || /[~#]$|\.swp$/.test(p))) continue;
   clearTimeout(timer);

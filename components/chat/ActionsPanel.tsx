@@ -83,12 +83,12 @@ export function ActionsPanel({ onClose }: ActionsPanelProps) {
               <ul class="actions-list" aria-label="Enabled actions">
                 {i.actions.map((a) => (
                   <li key={a.id}>
-                    <code class="action-name">{a.id}</code>
-                    {(a.confirm || askAll) && <span class="badge">asks first</span>}
+                    {/* Spaces between the parts: read and copied as words, not "idasks first". */}
+                    <code class="action-name">{a.id}</code>{" "}
+                    {(a.confirm || askAll) && <span class="badge">asks first</span>}{" "}
                     {i.settings.alwaysAllowed.includes(a.id) && (
                       <span class="badge">always allowed</span>
-                    )}
-                    {a.description && <span class="action-desc">{a.description}</span>}
+                    )} {a.description && <span class="action-desc">{a.description}</span>}
                   </li>
                 ))}
               </ul>

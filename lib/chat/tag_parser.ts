@@ -122,6 +122,13 @@ const OPEN = "<action";
 const NAME = "name";
 const CLOSE = "</action";
 
+// Character classes for the bulk text scan: ORDINARY and BLANK (space, tab, CR) only clear
+// `escaped` (ORDINARY also makes the line non-blank); SPECIAL ones go through `textStep`.
+const ORDINARY = 0, BLANK = 1, SPECIAL = 2;
+const CHAR_CLASS = new Uint8Array(128);
+CHAR_CLASS[SPACE] = CHAR_CLASS[TAB] = CHAR_CLASS[CR] = BLANK;
+for (const c of [LF, LT, BACKSLASH, BACKTICK, TILDE]) CHAR_CLASS[c] = SPECIAL;
+
 function isWs(c: number): boolean {
   return c === SPACE || c === TAB || c === LF || c === CR;
 }
@@ -165,12 +172,19 @@ export function createTagParser(opts: TagParserOptions = {}): TagParser {
   let closeLen = 0; // length of the closing tag matched so far (incl. whitespace)
 
   // Output of the current push/end.
-  let out: ParserEvent[] = [];
+  // Allocated on the first event: most pushes give one text event, and `[event]` is far
+  // cheaper than growing an empty array.
+  let out: ParserEvent[] | null = null;
   let text = "";
+
+  function emit(event: ParserEvent): void {
+    if (out) out.push(event);
+    else out = [event];
+  }
 
   function flushText(): void {
     if (text) {
-      out.push({ type: "text", text });
+      emit({ type: "text", text });
       text = "";
     }
   }
@@ -183,7 +197,7 @@ export function createTagParser(opts: TagParserOptions = {}): TagParser {
         `lowercase (e.g. weather.forecast)`;
     }
     if (error !== undefined) event.error = error;
-    out.push(event);
+    emit(event);
   }
 
   function resetTag(): void {
@@ -303,16 +317,62 @@ export function createTagParser(opts: TagParserOptions = {}): TagParser {
     }
   }
 
-  /** Feeds `s` through the state machine; text goes to `text`, events to `out`. */
-  function feed(s: string): void {
+  /**
+   * Advances the Markdown state over `s` from `i` to the first `<` that may start a tag (its
+   * index) or to the end (`s.length`). Same result as {@linkcode textStep} per character, but
+   * runs of ordinary characters and the lines inside fenced blocks are skipped in bulk.
+   */
+  function scanText(s: string, i: number): number {
     const n = s.length;
-    let i = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (fenceLen > 0 && runLen === 0) {
+        if (fenceInfo || closerState === 3) {
+          // Nothing but the line end matters here.
+          const j = s.indexOf("\n", i);
+          if (j < 0) return n;
+          fenceStep(LF);
+          i = j + 1;
+        } else {
+          fenceStep(c);
+          i++;
+        }
+        continue;
+      }
+      const cls = c < 128 ? CHAR_CLASS[c] : ORDINARY;
+      if (cls === SPECIAL || runLen > 0) {
+        if (textStep(c)) return i;
+        i++;
+        continue;
+      }
+      // A run of ordinary characters and spaces: each clears `escaped`; any non-space one
+      // makes the line non-blank. Nothing else changes until the next special character.
+      let blank = cls === BLANK;
+      for (i++; i < n; i++) {
+        const d = s.charCodeAt(i);
+        const k = d < 128 ? CHAR_CLASS[d] : ORDINARY;
+        if (k === SPECIAL) break;
+        if (k === ORDINARY) blank = false;
+      }
+      escaped = false;
+      if (!blank) lineBlank = false;
+    }
+    return n;
+  }
+
+  /**
+   * Feeds `s` through the state machine; text goes to `text`, events to `out`. `scanned`, when
+   * given, is the index of a possible tag start that {@linkcode scanText} already reached (in
+   * TEXT mode, from 0).
+   */
+  function feed(s: string, scanned = -1): void {
+    const n = s.length;
+    let i = scanned < 0 ? 0 : scanned;
     let textStart = 0; // start of the pending text slice of `s` (TEXT mode)
     while (i < n) {
       if (mode === TEXT) {
-        for (; i < n; i++) {
-          if (textStep(s.charCodeAt(i))) break;
-        }
+        if (scanned < 0) i = scanText(s, i);
+        scanned = -1;
         text += s.slice(textStart, i);
         if (i === n) return;
         mode = HEADER;
@@ -392,7 +452,7 @@ export function createTagParser(opts: TagParserOptions = {}): TagParser {
       if (mode === OVERFLOW) {
         if (part) {
           flushText();
-          out.push({ type: "overflow", text: part });
+          emit({ type: "overflow", text: part });
         }
       } else {
         body += part;
@@ -479,14 +539,19 @@ export function createTagParser(opts: TagParserOptions = {}): TagParser {
 
   function take(): ParserEvent[] {
     flushText();
-    const events = out;
-    out = [];
+    const events = out ?? [];
+    out = null;
     return events;
   }
 
   return {
     push(chunk) {
-      feed(chunk);
+      // The common case: a chunk of plain text, nothing held. One event, no copies.
+      if (mode === TEXT && out === null && text === "") {
+        const i = scanText(chunk, 0);
+        if (i === chunk.length) return i === 0 ? [] : [{ type: "text", text: chunk }];
+        feed(chunk, i); // a tag may start at `i`; the text before it is already scanned
+      } else feed(chunk);
       return take();
     },
     end() {

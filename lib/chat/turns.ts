@@ -40,6 +40,8 @@ export interface ActionAccess {
   allowAlways(actionId: string): Promise<void>;
   /** Remembers that the upstream rejected native tools for a model. */
   markNativeUnsupported(model: string): Promise<void>;
+  /** Starts loading the plugins in the background (optional). */
+  warm?(): void;
 }
 
 /** Dependencies of the turn runner. */
@@ -203,6 +205,8 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         );
       }
       const [actions, settings] = await Promise.all([plugins.actions(), plugins.settings()]);
+      // Start the sandboxes while the model thinks: the first call then finds them warm.
+      if (actions.length) plugins.warm?.();
       const mode = settings.mode === "auto" && settings.nativeToolsUnsupported.includes(model)
         ? "tags"
         : settings.mode;

@@ -58,6 +58,11 @@ export interface PluginManager {
   ): Promise<string>;
   /** Forgets loaded state (one plugin, or all) so the next call reloads from disk. */
   invalidate(name?: string): Promise<void>;
+  /**
+   * Starts loading every enabled plugin in the background, so the first call does not pay
+   * for starting a worker. Called when a turn begins: the model's reply takes longer.
+   */
+  warm(): void;
   /** Recent log lines of a plugin (empty until it has run). */
   logs(name: string): LogEntry[];
   /** Stops every plugin worker. */
@@ -97,6 +102,8 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
   const busy = new Map<string, number>();
   const logs = new Map<string, LogEntry[]>();
   let cached: { stamp: string; plugins: InstalledPlugin[] } | undefined;
+  let closed = false;
+  let warming: Promise<void> = Promise.resolve();
 
   // Keyed by the lockfile's mtime and size, so installs from the CLI are picked up too.
   async function installed(): Promise<InstalledPlugin[]> {
@@ -143,6 +150,9 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
 
   /** The plugin's first instance: the one other plugins' API calls reach. */
   function load(name: string, chain: string[] = []): Promise<LoadedPlugin> {
+    if (closed) {
+      return Promise.reject(new PluginError("not_found", "rungpt is shutting down", name));
+    }
     let pending = loaded.get(name);
     if (!pending) {
       pending = open(name, chain);
@@ -243,7 +253,18 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       await Promise.all(names.map(closeLoaded));
     },
     logs: (name) => [...(logs.get(name) ?? [])],
+    warm() {
+      if (closed) return;
+      warming = installed().then((plugins) => {
+        for (const p of plugins) {
+          // Failures surface on the call that needs the plugin, with their message.
+          if (p.enabled && p.manifest && !closed) load(p.name).catch(() => {});
+        }
+      }, () => {});
+    },
     async close() {
+      closed = true;
+      await warming;
       await Promise.all([...new Set([...loaded.keys(), ...spares.keys()])].map(closeLoaded));
     },
   };

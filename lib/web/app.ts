@@ -11,7 +11,7 @@ import { serveStatic } from "hono/deno";
 import type { ComponentType } from "preact";
 import { SettingsError } from "../store/settings.ts";
 import { bearerAuth, sessionAuth } from "./auth.ts";
-import { buildIslands, type IslandBuild } from "./bundle.ts";
+import { buildIslands, entryPaths, type IslandBuild } from "./bundle.ts";
 import { HttpError, json } from "./http.ts";
 import { collectIslands, registerIslands } from "./islands.ts";
 import { type IslandUrls, renderPage } from "./render.ts";
@@ -78,13 +78,11 @@ export function createWebApp(opts: WebOptions): WebApp {
   });
   // Surface a failed build on the requests that need it, not as an unhandled rejection.
   building.catch(() => {});
-  const urls = async (): Promise<IslandUrls> => {
-    await building;
-    const base = `/_islands/${build!.id}/`;
-    return {
-      boot: base + build!.entries.get("boot")!,
-      islands: new Map(islands.map((i) => [i.name, base + build!.entries.get(i.name)!])),
-    };
+  // Entry URLs are known before the build finishes, so pages never wait for it.
+  const entries = entryPaths(islands);
+  const urls: IslandUrls = {
+    boot: `/_islands/${entries.get("boot")}`,
+    islands: new Map(islands.map((i) => [i.name, `/_islands/${entries.get(i.name)}`])),
   };
 
   const layout = (manifest.routes["./routes/_app.tsx"] as AppModule | undefined)?.default;
@@ -110,14 +108,16 @@ export function createWebApp(opts: WebOptions): WebApp {
     app.use("*", sessionAuth(opts.token, exempt));
   }
 
-  const render = async (
+  const render = (
     component: ComponentType<PageProps<unknown>> | undefined,
     props: PageProps<unknown>,
     status = 200,
   ): Promise<Response> => {
-    if (!component) return json({ error: "Not found" }, 404);
-    const html = renderPage({ component, props, layout, urls: await urls() });
-    return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8" } });
+    if (!component) return Promise.resolve(json({ error: "Not found" }, 404));
+    const html = renderPage({ component, props, layout, urls });
+    return Promise.resolve(
+      new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8" } }),
+    );
   };
   const renderNotFound = (url: URL) =>
     notFoundPage
@@ -169,15 +169,20 @@ export function createWebApp(opts: WebOptions): WebApp {
     });
   }
 
-  app.get("/_islands/:id/:path{.+}", async (c) => {
+  app.get("/_islands/:path{.+}", async (c) => {
     await building;
-    const file = c.req.param("id") === build!.id
-      ? build!.files.get(c.req.param("path"))
-      : undefined;
+    const path = c.req.param("path");
+    const file = build!.files.get(path);
     if (!file) return c.json({ error: "Not found" }, 404);
+    // Shared chunks are named by their content: cache them for good. Entries keep their
+    // names across builds, so browsers revalidate them (a 304 when unchanged).
+    const headers: Record<string, string> = path.startsWith("chunk-") || path.includes("/chunk-")
+      ? { "cache-control": "public, max-age=31536000, immutable" }
+      : { "cache-control": "no-cache", etag: file.etag };
+    if (c.req.header("if-none-match") === file.etag) return c.body(null, 304, headers);
     return c.body(file.contents as Uint8Array<ArrayBuffer>, 200, {
       "content-type": file.contentType,
-      "cache-control": "public, max-age=31536000, immutable",
+      ...headers,
     });
   });
   for (const [prefix, dir] of Object.entries(opts.staticDirs)) {

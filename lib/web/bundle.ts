@@ -6,20 +6,17 @@
  */
 import type { Island } from "./islands.ts";
 
-/** One built file, served under `/_islands/<id>/<name>`. */
+/** One built file, served under `/_islands/<path>`. */
 export interface BuiltFile {
   contents: Uint8Array;
   contentType: string;
+  /** A strong ETag from the content. */
+  etag: string;
 }
 
-/**
- * A finished build: a content-derived id (for immutable URLs), its files by path, and the
- * path of each entry (`boot` and every island name).
- */
+/** A finished build: its files by path. */
 export interface IslandBuild {
-  id: string;
   files: Map<string, BuiltFile>;
-  entries: Map<string, string>;
 }
 
 /** Thrown when the bundler reports errors; the message lists them. */
@@ -30,12 +27,30 @@ export class BundleError extends Error {
 const BOOT = new URL("./client/boot.ts", import.meta.url).pathname;
 
 /**
+ * Where each entry's bundle will be, by name (`boot` and every island), known before the
+ * build runs: esbuild names an entry after its path below the entries' common folder. Pages
+ * can therefore be rendered while the bundle is still being built.
+ */
+export function entryPaths(islands: Island[]): Map<string, string> {
+  const sources: [string, string][] = [
+    ["boot", BOOT],
+    ...islands.map((i) => [i.name, i.file] as [string, string]),
+  ];
+  const base = commonDir(sources.map(([, file]) => file));
+  return new Map(
+    sources.map((
+      [name, file],
+    ) => [name, file.slice(base.length + 1).replace(/\.(tsx|ts|jsx|js)$/, ".js")]),
+  );
+}
+
+/**
  * Bundles boot.ts and every island.
  *
  * @example
  * ```ts
  * const build = await buildIslands(islands, { minify: true });
- * build.files.get("boot.js");
+ * build.files.get(entryPaths(islands).get("boot")!);
  * ```
  */
 export async function buildIslands(
@@ -59,28 +74,19 @@ export async function buildIslands(
     throw new BundleError(`Building the islands failed:\n${errors.join("\n")}`);
   }
   const files = new Map<string, BuiltFile>();
-  const hash = new Uint8Array(32);
   for (const file of result.outputFiles) {
     const name = file.path.slice(outputDir.length + 1);
     const contents = file.contents ?? new TextEncoder().encode(file.text());
-    files.set(name, { contents, contentType: contentTypeOf(name) });
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", contents as BufferSource));
-    for (let i = 0; i < 32; i++) hash[i] ^= digest[i];
+    const etag = `"${
+      Array.from(digest.slice(0, 12), (b) => b.toString(16).padStart(2, "0")).join("")
+    }"`;
+    files.set(name, { contents, contentType: contentTypeOf(name), etag });
   }
-  // esbuild names each entry after its path below the entries' common folder.
-  const entries = new Map<string, string>();
-  const sources: [string, string][] = [
-    ["boot", BOOT],
-    ...islands.map((i) => [i.name, i.file] as [string, string]),
-  ];
-  const base = commonDir(sources.map(([, file]) => file));
-  for (const [name, file] of sources) {
-    const path = file.slice(base.length + 1).replace(/\.(tsx|ts|jsx|js)$/, ".js");
-    if (!files.has(path)) throw new BundleError(`The bundle has no output for ${file}`);
-    entries.set(name, path);
+  for (const [name, path] of entryPaths(islands)) {
+    if (!files.has(path)) throw new BundleError(`The bundle has no output for ${name} (${path})`);
   }
-  const id = Array.from(hash.slice(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
-  return { id, files, entries };
+  return { files };
 }
 
 function contentTypeOf(name: string): string {

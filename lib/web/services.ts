@@ -128,6 +128,7 @@ export function createServices(opts: ServiceOptions): AppServices {
   const actions: ActionAccess = {
     actions: () => plugins.actions(),
     call: (plugin, action, input, callOpts) => plugins.call(plugin, action, input, callOpts),
+    warm: () => plugins.warm(),
     settings: settingsNow,
     async allowAlways(id) {
       const current = (await settingsNow()).alwaysAllowed;

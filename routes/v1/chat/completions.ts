@@ -22,6 +22,7 @@ export const handler: Handlers<unknown, AppState> = {
     if (actions.length === 0 || body.tools !== undefined) {
       return relayCompletion({ client: app.client, defaultModel }, body, req.signal);
     }
+    app.actions.warm?.();
     const model = body.model ?? await defaultModel();
     if (!model) {
       return errorResponse(

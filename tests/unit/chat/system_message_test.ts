@@ -110,7 +110,7 @@ Deno.test("ten actions stay lean", async () => {
   assert(n < 1020, `${n} tokens for 10 actions`);
 });
 
-Deno.test("long or hostile descriptions are flattened and capped", async () => {
+Deno.test("long or hostile descriptions are flattened and capped", () => {
   const m = buildActionSystemMessage([{
     plugin: "x",
     action: { ...now, description: "line one\nline two " + "y".repeat(1000) },

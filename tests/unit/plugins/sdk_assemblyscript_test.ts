@@ -39,11 +39,23 @@ Deno.test("AssemblyScript SDK: every function through the real runtime", async (
   const dataDir = await Deno.makeTempDir({ prefix: "rungpt-sdk-data-" });
   const logs: LogEntry[] = [];
   const seen: { method: string; header: string | null; body: string }[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    seen.push({ method: req.method, header: req.headers.get("x-test"), body: await req.text() });
-    return new Response("pong", { status: 201, headers: { "x-echo-method": req.method } });
-  });
-  const manifest = parseManifest(await Deno.readTextFile(join(dir, "rungpt.yaml")));
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) => {
+      seen.push({
+        method: req.method,
+        header: req.headers.get("x-test"),
+        body: await req.text(),
+      });
+      return new Response("pong", {
+        status: 201,
+        headers: { "x-echo-method": req.method },
+      });
+    },
+  );
+  const manifest = parseManifest(
+    await Deno.readTextFile(join(dir, "rungpt.yaml")),
+  );
   const plugin = await loadPlugin({
     wasm,
     manifest,
@@ -54,64 +66,95 @@ Deno.test("AssemblyScript SDK: every function through the real runtime", async (
     onLog: (e) => logs.push(e),
   });
   const call = async (fn: string, input: unknown) =>
-    await callAction(plugin, fn, typeof input === "string" ? input : JSON.stringify(input));
+    await callAction(
+      plugin,
+      fn,
+      typeof input === "string" ? input : JSON.stringify(input),
+    );
   try {
-    await t.step("JSON round trip keeps strings, escapes, numbers and nesting", async () => {
-      const doc = {
-        s: 'quote " backslash \\ newline \n tab \t ctrl \u0001 é 𝄞 \u2028',
-        n: [0, -1, 1.5, 1e21, -0.25, 123456789012],
-        b: [true, false, null],
-        o: { nested: { deep: [[], {}] } },
-        dup: 1,
-      };
-      assertEquals(JSON.parse(await call("echo_json", doc)), doc);
-      assertEquals(await call("echo_json", '{"a":1,"a":2}'), '{"a":2}');
-      assertEquals(JSON.parse(await call("echo_json", '"\\ud834\\udd1e"')), "𝄞");
-    });
-    await t.step("invalid JSON fails with the reason and position", async () => {
-      for (
-        const [bad, why] of [
-          ["{", "expected a string key at position 1"],
-          [" ", "unexpected end of input"],
-          ['{"a":1,}', "expected a string key"],
-          ["[1 2]", "expected , or ]"],
-          ["01", "leading zero"],
-          ['"\\x"', "invalid escape"],
-          ["nul", "unexpected token"],
-          ["1 2", "unexpected text after the value"],
-          ["[".repeat(300), "nested too deeply"],
-        ]
-      ) {
-        const err = await call("echo_json", bad).then(() => null, (e) => e);
-        assert(err instanceof PluginError && err.kind === "plugin_error", `${bad}: ${err}`);
-        assertStringIncludes(err.message, "invalid JSON: ");
-        assertStringIncludes(err.message, why);
-      }
-    });
-    await t.step("typed members with fallbacks; non-object arguments refused", async () => {
-      assertEquals(JSON.parse(await call("members", { s: "x", n: 2.5, b: true, list: [7] })), {
-        s: "x",
-        n: 2.5,
-        b: true,
-        has_list: true,
-        list_length: 1,
-        first: 7,
-      });
-      assertEquals(JSON.parse(await call("members", "")), {
-        s: "default",
-        n: -1,
-        b: false,
-        has_list: false,
-        list_length: -1,
-        first: null,
-      });
-      const err = await call("members", "[1]").catch((e) => e);
-      assertStringIncludes(err.message, ": the arguments must be a JSON object");
-    });
+    await t.step(
+      "JSON round trip keeps strings, escapes, numbers and nesting",
+      async () => {
+        const doc = {
+          s: 'quote " backslash \\ newline \n tab \t ctrl \u0001 é 𝄞 \u2028',
+          n: [0, -1, 1.5, 1e21, -0.25, 123456789012],
+          b: [true, false, null],
+          o: { nested: { deep: [[], {}] } },
+          dup: 1,
+        };
+        assertEquals(JSON.parse(await call("echo_json", doc)), doc);
+        assertEquals(await call("echo_json", '{"a":1,"a":2}'), '{"a":2}');
+        assertEquals(
+          JSON.parse(await call("echo_json", '"\\ud834\\udd1e"')),
+          "𝄞",
+        );
+      },
+    );
+    await t.step(
+      "invalid JSON fails with the reason and position",
+      async () => {
+        for (
+          const [bad, why] of [
+            ["{", "expected a string key at position 1"],
+            [" ", "unexpected end of input"],
+            ['{"a":1,}', "expected a string key"],
+            ["[1 2]", "expected , or ]"],
+            ["01", "leading zero"],
+            ['"\\x"', "invalid escape"],
+            ["nul", "unexpected token"],
+            ["1 2", "unexpected text after the value"],
+            ["[".repeat(300), "nested too deeply"],
+          ]
+        ) {
+          const err = await call("echo_json", bad).then(() => null, (e) => e);
+          assert(
+            err instanceof PluginError && err.kind === "plugin_error",
+            `${bad}: ${err}`,
+          );
+          assertStringIncludes(err.message, "invalid JSON: ");
+          assertStringIncludes(err.message, why);
+        }
+      },
+    );
+    await t.step(
+      "typed members with fallbacks; non-object arguments refused",
+      async () => {
+        assertEquals(
+          JSON.parse(
+            await call("members", { s: "x", n: 2.5, b: true, list: [7] }),
+          ),
+          {
+            s: "x",
+            n: 2.5,
+            b: true,
+            has_list: true,
+            list_length: 1,
+            first: 7,
+          },
+        );
+        assertEquals(JSON.parse(await call("members", "")), {
+          s: "default",
+          n: -1,
+          b: false,
+          has_list: false,
+          list_length: -1,
+          first: null,
+        });
+        const err = await call("members", "[1]").catch((e) => e);
+        assertStringIncludes(
+          err.message,
+          ": the arguments must be a JSON object",
+        );
+      },
+    );
     await t.step("fail() becomes the action's error message", async () => {
-      const err = await call("fail_with", { message: "no such city: Atlantis" }).catch((e) => e);
+      const err = await call("fail_with", { message: "no such city: Atlantis" })
+        .catch((e) => e);
       assert(err instanceof PluginError);
-      assertEquals([err.kind, err.message], ["plugin_error", "plugin sdk-test: no such city: Atlantis"]);
+      assertEquals([err.kind, err.message], [
+        "plugin_error",
+        "plugin sdk-test: no such city: Atlantis",
+      ]);
     });
     await t.step("settings: user values over defaults, secrets", async () => {
       assertEquals(JSON.parse(await call("settings", "")), {
@@ -128,41 +171,64 @@ Deno.test("AssemblyScript SDK: every function through the real runtime", async (
         missing_is_null: true,
       });
     });
-    await t.step("fs: write, append, read, list, delete; escapes refused", async () => {
-      const out = JSON.parse(await call("files", ""));
-      assertEquals(out.text, "héllo wörld");
-      assertEquals(out.entries, ["a.txt:file"]);
-      assertEquals(out.escape_refused, true);
-      assertStringIncludes(out.escape_error, '".."');
-      const left = [...Deno.readDirSync(join(dataDir, "plugins", "sdk-test"))].map((e) => e.name);
-      assertEquals(left, [".rungpt-state.json"]);
-    });
+    await t.step(
+      "fs: write, append, read, list, delete; escapes refused",
+      async () => {
+        const out = JSON.parse(await call("files", ""));
+        assertEquals(out.text, "héllo wörld");
+        assertEquals(out.entries, ["a.txt:file"]);
+        assertEquals(out.escape_refused, true);
+        assertStringIncludes(out.escape_error, '".."');
+        const left = [...Deno.readDirSync(join(dataDir, "plugins", "sdk-test"))]
+          .map((e) => e.name);
+        assertEquals(left, [".rungpt-state.json"]);
+      },
+    );
     await t.step("net: method, headers and body reach the server", async () => {
       const url = `http://127.0.0.1:${server.addr.port}/x`;
-      const out = JSON.parse(await call("fetch", { url, method: "POST", body: "hi" }));
+      const out = JSON.parse(
+        await call("fetch", { url, method: "POST", body: "hi" }),
+      );
       assertEquals(out, { status: 201, body: "pong", method: "POST" });
       assertEquals(seen.at(-1), { method: "POST", header: "sdk", body: "hi" });
-      const err = await call("fetch", { url: "http://example.com/" }).catch((e) => e);
+      const err = await call("fetch", { url: "http://example.com/" }).catch((
+        e,
+      ) => e);
       assertStringIncludes(err.message, "host example.com is not allowed");
     });
     await t.step("log lines reach the host with their level", async () => {
       assertEquals(await call("logs", ""), "logged");
-      const mine = logs.filter((l) => l.plugin === "sdk-test").map((l) => [l.level, l.message]);
-      assertEquals(mine.slice(-2), [["info", "hello from the sdk"], ["warn", "careful"]]);
+      const mine = logs.filter((l) => l.plugin === "sdk-test").map((
+        l,
+      ) => [l.level, l.message]);
+      assertEquals(mine.slice(-2), [["info", "hello from the sdk"], [
+        "warn",
+        "careful",
+      ]]);
     });
-    await t.step("base64 both ways, with a clear error for bad input", async () => {
-      const ok = JSON.parse(await call("b64", { text: "héllo 𝄞", decode: "aMOpbGxvIPCdhJ4=" }));
-      assertEquals(ok, {
-        encoded: btoa("h\u00c3\u00a9llo \u00f0\u009d\u0084\u009e"),
-        decoded: "héllo 𝄞",
-        error: "",
-      });
-      const bad = JSON.parse(await call("b64", { text: "", decode: "ab$d" }));
-      assertEquals(bad.decoded, null);
-      assertStringIncludes(bad.error, "unexpected character '$' at position 2");
-      const notUtf8 = JSON.parse(await call("b64", { text: "", decode: "/w==" }));
-      assertStringIncludes(notUtf8.error, "not valid UTF-8");
-    });
+    await t.step(
+      "base64 both ways, with a clear error for bad input",
+      async () => {
+        const ok = JSON.parse(
+          await call("b64", { text: "héllo 𝄞", decode: "aMOpbGxvIPCdhJ4=" }),
+        );
+        assertEquals(ok, {
+          encoded: btoa("h\u00c3\u00a9llo \u00f0\u009d\u0084\u009e"),
+          decoded: "héllo 𝄞",
+          error: "",
+        });
+        const bad = JSON.parse(await call("b64", { text: "", decode: "ab$d" }));
+        assertEquals(bad.decoded, null);
+        assertStringIncludes(
+          bad.error,
+          "unexpected character '$' at position 2",
+        );
+        const notUtf8 = JSON.parse(
+          await call("b64", { text: "", decode: "/w==" }),
+        );
+        assertStringIncludes(notUtf8.error, "not valid UTF-8");
+      },
+    );
   } finally {
     await plugin.close();
     await server.shutdown();
@@ -176,7 +242,9 @@ Deno.test("AssemblyScript SDK: a plugin links only the host APIs it uses", async
   try {
     // Every function is exported here, so every API is linked; the runtime refuses the module
     // when the manifest drops one of them, naming the import.
-    const imports = WebAssembly.Module.imports(new WebAssembly.Module(wasm as BufferSource));
+    const imports = WebAssembly.Module.imports(
+      new WebAssembly.Module(wasm as BufferSource),
+    );
     const modules = new Set(imports.map((i) => i.module));
     assertEquals([...modules].sort(), [
       "extism:host/env",
@@ -192,8 +260,13 @@ Deno.test("AssemblyScript SDK: a plugin links only the host APIs it uses", async
       'import { input, output } from "../sdk/rungpt";\nexport function plain(): i32 { return output(input()); }\n',
     );
     const { wasm: small } = await buildPlugin(dir, { dryRun: true });
-    const smallImports = WebAssembly.Module.imports(new WebAssembly.Module(small as BufferSource));
-    assertEquals(new Set(smallImports.map((i) => i.module)), new Set(["extism:host/env"]));
+    const smallImports = WebAssembly.Module.imports(
+      new WebAssembly.Module(small as BufferSource),
+    );
+    assertEquals(
+      new Set(smallImports.map((i) => i.module)),
+      new Set(["extism:host/env"]),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

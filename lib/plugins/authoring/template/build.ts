@@ -32,13 +32,17 @@ export async function build(): Promise<Uint8Array> {
     ],
     {
       writeFile(file: string, contents: Uint8Array | string) {
-        if (file.endsWith(".wasm") && typeof contents !== "string") binary = contents;
+        if (file.endsWith(".wasm") && typeof contents !== "string") {
+          binary = contents;
+        }
       },
       stderr: { write: (s: string | Uint8Array) => void (stderr += String(s)) },
       stdout: { write: () => {} },
     } as Parameters<typeof asc.main>[1],
   );
-  if (error || !binary) throw new Error(`build failed:\n${stderr || error?.message}`);
+  if (error || !binary) {
+    throw new Error(`build failed:\n${stderr || error?.message}`);
+  }
   return binary;
 }
 

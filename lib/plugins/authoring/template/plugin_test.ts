@@ -9,17 +9,31 @@
  * @module
  */
 const root = new URL(".", import.meta.url).pathname;
-const cmd = (Deno.env.get("RUNGPT_CMD") ?? "rungpt").split(/\s+/).filter(Boolean);
+const cmd = (Deno.env.get("RUNGPT_CMD") ?? "rungpt").split(/\s+/).filter(
+  Boolean,
+);
 
 /** Runs `rungpt plugin run <this repo> <action> <args>`; returns exit code, stdout, stderr. */
 async function run(action: string, args: unknown, ...flags: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(cmd[0], {
-    args: [...cmd.slice(1), "plugin", "run", root, action, JSON.stringify(args), ...flags],
+    args: [
+      ...cmd.slice(1),
+      "plugin",
+      "run",
+      root,
+      action,
+      JSON.stringify(args),
+      ...flags,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const dec = new TextDecoder();
-  return { code, out: dec.decode(stdout).trim(), err: dec.decode(stderr).trim() };
+  return {
+    code,
+    out: dec.decode(stdout).trim(),
+    err: dec.decode(stderr).trim(),
+  };
 }
 
 function expectEqual(actual: unknown, expected: unknown): void {
@@ -41,5 +55,7 @@ Deno.test("greet: uses the greeting setting", async () => {
 Deno.test("greet: an empty name is a clear error", async () => {
   const r = await run("greet", { name: " " });
   expectEqual(r.code, 1);
-  if (!r.err.includes("name must not be empty")) throw new Error(`unexpected error: ${r.err}`);
+  if (!r.err.includes("name must not be empty")) {
+    throw new Error(`unexpected error: ${r.err}`);
+  }
 });
