@@ -18,7 +18,9 @@ with plugins that run as sandboxed WebAssembly.
 Usage:
   rungpt [serve] [--port 8000] [--host 127.0.0.1] [--open]
   rungpt token                 print the access token for the /v1 API (and remote logins)
-  rungpt plugin <command>      install, update, remove, list, info, enable, disable plugins
+  rungpt plugin <command>      manage plugins: install, update, remove, list, info, enable,
+                               disable, config; write them: new, build, check, run
+                               ("rungpt plugin --help" for details)
   rungpt --help | --version
 
 Options:
@@ -31,7 +33,7 @@ Environment (all optional):
   OPENAI_API_KEY, OPENAI_BASE_URL   the provider (or set them on the Settings page)
   RUNGPT_MODEL                      default model
   RUNGPT_DATA_DIR                   database and settings (default ${defaultDataDir()})
-  RUNGPT_PLUGINS_DIR                installed plugins (default plugins_store/)
+  RUNGPT_PLUGINS_DIR                installed plugins (default plugins_store/ beside main.ts)
   RUNGPT_API_TOKEN                  access token (default: generated once into the data dir)
   RUNGPT_ALLOWED_HOSTS              extra Host names to accept, comma-separated
 `;
@@ -81,7 +83,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     port,
     hostname: values.host,
     dataDir: defaultDataDir(env),
-    pluginsDir: defaultPluginsDir(env),
+    pluginsDir: pluginsDirOf(env),
     env,
     version: VERSION,
     dev: env.RUNGPT_DEV === "1",
@@ -124,9 +126,20 @@ function openBrowser(url: string): void {
   }
 }
 
+/** Where rungpt's own files are: the default plugins dir sits here, wherever it is run from. */
+const ROOT = new URL(".", import.meta.url).pathname;
+
+/** `RUNGPT_PLUGINS_DIR` (relative to where the user is), else plugins_store/ beside main.ts. */
+function pluginsDirOf(env: Record<string, string | undefined>): string {
+  return env.RUNGPT_PLUGINS_DIR?.trim() ? defaultPluginsDir(env) : defaultPluginsDir({}, ROOT);
+}
+
 /** Runs the CLI with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const env = Deno.env.toObject();
+  // `deno task` runs in the folder of deno.json; paths the user types are relative to where
+  // they typed them.
+  if (env.INIT_CWD) Deno.chdir(env.INIT_CWD);
   const [command, ...rest] = args;
   try {
     if (command === "--help" || command === "-h" || command === "help") {
@@ -145,7 +158,7 @@ export async function main(args: string[]): Promise<number> {
     if (command === "plugin") {
       const { runPluginCommand } = await import("./lib/plugins/cli.ts");
       return await runPluginCommand(rest, {
-        pluginsDir: defaultPluginsDir(env),
+        pluginsDir: pluginsDirOf(env),
         env,
         isTerminal: Deno.stdin.isTerminal(),
       });

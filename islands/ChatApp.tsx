@@ -16,6 +16,8 @@ import {
   createChatState,
   dropFrom,
   lastOfRole,
+  mergeLatest,
+  prependMessages,
   resetChat,
   upsertMessage,
 } from "../lib/ui/chat_state.ts";
@@ -36,7 +38,10 @@ import type { ApprovalDecision } from "../lib/chat/action_types.ts";
 export interface ChatAppProps {
   conversations: Conversation[];
   conversation: Conversation | null;
+  /** The latest window of the conversation's messages. */
   messages: Message[];
+  /** Whether older messages exist before `messages[0]` (loaded on scroll). */
+  hasMore: boolean;
   running: boolean;
   settings: PublicSettings;
 }
@@ -44,7 +49,7 @@ export interface ChatAppProps {
 /** The whole chat UI. */
 export default function ChatApp(props: ChatAppProps) {
   const chat: ChatState = useMemo(
-    () => createChatState(props.conversation, props.messages, props.running),
+    () => createChatState(props.conversation, props.messages, props.running, props.hasMore),
     [],
   );
   const conversations = useSignal(props.conversations);
@@ -101,7 +106,7 @@ export default function ChatApp(props: ChatAppProps) {
     try {
       const r = await apiClient.getConversation(id);
       if (chat.conversation.peek()?.id !== id) return;
-      for (const m of r.messages) upsertMessage(chat, m);
+      mergeLatest(chat, r.messages, r.hasMore);
       chat.running.value = r.running;
       if (r.running) follow(id);
     } catch (e) {
@@ -137,15 +142,51 @@ export default function ChatApp(props: ChatAppProps) {
     else history.replaceState(null, "", path);
   };
 
+  /**
+   * Loads older messages: the page before the oldest loaded one, or with `through`, every
+   * message back to that one (opening a search hit or a `#m-` link). Returns whether it ran.
+   */
+  const loadOlder = async (through?: string): Promise<boolean> => {
+    const conv = chat.conversation.peek();
+    const before = chat.oldestSeq.peek();
+    if (!conv || chat.loadingOlder.peek() || !chat.hasMore.peek() || before === null) {
+      return false;
+    }
+    chat.loadingOlder.value = true;
+    try {
+      const r = await apiClient.getConversation(conv.id, through ? { through } : { before });
+      if (chat.conversation.peek()?.id === conv.id) prependMessages(chat, r.messages, r.hasMore);
+    } catch (e) {
+      fail(e);
+    } finally {
+      chat.loadingOlder.value = false;
+    }
+    return true;
+  };
+
+  /** Opens a conversation window that reaches back to `messageId`, if given. */
+  const fetchWindow = async (id: string, messageId?: string) => {
+    if (!messageId) return await apiClient.getConversation(id);
+    try {
+      return await apiClient.getConversation(id, { through: messageId });
+    } catch (e) {
+      // The message is gone (deleted or regenerated since the search): open the latest.
+      if (e instanceof apiClient.ApiError && e.status === 404) {
+        return await apiClient.getConversation(id);
+      }
+      throw e;
+    }
+  };
+
   const openConversation = async (id: string, messageId?: string, push = true) => {
     drawerOpen.value = false;
     try {
-      const r = await apiClient.getConversation(id);
+      const r = await fetchWindow(id, messageId);
       closeStream.current?.();
       closeStream.current = null;
       notice.value = null;
       focusMessage.value = messageId ?? null;
-      resetChat(chat, r.conversation, r.messages, r.running);
+      resetChat(chat, r.conversation, r.messages, r.running, r.hasMore);
       setUrl(`/c/${encodeURIComponent(id)}`, push);
       if (r.running) follow(id);
     } catch (e) {
@@ -292,7 +333,12 @@ export default function ChatApp(props: ChatAppProps) {
   useEffect(() => {
     const conv = chat.conversation.peek();
     if (conv && chat.running.peek()) follow(conv.id);
-    if (location.hash.startsWith("#m-")) focusMessage.value = location.hash.slice(3);
+    if (location.hash.startsWith("#m-")) {
+      // A link to a message: if it is older than the window the page came with, load back to it.
+      const target = decodeURIComponent(location.hash.slice(3));
+      focusMessage.value = target;
+      if (!chat.messages.peek().some((m) => m.id === target)) void loadOlder(target);
+    }
     apiClient.listModels().then((m) => (models.value = m)).catch((e) =>
       models.value = { models: [], default: props.settings.model, error: (e as Error).message }
     );
@@ -322,7 +368,7 @@ export default function ChatApp(props: ChatAppProps) {
   }, [conversation?.title, conversation?.id]);
 
   const noModel = !props.settings.apiKeySet && !props.settings.baseURL;
-  const empty = chat.messages.value.length === 0;
+  const empty = chat.messages.value.length === 0 && !chat.hasMore.value;
   return (
     <div class={`app${drawerOpen.value ? " drawer-open" : ""}`}>
       <Sidebar
@@ -361,6 +407,7 @@ export default function ChatApp(props: ChatAppProps) {
             chat={chat}
             actions={actions}
             focusMessage={focusMessage}
+            onLoadOlder={() => void loadOlder()}
           />
         )}
         <div class="composer-area">

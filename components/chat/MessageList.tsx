@@ -1,10 +1,12 @@
 /**
  * The scrolling list of messages. Sticks to the bottom while a reply streams unless the user
- * scrolled up; scrolls to a message when asked (search hits).
+ * scrolled up; scrolls to a message when asked (search hits). Long conversations arrive as
+ * their latest window: older pages load when the top comes near (an IntersectionObserver on
+ * a sentinel) or from the "Load earlier messages" button, and the reader's place stays put.
  * @module
  */
 import type { Signal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { type ChatState, lastOfRole } from "../../lib/ui/chat_state.ts";
 import { type MessageActions, MessageItem } from "./MessageView.tsx";
 
@@ -12,18 +14,57 @@ import { type MessageActions, MessageItem } from "./MessageView.tsx";
 export interface MessageListProps {
   chat: ChatState;
   actions: MessageActions;
-  /** A message id to scroll to once (then cleared). */
+  /** A message id to scroll to once it is loaded (then cleared). */
   focusMessage: Signal<string | null>;
+  /** Loads the page before the oldest loaded message (`chat.hasMore` says one exists). */
+  onLoadOlder: () => void;
 }
 
 const STICK_PX = 80;
+/** How far above the top an older page starts loading, so scrolling rarely waits. */
+const PRELOAD_PX = 600;
 
-/** All visible messages of the open conversation. */
-export function MessageList({ chat, actions, focusMessage }: MessageListProps) {
+/** The loaded messages of the open conversation. */
+export function MessageList({ chat, actions, focusMessage, onLoadOlder }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const inner = useRef<HTMLDivElement>(null);
+  const sentinel = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const list = chat.messages.value;
+  const hasMore = chat.hasMore.value;
+  const loading = chat.loadingOlder.value;
+  const firstId = list[0]?.id;
+
+  // Prepending older messages must not move what the reader sees: remember the distance
+  // from the bottom before the DOM changes (render runs before commit) and restore it after.
+  const anchor = useRef<{ firstId: string | undefined; fromBottom: number | null }>({
+    firstId,
+    fromBottom: null,
+  });
+  if (anchor.current.firstId !== firstId) {
+    const el = scroller.current;
+    anchor.current = { firstId, fromBottom: el ? el.scrollHeight - el.scrollTop : null };
+  }
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const { fromBottom } = anchor.current;
+    if (!el || fromBottom === null) return;
+    anchor.current.fromBottom = null;
+    el.scrollTop = el.scrollHeight - fromBottom;
+  }, [firstId]);
+
+  // Near the top: fetch the previous page. Re-armed after each page, so a page too short to
+  // fill the screen is followed by the next.
+  useEffect(() => {
+    const el = sentinel.current;
+    const root = scroller.current;
+    if (!hasMore || !el || !root || typeof IntersectionObserver === "undefined") return;
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) onLoadOlder();
+    }, { root, rootMargin: `${PRELOAD_PX}px 0px 0px 0px` });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [hasMore, firstId, loading]);
   const lastUser = lastOfRole(list, "user");
   const lastAssistant = lastOfRole(list, "assistant");
 
@@ -47,30 +88,53 @@ export function MessageList({ chat, actions, focusMessage }: MessageListProps) {
     };
   }, []);
 
-  // A new message (sent or regenerated) brings the reader back to the bottom.
+  // A new last message (sent or regenerated) brings the reader back to the bottom; older
+  // pages arriving at the top do not.
+  const lastId = list[list.length - 1]?.id;
+  const seenLast = useRef(lastId);
   useEffect(() => {
     const el = scroller.current;
+    if (seenLast.current === lastId) return;
+    seenLast.current = lastId;
     if (!el || focusMessage.peek()) return;
     stick.current = true;
     el.scrollTop = el.scrollHeight;
-  }, [list.length, list[list.length - 1]?.id]);
+  }, [lastId]);
 
+  // The target may arrive later (its page is still loading): wait for it while asked.
   const focusId = focusMessage.value;
   useEffect(() => {
     if (!focusId) return;
     const target = document.getElementById(`m-${focusId}`);
-    if (target) {
-      stick.current = false;
-      target.scrollIntoView({ block: "center" });
-      target.classList.add("flash");
-      setTimeout(() => target.classList.remove("flash"), 2000);
+    if (!target) {
+      if (!loading) focusMessage.value = null; // not loaded and not coming: give up
+      return;
     }
+    stick.current = false;
+    target.scrollIntoView({ block: "center" });
+    target.classList.add("flash");
+    setTimeout(() => target.classList.remove("flash"), 2000);
     focusMessage.value = null;
-  }, [focusId]);
+  }, [focusId, list, loading]);
 
   return (
-    <div ref={scroller} class="messages" tabIndex={-1}>
+    // Browser scroll anchoring is off: the layout effect above keeps the place itself, and
+    // both at once would move it twice.
+    <div ref={scroller} class="messages" tabIndex={-1} style={{ overflowAnchor: "none" }}>
       <div ref={inner} class="messages-inner">
+        {hasMore && (
+          <div ref={sentinel} class="load-earlier">
+            <button
+              type="button"
+              class="btn btn-small"
+              disabled={loading}
+              aria-busy={loading}
+              onClick={onLoadOlder}
+            >
+              {loading ? "Loading earlier messages…" : "Load earlier messages"}
+            </button>
+          </div>
+        )}
         {list.map((m) => (
           <MessageItem
             key={m.id}

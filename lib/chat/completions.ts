@@ -5,11 +5,12 @@
  * @module
  */
 import type OpenAI from "openai";
-import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { z } from "zod";
 import { completeChat, type CompleteChatParams } from "../llm/complete.ts";
-import { LlmError, toLlmError } from "../llm/errors.ts";
-import { streamChat, type StreamChatParams } from "../llm/stream.ts";
+import { errorContext } from "../llm/client.ts";
+import { cutOffError, LlmError, toLlmError } from "../llm/errors.ts";
+import { createSseRelay } from "./sse_relay.ts";
 
 /** The request body: the fields rungpt needs, everything else passed through. */
 export const completionRequest = z.looseObject({
@@ -90,50 +91,81 @@ export async function relayCompletion(
       const params = { ...body, model, stream: false } as CompleteChatParams;
       return Response.json(await completeChat(client, params, signal));
     }
-    // streamChat names the upstream in its errors and reports a stream cut short.
-    const params = { ...body, model, stream: true } as StreamChatParams;
-    const iterator = streamChat(client, params, signal)[Symbol.asyncIterator]();
-    // Wait for the first chunk so an upstream error becomes a proper HTTP status.
-    const first = await iterator.next();
-    return new Response(sse(first, iterator), {
-      headers: {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache, no-transform",
-      },
-    });
+    return await relayStream(client, { ...body, model, stream: true }, signal);
   } catch (e) {
     return errorResponse(toLlmError(e));
   }
 }
 
-function sse(
-  first: IteratorResult<ChatCompletionChunk>,
-  rest: AsyncIterator<ChatCompletionChunk>,
-): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const line = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
-  let pending: IteratorResult<ChatCompletionChunk> | null = first;
-  return new ReadableStream({
-    async pull(controller) {
-      try {
-        const next = pending ?? await rest.next();
-        pending = null;
-        if (next.done) {
-          controller.enqueue(encoder.encode("data: [DONE]\n\n"));
-          controller.close();
-        } else {
-          controller.enqueue(line(next.value));
-        }
-      } catch (e) {
-        const error = toLlmError(e);
-        controller.enqueue(
-          line({ error: { message: error.message, type: "upstream_error", code: error.kind } }),
-        );
-        controller.close();
-      }
-    },
-    async cancel() {
-      await rest.return?.();
-    },
+/**
+ * The streaming relay: the upstream's events pass through as bytes (see `sse_relay.ts`). The
+ * first event is awaited so that an error before any content becomes a proper HTTP status.
+ */
+async function relayStream(
+  client: OpenAI,
+  params: Record<string, unknown> & { model: string },
+  signal: AbortSignal,
+): Promise<Response> {
+  const ctx = errorContext(client, params.model);
+  if (signal.aborted) throw new LlmError("aborted", "The request was cancelled.");
+  // Our own controller: a client that goes away, or a cancel, aborts the upstream request.
+  const upstream = new AbortController();
+  const onAbort = () => upstream.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const release = () => signal.removeEventListener("abort", onAbort);
+  let res: Response;
+  try {
+    res = await client.chat.completions
+      .create(params as unknown as ChatCompletionCreateParamsStreaming, {
+        signal: upstream.signal,
+      })
+      .asResponse();
+  } catch (e) {
+    release();
+    throw signal.aborted
+      ? new LlmError("aborted", "The request was cancelled.")
+      : toLlmError(e, ctx);
+  }
+  if (!res.body) {
+    release();
+    throw cutOffError(ctx);
+  }
+  const relay = createSseRelay(res.body, {
+    ctx,
+    headers: res.headers,
+    idleMs: client.timeout,
+    signal,
+    abort: () => upstream.abort(),
   });
+  let first = await relay.read();
+  while (!first.done && first.bytes.length === 0) first = await relay.read();
+  if (first.error && !first.content) {
+    release();
+    throw first.error;
+  }
+  if (first.done) release();
+  let sent = false;
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const step = sent ? await relay.read() : first;
+        sent = true;
+        if (step.bytes.length) controller.enqueue(step.bytes);
+        if (step.done) {
+          release();
+          controller.close();
+        }
+      },
+      async cancel() {
+        release();
+        await relay.cancel();
+      },
+    }, { highWaterMark: 0 }),
+    {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache, no-transform",
+      },
+    },
+  );
 }

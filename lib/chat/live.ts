@@ -53,6 +53,18 @@ export function subscribe(turns: LiveTurns, conversationId: string, listener: Tu
 /**
  * Encodes events as a Server-Sent Events body that ends after `end` (or `idle`), with a
  * heartbeat comment so proxies keep the connection open.
+ *
+ * Events are written when the reader asks for more: those that arrive while the connection is
+ * still busy sending go out together in one write (one encode, one chunk), so a fast model
+ * costs one write per network turn rather than one per token; a waiting reader gets each
+ * event at once.
+ *
+ * @example
+ * ```ts
+ * return new Response(eventStream(turns.live, id, req.signal), {
+ *   headers: { "content-type": "text/event-stream" },
+ * });
+ * ```
  */
 export function eventStream(
   turns: LiveTurns,
@@ -61,38 +73,58 @@ export function eventStream(
   heartbeatMs = 15_000,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  let pending = ""; // SSE text not yet handed to the reader
+  let ending = false; // no more events will come: close once `pending` is out
+  let wake: (() => void) | null = null;
   let cleanup = () => {};
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const stop = () => {
+    ending = true;
+    cleanup();
+    notify();
+  };
   return new ReadableStream<Uint8Array>({
-    start(controller) {
-      let closed = false;
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        cleanup();
-        try {
-          controller.close();
-        } catch { /* already closed */ }
-      };
+    start() {
       const heartbeat = setInterval(() => {
-        if (!closed) controller.enqueue(encoder.encode(": keep-alive\n\n"));
+        pending += ": keep-alive\n\n";
+        notify();
       }, heartbeatMs);
-      const unsubscribe = subscribe(turns, conversationId, (event) => {
-        if (closed) return;
-        controller.enqueue(
-          encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`),
-        );
-        if (event.type === "end" || event.type === "idle") queueMicrotask(close);
-      });
-      const onAbort = () => close();
-      signal.addEventListener("abort", onAbort);
+      const onAbort = () => stop();
+      let unsubscribe = () => {};
+      let done = false;
       cleanup = () => {
+        if (done) return;
+        done = true;
         clearInterval(heartbeat);
         unsubscribe();
         signal.removeEventListener("abort", onAbort);
       };
+      unsubscribe = subscribe(turns, conversationId, (event) => {
+        if (ending) return;
+        pending += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+        if (event.type === "end" || event.type === "idle") stop();
+        else notify();
+      });
+      if (ending) cleanup(); // `idle` came during subscribe, before `unsubscribe` was set
+      if (signal.aborted) stop();
+      else signal.addEventListener("abort", onAbort);
+    },
+    async pull(controller) {
+      while (!pending && !ending) await new Promise<void>((resolve) => wake = resolve);
+      if (pending) {
+        controller.enqueue(encoder.encode(pending));
+        pending = "";
+      }
+      if (ending) controller.close();
     },
     cancel() {
+      ending = true;
       cleanup();
+      notify();
     },
-  });
+  }, { highWaterMark: 0 });
 }

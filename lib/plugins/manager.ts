@@ -9,6 +9,7 @@
  * @module
  */
 import {
+  configPath,
   getPluginConfig,
   type InstalledPlugin,
   listInstalled,
@@ -105,13 +106,27 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
   let closed = false;
   let warming: Promise<void> = Promise.resolve();
 
-  // Keyed by the lockfile's mtime and size, so installs from the CLI are picked up too.
+  // Keyed by the lockfile's mtime and size, so changes made from the CLI while the server
+  // runs (install, update, enable, …) are picked up, and changed plugins reload.
   async function installed(): Promise<InstalledPlugin[]> {
     const info = await Deno.stat(`${pluginsDir}/rungpt.lock.json`).catch(() => null);
     const stamp = info ? `${info.mtime?.getTime()}:${info.size}` : "none";
-    if (cached?.stamp !== stamp) cached = { stamp, plugins: await listInstalled(pluginsDir) };
+    if (cached?.stamp !== stamp) {
+      const before = new Map(cached?.plugins.map((p) => [p.name, JSON.stringify(p.lock)]));
+      cached = { stamp, plugins: await listInstalled(pluginsDir) };
+      const now = new Map(cached.plugins.map((p) => [p.name, JSON.stringify(p.lock)]));
+      const changed = [...before.keys()].filter((name) => before.get(name) !== now.get(name));
+      await Promise.all(changed.map(closeLoaded));
+    }
     return cached.plugins;
   }
+
+  /** The stamp of a plugin's settings file, to notice changes made from the CLI. */
+  async function settingsStamp(name: string): Promise<string> {
+    const info = await Deno.stat(configPath(pluginsDir, name)).catch(() => null);
+    return info ? `${info.mtime?.getTime()}:${info.size}` : "none";
+  }
+  const loadedSettings = new Map<string, string>();
 
   /** Loads one instance of an installed, enabled plugin (its providers must be loaded). */
   async function open(name: string, chain: string[] = []): Promise<LoadedPlugin> {
@@ -131,6 +146,7 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
         );
       });
     }
+    loadedSettings.set(name, await settingsStamp(name));
     return await loadPlugin({
       wasm: plugin.wasmBytes,
       manifest: plugin.manifest,
@@ -235,6 +251,12 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       const action = info.manifest?.actions.find((a: ActionSpec) => a.name === actionName);
       if (!action) {
         throw new PluginError("not_found", `the plugin has no action "${actionName}"`, pluginName);
+      }
+      // Settings changed outside this process (`rungpt plugin config`): reload with them.
+      if (
+        loaded.has(pluginName) && loadedSettings.get(pluginName) !== await settingsStamp(pluginName)
+      ) {
+        await closeLoaded(pluginName);
       }
       return await withInstance(
         pluginName,

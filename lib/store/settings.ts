@@ -160,7 +160,9 @@ const storedSchema = z.looseObject({
 });
 
 /**
- * Reads `<dataDir>/settings.json`. A missing file is `{}`.
+ * Reads `<dataDir>/settings.json`. A missing file is `{}`. The parsed settings are kept in
+ * memory while the file's mtime, size and inode stay the same, so a call costs one `stat`;
+ * every call returns its own copy.
  *
  * @throws {SettingsError} naming the file when it is not valid JSON or holds invalid values.
  *
@@ -171,6 +173,37 @@ const storedSchema = z.looseObject({
  */
 export async function loadSettings(dataDir: string): Promise<StoredSettings> {
   const file = join(dataDir, SETTINGS_FILE);
+  // Every request reads the settings: a stat decides whether the parsed copy is current.
+  let stamp: string;
+  try {
+    stamp = fileStamp(await Deno.stat(file));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      parsedCache.delete(file);
+      return {};
+    }
+    throw new SettingsError(`cannot read settings file ${file}: ${message(err)}`, null, {
+      cause: err,
+    });
+  }
+  const cached = parsedCache.get(file);
+  if (cached?.stamp === stamp) return structuredClone(cached.settings);
+  const settings = await readSettingsFile(file);
+  parsedCache.set(file, { stamp, settings });
+  return structuredClone(settings);
+}
+
+// Parsed settings by file, with the stamp of the file they were read from. Keyed by mtime,
+// size and inode: saves replace the file by rename (a new inode), so a save from this or
+// another process is always seen; only an in-place edit of the same size within the same
+// millisecond could be missed.
+const parsedCache = new Map<string, { stamp: string; settings: StoredSettings }>();
+
+function fileStamp(info: Deno.FileInfo): string {
+  return `${info.mtime?.getTime()}:${info.size}:${info.ino}:${info.dev}`;
+}
+
+async function readSettingsFile(file: string): Promise<StoredSettings> {
   let text: string;
   try {
     text = await Deno.readTextFile(file);
@@ -232,6 +265,7 @@ export function saveSettings(dataDir: string, patch: SettingsPatch): Promise<Sto
       if (value === null) delete next[key];
       else next[key] = value;
     }
+    parsedCache.delete(file);
     await writeFileAtomic(file, JSON.stringify(next, null, 2) + "\n");
     return next;
   });

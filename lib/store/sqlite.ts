@@ -11,6 +11,7 @@ import type {
   Conversation,
   ConversationPatch,
   Message,
+  MessagePageOptions,
   MessagePatch,
   MessageStatus,
   NewConversation,
@@ -24,6 +25,11 @@ import type {
 const BUSY_TIMEOUT_MS = 5000;
 const DEFAULT_SEARCH_LIMIT = 50;
 const MAX_SEARCH_LIMIT = 500;
+/**
+ * Matches ranked per search: the newest this many. Below it ranking is exact; above it a very
+ * common word ranks recent messages only, which keeps p99 bounded (docs/benchmarks.md).
+ */
+const SEARCH_CANDIDATES = 2000;
 /** Tokens of context in a search snippet. */
 const SNIPPET_TOKENS = 16;
 
@@ -198,6 +204,43 @@ function createStore(path: string): Store {
     },
 
     // deno-lint-ignore require-await
+    async listMessagesPage(conversationId, opts: MessagePageOptions = {}) {
+      open();
+      const beforeSeq = optInt(opts.beforeSeq, "beforeSeq");
+      const fromSeq = optInt(opts.fromSeq, "fromSeq");
+      const limit = optCount(opts.limit, "limit") ?? -1; // -1: no limit in SQLite
+      // Newest first through the (conversation_id, seq) unique index, so the cost is the
+      // page's size, not the conversation's.
+      const rows = stmt(
+        `SELECT ${MESSAGE_COLS} FROM messages
+         WHERE conversation_id = :id AND seq < :before AND seq >= :from
+         ORDER BY seq DESC LIMIT :limit`,
+      ).all({
+        id: conversationId,
+        before: beforeSeq ?? Number.MAX_SAFE_INTEGER,
+        from: fromSeq ?? Number.MIN_SAFE_INTEGER,
+        limit,
+      }) as unknown as MessageRow[];
+      const messages = rows.reverse().map(toMessage);
+      const first = messages[0]?.seq ?? beforeSeq ?? fromSeq;
+      const hasMore = first !== undefined && stmt(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ? AND seq < ?) AS more",
+          ).get(conversationId, first)?.more === 1;
+      return { messages, hasMore };
+    },
+
+    // deno-lint-ignore require-await
+    async lastMessageSeq(conversationId, role) {
+      open();
+      const r = role === undefined ? null : oneOf(role, ROLES, "role");
+      const row = stmt(
+        `SELECT seq FROM messages WHERE conversation_id = ? AND (? IS NULL OR role = ?)
+         ORDER BY seq DESC LIMIT 1`,
+      ).get(conversationId, r, r) as { seq: number } | undefined;
+      return row ? row.seq : null;
+    },
+
+    // deno-lint-ignore require-await
     async getMessage(id) {
       open();
       const row = stmt(`SELECT ${MESSAGE_COLS} FROM messages WHERE id = ?`).get(id);
@@ -293,16 +336,35 @@ function createStore(path: string): Store {
       const match = toFtsQuery(query);
       if (match === null || limit === 0) return [];
       type Row = SearchHit & { score: number };
+      // bm25 costs ~2 µs a row and `ORDER BY rank` ranks every match (30,000 rows for a common
+      // word in 100,000 messages), and a snippet computed before the sort costs more. So: rank
+      // only the newest SEARCH_CANDIDATES matches (FTS5 walks rowids newest first and stops),
+      // keep the best `limit`, then make snippets for those alone in one pass over their rowid
+      // range (a per-row `rowid =` lookup re-expands a long prefix for every row).
       const messageHits = stmt(
-        `SELECT m.conversation_id AS conversationId, c.title AS conversationTitle,
+        `WITH top AS MATERIALIZED (
+           SELECT rowid AS pk, bm25(messages_fts) AS score FROM messages_fts
+           WHERE messages_fts MATCH :match ORDER BY rowid DESC LIMIT :candidates
+         ), best AS MATERIALIZED (
+           SELECT pk, score FROM top ORDER BY score, pk DESC LIMIT :limit
+         )
+         SELECT m.conversation_id AS conversationId, c.title AS conversationTitle,
                 m.id AS messageId, m.role AS role, m.created_at AS createdAt,
                 snippet(messages_fts, 0, char(1), char(2), '…', ${SNIPPET_TOKENS}) AS snippet,
-                messages_fts.rank AS score
+                best.score AS score
          FROM messages_fts
-         JOIN messages m ON m.pk = messages_fts.rowid
+         CROSS JOIN best ON best.pk = +messages_fts.rowid
+         JOIN messages m ON m.pk = best.pk
          JOIN conversations c ON c.id = m.conversation_id
-         WHERE messages_fts MATCH ? ORDER BY messages_fts.rank LIMIT ?`,
-      ).all(match, limit) as unknown as Row[];
+         WHERE messages_fts MATCH :match
+           AND messages_fts.rowid >= (SELECT MIN(pk) FROM best)
+           AND messages_fts.rowid <= (SELECT MAX(pk) FROM best)
+         ORDER BY best.score, best.pk DESC`,
+      ).all({
+        match,
+        limit,
+        candidates: Math.max(SEARCH_CANDIDATES, limit),
+      }) as unknown as Row[];
       // A title match points at the conversation's first message; empty conversations have
       // nothing to open, so they are left out.
       const titleHits = stmt(
@@ -440,6 +502,14 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: strin
     );
   }
   return v as T;
+}
+
+function optInt(v: unknown, field: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) {
+    throw new StoreError("invalid_input", `${field} must be an integer, got ${v}`);
+  }
+  return v;
 }
 
 function optCount(v: unknown, field: string): number | undefined {

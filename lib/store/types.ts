@@ -55,6 +55,26 @@ export interface SearchHit {
   createdAt: number;
 }
 
+/**
+ * Which messages {@linkcode Store.listMessagesPage} returns: those with
+ * `fromSeq <= seq < beforeSeq`, the newest `limit` of them.
+ */
+export interface MessagePageOptions {
+  /** Only messages before this `seq`; omitted: up to the newest. */
+  beforeSeq?: number;
+  /** Only messages at or after this `seq`; omitted: from the first. */
+  fromSeq?: number;
+  /** At most this many, the newest of the range; omitted: the whole range. */
+  limit?: number;
+}
+
+/** A window of a conversation's messages, ordered by `seq`. */
+export interface MessagePage {
+  messages: Message[];
+  /** Whether older messages exist before the first one returned. */
+  hasMore: boolean;
+}
+
 /** Input for {@linkcode Store.createConversation}. */
 export interface NewConversation {
   title?: string;
@@ -101,6 +121,13 @@ export interface Store {
 
   /** All messages of a conversation, ordered by `seq`. */
   listMessages(conversationId: string): Promise<Message[]>;
+  /**
+   * A window of messages ordered by `seq` (for paging a long conversation from its end).
+   * An unknown conversation gives `{ messages: [], hasMore: false }`.
+   */
+  listMessagesPage(conversationId: string, opts?: MessagePageOptions): Promise<MessagePage>;
+  /** The `seq` of the newest message (of `role`, when given), or `null` when there is none. */
+  lastMessageSeq(conversationId: string, role?: Role): Promise<number | null>;
   getMessage(id: string): Promise<Message | null>;
   /** Appends at the next `seq` and bumps the conversation's `updatedAt`. */
   addMessage(input: NewMessage): Promise<Message>;

@@ -118,11 +118,47 @@ export const listConversations = (limit = 200): Promise<Conversation[]> =>
 export const createConversation = (fields: ConversationFields = {}): Promise<Conversation> =>
   api<Conversation>("POST", "/api/conversations", fields);
 
-/** A conversation with its messages and whether a turn is running. */
+/** A window of a conversation's messages (`GET /api/conversations/:id`). */
+export interface ConversationWindow {
+  conversation: Conversation;
+  /** Ordered by `seq`. */
+  messages: Message[];
+  running: boolean;
+  /** Whether older messages exist before `messages[0]`. */
+  hasMore: boolean;
+}
+
+/**
+ * Which window to load: by default the latest (always holding the last user message and a
+ * reply in flight); `before` gives the older page ending just before that `seq`; `through`
+ * extends the latest window back to a message (opening a search hit).
+ */
+export interface WindowOptions {
+  before?: number;
+  limit?: number;
+  through?: string;
+}
+
+/**
+ * A conversation with a window of its messages and whether a turn is running.
+ *
+ * @example
+ * ```ts
+ * const latest = await getConversation(id);
+ * const older = await getConversation(id, { before: latest.messages[0].seq });
+ * ```
+ */
 export const getConversation = (
   id: string,
-): Promise<{ conversation: Conversation; messages: Message[]; running: boolean }> =>
-  api("GET", conv(id));
+  opts: WindowOptions = {},
+): Promise<ConversationWindow> => {
+  const q = new URLSearchParams();
+  if (opts.before !== undefined) q.set("before", String(opts.before));
+  if (opts.limit !== undefined) q.set("limit", String(opts.limit));
+  if (opts.through !== undefined) q.set("through", opts.through);
+  const qs = q.toString();
+  return api("GET", qs ? `${conv(id)}?${qs}` : conv(id));
+};
 
 /** Renames it, or sets its model or system prompt. */
 export const updateConversation = (id: string, fields: ConversationFields): Promise<Conversation> =>

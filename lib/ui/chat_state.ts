@@ -26,11 +26,20 @@ export interface MessageState {
   actions: Signal<ActionCall[]>;
 }
 
-/** The open conversation: header, messages and whether a turn runs. */
+/**
+ * The open conversation: header, a window of its messages (the newest, plus any older pages
+ * loaded on scroll) and whether a turn runs.
+ */
 export interface ChatState {
   conversation: Signal<Conversation | null>;
   messages: Signal<MessageState[]>;
   running: Signal<boolean>;
+  /** Whether older messages exist on the server before the loaded ones. */
+  hasMore: Signal<boolean>;
+  /** Lowest `seq` loaded (hidden roles included): where the next older page ends. */
+  oldestSeq: Signal<number | null>;
+  /** An older page is being fetched. */
+  loadingOlder: Signal<boolean>;
 }
 
 /** Wraps a stored message in signals. */
@@ -58,11 +67,15 @@ export function createChatState(
   conversation: Conversation | null,
   messages: Message[],
   running: boolean,
+  hasMore = false,
 ): ChatState {
   return {
     conversation: signal(conversation),
     messages: signal(messages.filter(visible).map(toMessageState)),
     running: signal(running),
+    hasMore: signal(hasMore),
+    oldestSeq: signal(messages[0]?.seq ?? null),
+    loadingOlder: signal(false),
   };
 }
 
@@ -72,10 +85,60 @@ export function resetChat(
   conversation: Conversation | null,
   messages: Message[],
   running: boolean,
+  hasMore = false,
 ): void {
   state.conversation.value = conversation;
   state.messages.value = messages.filter(visible).map(toMessageState);
   state.running.value = running;
+  state.hasMore.value = hasMore;
+  state.oldestSeq.value = messages[0]?.seq ?? null;
+  state.loadingOlder.value = false;
+}
+
+/**
+ * Puts an older page (ordered by `seq`) before the loaded messages. Messages at or after the
+ * oldest loaded `seq` are skipped, so a page that overlaps (or a window reaching down to the
+ * newest) adds only what is missing.
+ *
+ * @example
+ * ```ts
+ * const page = await getConversation(id, { before: state.oldestSeq.peek()! });
+ * prependMessages(state, page.messages, page.hasMore);
+ * ```
+ */
+export function prependMessages(state: ChatState, older: Message[], hasMore: boolean): void {
+  const oldest = state.oldestSeq.peek();
+  const fresh = oldest === null ? older : older.filter((m) => m.seq < oldest);
+  if (fresh.length > 0) {
+    state.messages.value = [
+      ...fresh.filter(visible).map(toMessageState),
+      ...state.messages.peek(),
+    ];
+    state.oldestSeq.value = fresh[0].seq;
+  }
+  state.hasMore.value = hasMore;
+}
+
+/**
+ * Brings the loaded window up to date with the server's latest window (after missing a
+ * turn's events). Messages are updated in place; if the latest window does not reach back to
+ * what is loaded (messages in between were never seen), the window is replaced.
+ */
+export function mergeLatest(state: ChatState, latest: Message[], hasMore: boolean): void {
+  const list = state.messages.peek();
+  const newest = list.at(-1)?.seq ?? state.oldestSeq.peek();
+  const first = latest[0]?.seq;
+  if (hasMore && first !== undefined && newest !== null && first > newest + 1) {
+    state.messages.value = latest.filter(visible).map(toMessageState);
+    state.oldestSeq.value = first;
+    state.hasMore.value = true;
+    return;
+  }
+  for (const m of latest) upsertMessage(state, m);
+  if (state.oldestSeq.peek() === null && first !== undefined) {
+    state.oldestSeq.value = first;
+    state.hasMore.value = hasMore;
+  }
 }
 
 function visible(m: Message): boolean {

@@ -136,6 +136,29 @@ Deno.test("weather: the committed module and vendored SDK are up to date", async
   );
 });
 
+Deno.test("weather: the repository's own plugin_test.ts passes against this checkout", async () => {
+  // Copied out of this checkout, as the repository sits on its own.
+  const repo = await Deno.makeTempDir({ prefix: "rungpt-weather-repo-" });
+  try {
+    for (const name of ["rungpt.yaml", "plugin.wasm", "plugin_test.ts"]) {
+      await Deno.copyFile(join(EXAMPLE, name), join(repo, name));
+    }
+    const rungpt = `deno run -A --config ${join(ROOT, "deno.json")} ${join(ROOT, "main.ts")}`;
+    const test = await new Deno.Command(Deno.execPath(), {
+      args: ["test", "--allow-run", "--allow-env", "--allow-read", "plugin_test.ts"],
+      cwd: repo,
+      env: { RUNGPT_CMD: rungpt, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const report = new TextDecoder().decode(test.stdout) + new TextDecoder().decode(test.stderr);
+    assert.equal(test.code, 0, report);
+    assert.ok(report.includes("ok | 3 passed"), report);
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});
+
 Deno.test("weather: the real manifest allows only Open-Meteo's hosts", async () => {
   const manifest = parseManifest(await Deno.readTextFile(join(EXAMPLE, "rungpt.yaml")));
   assert.deepEqual(manifest.permissions.net?.hosts, [
@@ -245,7 +268,7 @@ Deno.test("weather: actions against recorded Open-Meteo responses", async (t) =>
       // Open-Meteo has no chance of precipitation for the last day: null, not a made-up 0.
       assert.deepEqual(week.days[6], {
         date: "2025-01-21",
-        weather: "Thunderstorm with heavy hail",
+        weather: "Thunderstorm with slight hail",
         min: 66,
         max: 80.6,
         precipitation: 0.594,
@@ -255,6 +278,17 @@ Deno.test("weather: actions against recorded Open-Meteo responses", async (t) =>
 
       const three = await metric.call("forecast", { place: "São Paulo" }) as { days: unknown[] };
       assert.equal(three.days.length, 3, "3 days by default");
+    });
+
+    await t.step("the README's example outputs are what the plugin returns", async () => {
+      const readme = await Deno.readTextFile(join(EXAMPLE, "README.md"));
+      const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]));
+      assert.equal(blocks.length, 2);
+      assert.deepEqual(blocks[0], await metric.call("current", { place: "Berlin" }));
+      assert.deepEqual(
+        blocks[1],
+        await imperial.call("forecast", { place: "São Paulo", days: 2 }),
+      );
     });
 
     await t.step("the language setting names the place in that language", async () => {
@@ -378,8 +412,20 @@ Deno.test("weather: a failing or misbehaving service gives clear errors", async 
     });
     await withSettings(endpoints(om, undefined, "truncated"), async (p) => {
       assert.match(
-        await p.fails("forecast", { place: "Berlin", days: 2 }),
-        /Open-Meteo sent a malformed response/,
+        await p.fails("forecast", { place: "São Paulo", days: 2 }),
+        /Open-Meteo sent a malformed response: invalid JSON/,
+      );
+    });
+  });
+  await t.step("a response without the expected fields is a malformed response", async () => {
+    await withSettings(endpoints(om, undefined, "incomplete"), async (p) => {
+      assert.match(
+        await p.fails("current", { place: "Berlin" }),
+        /Open-Meteo sent a malformed response: "current\.temperature_2m" is missing/,
+      );
+      assert.match(
+        await p.fails("forecast", { place: "São Paulo" }),
+        /Open-Meteo sent a malformed response: "daily\.temperature_2m_max" is missing/,
       );
     });
   });

@@ -62,6 +62,28 @@ Deno.test("the file is replaced by rename, never rewritten in place", () =>
     assert.equal((await loadSettings(dir)).model, "b");
   }));
 
+Deno.test("loaded settings are cached, yet edits from outside are seen", () =>
+  withDir(async (dir) => {
+    await saveSettings(dir, { model: "a", alwaysAllowed: ["x.y"] });
+    const first = await loadSettings(dir);
+    // Callers get their own copy: changing it does not change what the next caller reads.
+    first.model = "changed";
+    first.alwaysAllowed!.push("p.q");
+    assert.deepEqual(await loadSettings(dir), { model: "a", alwaysAllowed: ["x.y"] });
+    // Another process (an editor, the CLI) replaces the file: the next load sees it.
+    const file = join(dir, SETTINGS_FILE);
+    await Deno.writeTextFile(`${file}.new`, JSON.stringify({ model: "from-outside" }));
+    await Deno.rename(`${file}.new`, file);
+    assert.deepEqual(await loadSettings(dir), { model: "from-outside" });
+    // An in-place edit that changes the size is seen too, and so is a corrupt file.
+    await Deno.writeTextFile(file, JSON.stringify({ model: "edited in place" }));
+    assert.equal((await loadSettings(dir)).model, "edited in place");
+    await Deno.writeTextFile(file, "{ not json");
+    await assert.rejects(() => loadSettings(dir), SettingsError);
+    await Deno.remove(file);
+    assert.deepEqual(await loadSettings(dir), {});
+  }));
+
 Deno.test("patches merge; null removes a field; unknown stored fields are kept", () =>
   withDir(async (dir) => {
     await Deno.writeTextFile(

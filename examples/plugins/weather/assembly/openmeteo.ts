@@ -11,12 +11,16 @@ import {
 import { encodeQueryValue, withQuery } from "./url";
 import { compassPoint, describeWeather } from "./wmo";
 
+/** Open-Meteo's endpoints (the defaults of the geocoding_url and forecast_url settings). */
+export const GEOCODING_URL = "https://geocoding-api.open-meteo.com/v1/search";
+export const FORECAST_URL = "https://api.open-meteo.com/v1/forecast";
+
 /** The weather variables `current` asks for, in Open-Meteo's names. */
-export const CURRENT_VARIABLES =
-  "temperature_2m,relative_humidity_2m,apparent_temperature,weather_code,wind_speed_10m,wind_direction_10m";
+export const CURRENT_VARIABLES = "temperature_2m,relative_humidity_2m,apparent_temperature," +
+  "weather_code,wind_speed_10m,wind_direction_10m";
 /** The daily variables `forecast` asks for. */
-export const DAILY_VARIABLES =
-  "weather_code,temperature_2m_max,temperature_2m_min,precipitation_sum,precipitation_probability_max";
+export const DAILY_VARIABLES = "weather_code,temperature_2m_max,temperature_2m_min," +
+  "precipitation_sum,precipitation_probability_max";
 
 /** The settings of one call: the config, with the call's own `units` over it. */
 export class Settings {
@@ -49,14 +53,17 @@ export function readSettings(unitsArg: string): Settings | null {
   s.language = configString("language", "en").trim().toLowerCase();
   if (s.language.length != 2 || !isLowerLetters(s.language)) {
     setLastError(
-      "the language setting must be a two-letter code such as en, de or fr, not \"" + s.language + "\"",
+      "the language setting must be a two-letter code such as en, de or fr, not \"" +
+        s.language + "\"",
     );
     return null;
   }
-  s.geocodingUrl = configString("geocoding_url", "https://geocoding-api.open-meteo.com/v1/search");
-  s.forecastUrl = configString("forecast_url", "https://api.open-meteo.com/v1/forecast");
+  s.geocodingUrl = configString("geocoding_url", GEOCODING_URL);
+  s.forecastUrl = configString("forecast_url", FORECAST_URL);
   if (!isHttpUrl(s.geocodingUrl)) {
-    setLastError("the geocoding_url setting must be an http(s) URL, not \"" + s.geocodingUrl + "\"");
+    setLastError(
+      "the geocoding_url setting must be an http(s) URL, not \"" + s.geocodingUrl + "\"",
+    );
     return null;
   }
   if (!isHttpUrl(s.forecastUrl)) {
@@ -93,7 +100,9 @@ export function getJson(url: string): JsonValue | null {
   if (res == null) {
     const why = lastError();
     // The host's own refusals (host not allowed, private address) are not the service's fault.
-    if (why.includes("is not allowed") || why.includes("private address") || why.includes("redirects")) {
+    const refused = why.includes("is not allowed") || why.includes("private address") ||
+      why.includes("redirects");
+    if (refused) {
       setLastError("the request was refused: " + why);
     } else if (why.includes("timed out")) {
       setLastError("Open-Meteo is not answering (timed out); try again later");

@@ -1,6 +1,11 @@
 import { z } from "zod";
+import {
+  loadMessageWindow,
+  MAX_PAGE_SIZE,
+  MessageNotFoundError,
+} from "../../../../lib/chat/page_data.ts";
 import { requireConversation } from "../../../../lib/web/conversation.ts";
-import { json, readJson } from "../../../../lib/web/http.ts";
+import { describeIssues, HttpError, json, readJson } from "../../../../lib/web/http.ts";
 import type { AppState } from "../../../../lib/web/services.ts";
 import type { Handlers } from "../../../../lib/web/types.ts";
 
@@ -10,15 +15,32 @@ const patch = z.object({
   systemPrompt: z.string().max(100_000).optional(),
 }).strict();
 
+/** `?before=<seq>&limit=<n>` pages back; `?through=<messageId>` opens the window down to it. */
+const windowQuery = z.object({
+  before: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  through: z.string().min(1).max(200).optional(),
+});
+
 export const handler: Handlers<unknown, AppState> = {
   async GET(_req, ctx) {
     const { app } = ctx.state;
+    const q = windowQuery.safeParse(Object.fromEntries(ctx.url.searchParams));
+    if (!q.success) throw new HttpError(400, `Invalid query: ${describeIssues(q.error)}`);
     const conversation = await requireConversation(app, ctx.params.id);
     const live = app.turns.live.get(conversation.id)?.message;
-    const messages = (await app.store.listMessages(conversation.id)).map((m) =>
-      live && m.id === live.id ? { ...live } : m
-    );
-    return json({ conversation, messages, running: live !== undefined });
+    try {
+      const { messages, hasMore } = await loadMessageWindow(
+        app.store,
+        conversation.id,
+        q.data,
+        live,
+      );
+      return json({ conversation, messages, running: live !== undefined, hasMore });
+    } catch (err) {
+      if (err instanceof MessageNotFoundError) throw new HttpError(404, err.message);
+      throw err;
+    }
   },
   async PATCH(req, ctx) {
     const body = await readJson(req, patch);

@@ -1,0 +1,64 @@
+/**
+ * The plugin manager picks up changes made by another process (the `rungpt plugin` CLI) while
+ * the server runs: new settings, a disabled plugin, and an update reload the plugin.
+ */
+import assert from "node:assert/strict";
+import { stringify } from "yaml";
+import { setEnabled, setPluginConfig } from "../../../lib/plugins/installed.ts";
+import { installPlugin, updatePlugin } from "../../../lib/plugins/install.ts";
+import { createPluginManager } from "../../../lib/plugins/manager.ts";
+import { createGitFixtures } from "../../support/git_fixtures.ts";
+import { buildFixture } from "../../support/wasm_fixtures.ts";
+
+function manifest(version: string, description: string) {
+  return stringify({
+    name: "settings",
+    version,
+    description,
+    wasm: "plugin.wasm",
+    apis: ["rungpt:config"],
+    config: { units: { type: "string", default: "metric" } },
+    actions: [{ name: "get", description: "Reads a setting." }],
+  });
+}
+
+Deno.test("manager: changes from another process reach a running manager", async () => {
+  await using git = await createGitFixtures();
+  const wasm = await buildFixture("settings");
+  const repo = await git.createRepo("acme", "settings");
+  await repo.commit({ "rungpt.yaml": manifest("1.0.0", "One."), "plugin.wasm": wasm }, {
+    tags: ["v1.0.0"],
+  });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-manager-" });
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-manager-data-" });
+  const plugins = createPluginManager({ pluginsDir, dataDir });
+  const yes = () => Promise.resolve(true);
+  try {
+    await installPlugin({ spec: "acme/settings", pluginsDir, confirm: yes, gitBase: git.base });
+    const units = async () =>
+      JSON.parse(await plugins.call("settings", "get", JSON.stringify({ key: "units" })));
+    assert.deepEqual(await units(), { ok: "metric" });
+
+    // `rungpt plugin config settings units=imperial` in a terminal.
+    await setPluginConfig(pluginsDir, "settings", { units: "imperial" });
+    assert.deepEqual(await units(), { ok: "imperial" });
+
+    // `rungpt plugin disable settings`.
+    await setEnabled(pluginsDir, "settings", false);
+    await assert.rejects(units(), /disabled/);
+    await setEnabled(pluginsDir, "settings", true);
+    assert.deepEqual(await units(), { ok: "imperial" });
+
+    // `rungpt plugin update settings`: the new version's manifest is the one in use.
+    await repo.commit({ "rungpt.yaml": manifest("1.1.0", "Two."), "plugin.wasm": wasm }, {
+      tags: ["v1.1.0"],
+    });
+    await updatePlugin("settings", { pluginsDir, confirm: yes, gitBase: git.base });
+    assert.equal((await plugins.actions())[0].pluginDescription, "Two.");
+    assert.deepEqual(await units(), { ok: "imperial" });
+  } finally {
+    await plugins.close();
+    await Deno.remove(pluginsDir, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
