@@ -7,7 +7,7 @@
 import type { EnabledAction } from "../plugins/manager.ts";
 import type { ActionAccess, ActionCall, ApprovalDecision } from "./action_types.ts";
 import { toolName } from "./tools.ts";
-import { formatArgErrors, validateArgs } from "./validate_args.ts";
+import { formatArgErrors, validateArgs } from "../plugins/validate_args.ts";
 
 /** Who decides whether an action may run without asking. */
 export interface ApprovalPolicy {

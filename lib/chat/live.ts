@@ -109,8 +109,8 @@ export function eventStream(
         if (event.type === "end" || event.type === "idle") stop();
         else notify();
       });
-      if (ending) cleanup(); // `idle` came during subscribe, before `unsubscribe` was set
-      if (signal.aborted) stop();
+      if (ending) unsubscribe(); // `idle` came during subscribe, before `unsubscribe` was set
+      else if (signal.aborted) stop();
       else signal.addEventListener("abort", onAbort);
     },
     async pull(controller) {

@@ -1,10 +1,13 @@
 /**
  * Browser tests of layout and scale: a phone-sized screen (composer and conversation drawer),
- * and a conversation of 2,000 messages that opens, scrolls, and streams a new reply without
- * touching the other messages' DOM.
+ * and a conversation of 2,000 messages that opens with its latest window, loads earlier pages
+ * as it scrolls up (keeping the reader's place), opens an old message from a link, and streams
+ * a new reply without touching the other messages' DOM.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
+import { PAGE_SIZE } from "../../lib/chat/page_data.ts";
+import type { Message } from "../../lib/store/types.ts";
 import { sendMessage, settled, startE2E, waitFor } from "./_helpers.ts";
 
 /** Whether the element's box lies within the viewport. */
@@ -63,23 +66,38 @@ Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => 
     });
 
     await t.step(
-      "2,000 messages open, scroll, and streaming touches only the new reply",
+      "2,000 messages open, page in as they scroll, and streaming touches only the new reply",
       async () => {
         const store = e2e.rg.server.services.store;
         const conv = await store.createConversation({ title: "Very long chat" });
+        const seeded: Message[] = [];
         for (let i = 0; i < 2000; i++) {
-          await store.addMessage({
-            conversationId: conv.id,
-            role: i % 2 === 0 ? "user" : "assistant",
-            content: i % 2 === 0 ? `Question ${i}` : `Answer ${i} with **bold** and \`code\`.`,
-            status: "complete",
-            ...(i % 2 ? { model: "gpt-4o" } : {}),
-          });
+          seeded.push(
+            await store.addMessage({
+              conversationId: conv.id,
+              role: i % 2 === 0 ? "user" : "assistant",
+              content: i % 2 === 0 ? `Question ${i}` : `Answer ${i} with **bold** and \`code\`.`,
+              status: "complete",
+              ...(i % 2 ? { model: "gpt-4o" } : {}),
+            }),
+          );
         }
         const { page, foreignRequests, close } = await e2e.newPage();
+
+        // A link to an old message loads the window down to it and scrolls it into view.
+        const old = seeded[500];
+        await page.goto(`${e2e.rg.origin}/c/${conv.id}#m-${old.id}`);
+        const oldArticle = page.locator(`article#m-${old.id}`);
+        await oldArticle.waitFor();
+        await waitFor("the linked message on screen", () => inViewport(page, `#m-${old.id}`));
+        assert.ok((await page.locator("article.msg").count()) < 2000, "not everything loaded");
+
+        // Opened plainly, only the latest window is rendered.
         await page.goto(`${e2e.rg.origin}/c/${conv.id}`);
         await page.getByRole("textbox", { name: "Message" }).waitFor();
-        assert.equal(await page.locator("article.msg").count(), 2000);
+        assert.equal(await page.locator("article.msg").count(), PAGE_SIZE);
+        const loadEarlier = page.getByRole("button", { name: "Load earlier messages" });
+        await loadEarlier.waitFor({ state: "attached" });
         // Opens at the bottom: the last message is visible.
         const last = page.locator("article.msg").last();
         await waitFor("the last message on screen", () => last.isVisible());
@@ -90,7 +108,34 @@ Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => 
               el.scrollHeight - el.scrollTop - el.clientHeight < 2
             ),
         );
-        // Scroll to the top, then back to the bottom.
+        // Reaching the top loads the page before; what the reader saw stays where it was.
+        const mark = await page.locator(".messages").evaluate((el) => {
+          el.scrollTop = 0;
+          const first = el.querySelector("article.msg")!;
+          return { id: first.id, top: first.getBoundingClientRect().top };
+        });
+        await waitFor(
+          "an earlier page",
+          async () => (await page.locator("article.msg").count()) === 2 * PAGE_SIZE,
+        );
+        const moved = await page.locator(`#${mark.id}`).evaluate((el) =>
+          el.getBoundingClientRect().top
+        );
+        assert.ok(Math.abs(moved - mark.top) <= 2, `kept in place (${mark.top} -> ${moved})`);
+        // The button loads a page too, from the keyboard.
+        await loadEarlier.focus();
+        await page.keyboard.press("Enter");
+        await waitFor(
+          "another page",
+          async () => (await page.locator("article.msg").count()) >= 3 * PAGE_SIZE,
+        );
+        // Scroll up until the very first message has loaded, then back to the bottom.
+        await waitFor("the first message loaded", async () => {
+          await page.locator(".messages").evaluate((el) => (el.scrollTop = 0));
+          return (await page.locator(`article#m-${seeded[0].id}`).count()) === 1;
+        }, 30_000);
+        assert.equal(await page.locator("article.msg").count(), 2000);
+        assert.equal(await loadEarlier.count(), 0, "no button once everything is loaded");
         await page.locator(".messages").evaluate((el) => (el.scrollTop = 0));
         await waitFor(
           "the first message on screen",

@@ -4,6 +4,7 @@
  * networks only with `allowPrivateNetwork`) and no model.
  * @module
  */
+import { formatArgErrors, validateArgs } from "../validate_args.ts";
 import { parseConfigValue } from "../installed.ts";
 import { checkModule } from "../install.ts";
 import { loadManifest, type Manifest, resolveWasmPath } from "../manifest.ts";
@@ -82,6 +83,9 @@ export async function runPluginAction(
     throw new RunError(`the arguments must be a JSON object, like '{"name": "value"}'`);
   }
   const config = parseSettings(manifest, opts.config ?? {});
+  // The same check a chat turn makes before the plugin runs.
+  const problems = formatArgErrors(validateArgs(spec.parameters, parsed));
+  if (problems) throw new RunError(`invalid arguments: ${problems}`);
   const wasm = await Deno.readFile(await resolveWasmPath(dir, manifest));
   await checkModule(wasm, manifest);
   const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "rungpt-run-" });

@@ -268,6 +268,8 @@ Deno.test("plugin run: clear one-line errors for bad requests", async () => {
       [["run", repo, "wave", "{}"], 'hello has no action "wave" (actions: greet)'],
       [["run", repo, "greet", "{name}"], "the arguments are not valid JSON"],
       [["run", repo, "greet", "[1]"], "the arguments must be a JSON object"],
+      [["run", repo, "greet", "{}"], "invalid arguments: arguments.name: required"],
+      [["run", repo, "greet", '{"name":"Ada","x":1}'], "invalid arguments: arguments.x:"],
       [["run", repo, "greet", "{}", "--config", "colour=red"], 'declares no setting "colour"'],
       [["run", repo, "greet", "{}", "--config", "nonsense"], "--config expects key=value"],
       [["run", repo, "greet", "{}", "--bogus"], "unknown option --bogus"],

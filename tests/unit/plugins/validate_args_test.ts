@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { formatArgErrors, validateArgs } from "../../../lib/chat/validate_args.ts";
+import { formatArgErrors, validateArgs } from "../../../lib/plugins/validate_args.ts";
 
 const forecast = {
   type: "object",
