@@ -37,6 +37,8 @@ export function MessageList({ chat, actions, focusMessage, onLoadOlder }: Messag
 
   // Prepending older messages must not move what the reader sees: remember the distance
   // from the bottom before the DOM changes (render runs before commit) and restore it after.
+  // Setting an absolute position is idempotent, so the browser's own scroll anchoring (which
+  // also keeps places when messages above change height) cannot make it move twice.
   const anchor = useRef<{ firstId: string | undefined; fromBottom: number | null }>({
     firstId,
     fromBottom: null,
@@ -118,9 +120,7 @@ export function MessageList({ chat, actions, focusMessage, onLoadOlder }: Messag
   }, [focusId, list, loading]);
 
   return (
-    // Browser scroll anchoring is off: the layout effect above keeps the place itself, and
-    // both at once would move it twice.
-    <div ref={scroller} class="messages" tabIndex={-1} style={{ overflowAnchor: "none" }}>
+    <div ref={scroller} class="messages" tabIndex={-1}>
       <div ref={inner} class="messages-inner">
         {hasMore && (
           <div ref={sentinel} class="load-earlier">

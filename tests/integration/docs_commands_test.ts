@@ -266,7 +266,10 @@ function plan(page: string, blocks: DocBlock[]): { shell: Step[]; js: Step[] } {
 }
 
 Deno.test("docs: every fenced block has a language, and every command block runs or is marked", async () => {
-  for (const page of [...PAGES, "docs/best-practices.md", "docs/README.md"]) {
+  const pages = [...Deno.readDirSync(join(ROOT, "docs"))]
+    .filter((e) => e.isFile && e.name.endsWith(".md"))
+    .map((e) => `docs/${e.name}`);
+  for (const page of [...PAGES, ...pages.filter((p) => !PAGES.includes(p)), "README.md"]) {
     const text = await Deno.readTextFile(join(ROOT, page));
     for (const block of extractBlocks(text)) {
       assert.ok(block.lang, `${page}:${block.line}: give the fenced block a language`);
