@@ -4,7 +4,7 @@
  * apt-get; otherwise explains how to get one. Run before the tests by `deno task test`.
  * @module
  */
-import { findChromium } from "../tests/support/chromium.ts";
+import { findChromium } from "../tests/support/chromium_path.ts";
 
 if (!await findChromium()) {
   const isRoot = Deno.uid?.() === 0;

@@ -4,17 +4,9 @@
  * @module
  */
 import { type Browser, chromium } from "playwright-core";
+import { findChromium } from "./chromium_path.ts";
 
-const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
-
-/** The Chromium binary to use: `CHROME_PATH`, else the first one installed. */
-export async function findChromium(): Promise<string | null> {
-  const fromEnv = Deno.env.get("CHROME_PATH");
-  for (const path of fromEnv ? [fromEnv] : CANDIDATES) {
-    if (await Deno.stat(path).then((s) => s.isFile, () => false)) return path;
-  }
-  return null;
-}
+export { findChromium };
 
 /** Launches headless Chromium with no network side traffic and no sandbox (tests run as root). */
 export async function launchBrowser(): Promise<Browser> {
