@@ -57,13 +57,24 @@ export async function* streamChat(
   }
   const idleMs = options.idleTimeoutMs ?? client.timeout;
   const iterator = stream[Symbol.asyncIterator]();
+  // One watchdog per stream rather than a timer per chunk: chunks are many and cheap.
+  let lastChunkAt = performance.now();
+  let rejectIdle: (reason: unknown) => void = () => {};
+  const idle = new Promise<never>((_, reject) => rejectIdle = reject);
+  idle.catch(() => {});
+  const watchdog = setInterval(() => {
+    if (performance.now() - lastChunkAt < idleMs) return;
+    stream.controller.abort();
+    rejectIdle(IDLE);
+  }, Math.max(10, Math.min(idleMs / 4, 1000)));
   let finished = false;
   let done = false;
   try {
     while (true) {
       let step: IteratorResult<ChatCompletionChunk>;
       try {
-        step = await withIdleTimeout(iterator.next(), idleMs, () => stream.controller.abort());
+        step = await Promise.race([iterator.next(), idle]);
+        lastChunkAt = performance.now();
       } catch (e) {
         if (signal.aborted) throw aborted();
         if (e === IDLE) {
@@ -90,6 +101,7 @@ export async function* streamChat(
     }
     done = true;
   } finally {
+    clearInterval(watchdog);
     // On break, error or abort: close the connection (the SDK's iterator does it on return).
     if (!done) await iterator.return?.().catch(() => {});
   }
@@ -221,15 +233,3 @@ export async function* textDeltas(
 }
 
 const IDLE = Symbol("idle");
-
-/** Races `promise` against a timer; on expiry calls `onIdle` and rejects with {@linkcode IDLE}. */
-function withIdleTimeout<T>(promise: Promise<T>, ms: number, onIdle: () => void): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const idle = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onIdle();
-      reject(IDLE);
-    }, ms);
-  });
-  return Promise.race([promise, idle]).finally(() => clearTimeout(timer));
-}

@@ -61,8 +61,10 @@ Deno.test("search over more matches than it ranks: best of the newest, with snip
     assert.deepEqual(hits.slice(0, 3).map((h) => h.messageId), strong.map((m) => m.id).reverse());
     // Ranking covers the newest matches only: the old strong one is past the window.
     assert.ok(!hits.some((h) => h.messageId === oldStrong.id));
-    for (const h of hits) assert.match(h.snippet, /\u0001walrus\u0002/, "every hit has a snippet");
-    assert.match(hits[5].snippet, /^note \d+: a long line that mentions the \u0001walrus\u0002/);
+    const marked = "\u0001walrus\u0002";
+    for (const h of hits) assert.ok(h.snippet.includes(marked), `a snippet: ${h.snippet}`);
+    assert.ok(hits[5].snippet.startsWith("note "), hits[5].snippet);
+    assert.ok(hits[5].snippet.includes(`a long line that mentions the ${marked}`));
     // Prefix search over the same rows (a long prefix has no prefix index).
     const prefixed = await store.search("walru", { limit: 10 });
     assert.deepEqual(prefixed.map((h) => h.messageId), hits.map((h) => h.messageId));
