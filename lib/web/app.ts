@@ -11,7 +11,7 @@ import { serveStatic } from "hono/deno";
 import type { ComponentType } from "preact";
 import { SettingsError } from "../store/settings.ts";
 import { bearerAuth, sessionAuth } from "./auth.ts";
-import { buildIslands, entryPaths, type IslandBuild } from "./bundle.ts";
+import { buildIslands, entryPaths, type IslandBuild, staticImports } from "./bundle.ts";
 import { HttpError, json } from "./http.ts";
 import { collectIslands, registerIslands } from "./islands.ts";
 import { type IslandUrls, renderPage } from "./render.ts";
@@ -80,9 +80,19 @@ export function createWebApp(opts: WebOptions): WebApp {
   building.catch(() => {});
   // Entry URLs are known before the build finishes, so pages never wait for it.
   const entries = entryPaths(islands);
+  const chunkCache = new Map<string, string[]>();
   const urls: IslandUrls = {
     boot: `/_islands/${entries.get("boot")}`,
     islands: new Map(islands.map((i) => [i.name, `/_islands/${entries.get(i.name)}`])),
+    chunks(url) {
+      if (!build) return [];
+      let list = chunkCache.get(url);
+      if (!list) {
+        list = staticImports(build, url.slice("/_islands/".length)).map((p) => `/_islands/${p}`);
+        chunkCache.set(url, list);
+      }
+      return list;
+    },
   };
 
   const layout = (manifest.routes["./routes/_app.tsx"] as AppModule | undefined)?.default;

@@ -19,6 +19,31 @@ export interface IslandBuild {
   files: Map<string, BuiltFile>;
 }
 
+// `import{a}from"./chunk-X.js"` and `import"./chunk-X.js"` in esbuild's minified output.
+const STATIC_IMPORT = /(?:^|[;\n}])\s*import\s*(?:[^"'();]*?from\s*)?["'](\.{1,2}\/[^"']+)["']/g;
+
+/**
+ * The files a built file imports statically, transitively, as paths in the build (not
+ * dynamic `import()`s: those load only when needed).
+ */
+export function staticImports(build: IslandBuild, path: string): string[] {
+  const seen = new Set<string>();
+  const visit = (from: string) => {
+    const file = build.files.get(from);
+    if (!file) return;
+    const text = new TextDecoder().decode(file.contents);
+    for (const [, spec] of text.matchAll(STATIC_IMPORT)) {
+      const target = new URL(spec, `file:///${from}`).pathname.slice(1);
+      if (!seen.has(target)) {
+        seen.add(target);
+        visit(target);
+      }
+    }
+  };
+  visit(path);
+  return [...seen];
+}
+
 /** Thrown when the bundler reports errors; the message lists them. */
 export class BundleError extends Error {
   override name = "BundleError";
