@@ -93,7 +93,7 @@ export async function dispatchCall(
   if (!args.ok) return fail("error", args.error);
   call.args = args.value;
   const problems = formatArgErrors(validateArgs(action.action.parameters, args.value));
-  if (problems) return fail("error", `invalid arguments: ${problems}`);
+  if (problems) return fail("error", problems);
 
   if (needsApproval(action, deps.policy)) {
     if (!deps.ask) {

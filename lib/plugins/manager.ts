@@ -126,7 +126,11 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
     const info = await Deno.stat(configPath(pluginsDir, name)).catch(() => null);
     return info ? `${info.mtime?.getTime()}:${info.size}` : "none";
   }
-  const loadedSettings = new Map<string, string>();
+  // The settings stamp each loaded plugin started from, recorded when its load begins.
+  const loadedSettings = new Map<string, Promise<string>>();
+  // Instances being closed: a new load of the same plugin waits for them, so the APIs the old
+  // one provides are unregistered before the new one registers them.
+  const closing = new Map<string, Promise<void>>();
 
   /** Loads one instance of an installed, enabled plugin (its providers must be loaded). */
   async function open(name: string, chain: string[] = []): Promise<LoadedPlugin> {
@@ -146,7 +150,6 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
         );
       });
     }
-    loadedSettings.set(name, await settingsStamp(name));
     return await loadPlugin({
       wasm: plugin.wasmBytes,
       manifest: plugin.manifest,
@@ -171,8 +174,10 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
     }
     let pending = loaded.get(name);
     if (!pending) {
-      pending = open(name, chain);
+      const stamp = settingsStamp(name);
+      pending = (closing.get(name) ?? Promise.resolve()).then(() => open(name, chain));
       loaded.set(name, pending);
+      loadedSettings.set(name, stamp);
       // A failed load is not cached: the next call tries again.
       pending.catch(() => loaded.delete(name));
     }
@@ -218,12 +223,17 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
   async function closeLoaded(name: string) {
     const pending = loaded.get(name);
     loaded.delete(name);
+    loadedSettings.delete(name);
     const pool = spares.get(name);
     spares.delete(name);
-    await Promise.all([
+    const done = Promise.all([
+      closing.get(name),
       pending?.then((p) => p.close(), () => {}),
       ...(pool?.idle ?? []).map((p) => p.close()),
-    ]);
+    ]).then(() => {});
+    closing.set(name, done);
+    await done;
+    if (closing.get(name) === done) closing.delete(name);
   }
 
   return {
@@ -254,7 +264,8 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       }
       // Settings changed outside this process (`rungpt plugin config`): reload with them.
       if (
-        loaded.has(pluginName) && loadedSettings.get(pluginName) !== await settingsStamp(pluginName)
+        loadedSettings.has(pluginName) &&
+        await loadedSettings.get(pluginName) !== await settingsStamp(pluginName)
       ) {
         await closeLoaded(pluginName);
       }

@@ -51,9 +51,10 @@ Deno.test("current: a place is required", async () => {
 });
 
 Deno.test("forecast: days must be from 1 to 7", async () => {
+  // rungpt checks the arguments against the action's schema before the plugin runs.
   expectError(
     await run("forecast", { place: "Berlin", days: 9 }),
-    '"days" must be a whole number from 1 to 7',
+    "invalid arguments: arguments.days: must be ≤ 7",
   );
 });
 

@@ -85,7 +85,7 @@ export async function runPluginAction(
   const config = parseSettings(manifest, opts.config ?? {});
   // The same check a chat turn makes before the plugin runs.
   const problems = formatArgErrors(validateArgs(spec.parameters, parsed));
-  if (problems) throw new RunError(`invalid arguments: ${problems}`);
+  if (problems) throw new RunError(problems);
   const wasm = await Deno.readFile(await resolveWasmPath(dir, manifest));
   await checkModule(wasm, manifest);
   const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "rungpt-run-" });
