@@ -6,8 +6,6 @@
  */
 import { useComputed, useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
-import type { Conversation, Message } from "../lib/store/types.ts";
-import type { PublicSettings } from "../lib/store/settings.ts";
 import * as apiClient from "../lib/ui/api.ts";
 import type { ConversationFields, ModelList } from "../lib/ui/api.ts";
 import {
@@ -33,18 +31,10 @@ import { ApprovalDialog } from "../components/chat/ApprovalDialog.tsx";
 import { ActionsPanel } from "../components/chat/ActionsPanel.tsx";
 import { approvalKey, nextApproval } from "../lib/ui/actions.ts";
 import type { ApprovalDecision } from "../lib/chat/action_types.ts";
+import type { ChatPageData } from "../lib/chat/page_data.ts";
 
-/** Props of the ChatApp island (all JSON). */
-export interface ChatAppProps {
-  conversations: Conversation[];
-  conversation: Conversation | null;
-  /** The latest window of the conversation's messages. */
-  messages: Message[];
-  /** Whether older messages exist before `messages[0]` (loaded on scroll). */
-  hasMore: boolean;
-  running: boolean;
-  settings: PublicSettings;
-}
+/** Props of the ChatApp island (all JSON): what the chat page loads. */
+export type ChatAppProps = ChatPageData;
 
 /** The whole chat UI. */
 export default function ChatApp(props: ChatAppProps) {

@@ -87,19 +87,18 @@ export function completeWithActions(
   }
 
   const encoder = new TextEncoder();
+  const event = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
+  const chunkOf = (fields: Record<string, unknown>) =>
+    event({
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model: body.model,
+      system_fingerprint: null,
+      ...fields,
+    });
   const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-    encoder.encode(
-      `data: ${
-        JSON.stringify({
-          id,
-          object: "chat.completion.chunk",
-          created,
-          model: body.model,
-          system_fingerprint: null,
-          choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-        })
-      }\n\n`,
-    );
+    chunkOf({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
   const wantsUsage = (body.stream_options as { include_usage?: boolean } | undefined)
     ?.include_usage === true;
   const controller = new AbortController();
@@ -136,29 +135,12 @@ export function completeWithActions(
       answer();
       try {
         if (result.error) {
-          stream.enqueue(encoder.encode(`data: ${
-            JSON.stringify({
-              error: {
-                message: result.error.message,
-                type: "upstream_error",
-                code: result.error.kind,
-              },
-            })
-          }\n\n`));
+          const { message, kind } = result.error;
+          stream.enqueue(event({ error: { message, type: "upstream_error", code: kind } }));
         } else {
           stream.enqueue(chunk({}, finishReason(result)));
           if (wantsUsage) {
-            stream.enqueue(encoder.encode(`data: ${
-              JSON.stringify({
-                id,
-                object: "chat.completion.chunk",
-                created,
-                model: body.model,
-                system_fingerprint: null,
-                choices: [],
-                usage: result.usage ?? zeroUsage(),
-              })
-            }\n\n`));
+            stream.enqueue(chunkOf({ choices: [], usage: result.usage ?? zeroUsage() }));
           }
           stream.enqueue(encoder.encode("data: [DONE]\n\n"));
         }
