@@ -7,6 +7,12 @@ set -eu
 cd "$(dirname "$0")"
 out="${1:-plugin.wasm}"
 CC="${CC:-clang}"
+# clang runs binaryen's wasm-opt after linking when one is on PATH (npm's assemblyscript
+# brings one), which changes the bytes: build without it so the output depends on clang only.
+PATH=$(printf '%s\n' "$PATH" | tr ':' '\n' | while read -r dir; do
+  [ -x "$dir/wasm-opt" ] || printf '%s:' "$dir"
+done)
+export PATH
 "$CC" --target=wasm32-unknown-unknown -std=c11 -O2 -nostdlib -ffreestanding -fno-builtin \
   -Wall -Wextra -Werror -Iinclude \
   -Wl,--no-entry \
