@@ -65,9 +65,6 @@ export interface LoopResult {
   error?: LlmError;
 }
 
-const NATIVE_NOTE_ONLY = (actions: readonly EnabledAction[]) =>
-  buildActionSystemMessage(actions as EnabledAction[], "native");
-
 /**
  * Runs the loop. Never throws: a failure ends the loop with `error` set, keeping everything
  * produced so far.
@@ -200,9 +197,8 @@ function buildRequest(
 ) {
   const messages: ChatCompletionMessageParam[] = [];
   if (opts.actions.length) {
-    const instructions = mode === "tags"
-      ? buildActionSystemMessage(opts.actions as EnabledAction[], "tags")
-      : NATIVE_NOTE_ONLY(opts.actions);
+    // Tags mode explains the syntax and lists the actions; native mode's tools carry them.
+    const instructions = buildActionSystemMessage(opts.actions as EnabledAction[], mode);
     if (instructions) messages.push({ role: "system", content: instructions });
   }
   messages.push(...opts.messages, ...history);
