@@ -11,7 +11,6 @@ import { search } from "../../lib/ui/api.ts";
 import { debounce, displayTitle, relativeTime } from "../../lib/ui/format.ts";
 import { snippetParts } from "../../lib/ui/snippet.ts";
 import { Icon } from "../Icon.tsx";
-import { PluginIcon } from "../plugins/PluginIcon.tsx";
 import { InlineEdit } from "./InlineEdit.tsx";
 
 /** Props of {@linkcode Sidebar}. */
@@ -216,7 +215,7 @@ export function Sidebar(props: SidebarProps) {
           <span>Settings</span>
         </a>
         <a href="/plugins" class="settings-link">
-          <PluginIcon size={16} />
+          <Icon name="plugin" size={16} />
           <span>Plugins</span>
         </a>
       </div>
