@@ -272,7 +272,12 @@ Deno.test("turn: 409 while a reply is running; a new turn works after Stop", asy
   });
   await using rg = await startRungpt({ model });
   const conv = await newConversation(rg);
-  await send(rg, conv.id, "First");
+  const { assistantMessage } = await send(rg, conv.id, "First");
+  // Stop only once the first chunk has arrived, so the stopped reply keeps known text.
+  await waitFor("the first chunk", async () => {
+    const { messages } = await conversation(rg, conv.id);
+    return messages.find((m) => m.id === assistantMessage.id)?.content || undefined;
+  });
   for (
     const [path, json] of [
       ["messages", { content: "Second" }],
