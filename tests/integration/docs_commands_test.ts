@@ -239,6 +239,30 @@ async function folderFiles(dir: string, base = dir): Promise<FileMap> {
 }
 
 /** Deno's cache folder, so the fresh home does not download anything again. */
+/** Variables that say how to reach the npm registry: trust stores and proxies. */
+const NETWORK_ENV = [
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "HTTPS_PROXY",
+  "HTTP_PROXY",
+  "NO_PROXY",
+  "https_proxy",
+  "http_proxy",
+  "no_proxy",
+];
+
+/** The variables of `names` that are set in this process's environment. */
+function inherited(names: string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.flatMap((name) => {
+      const value = Deno.env.get(name);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+}
+
 async function denoDir(): Promise<string> {
   const { stdout } = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json"],
@@ -338,6 +362,8 @@ Deno.test({
         GIT_COMMITTER_NAME: "Docs Reader",
         GIT_COMMITTER_EMAIL: "reader@example.invalid",
         GIT_CONFIG_NOSYSTEM: "1",
+        // The reader's way to the npm registry (a proxy, an extra CA), as their shell has it.
+        ...inherited(NETWORK_ENV),
       };
       const ctx = { cwd: home, env, workDir: work, origin: rg.origin };
 
