@@ -5,6 +5,7 @@
  */
 import OpenAI from "openai";
 import { type ErrorContext, LlmError } from "./errors.ts";
+import { upstreamFetch } from "./http1.ts";
 
 /** OpenAI's own endpoint, used when no base URL is configured. */
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
@@ -63,6 +64,8 @@ export function createClient(cfg: ClientConfig): OpenAI {
     baseURL,
     timeout,
     maxRetries: 0,
+    // Plain-http upstreams (local servers) stream through a raw HTTP/1.1 reader: see http1.ts.
+    fetch: upstreamFetch,
     // Set explicitly so nothing is picked up from OPENAI_* environment variables.
     adminAPIKey: null,
     organization: null,

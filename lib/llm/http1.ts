@@ -1,0 +1,328 @@
+/**
+ * The transport the `openai` client uses for plain-`http:` upstreams (Ollama, llama.cpp,
+ * vLLM, LM Studio, a server on the LAN): a small HTTP/1.1 client over `Deno.connect`, with
+ * `fetch`'s signature.
+ *
+ * Why: Deno's `fetch` hands a streamed body to JavaScript one HTTP chunk per read, and a model
+ * server writes one chunk per token, so relaying 1,000 tokens cost ~25-40 µs of CPU per token
+ * in reads alone, however far behind the reader was. Reading the socket instead returns
+ * everything that has arrived in one read: a busy server pays per read, not per token (see
+ * docs/benchmarks.md). `https:` upstreams, requests through a proxy and bodies other than
+ * text or bytes go to `fetch` as before.
+ *
+ * One request per connection (`connection: close`): a loopback or LAN connect is cheap next
+ * to a completion, and nothing pooled can go stale.
+ * @module
+ */
+import { ChunkedEncodingError, createChunkedDecoder } from "./chunked.ts";
+
+/** The longest response head (status line and headers) accepted. */
+const MAX_HEAD = 64 * 1024;
+const READ_SIZE = 64 * 1024;
+const encoder = new TextEncoder();
+
+/** A `fetch`-compatible function. */
+export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/**
+ * `fetch`, over a raw HTTP/1.1 connection when the request allows it (see the module doc).
+ *
+ * @example
+ * ```ts
+ * const client = new OpenAI({ baseURL: "http://127.0.0.1:11434/v1", fetch: upstreamFetch });
+ * ```
+ */
+export const upstreamFetch: FetchFn = (input, init) => {
+  if (typeof input === "object" && !(input instanceof URL)) return fetch(input, init);
+  const url = new URL(String(input));
+  const body = init?.body ?? null;
+  const simpleBody = body === null || typeof body === "string" || body instanceof Uint8Array;
+  if (url.protocol !== "http:" || !simpleBody || proxied() || fetchOnly.has(url.host)) {
+    return fetch(input, init);
+  }
+  return http1Request(url, { ...init, body: body as string | Uint8Array | null }).catch((e) => {
+    // `Deno.connect` tries a name's first address only; `fetch` tries them all (`localhost`
+    // may be ::1 first while the server listens on 127.0.0.1).
+    if (!(e instanceof ConnectError) || isIpLiteral(url.hostname)) throw e;
+    fetchOnly.add(url.host);
+    return fetch(input, init);
+  });
+};
+
+// Hosts by name whose first address refused a connection: `fetch` serves them from then on.
+const fetchOnly = new Set<string>();
+
+function isIpLiteral(hostname: string): boolean {
+  return hostname.startsWith("[") || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** A connection could not be opened (the request was not sent). */
+class ConnectError extends TypeError {}
+
+/** Options of {@linkcode http1Request}: `fetch`'s, with a text or bytes body. */
+export type Http1Init = Omit<RequestInit, "body"> & { body?: string | Uint8Array | null };
+
+/**
+ * Sends one request over a new connection and answers as `fetch` would: the promise settles
+ * with the head; the body streams; network failures are `TypeError`s; an abort rejects with
+ * the signal's reason, before or after the head.
+ *
+ * @example
+ * ```ts
+ * const res = await http1Request(new URL("http://127.0.0.1:8080/v1/models"), {});
+ * ```
+ */
+export async function http1Request(url: URL, init: Http1Init): Promise<Response> {
+  const signal = init.signal ?? undefined;
+  signal?.throwIfAborted();
+  const method = (init.method ?? "GET").toUpperCase();
+  const body = typeof init.body === "string" ? encoder.encode(init.body) : init.body ?? null;
+  const headers = new Headers(init.headers);
+  headers.set("host", url.host);
+  headers.set("connection", "close");
+  // Compressed event streams would be held back by the compressor: ask for none.
+  if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
+  headers.delete("transfer-encoding");
+  if (body) headers.set("content-length", String(body.length));
+  else if (method !== "GET" && method !== "HEAD") headers.set("content-length", "0");
+  let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
+  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
+  head += "\r\n";
+
+  const conn = await connect(url, signal);
+  const reader = new ConnReader(conn, url, signal);
+  try {
+    await writeAll(conn, concat(encoder.encode(head), body));
+    let parsed = parseHead(await reader.readHead());
+    while (parsed.status >= 100 && parsed.status < 200 && parsed.status !== 101) {
+      parsed = parseHead(await reader.readHead()); // 100 Continue and other interim answers
+    }
+    const noBody = method === "HEAD" || parsed.status === 204 || parsed.status === 304;
+    const stream = noBody ? null : bodyStream(reader, parsed.headers);
+    if (!stream) reader.close();
+    const response = new Response(decoded(stream, parsed.headers), {
+      status: parsed.status,
+      statusText: parsed.statusText,
+      headers: parsed.headers,
+    });
+    return response;
+  } catch (e) {
+    reader.close();
+    throw reader.failure(e);
+  }
+}
+
+/** The proxy settings `fetch` honours: with one set, requests go through `fetch`. */
+function proxied(): boolean {
+  try {
+    return ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"].some((v) => !!Deno.env.get(v));
+  } catch {
+    return false; // no env permission: fetch could not read them either
+  }
+}
+
+async function connect(url: URL, signal: AbortSignal | undefined): Promise<Deno.TcpConn> {
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const connecting = Deno.connect({ hostname, port: Number(url.port || 80) });
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([connecting, aborted]);
+  } catch (e) {
+    // A connection that opens after the abort is closed at once.
+    connecting.then((conn) => conn.close(), () => {});
+    if (signal?.aborted) throw signal.reason;
+    throw new ConnectError(
+      `error sending request for url (${url.href}): ${(e as Error).message}`,
+      { cause: e },
+    );
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+}
+
+function concat(a: Uint8Array, b: Uint8Array | null): Uint8Array {
+  if (!b?.length) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Reads the connection: whole heads, then whatever has arrived; closes on abort. */
+class ConnReader {
+  #pending: Uint8Array = new Uint8Array(0);
+  #closed = false;
+  #bodyReads = -1; // reads since the head was complete; the head's reads do not yield
+  #onAbort = () => this.close();
+
+  constructor(
+    private conn: Deno.Conn,
+    private url: URL,
+    private signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /** Bytes already read past the head, then the next read; `null` at the end. */
+  async read(): Promise<Uint8Array | null> {
+    if (this.#pending.length) {
+      const out = this.#pending;
+      this.#pending = new Uint8Array(0);
+      return out;
+    }
+    // A read of data that has already arrived completes without an event-loop turn, so a
+    // fast upstream would hold the loop for its whole answer: from the second read of the
+    // body on, other work gets a turn first.
+    if (this.#bodyReads >= 0 && this.#bodyReads++ > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const buf = new Uint8Array(READ_SIZE);
+    let n: number | null;
+    try {
+      n = await this.conn.read(buf);
+    } catch (e) {
+      throw this.failure(e);
+    }
+    if (this.signal?.aborted) throw this.signal.reason;
+    return n === null ? null : buf.subarray(0, n);
+  }
+
+  /** The head, up to and including the empty line. */
+  async readHead(): Promise<Uint8Array> {
+    let data = this.#pending;
+    this.#pending = new Uint8Array(0);
+    let from = 0;
+    for (;;) {
+      const end = indexOfHeadEnd(data, from);
+      if (end >= 0) {
+        this.#pending = data.subarray(end);
+        this.#bodyReads = 0;
+        return data.subarray(0, end);
+      }
+      if (data.length > MAX_HEAD) {
+        throw new TypeError(`${this.where()}: the response head is too large`);
+      }
+      from = Math.max(0, data.length - 3);
+      const more = await this.read();
+      if (!more) throw new TypeError(`${this.where()}: the connection closed before a response`);
+      data = concat(data, more);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.signal?.removeEventListener("abort", this.#onAbort);
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+  }
+
+  /** What to throw for `e`: the abort reason after an abort, else a network `TypeError`. */
+  failure(e: unknown): unknown {
+    if (this.signal?.aborted) return this.signal.reason;
+    if (e instanceof TypeError) return e;
+    const message = e instanceof Error ? e.message : String(e);
+    return new TypeError(`${this.where()}: ${message}`, { cause: e });
+  }
+
+  where(): string {
+    return `error reading the response from ${this.url.origin}`;
+  }
+}
+
+function indexOfHeadEnd(data: Uint8Array, from: number): number {
+  for (let i = from; i + 3 < data.length; i++) {
+    if (data[i] === 13 && data[i + 1] === 10 && data[i + 2] === 13 && data[i + 3] === 10) {
+      return i + 4;
+    }
+  }
+  return -1;
+}
+
+interface ParsedHead {
+  status: number;
+  statusText: string;
+  headers: Headers;
+}
+
+function parseHead(bytes: Uint8Array): ParsedHead {
+  const lines = new TextDecoder("latin1").decode(bytes).split("\r\n");
+  const status = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(lines[0]);
+  if (!status) throw new TypeError(`invalid HTTP status line "${lines[0].slice(0, 80)}"`);
+  const headers = new Headers();
+  for (const line of lines.slice(1)) {
+    if (!line) continue;
+    const colon = line.indexOf(":");
+    if (colon <= 0) throw new TypeError(`invalid HTTP header line "${line.slice(0, 80)}"`);
+    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return { status: Number(status[1]), statusText: status[2] ?? "", headers };
+}
+
+/** The body as it arrives: decoded from chunks, cut at its length, or up to the close. */
+function bodyStream(reader: ConnReader, headers: Headers): ReadableStream<Uint8Array> {
+  const chunked = /\bchunked\b/i.test(headers.get("transfer-encoding") ?? "");
+  const lengthHeader = headers.get("content-length");
+  let left = !chunked && lengthHeader !== null ? Number(lengthHeader) : Infinity;
+  if (!Number.isSafeInteger(left) && left !== Infinity) {
+    throw new TypeError(`invalid content-length "${lengthHeader}"`);
+  }
+  const decoder = chunked ? createChunkedDecoder() : null;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        while (left > 0 && !decoder?.done) {
+          const bytes = await reader.read();
+          if (!bytes) {
+            if (decoder || left !== Infinity) {
+              throw new TypeError(`${reader.where()}: the body was cut off`);
+            }
+            break;
+          }
+          let out = decoder ? decoder.push(bytes) : bytes;
+          if (out.length > left) out = out.subarray(0, left);
+          left -= out.length;
+          if (out.length) {
+            controller.enqueue(out);
+            if (left > 0 && !decoder?.done) return;
+          }
+        }
+        reader.close();
+        controller.close();
+      } catch (e) {
+        reader.close();
+        const error = e instanceof ChunkedEncodingError
+          ? new TypeError(`${reader.where()}: ${e.message}`)
+          : reader.failure(e);
+        controller.error(error);
+      }
+    },
+    cancel() {
+      reader.close();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** Undoes a `content-encoding` the server used though we asked for none. */
+function decoded(
+  stream: ReadableStream<Uint8Array> | null,
+  headers: Headers,
+): ReadableStream<Uint8Array> | null {
+  const coding = headers.get("content-encoding")?.trim().toLowerCase();
+  if (!stream || !coding || coding === "identity") return stream;
+  if (coding !== "gzip" && coding !== "deflate") {
+    throw new TypeError(`unsupported content-encoding "${coding}"`);
+  }
+  return stream.pipeThrough(
+    new DecompressionStream(coding) as ReadableWritablePair<Uint8Array, Uint8Array>,
+  );
+}
