@@ -11,7 +11,7 @@ import type { EnabledAction } from "../plugins/manager.ts";
 import type { ActionSettings } from "../store/settings.ts";
 import type { Conversation, Message, Store } from "../store/types.ts";
 import type { ActionCall, ActionMeta, ApprovalDecision } from "./action_types.ts";
-import { type LiveTurn, type LiveTurns, publish } from "./live.ts";
+import { type LiveTurn, type LiveTurns, publish, publishDelta } from "./live.ts";
 import { runActionLoop, type StreamFn } from "./loop.ts";
 import { buildPrompt, titleFrom } from "./prompt.ts";
 
@@ -225,7 +225,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         signal,
         onText(text) {
           message.content += text;
-          publish(turn, { type: "delta", messageId: message.id, text });
+          publishDelta(turn, message.id, text);
         },
         onNativeUnsupported: () => void plugins.markNativeUnsupported(model).catch(deps.onError),
         dispatch: {

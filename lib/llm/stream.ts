@@ -57,34 +57,32 @@ export async function* streamChat(
   }
   const idleMs = options.idleTimeoutMs ?? client.timeout;
   const iterator = stream[Symbol.asyncIterator]();
-  // One watchdog per stream rather than a timer per chunk: chunks are many and cheap.
+  // One watchdog per stream rather than a timer per chunk: chunks are many and cheap. When it
+  // fires it aborts the request, which ends the pending read.
   let lastChunkAt = performance.now();
-  let rejectIdle: (reason: unknown) => void = () => {};
-  const idle = new Promise<never>((_, reject) => rejectIdle = reject);
-  idle.catch(() => {});
+  let stalled = false;
   const watchdog = setInterval(() => {
     if (performance.now() - lastChunkAt < idleMs) return;
+    stalled = true;
     stream.controller.abort();
-    rejectIdle(IDLE);
   }, Math.max(10, Math.min(idleMs / 4, 1000)));
+  const stallError = () =>
+    new LlmError(
+      "timeout",
+      `The stream from ${ctx.baseURL} stalled: nothing arrived for ${formatDuration(idleMs)}.`,
+    );
+  let sliceStart = lastChunkAt;
   let finished = false;
   let done = false;
   try {
     while (true) {
       let step: IteratorResult<ChatCompletionChunk>;
+      const askedAt = performance.now();
       try {
-        step = await Promise.race([iterator.next(), idle]);
-        lastChunkAt = performance.now();
+        step = await iterator.next();
       } catch (e) {
         if (signal.aborted) throw aborted();
-        if (e === IDLE) {
-          throw new LlmError(
-            "timeout",
-            `The stream from ${ctx.baseURL} stalled: nothing arrived for ${
-              formatDuration(idleMs)
-            }.`,
-          );
-        }
+        if (stalled) throw stallError();
         // A failure after the response started: most often the connection dropped.
         if (e instanceof Error && !(e instanceof SyntaxError) && !("status" in e)) {
           throw cutOffError(ctx);
@@ -92,12 +90,20 @@ export async function* streamChat(
         throw toLlmError(e, ctx);
       }
       if (step.done) break;
+      lastChunkAt = performance.now();
+      if (lastChunkAt - askedAt > 0.5) sliceStart = lastChunkAt; // it waited: the loop ran
       const chunk = step.value;
       if (!chunk || typeof chunk !== "object" || !Array.isArray(chunk.choices)) {
         throw new LlmError("protocol", `The provider at ${ctx.baseURL} sent a malformed chunk.`);
       }
       if (chunk.choices.some((c) => c.finish_reason)) finished = true;
       yield chunk;
+      // Chunks that arrived together are handed out back to back; after a time slice of that,
+      // let other turns, requests and writes run before going on.
+      if (lastChunkAt - sliceStart > TIME_SLICE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        sliceStart = performance.now();
+      }
     }
     done = true;
   } finally {
@@ -105,6 +111,7 @@ export async function* streamChat(
     // On break, error or abort: close the connection (the SDK's iterator does it on return).
     if (!done) await iterator.return?.().catch(() => {});
   }
+  if (stalled && !signal.aborted) throw stallError();
   // The SDK ends quietly when its request is aborted, so check the signal ourselves.
   if (signal.aborted) throw aborted();
   if (!finished) throw cutOffError(ctx);
@@ -232,4 +239,5 @@ export async function* textDeltas(
   }
 }
 
-const IDLE = Symbol("idle");
+/** The longest stretch a stream's consumer runs before it yields to the event loop. */
+const TIME_SLICE_MS = 2;

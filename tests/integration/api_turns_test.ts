@@ -143,7 +143,9 @@ Deno.test("turn: 202, then snapshot, deltas, message, end; the reply is persiste
   assert.equal(types[0], "snapshot");
   assert.deepEqual(types.slice(-2), ["message", "end"]);
   assert.ok(types.slice(1, -2).every((t) => t === "delta"), types.join());
-  assert.equal(types.filter((t) => t === "delta").length, Math.ceil(reply.length / 3));
+  // Chunks that arrive together may go out as one delta; never more deltas than chunks.
+  const deltas = types.filter((t) => t === "delta").length;
+  assert.ok(deltas >= 1 && deltas <= Math.ceil(reply.length / 3), String(deltas));
   assert.equal(assembled(events), reply);
   const final = events.at(-2)!;
   assert.ok(final.type === "message");
