@@ -141,16 +141,25 @@ export async function spawnModel(tokens: number): Promise<ChildServer & { url: s
 }
 
 /** Starts bench/hello_server.ts (the start-up baseline) like rungpt is started. */
-export async function spawnHello(): Promise<ChildServer> {
+export function spawnHello(): Promise<ChildServer> {
+  return spawnBaseline("hello_server.ts", []);
+}
+
+/** Starts bench/proxy_server.ts (the relay's floor) in front of the model at `modelUrl`. */
+export function spawnProxy(modelUrl: string): Promise<ChildServer> {
+  return spawnBaseline("proxy_server.ts", [modelUrl]);
+}
+
+async function spawnBaseline(file: string, args: string[]): Promise<ChildServer> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net=127.0.0.1", join(ROOT, "bench", "hello_server.ts")],
+    args: ["run", "--allow-net=127.0.0.1", join(ROOT, "bench", file), ...args],
     cwd: ROOT,
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const { match, rest } = await waitForLine(child, /running at (http:\/\/\S+?)\/?\s/, "hello");
+  const { match, rest } = await waitForLine(child, /running at (http:\/\/\S+?)\/?\s/, file);
   return {
     pid: child.pid,
     origin: match[1].replace(/\/$/, ""),

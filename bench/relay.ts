@@ -2,14 +2,15 @@
  * Relay benchmark: the scripted model streams N chunks; time to first token (TTFT) and total
  * time through rungpt (`/v1/chat/completions` and the UI's own stream) against the scripted
  * server directly, at 1, 16 and 128 concurrent streams; rungpt's CPU per 1,000 tokens; every
- * stream's text is checked against the scripted chunks (nothing lost or reordered).
+ * stream's text is checked against the scripted chunks (nothing lost or reordered). The same
+ * streams through a minimal Deno proxy (proxy_server.ts) show what the extra hop alone costs.
  *
  * rungpt and the model each run as their own process; this process is only the client.
  * @module
  */
 import type { Figure } from "./report.ts";
 import { numberedChunks } from "./model_server.ts";
-import { BENCH_TOKEN, cpuMs, spawnModel, spawnRungpt } from "./procs.ts";
+import { BENCH_TOKEN, cpuMs, spawnModel, spawnProxy, spawnRungpt } from "./procs.ts";
 import { newConversation, openAiStream, type StreamTiming, uiStream } from "./clients.ts";
 import { median, p99 } from "./stats.ts";
 
@@ -21,7 +22,7 @@ const LEVELS: Array<{ streams: number; rounds: number }> = [
   { streams: 128, rounds: 1 },
 ];
 
-type Path = "direct" | "v1" | "ui";
+type Path = "direct" | "proxy" | "v1" | "ui";
 
 /** Runs the relay benchmark and returns its figures. */
 export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
@@ -33,12 +34,19 @@ export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
     await model.close();
     throw e;
   });
+  const proxy = await spawnProxy(model.url).catch(async (e) => {
+    await rg.close();
+    await model.close();
+    throw e;
+  });
   const figures: Figure[] = [];
   let streamsChecked = 0;
   try {
     const run = async (path: Path, convId?: string) => {
       const t = path === "direct"
         ? await openAiStream(`${model.url}/chat/completions`, {})
+        : path === "proxy"
+        ? await openAiStream(`${proxy.origin}/chat/completions`, {})
         : path === "v1"
         ? await openAiStream(`${rg.origin}/v1/chat/completions`, {
           authorization: `Bearer ${BENCH_TOKEN}`,
@@ -53,14 +61,14 @@ export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
       return t;
     };
     // Warm up every path (JIT, connection pools, the island bundle is irrelevant here).
-    for (const path of ["direct", "v1", "ui"] as const) {
+    for (const path of ["direct", "proxy", "v1", "ui"] as const) {
       await run(path, path === "ui" ? await newConversation(rg.origin) : undefined);
     }
     for (const { streams, rounds } of LEVELS) {
-      const samples: Record<Path, StreamTiming[]> = { direct: [], v1: [], ui: [] };
+      const samples: Record<Path, StreamTiming[]> = { direct: [], proxy: [], v1: [], ui: [] };
       for (let r = 0; r < rounds; r++) {
         // Interleave the paths round by round so drift on a noisy machine hits all alike.
-        for (const path of ["direct", "v1", "ui"] as const) {
+        for (const path of ["direct", "proxy", "v1", "ui"] as const) {
           const convs = path === "ui"
             ? await Promise.all(Array.from({ length: streams }, () => newConversation(rg.origin)))
             : [];
@@ -72,7 +80,7 @@ export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
       }
       const limit = streams === 1 ? 2 : streams === 128 ? 20 : undefined;
       const direct = samples.direct;
-      for (const path of ["v1", "ui"] as const) {
+      for (const path of ["proxy", "v1", "ui"] as const) {
         const s = samples[path];
         const ttft = s.map((x) => x.ttft);
         const dTtft = direct.map((x) => x.ttft);
@@ -83,7 +91,7 @@ export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
           unit: "ms",
           baseline: median(dTtft),
           baselineName: "direct",
-          ...(limit !== undefined
+          ...(limit !== undefined && path !== "proxy"
             ? { target: { op: "<" as const, limit }, targetOn: "added" as const }
             : {}),
           note: `p99 ${p99(ttft).toFixed(2)} vs ${p99(dTtft).toFixed(2)} ms; n=${s.length}`,
@@ -130,6 +138,7 @@ export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
       note: "every stream's text equals the scripted chunks in order",
     });
   } finally {
+    await proxy.close();
     await rg.close();
     await model.close();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});

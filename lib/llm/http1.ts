@@ -18,7 +18,9 @@ import { ChunkedEncodingError, createChunkedDecoder } from "./chunked.ts";
 
 /** The longest response head (status line and headers) accepted. */
 const MAX_HEAD = 64 * 1024;
-const READ_SIZE = 64 * 1024;
+// Up to ~60 events of a chat stream per read: large enough that a busy server pays per read,
+// small enough that one stream's read does not hold up the others for long.
+const READ_SIZE = 16 * 1024;
 const encoder = new TextEncoder();
 
 /** A `fetch`-compatible function. */
