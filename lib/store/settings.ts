@@ -173,10 +173,11 @@ const storedSchema = z.looseObject({
  */
 export async function loadSettings(dataDir: string): Promise<StoredSettings> {
   const file = join(dataDir, SETTINGS_FILE);
-  // Every request reads the settings: a stat decides whether the parsed copy is current.
+  // Every request reads the settings: a stat decides whether the parsed copy is current. A
+  // sync one: it takes microseconds, where an async one waits for a turn of the event loop.
   let stamp: string;
   try {
-    stamp = fileStamp(await Deno.stat(file));
+    stamp = fileStamp(Deno.statSync(file));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
       parsedCache.delete(file);
