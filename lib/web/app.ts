@@ -11,7 +11,14 @@ import { serveStatic } from "hono/deno";
 import type { ComponentType } from "preact";
 import { SettingsError } from "../store/settings.ts";
 import { bearerAuth, sessionAuth } from "./auth.ts";
-import { buildIslands, entryPaths, type IslandBuild, staticImports } from "./bundle.ts";
+import {
+  buildIslands,
+  entryPaths,
+  type IslandBuild,
+  islandSources,
+  staticImports,
+} from "./bundle.ts";
+import { cachedBuild } from "./bundle_cache.ts";
 import { HttpError, json } from "./http.ts";
 import { collectIslands, registerIslands } from "./islands.ts";
 import { type IslandUrls, renderPage } from "./render.ts";
@@ -40,8 +47,10 @@ export interface WebOptions {
   requireUiLogin: boolean;
   /** Folders served as-is, by URL prefix (e.g. `/static` -> `./static`). */
   staticDirs: Record<string, string>;
-  /** Skip minification (dev). */
+  /** Skip minification and the build cache (dev). */
   dev?: boolean;
+  /** Where the island build is cached between starts (none: build at every start). */
+  cacheDir?: string;
   /** Where to report unexpected errors (never with secrets). */
   onError?: (error: unknown, req: Request) => void;
 }
@@ -73,9 +82,16 @@ export function createWebApp(opts: WebOptions): WebApp {
   const islands = collectIslands(manifest.islands, manifest.baseUrl);
   registerIslands(islands);
   let build: IslandBuild | undefined;
-  const building = buildIslands(islands, { minify: !opts.dev }).then((b) => {
-    build = b;
-  });
+  const minify = !opts.dev;
+  const bundle = () => buildIslands(islands, { minify });
+  const building = (opts.cacheDir && !opts.dev
+    ? cachedBuild(
+      { dir: opts.cacheDir, sources: islandSources(islands), options: { minify } },
+      bundle,
+    )
+    : bundle()).then((b) => {
+      build = b;
+    });
   // Surface a failed build on the requests that need it, not as an unhandled rejection.
   building.catch(() => {});
   // Entry URLs are known before the build finishes, so pages never wait for it.

@@ -4,6 +4,7 @@
  * shared code (preact) and lazily imported chunks (highlight.js, KaTeX) load once.
  * @module
  */
+import type { BundleSources } from "./bundle_cache.ts";
 import type { Island } from "./islands.ts";
 
 /** One built file, served under `/_islands/<path>`. */
@@ -50,6 +51,20 @@ export class BundleError extends Error {
 }
 
 const BOOT = new URL("./client/boot.ts", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/**
+ * What the build of `islands` depends on, for the build cache: the entries, the folders
+ * islands import from, and the files that pin the npm packages.
+ */
+export function islandSources(islands: Island[]): BundleSources {
+  return {
+    root: ROOT,
+    dirs: ["islands", "components", "lib"],
+    files: ["deno.json", "deno.lock"],
+    entries: [BOOT, ...islands.map((i) => i.file)],
+  };
+}
 
 /**
  * Where each entry's bundle will be, by name (`boot` and every island), known before the
@@ -102,16 +117,25 @@ export async function buildIslands(
   for (const file of result.outputFiles) {
     const name = file.path.slice(outputDir.length + 1);
     const contents = file.contents ?? new TextEncoder().encode(file.text());
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", contents as BufferSource));
-    const etag = `"${
-      Array.from(digest.slice(0, 12), (b) => b.toString(16).padStart(2, "0")).join("")
-    }"`;
-    files.set(name, { contents, contentType: contentTypeOf(name), etag });
+    files.set(name, { contents, contentType: contentTypeOf(name), etag: await etagOf(contents) });
   }
   for (const [name, path] of entryPaths(islands)) {
     if (!files.has(path)) throw new BundleError(`The bundle has no output for ${name} (${path})`);
   }
   return { files };
+}
+
+/**
+ * A strong ETag for `contents`: the first 96 bits of its SHA-256, in hex.
+ *
+ * @example
+ * ```ts
+ * await etagOf(new TextEncoder().encode("x")); // '"2d711642b726b04401627ca9"'
+ * ```
+ */
+export async function etagOf(contents: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", contents as BufferSource));
+  return `"${Array.from(digest.slice(0, 12), (b) => b.toString(16).padStart(2, "0")).join("")}"`;
 }
 
 function contentTypeOf(name: string): string {

@@ -93,6 +93,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       "/vendor/katex": join(root, "node_modules", "katex", "dist"),
     },
     dev: opts.dev,
+    cacheDir: join(opts.dataDir, "cache"),
     onError: (e, req) =>
       onError(`${req.method} ${new URL(req.url).pathname}: ${e instanceof Error ? e.stack : e}`),
   });
