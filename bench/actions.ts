@@ -5,12 +5,14 @@
  * plain `WebAssembly` in this process (see wasm_baseline.ts).
  *
  * Plugins: every built example under examples/plugins/<name>/ (rungpt.yaml and its wasm), else
- * the AssemblyScript test fixture `echo`.
+ * the AssemblyScript test fixture `echo`. The weather example talks to the recorded Open-Meteo
+ * answers served on 127.0.0.1 (tests/fixtures/open-meteo), never the internet.
  * @module
  */
 import { join } from "node:path";
 import { type Manifest, parseManifest } from "../lib/plugins/manifest.ts";
 import { callAction, clearModuleCache, loadPlugin } from "../lib/plugins/runtime.ts";
+import { type OpenMeteoServer, startOpenMeteo } from "../tests/fixtures/open-meteo/server.ts";
 import { buildFixture, fixtureManifest } from "../tests/support/wasm_fixtures.ts";
 import type { Figure } from "./report.ts";
 import { median, p99 } from "./stats.ts";
@@ -28,6 +30,32 @@ export interface BenchPlugin {
   manifest: Manifest;
   exportName: string;
   input: string;
+  /** Plugin settings, when the defaults will not do. */
+  config?: Record<string, unknown>;
+  /** Whether rungpt:net may reach 127.0.0.1 (for a local stand-in of a service). */
+  allowPrivateNetwork?: boolean;
+  /** A note for the figures. */
+  note?: string;
+}
+
+/**
+ * Points the weather example at the local Open-Meteo stand-in: its host added to the
+ * manifest's (for the bench only), its URLs as settings, and a place it has answers for.
+ */
+function offline(p: BenchPlugin, om: OpenMeteoServer): BenchPlugin {
+  if (p.label !== "weather") return p;
+  const net = p.manifest.permissions.net ?? { hosts: [] };
+  return {
+    ...p,
+    manifest: {
+      ...p.manifest,
+      permissions: { ...p.manifest.permissions, net: { hosts: [...net.hosts, om.host] } },
+    },
+    input: JSON.stringify({ place: "Berlin" }),
+    config: { geocoding_url: om.url("/v1/search"), forecast_url: om.url("/v1/forecast") },
+    allowPrivateNetwork: true,
+    note: "Open-Meteo answers recorded, served on 127.0.0.1",
+  };
 }
 
 /**
@@ -97,9 +125,10 @@ async function benchOne(p: BenchPlugin, dataDir: string): Promise<Figure[]> {
   let plainNote = stubbed.length ? `; plain stubs ${stubbed.join(", ")}` : "";
   try {
     const t0 = performance.now();
-    plain = await instantiatePlain(p.wasm);
-    plain.call(p.exportName, bytes);
+    const instance = await instantiatePlain(p.wasm);
+    instance.call(p.exportName, bytes);
     plainFirst = performance.now() - t0;
+    plain = instance; // only once it answers: a stubbed host API can make it fail
   } catch (e) {
     plainNote += `; no plain baseline: ${(e as Error).message}`;
   }
@@ -109,8 +138,9 @@ async function benchOne(p: BenchPlugin, dataDir: string): Promise<Figure[]> {
   const plugin = await loadPlugin({
     wasm: p.wasm,
     manifest: p.manifest,
-    grants: { apis: p.manifest.apis },
+    grants: { apis: p.manifest.apis, allowPrivateNetwork: p.allowPrivateNetwork },
     dataDir,
+    config: p.config,
   });
   const loaded = performance.now() - t0;
   try {
@@ -129,7 +159,9 @@ async function benchOne(p: BenchPlugin, dataDir: string): Promise<Figure[]> {
       baseline: plainFirst,
       baselineName: "plain wasm",
       target: { op: "<", limit: 250 },
-      note: `loadPlugin ${loaded.toFixed(1)} ms + first call${plainNote}`,
+      note: `loadPlugin ${loaded.toFixed(1)} ms + first call${plainNote}${
+        p.note ? `; ${p.note}` : ""
+      }`,
     });
 
     const warm: number[] = [], plainWarm: number[] = [];
@@ -202,9 +234,10 @@ export async function benchActions(log: (s: string) => void): Promise<Figure[]> 
     plugins.push(await echoFixture());
   }
   const dataDir = await Deno.makeTempDir({ prefix: "rungpt-bench-actions-" });
+  await using om = await startOpenMeteo();
   const figures: Figure[] = [];
   try {
-    for (const p of plugins) figures.push(...await benchOne(p, dataDir));
+    for (const p of plugins) figures.push(...await benchOne(offline(p, om), dataDir));
   } finally {
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
