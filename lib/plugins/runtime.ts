@@ -111,10 +111,17 @@ interface Internal {
   imports: Map<string, string[]>;
   extismConfig: Record<string, string>;
   instance: ExtismPlugin | null;
+  /** Calls, and input and output bytes, the instance's Extism blocks hold since its reset. */
+  held: { calls: number; bytes: number };
   tail: Promise<void>;
   closed: boolean;
   provided: string[];
 }
+
+/** Calls between resets of an instance's Extism blocks (see the end of `callAction`). */
+const RESET_EVERY_CALLS = 32;
+/** Input and output bytes held that bring the reset forward. */
+const RESET_AFTER_BYTES = 1024 * 1024;
 
 const internals = new WeakMap<LoadedPlugin, Internal>();
 const moduleCache = new Map<
@@ -274,6 +281,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
     imports: imports.apis,
     extismConfig: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, String(v)])),
     instance: null,
+    held: { calls: 0, bytes: 0 },
     tail: Promise.resolve(),
     closed: false,
     provided: [],
@@ -452,6 +460,7 @@ export async function callAction(
   let release!: () => void;
   int.tail = previous.then(() => new Promise<void>((r) => (release = r)));
   let instance: ExtismPlugin | null = null;
+  let heldBytes = 0;
   try {
     await raceAbort(previous, signal);
     if (int.closed) throw new PluginError("not_found", "the plugin was closed", name);
@@ -470,6 +479,7 @@ export async function callAction(
       }, () => {});
       instance = await raceAbort(creating, signal);
       int.instance = instance;
+      int.held = { calls: 0, bytes: 0 };
       deadline = Math.min(deadline + (performance.now() - started), parent?.deadline ?? Infinity);
       clearTimeout(timer);
       timer = setTimeout(
@@ -482,8 +492,10 @@ export async function callAction(
       }
     }
     if (exportName === "") return "";
+    heldBytes = input.length;
     const output = await raceAbort(instance.call(exportName, input, budget), signal);
     const bytes = output ? output.bytes() : new Uint8Array();
+    heldBytes += bytes.length;
     if (bytes.length > plugin.limits.outputBytes) {
       throw new PluginError(
         "output_too_large",
@@ -498,10 +510,17 @@ export async function callAction(
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onCancel);
     parent?.signal.removeEventListener("abort", onParentAbort);
-    // Extism's worker mode keeps every call's input and output blocks until reset, and copies
-    // them to the worker on each call: without this, memory and call time grow without end.
+    // Extism keeps every call's input and output blocks until a reset, and walks them all on
+    // each call: without one, memory and call time grow without end. A reset is a round trip
+    // to the worker, so it happens every few calls, or sooner when the blocks grow large.
     if (instance && int.instance === instance) {
-      await instance.reset().catch(() => discard(int));
+      const held = int.held;
+      held.calls++;
+      held.bytes += heldBytes;
+      if (held.calls >= RESET_EVERY_CALLS || held.bytes >= RESET_AFTER_BYTES) {
+        int.held = { calls: 0, bytes: 0 };
+        await instance.reset().catch(() => discard(int));
+      }
     }
     release();
   }

@@ -28,6 +28,17 @@ Deno.test("concurrent calls to one plugin are serialized and each gets its own r
   assertEquals(outputs, inputs.map((s) => s.toUpperCase()));
 });
 
+Deno.test("many calls, small and large, each get their own answer across block resets", async () => {
+  await using env = await pluginEnv();
+  const echo = await env.load("echo");
+  // Past the calls and the bytes after which an instance's Extism blocks are reset.
+  for (let i = 0; i < 80; i++) {
+    const input = i % 10 === 9 ? `big-${i}-${"x".repeat(300_000)}` : `call-${i}`;
+    assertEquals(await callAction(echo, "upper", input), input.toUpperCase());
+    assertEquals(await callAction(echo, "echo", `{"n":${i}}`), `{"n":${i}}`);
+  }
+});
+
 Deno.test("a call that loops forever times out; the next call works", async () => {
   await using env = await pluginEnv();
   const loop = await env.load("loop", { limits: { timeoutMs: 300 } });
