@@ -21,18 +21,28 @@ const PATHS = {
 /** An icon's name. */
 export type IconName = keyof typeof PATHS;
 
+/** A named icon of this set, or another drawing (a path in the same 24x24 stroke style). */
+export type IconProps =
+  & { size?: number; class?: string }
+  & (
+    | { name: IconName; path?: never }
+    | { path: string; name?: never }
+  );
+
 /**
- * A 1em stroke icon, hidden from assistive technology.
+ * A stroke icon, hidden from assistive technology.
  *
  * @example
  * ```tsx
  * <button type="button" aria-label="Delete"><Icon name="trash" /></button>
+ * <Icon path="M12 3a9 9 0 1 0 9 9" size={16} class="spinner" />
  * ```
  */
-export function Icon({ name, size = 18 }: { name: IconName; size?: number }) {
+export function Icon(props: IconProps) {
+  const size = props.size ?? 18;
   return (
     <svg
-      class="icon"
+      class={props.class ? `icon ${props.class}` : "icon"}
       width={size}
       height={size}
       viewBox="0 0 24 24"
@@ -44,7 +54,7 @@ export function Icon({ name, size = 18 }: { name: IconName; size?: number }) {
       aria-hidden="true"
       focusable="false"
     >
-      <path d={PATHS[name]} />
+      <path d={props.path ?? PATHS[props.name]} />
     </svg>
   );
 }

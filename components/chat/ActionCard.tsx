@@ -5,6 +5,7 @@
  */
 import { useSignal } from "@preact/signals";
 import type { ActionCall, ActionStatus } from "../../lib/chat/action_types.ts";
+import { Icon } from "../Icon.tsx";
 import {
   callDuration,
   formatDuration,
@@ -117,20 +118,10 @@ const ICONS: Record<ActionStatus, string> = {
 /** The status as a picture; the status word next to it is what assistive technology reads. */
 function StatusIcon({ status }: { status: ActionStatus }) {
   return (
-    <svg
-      class={`icon action-icon action-icon-${status}`}
-      width={16}
-      height={16}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-      stroke-linecap="round"
-      stroke-linejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      <path d={ICONS[status] ?? ICONS.pending} />
-    </svg>
+    <Icon
+      path={ICONS[status] ?? ICONS.pending}
+      size={16}
+      class={`action-icon action-icon-${status}`}
+    />
   );
 }
