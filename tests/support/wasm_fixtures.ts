@@ -16,7 +16,12 @@ import { type Manifest, parseManifest } from "../../lib/plugins/manifest.ts";
 /** Directory holding the fixture sources. */
 export const FIXTURES_DIR = join(import.meta.dirname!, "..", "fixtures", "wasm");
 const BUILD_DIR = join(FIXTURES_DIR, "build");
-const SHARED = ["lib/pdk.ts", "lib/rungpt.ts"];
+// Every fixture may use these: its own raw host API wrappers, and the SDK's Extism layer.
+const SHARED = [
+  "lib/rungpt.ts",
+  "../../../sdk/assemblyscript/assembly/extism.ts",
+  "../../../sdk/assemblyscript/assembly/errors.ts",
+];
 
 const inflight = new Map<string, Promise<Uint8Array>>();
 
@@ -62,7 +67,7 @@ async function compile(name: string): Promise<Uint8Array> {
       "--runtime",
       "incremental",
       "--use",
-      "abort=lib/pdk/pdkAbort",
+      "abort=../../../sdk/assemblyscript/assembly/extism/rungptAbort",
     ],
     {
       writeFile(file: string, contents: Uint8Array | string) {
