@@ -263,7 +263,7 @@ Deno.test("http1: a host name whose connect was refused is left to fetch from th
   probe.close();
   // Refused by name: fetch gets a try too (it tries every address of the name), and says so.
   await assert.rejects(upstreamFetch(`http://localhost:${port}/`), TypeError);
-  await using server = Deno.serve(
+  await using _server = Deno.serve(
     { hostname: "127.0.0.1", port, onListen() {} },
     (req) => new Response(`via ${req.headers.get("connection") ?? "pool"}`),
   );
