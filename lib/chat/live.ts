@@ -4,6 +4,7 @@
  * every event as it happens.
  * @module
  */
+import { setImmediate } from "node:timers";
 import type { Message } from "../store/types.ts";
 import type { TurnEvent } from "./events.ts";
 
@@ -49,7 +50,7 @@ export function publishDelta(turn: LiveTurn, messageId: string, text: string): v
   }
   flushDelta(turn);
   turn.pendingDelta = { messageId, text };
-  setTimeout(() => flushDelta(turn), 0);
+  setImmediate(() => flushDelta(turn));
 }
 
 /** Sends the text held by {@linkcode publishDelta}, if any. */

@@ -14,6 +14,7 @@
  * to a completion, and nothing pooled can go stale.
  * @module
  */
+import { setImmediate } from "node:timers";
 import { ChunkedEncodingError, createChunkedDecoder } from "./chunked.ts";
 
 /** The longest response head (status line and headers) accepted. */
@@ -184,7 +185,7 @@ class ConnReader {
     // fast upstream would hold the loop for its whole answer: from the second read of the
     // body on, other work gets a turn first.
     if (this.#bodyReads >= 0 && this.#bodyReads++ > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const buf = new Uint8Array(READ_SIZE);
     let n: number | null;

@@ -5,6 +5,7 @@
  * @module
  */
 import type OpenAI from "openai";
+import { setImmediate } from "node:timers";
 import { errorContext } from "./client.ts";
 import { cutOffError, formatDuration, LlmError, toLlmError } from "./errors.ts";
 
@@ -101,7 +102,7 @@ export async function* streamChat(
       // Chunks that arrived together are handed out back to back; after a time slice of that,
       // let other turns, requests and writes run before going on.
       if (lastChunkAt - sliceStart > TIME_SLICE_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await new Promise((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }
     }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers";
 import type { TurnEvent } from "../../../lib/chat/events.ts";
 import {
   type LiveTurn,
@@ -27,7 +28,8 @@ function append(turn: LiveTurn, text: string) {
   publishDelta(turn, turn.message.id, text);
 }
 
-const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+// Immediates run in order: this one after the flush publishDelta scheduled.
+const nextTask = () => new Promise((resolve) => setImmediate(resolve));
 
 Deno.test("publishDelta: text appended back to back goes out as one delta at the next task", async () => {
   const { turns, turn } = liveTurn();
