@@ -24,7 +24,8 @@
  * ```
  * @module
  */
-import createPlugin, { type Plugin as ExtismPlugin } from "@extism/extism";
+import type createPluginFn from "@extism/extism";
+import type { Plugin as ExtismPlugin } from "@extism/extism";
 import { join } from "node:path";
 import type { Manifest } from "./manifest.ts";
 import { checkImports } from "./imports.ts";
@@ -356,7 +357,7 @@ function extismFunctions(int: Internal): Record<string, Record<string, ExtismHos
   return out;
 }
 
-type ExtismLogger = NonNullable<Parameters<typeof createPlugin>[1]>["logger"];
+type ExtismLogger = NonNullable<Parameters<typeof createPluginFn>[1]>["logger"];
 
 function extismLogger(host: PluginHost): ExtismLogger {
   const at = (level: LogLevel) => (message: unknown) =>
@@ -374,6 +375,8 @@ function extismLogger(host: PluginHost): ExtismLogger {
 async function newInstance(int: Internal): Promise<ExtismPlugin> {
   const maxPages = Math.max(1, Math.floor(int.host.limits.memoryBytes / PAGE));
   try {
+    // Loaded on first use: a server without plugins never pays for it at start-up.
+    const { default: createPlugin } = await import("@extism/extism");
     return await createPlugin({ wasm: [{ module: int.module }] }, {
       runInWorker: true,
       nodeWorkerArgs: { execArgv: [] },
