@@ -58,10 +58,15 @@ export default function ChatApp(props: ChatAppProps) {
   /** Calls answered here whose update has not arrived yet: their dialog stays closed. */
   const answered = useSignal<ReadonlySet<string>>(new Set());
   const answering = useSignal(false);
-  // Only the running turn (the last reply) can wait for approval.
+  // Only the running turn (the last reply, still streaming) can wait for approval.
   const approval = useComputed(() => {
     const last = lastOfRole(chat.messages.value, "assistant");
-    const call = last ? nextApproval(last.id, last.actions.value, answered.value) : null;
+    const call = last
+      ? nextApproval(
+        { id: last.id, status: last.status.value, calls: last.actions.value },
+        answered.value,
+      )
+      : null;
     return call && last ? { messageId: last.id, call } : null;
   });
   const status = useComputed(() => {

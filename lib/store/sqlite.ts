@@ -397,12 +397,21 @@ function createStore(path: string): Store {
     },
 
     // deno-lint-ignore require-await
-    async recoverInterrupted() {
+    async recoverInterrupted(finishMeta) {
       open();
-      return Number(
-        stmt("UPDATE messages SET status = 'stopped', updated_at = ? WHERE status = 'streaming'")
-          .run(now()).changes,
-      );
+      return tx(() => {
+        const rows = stmt("SELECT id, meta FROM messages WHERE status = 'streaming'")
+          .all() as unknown as { id: string; meta: string | null }[];
+        const update = stmt(
+          "UPDATE messages SET status = 'stopped', meta = ?, updated_at = ? WHERE id = ?",
+        );
+        for (const row of rows) {
+          const meta = parseMeta(row.meta);
+          const finished = meta && finishMeta ? metaJson(finishMeta(meta)) : row.meta;
+          update.run(finished, now(), row.id);
+        }
+        return rows.length;
+      });
     },
 
     // deno-lint-ignore require-await

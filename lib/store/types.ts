@@ -140,9 +140,13 @@ export interface Store {
 
   /**
    * Marks messages left `streaming` by a process that died as `stopped`, keeping their
-   * text. Called once at start-up; returns how many were recovered.
+   * text. `finishMeta`, when given, rewrites each such message's `meta` (the chat layer ends
+   * the action calls left unfinished). Called once at start-up; returns how many were
+   * recovered.
    */
-  recoverInterrupted(): Promise<number>;
+  recoverInterrupted(
+    finishMeta?: (meta: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { ActionCall, ActionStatus } from "../chat/action_types.ts";
+import type { MessageStatus } from "../store/types.ts";
 
 /** A run of message text followed by the calls the model made right after it. */
 export interface MessagePart {
@@ -134,22 +135,31 @@ export function approvalKey(messageId: string, callId: string): string {
   return `${messageId}/${callId}`;
 }
 
+/** What {@linkcode nextApproval} needs of a message. */
+export interface ApprovalSource {
+  id: string;
+  status: MessageStatus;
+  calls: readonly ActionCall[];
+}
+
 /**
  * The first call of a message waiting for the user's approval, skipping calls already
- * answered (keys from {@linkcode approvalKey}) whose update has not arrived yet.
+ * answered (keys from {@linkcode approvalKey}) whose update has not arrived yet. Only a
+ * message that is still streaming can wait: a call left waiting in a finished or
+ * interrupted message is never asked about.
  *
  * @example
  * ```ts
- * nextApproval("m2", calls, new Set([approvalKey("m2", "act_1")]));
+ * nextApproval({ id: "m2", status: "streaming", calls }, new Set([approvalKey("m2", "act_1")]));
  * ```
  */
 export function nextApproval(
-  messageId: string,
-  calls: readonly ActionCall[],
+  message: ApprovalSource,
   answered: ReadonlySet<string> = new Set(),
 ): ActionCall | null {
-  for (const c of calls) {
-    if (c.status === "awaiting_approval" && !answered.has(approvalKey(messageId, c.id))) return c;
+  if (message.status !== "streaming") return null;
+  for (const c of message.calls) {
+    if (c.status === "awaiting_approval" && !answered.has(approvalKey(message.id, c.id))) return c;
   }
   return null;
 }

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import manifest from "../../fresh.gen.ts";
+import { finishInterruptedCalls } from "../chat/recovery.ts";
 import { ensureDir, type Env } from "../store/paths.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import { loadOrCreateApiToken } from "../store/token.ts";
@@ -56,7 +57,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.error(line));
   await ensureDir(opts.dataDir);
   const store = await openSqliteStore(join(opts.dataDir, "rungpt.db"));
-  const recovered = await store.recoverInterrupted();
+  const recovered = await store.recoverInterrupted(finishInterruptedCalls);
   if (recovered) log(`Recovered ${recovered} reply(ies) interrupted by the last shutdown.`);
   let apiToken: string;
   try {

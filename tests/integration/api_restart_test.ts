@@ -1,9 +1,13 @@
 // Interrupted turns survive the server going away: a clean shutdown and a crash (SIGKILL of
-// a real `rungpt` process) both leave the partial answer, marked "stopped", in the database.
+// a real `rungpt` process) both leave the partial answer, marked "stopped", in the database,
+// with the action calls it was running ended rather than left running or waiting.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import type { ActionCall, ActionMeta } from "../../lib/chat/action_types.ts";
+import { INTERRUPTED_ERROR } from "../../lib/chat/recovery.ts";
 import type { Conversation, Message } from "../../lib/store/types.ts";
+import { installPlugins, TEXT_ARGS } from "../support/action_fixtures.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { startScriptedModel } from "../support/scripted_model.ts";
 
@@ -15,6 +19,17 @@ function dbMessage(dataDir: string, id: string) {
   try {
     const row = db.prepare("SELECT content, status FROM messages WHERE id = ?").get(id);
     return row ? { content: String(row.content), status: String(row.status) } : undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/** The action calls recorded on a message, as they are in the database file. */
+function dbCalls(dataDir: string, id: string): ActionCall[] {
+  const db = new DatabaseSync(join(dataDir, "rungpt.db"), { readOnly: true });
+  try {
+    const row = db.prepare("SELECT meta FROM messages WHERE id = ?").get(id);
+    return row?.meta ? (JSON.parse(String(row.meta)) as ActionMeta).actions ?? [] : [];
   } finally {
     db.close();
   }
@@ -110,29 +125,31 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-Deno.test("restart: after a crash mid-stream the reply is recovered as stopped", async () => {
-  await using model = await startScriptedModel({
-    replies: [{ chunks: ["Written ", "before the crash"], hang: true }],
-  });
-  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-crash-" });
-  const token = "rgt_crash-test-token-0123456789";
+/** A real `rungpt serve` process, as users start it, that the test can SIGKILL. */
+async function spawnRungpt(env: Record<string, string>) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [...await startTaskArgs(), "serve", "--port", "0"],
     cwd: ROOT,
     clearEnv: true,
     env: {
       ...baseEnv(),
-      RUNGPT_DATA_DIR: dataDir,
-      RUNGPT_API_TOKEN: token,
-      OPENAI_BASE_URL: model.url,
+      RUNGPT_API_TOKEN: "rgt_crash-test-token-0123456789",
       OPENAI_API_KEY: "sk-crash-key-0123456789",
       RUNGPT_MODEL: "gpt-4o",
+      ...env,
     },
     stdin: "null",
     stdout: "piped",
     stderr: "null",
   }).spawn();
   const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const kill = async () => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already exited */ }
+    await child.status;
+    await stdout.cancel().catch(() => {});
+  };
   try {
     const [, url] = await waitForLine(stdout, /running at (http:\/\/\S+?)\/?\s/);
     const post = (path: string, json: unknown) =>
@@ -141,8 +158,22 @@ Deno.test("restart: after a crash mid-stream the reply is recovered as stopped",
         headers: { "content-type": "application/json", origin: url },
         body: JSON.stringify(json),
       });
-    const conv = await (await post("/api/conversations", {})).json();
-    const sent = await post(`/api/conversations/${conv.id}/messages`, { content: "Hi" });
+    return { post, kill };
+  } catch (e) {
+    await kill();
+    throw e;
+  }
+}
+
+Deno.test("restart: after a crash mid-stream the reply is recovered as stopped", async () => {
+  await using model = await startScriptedModel({
+    replies: [{ chunks: ["Written ", "before the crash"], hang: true }],
+  });
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-crash-" });
+  const rungpt = await spawnRungpt({ RUNGPT_DATA_DIR: dataDir, OPENAI_BASE_URL: model.url });
+  try {
+    const conv = await (await rungpt.post("/api/conversations", {})).json();
+    const sent = await rungpt.post(`/api/conversations/${conv.id}/messages`, { content: "Hi" });
     assert.equal(sent.status, 202);
     const messageId = (await sent.json()).assistantMessage.id;
     await waitFor("the partial answer in the database", () => {
@@ -151,8 +182,7 @@ Deno.test("restart: after a crash mid-stream the reply is recovered as stopped",
     });
     assert.equal(dbMessage(dataDir, messageId)?.status, "streaming");
 
-    child.kill("SIGKILL");
-    await child.status;
+    await rungpt.kill();
 
     await using rg = await startRungpt({ model, dataDir });
     const messages = await messagesOf(rg, conv.id);
@@ -164,11 +194,63 @@ Deno.test("restart: after a crash mid-stream the reply is recovered as stopped",
     const events = await (await rg.api(`/api/conversations/${conv.id}/events`)).text();
     assert.match(events, /event: idle/);
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already exited */ }
-    await child.status;
-    await stdout.cancel().catch(() => {});
+    await rungpt.kill();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("restart: a crash during actions ends their cards; none waits for approval after", async () => {
+  // One call waits for approval, the other runs (and would spin for 20 s) when the process dies.
+  await using model = await startScriptedModel({
+    replies: [{
+      text: 'Both. <action name="probe.guarded">{"text":"x"}</action>' +
+        '<action name="looper.spin">{}</action>',
+    }],
+  });
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-crash-" });
+  const pluginsDir = join(dataDir, "plugins");
+  await installPlugins({ pluginsDir }, [
+    {
+      name: "probe",
+      wasm: "echo",
+      actions: [{ name: "guarded", export: "upper", parameters: TEXT_ARGS, confirm: true }],
+    },
+    { name: "looper", wasm: "loop", actions: [{ name: "spin" }] },
+  ]);
+  const rungpt = await spawnRungpt({
+    RUNGPT_DATA_DIR: dataDir,
+    RUNGPT_PLUGINS_DIR: pluginsDir,
+    OPENAI_BASE_URL: model.url,
+    RUNGPT_ACTION_MODE: "tags",
+    RUNGPT_ACTION_TIMEOUT_MS: "20000",
+  });
+  try {
+    const conv = await (await rungpt.post("/api/conversations", {})).json();
+    const sent = await rungpt.post(`/api/conversations/${conv.id}/messages`, { content: "Go" });
+    assert.equal(sent.status, 202);
+    const messageId = (await sent.json()).assistantMessage.id;
+    await waitFor("both calls under way in the database", () => {
+      const statuses = dbCalls(dataDir, messageId).map((c) => c.status);
+      return statuses.join() === "awaiting_approval,running" ? statuses : undefined;
+    });
+
+    await rungpt.kill();
+
+    await using rg = await startRungpt({ model, dataDir });
+    const [, reply] = await messagesOf(rg, conv.id);
+    assert.equal(reply.status, "stopped");
+    const calls = (reply.meta as ActionMeta).actions!;
+    assert.deepEqual(calls.map((c) => [c.name, c.status, c.error]), [
+      ["probe.guarded", "cancelled", INTERRUPTED_ERROR],
+      ["looper.spin", "cancelled", INTERRUPTED_ERROR],
+    ]);
+    const approve = await rg.api(`/api/conversations/${conv.id}/approvals/${calls[0].id}`, {
+      method: "POST",
+      json: { decision: "once" },
+    });
+    assert.equal(approve.status, 409, "nothing waits for an answer");
+  } finally {
+    await rungpt.kill();
     await Deno.remove(dataDir, { recursive: true });
   }
 });

@@ -57,8 +57,14 @@ export const TEXT_ARGS = {
   required: ["text"],
 };
 
-/** Installs each plugin through the real installer (a local git repository per plugin). */
-export async function installPlugins(rg: TestRungpt, specs: TestPluginSpec[]): Promise<void> {
+/**
+ * Installs each plugin through the real installer (a local git repository per plugin) into
+ * the plugins dir of a test server (or of a `rungpt` process the test starts itself).
+ */
+export async function installPlugins(
+  rg: Pick<TestRungpt, "pluginsDir">,
+  specs: TestPluginSpec[],
+): Promise<void> {
   await using git = await createGitFixtures();
   for (const spec of specs) {
     const manifest = {

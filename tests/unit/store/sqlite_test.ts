@@ -210,6 +210,23 @@ Deno.test("recoverInterrupted marks streaming messages stopped and keeps their t
     assert.equal(await store.recoverInterrupted(), 0);
   }));
 
+Deno.test("recoverInterrupted rewrites the meta of recovered messages with finishMeta", () =>
+  withStore(async (store) => {
+    const c = await store.createConversation();
+    const add = (meta: Record<string, unknown> | null, status: "streaming" | "complete") =>
+      store.addMessage({ conversationId: c.id, role: "assistant", content: "", status, meta });
+    const live = await add({ step: 1 }, "streaming");
+    const bare = await add(null, "streaming");
+    const done = await add({ step: 1 }, "complete");
+    const seen: unknown[] = [];
+    const finish = (meta: Record<string, unknown>) => (seen.push(meta), { step: 2 });
+    assert.equal(await store.recoverInterrupted(finish), 2);
+    assert.deepEqual(seen, [{ step: 1 }], "only messages that have meta are rewritten");
+    assert.deepEqual((await store.getMessage(live.id))?.meta, { step: 2 });
+    assert.equal((await store.getMessage(bare.id))?.meta, null);
+    assert.deepEqual((await store.getMessage(done.id))?.meta, { step: 1 });
+  }));
+
 Deno.test("data persists across re-open of a file database", async () => {
   const dir = await Deno.makeTempDir();
   try {

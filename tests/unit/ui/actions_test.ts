@@ -195,11 +195,24 @@ Deno.test("calls come from meta on load, and a message event with meta replaces 
 Deno.test("nextApproval picks the first waiting call not yet answered", () => {
   const wait1 = call("act_1", 0, { status: "awaiting_approval" });
   const wait2 = call("act_2", 0, { status: "awaiting_approval" });
-  equal(nextApproval("m2", [call("r", 0), wait1, wait2]), wait1);
-  equal(nextApproval("m2", [wait1, wait2], new Set([approvalKey("m2", "act_1")])), wait2);
+  const streaming = (id: string, calls: ActionCall[]) =>
+    ({ id, status: "streaming", calls }) as const;
+  equal(nextApproval(streaming("m2", [call("r", 0), wait1, wait2])), wait1);
+  equal(
+    nextApproval(streaming("m2", [wait1, wait2]), new Set([approvalKey("m2", "act_1")])),
+    wait2,
+  );
   // Call ids repeat across messages: an answer in one message does not hide another's call.
-  equal(nextApproval("m4", [wait1], new Set([approvalKey("m2", "act_1")])), wait1);
-  equal(nextApproval("m2", [call("d", 0, { status: "done" })]), null);
+  equal(nextApproval(streaming("m4", [wait1]), new Set([approvalKey("m2", "act_1")])), wait1);
+  equal(nextApproval(streaming("m2", [call("d", 0, { status: "done" })])), null);
+});
+
+Deno.test("nextApproval asks nothing for a message that no longer streams", () => {
+  // E.g. a reply interrupted by a crash, loaded with a call still marked as waiting.
+  const waiting = [call("act_1", 0, { status: "awaiting_approval" })];
+  for (const status of ["stopped", "complete", "error"] as const) {
+    equal(nextApproval({ id: "m2", status, calls: waiting }), null, status);
+  }
 });
 
 Deno.test("status words, durations, arguments and truncation", () => {
