@@ -86,19 +86,44 @@ export const DEFAULT_MAX_ACTION_ROUNDS = 8;
 /**
  * The effective action settings: stored values, else `RUNGPT_ACTION_MODE` for the mode, else
  * defaults (auto mode, auto approval, 8 rounds).
+ *
+ * @throws {SettingsError} when `RUNGPT_ACTION_MODE` holds a value that is not a mode.
  */
 export function actionSettings(
   stored: StoredSettings,
   env: Env = Deno.env.toObject(),
 ): ActionSettings {
-  const fromEnv = actionMode.safeParse(env.RUNGPT_ACTION_MODE?.trim());
   return {
-    mode: stored.actionMode ?? (fromEnv.success ? fromEnv.data : "auto"),
+    mode: stored.actionMode ?? envActionMode(env) ?? "auto",
     approvalMode: stored.approvalMode ?? "auto",
     alwaysAllowed: stored.alwaysAllowed ?? [],
     maxRounds: stored.maxActionRounds ?? DEFAULT_MAX_ACTION_ROUNDS,
     nativeToolsUnsupported: stored.nativeToolsUnsupported ?? [],
   };
+}
+
+/**
+ * The action mode `RUNGPT_ACTION_MODE` sets, or `undefined` when it is unset or blank. The
+ * server checks it at start-up, so a typo is a one-line error rather than a silent default.
+ *
+ * @throws {SettingsError} naming the variable, its value and the allowed values.
+ *
+ * @example
+ * ```ts
+ * envActionMode({ RUNGPT_ACTION_MODE: "tags" }); // "tags"
+ * envActionMode({ RUNGPT_ACTION_MODE: "tag" }); // throws: … must be auto, tags or native …
+ * ```
+ */
+export function envActionMode(env: Env): ActionMode | undefined {
+  const raw = env.RUNGPT_ACTION_MODE?.trim();
+  if (!raw) return undefined;
+  const parsed = actionMode.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new SettingsError(
+    `RUNGPT_ACTION_MODE is ${JSON.stringify(raw)}, but it must be auto, tags or native ` +
+      `(or unset, for auto)`,
+    "RUNGPT_ACTION_MODE",
+  );
 }
 
 /** Settings that could not be read or saved; `field` names the offending field, if one. */
@@ -239,6 +264,14 @@ async function readSettingsFile(file: string): Promise<StoredSettings> {
 // fields (read-modify-write). Keyed by file; entries are dropped once idle.
 const queues = new Map<string, Promise<unknown>>();
 
+/** The patch, validated; throws a SettingsError naming the field. */
+function validPatch(patch: SettingsPatch): SettingsPatch {
+  const parsed = patchSchema.safeParse(patch);
+  if (parsed.success) return parsed.data as SettingsPatch;
+  const { field, text } = describe(parsed.error);
+  throw new SettingsError(`invalid settings: ${text}`, field);
+}
+
 /**
  * Applies `patch` to the stored settings and writes them atomically (temporary file with
  * mode 0600, then rename). Returns the settings as saved.
@@ -252,16 +285,43 @@ const queues = new Map<string, Promise<unknown>>();
  * ```
  */
 export function saveSettings(dataDir: string, patch: SettingsPatch): Promise<StoredSettings> {
-  const parsed = patchSchema.safeParse(patch);
-  if (!parsed.success) {
-    const { field, text } = describe(parsed.error);
-    return Promise.reject(new SettingsError(`invalid settings: ${text}`, field));
+  try {
+    // Refused before it waits for other saves.
+    validPatch(patch);
+  } catch (e) {
+    return Promise.reject(e);
   }
+  return updateSettings(dataDir, () => patch);
+}
+
+/**
+ * Computes a patch from the current settings and applies it, as one step in the queue of
+ * saves to this file: use it whenever the new value depends on the old one (adding to a
+ * list), so two updates at once cannot lose one. `change` returns `null` when there is
+ * nothing to change: then nothing is written. Returns the settings as saved.
+ *
+ * @throws {SettingsError} as {@linkcode saveSettings} does.
+ *
+ * @example
+ * ```ts
+ * const allow = (s: StoredSettings) => s.alwaysAllowed?.includes("a.b")
+ *   ? null
+ *   : { alwaysAllowed: [...(s.alwaysAllowed ?? []), "a.b"] };
+ * await updateSettings(dir, allow);
+ * ```
+ */
+export function updateSettings(
+  dataDir: string,
+  change: (current: StoredSettings) => SettingsPatch | null,
+): Promise<StoredSettings> {
   const file = join(dataDir, SETTINGS_FILE);
   const previous = queues.get(file) ?? Promise.resolve();
   const run = previous.catch(() => {}).then(async () => {
-    const next: StoredSettings = { ...(await loadSettings(dataDir)) };
-    for (const [key, value] of Object.entries(parsed.data)) {
+    const current = await loadSettings(dataDir);
+    const wanted = change(structuredClone(current));
+    if (wanted === null) return current;
+    const next: StoredSettings = { ...current };
+    for (const [key, value] of Object.entries(validPatch(wanted))) {
       if (value === undefined) continue;
       if (value === null) delete next[key];
       else next[key] = value;

@@ -93,8 +93,8 @@ async function startServing(cmd: string[], vars: Record<string, string>): Promis
   while (true) {
     const { value, done } = await reader.read();
     if (done) {
-      await stop();
-      throw new Error(`exited before serving:\n${output}\n${await stderr}`);
+      const { code } = await stop();
+      throw new Error(`exited with code ${code} before serving:\n${output}\n${await stderr}`);
     }
     output += value;
     const match = output.match(/running at (http:\/\/\S+)/);
@@ -163,6 +163,20 @@ Deno.test("cli: a port in use is a clear error and a non-zero exit", async () =>
   } finally {
     listener.close();
   }
+});
+
+Deno.test("cli: serve refuses an unknown RUNGPT_ACTION_MODE in one line", async () => {
+  await withDirs(async (vars) => {
+    const cmd = [Deno.execPath(), ...startTaskArgs(), "--port", "0"];
+    const started = await startServing(cmd, { ...vars, RUNGPT_ACTION_MODE: "tag" })
+      .then((running) => running.stop().then(() => null), (e: Error) => e.message);
+    assert.ok(started !== null, "the server refuses to start");
+    // Exit code 1, nothing on stdout, one line on stderr.
+    assert.equal(
+      started,
+      'exited with code 1 before serving:\n\nrungpt: RUNGPT_ACTION_MODE is "tag", but it must be auto, tags or native (or unset, for auto)\n',
+    );
+  });
 });
 
 Deno.test("cli: token prints the same token every time and honours RUNGPT_API_TOKEN", async () => {

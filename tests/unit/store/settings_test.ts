@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  actionSettings,
+  envActionMode,
   loadSettings,
   maskApiKey,
   providerConfig,
@@ -8,6 +10,7 @@ import {
   saveSettings,
   SETTINGS_FILE,
   SettingsError,
+  updateSettings,
 } from "../../../lib/store/settings.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -110,6 +113,47 @@ Deno.test("concurrent saves do not lose each other's fields", () =>
     });
   }));
 
+Deno.test("concurrent updates computed from the current settings both land", () =>
+  withDir(async (dir) => {
+    const add = (id: string) =>
+      updateSettings(dir, (s) => ({ alwaysAllowed: [...(s.alwaysAllowed ?? []), id] }));
+    await Promise.all([add("a.one"), add("b.two"), saveSettings(dir, { model: "gpt-4o" })]);
+    assert.deepEqual(await loadSettings(dir), {
+      alwaysAllowed: ["a.one", "b.two"],
+      model: "gpt-4o",
+    });
+    // Nothing to change writes nothing; an invalid computed value is refused, naming it.
+    const before = await Deno.stat(join(dir, SETTINGS_FILE));
+    await updateSettings(dir, () => null);
+    assert.equal((await Deno.stat(join(dir, SETTINGS_FILE))).ino, before.ino);
+    const err = await updateSettings(dir, () => ({ alwaysAllowed: ["no-dot"] })).then(
+      () => null,
+      (e) => e,
+    );
+    assert.ok(err instanceof SettingsError);
+    assert.equal(err.field, "alwaysAllowed");
+  }));
+
+Deno.test("RUNGPT_ACTION_MODE with an unknown value is an error naming it and the choices", () => {
+  assert.equal(envActionMode({ RUNGPT_ACTION_MODE: " native " }), "native");
+  assert.equal(envActionMode({}), undefined);
+  for (
+    const read of [
+      () => envActionMode({ RUNGPT_ACTION_MODE: "bogus" }),
+      () => actionSettings({}, { RUNGPT_ACTION_MODE: "bogus" }),
+    ]
+  ) {
+    assert.throws(read, (e: unknown) => {
+      assert.ok(e instanceof SettingsError);
+      assert.match(e.message, /RUNGPT_ACTION_MODE/);
+      assert.match(e.message, /"bogus"/);
+      assert.match(e.message, /auto, tags or native/);
+      assert.ok(!e.message.includes("\n"), "one line");
+      return true;
+    });
+  }
+});
+
 Deno.test("invalid values are rejected with a message naming the field; nothing is written", () =>
   withDir(async (dir) => {
     const cases: [Record<string, unknown>, string][] = [
@@ -202,7 +246,7 @@ Deno.test("publicSettings: sources, masking, and never the key", () => {
     publicSettings({ actionMode: "native" }, { RUNGPT_ACTION_MODE: "tags" }).actions.mode,
     "native",
   );
-  assert.equal(publicSettings({}, { RUNGPT_ACTION_MODE: "bogus" }).actions.mode, "auto");
+  assert.equal(publicSettings({}, { RUNGPT_ACTION_MODE: " " }).actions.mode, "auto");
   const stored = publicSettings({ apiKey: KEY, baseURL: "https://x.test/v1" }, env);
   assert.equal(stored.apiKeySource, "settings");
   assert.equal(stored.apiKeyMasked, "sk-…WXYZ");
