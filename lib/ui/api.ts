@@ -98,6 +98,11 @@ export interface SettingsInput {
   alwaysAllowed?: string[] | null;
   /** Bound on action rounds per turn, 1–50. */
   maxActionRounds?: number | null;
+  /**
+   * Models auto mode uses tags for because their server rejected tools (send the list
+   * without one, or `null`, to try tools again).
+   */
+  nativeToolsUnsupported?: string[] | null;
 }
 
 /** Answer of `GET /api/actions`: the enabled actions and the system message describing them. */

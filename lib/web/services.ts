@@ -23,6 +23,7 @@ import {
   saveSettings,
   SettingsError,
   type SettingsPatch,
+  updateSettings,
 } from "../store/settings.ts";
 import type { Env } from "../store/paths.ts";
 import { createJobRunner, type JobRunner } from "../plugins/jobs.ts";
@@ -130,16 +131,8 @@ export function createServices(opts: ServiceOptions): AppServices {
     call: (plugin, action, input, callOpts) => plugins.call(plugin, action, input, callOpts),
     warm: () => plugins.warm(),
     settings: settingsNow,
-    async allowAlways(id) {
-      const current = (await settingsNow()).alwaysAllowed;
-      if (!current.includes(id)) await saveSettings(dataDir, { alwaysAllowed: [...current, id] });
-    },
-    async markNativeUnsupported(name) {
-      const current = (await settingsNow()).nativeToolsUnsupported;
-      if (!current.includes(name)) {
-        await saveSettings(dataDir, { nativeToolsUnsupported: [...current, name] });
-      }
-    },
+    allowAlways: (id) => addToList(dataDir, "alwaysAllowed", id),
+    markNativeUnsupported: (name) => addToList(dataDir, "nativeToolsUnsupported", name),
   };
   return {
     version: opts.version,
@@ -159,6 +152,18 @@ export function createServices(opts: ServiceOptions): AppServices {
     client,
     models: async () => listModels(await client()),
   };
+}
+
+/** Adds `value` to a list setting, as one step in the settings' save queue. */
+async function addToList(
+  dataDir: string,
+  field: "alwaysAllowed" | "nativeToolsUnsupported",
+  value: string,
+): Promise<void> {
+  await updateSettings(dataDir, (stored) => {
+    const list = stored[field] ?? [];
+    return list.includes(value) ? null : { [field]: [...list, value] };
+  });
 }
 
 /**

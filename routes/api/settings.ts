@@ -12,6 +12,8 @@ const patch = z.object({
   approvalMode: z.enum(["auto", "ask"]).nullable().optional(),
   alwaysAllowed: z.array(z.string()).nullable().optional(),
   maxActionRounds: z.number().nullable().optional(),
+  /** Models auto mode uses tags for; the Settings page sends a shorter list to try tools again. */
+  nativeToolsUnsupported: z.array(z.string()).nullable().optional(),
 }).strict();
 
 export const handler: Handlers<unknown, AppState> = {

@@ -77,6 +77,8 @@ Deno.test("settings: PUT validates and names the field; null and blank clear", a
       [{ apiKey: 42 }, "apiKey"],
       [{ model: "x".repeat(300) }, "model"],
       [{ colour: "red" }, "colour"],
+      [{ nativeToolsUnsupported: ["ok", "  "] }, "nativeToolsUnsupported"],
+      [{ nativeToolsUnsupported: "gpt-4o" }, "nativeToolsUnsupported"],
     ] as const
   ) {
     const res = await put(rg, json);
@@ -143,4 +145,27 @@ Deno.test("models: an unreachable upstream reports where it tried", async () => 
   const body = await res.json();
   assert.deepEqual(body.models, []);
   assert.match(body.error, new RegExp(`Cannot reach http://127.0.0.1:${port}/v1`));
+});
+
+Deno.test("settings: remembered actions and tags-only models all land at once, and can be reset", async () => {
+  await using rg = await startRungpt({ env: { OPENAI_API_KEY: ENV_KEY } });
+  const { actions } = rg.server.services;
+  // What "Always allow" and the auto-mode fallback save, several at once.
+  await Promise.all([
+    actions.allowAlways("one.run"),
+    actions.markNativeUnsupported("llama3"),
+    actions.allowAlways("two.run"),
+    actions.markNativeUnsupported("qwen2"),
+    actions.allowAlways("one.run"),
+  ]);
+  const saved = (await (await rg.api("/api/settings")).json()).actions;
+  assert.deepEqual(saved.alwaysAllowed, ["one.run", "two.run"]);
+  assert.deepEqual(saved.nativeToolsUnsupported, ["llama3", "qwen2"]);
+
+  // "Try tools again" for one model, then for all.
+  const one = await (await put(rg, { nativeToolsUnsupported: ["qwen2"] })).json();
+  assert.deepEqual(one.actions.nativeToolsUnsupported, ["qwen2"]);
+  const all = await (await put(rg, { nativeToolsUnsupported: null })).json();
+  assert.deepEqual(all.actions.nativeToolsUnsupported, []);
+  assert.deepEqual(all.actions.alwaysAllowed, ["one.run", "two.run"]);
 });
