@@ -9,6 +9,7 @@ import type { ChatCompletionMessageParam } from "openai/resources/chat/completio
 import type { CompletionUsage } from "openai/resources/completions";
 import type { EnabledAction } from "../plugins/manager.ts";
 import type { ActionSettings } from "../store/settings.ts";
+import { turnMode } from "./action_prompt.ts";
 import { errorResponse } from "./completions.ts";
 import type { CompletionRequest } from "./completions.ts";
 import { type LoopResult, runActionLoop, type StreamFn } from "./loop.ts";
@@ -41,15 +42,14 @@ export function completeWithActions(
   const created = Math.floor(Date.now() / 1000);
   const extra = Object.fromEntries(Object.entries(body).filter(([k]) => !OWN_FIELDS.has(k)));
   const { settings } = deps;
-  const mode = settings.mode === "auto" && settings.nativeToolsUnsupported.includes(body.model)
-    ? "tags"
-    : settings.mode;
+  // The client's own messages, as it sent them, in either mode.
+  const messages = body.messages as unknown as ChatCompletionMessageParam[];
   const run = (onText: (text: string) => void, abort: AbortSignal) =>
     runActionLoop({
       model: body.model,
-      messages: body.messages as unknown as ChatCompletionMessageParam[],
+      messages: () => messages,
       actions: deps.actions,
-      mode,
+      mode: turnMode(settings, body.model),
       maxRounds: settings.maxRounds,
       stream: deps.stream,
       signal: abort,

@@ -14,14 +14,14 @@ import { LlmError, toLlmError } from "../llm/errors.ts";
 import { addChunk, newAccumulator } from "../llm/stream.ts";
 import type { EnabledAction } from "../plugins/manager.ts";
 import type { ActionCall, RoundRecord } from "./action_types.ts";
+import { actionPrompt, requestMode, type TurnMode } from "./action_prompt.ts";
 import { dispatchCall, type DispatchDeps } from "./dispatch.ts";
 import { roundMessages } from "./history.ts";
-import { buildActionSystemMessage } from "./system_message.ts";
 import { createTagParser, parseActionArgs } from "./tag_parser.ts";
-import { parseToolName, toOpenAITools } from "./tools.ts";
+import { parseToolName } from "./tools.ts";
 
-/** How actions are offered for this turn. */
-export type LoopMode = "tags" | "native" | "auto";
+/** How actions are offered for this turn (see {@linkcode TurnMode}). */
+export type LoopMode = TurnMode;
 
 /** Streams one completion (the caller supplies client, key and errors mapping). */
 export type StreamFn = (
@@ -32,10 +32,17 @@ export type StreamFn = (
 /** What the loop needs. */
 export interface LoopOptions {
   model: string;
-  /** The conversation so far (system prompt and history), without the action instructions. */
-  messages: ChatCompletionMessageParam[];
+  /**
+   * The conversation so far (system prompt and history), without the action instructions, as
+   * a request in `mode` replays it: a fallback to tags needs past native rounds as tags.
+   */
+  messages(mode: "tags" | "native"): ChatCompletionMessageParam[];
   actions: readonly EnabledAction[];
   mode: LoopMode;
+  /**
+   * How many rounds of action results go back to the model in one turn. Calls in a reply
+   * after that many rounds are not run; the turn ends with a notice.
+   */
   maxRounds: number;
   stream: StreamFn;
   /** Dispatch settings: how to run, approve and report calls. */
@@ -45,7 +52,10 @@ export interface LoopOptions {
   extra?: Record<string, unknown>;
   /** Visible text as it arrives (tags removed). */
   onText(text: string): void;
-  /** In auto mode: the upstream rejected tools for this model and tags were used instead. */
+  /**
+   * In auto mode: the upstream rejected the request with tools, and the same request in tags
+   * mode then succeeded (a request rejected both ways is a bad request, not missing tools).
+   */
   onNativeUnsupported?(): void;
 }
 
@@ -59,7 +69,7 @@ export interface LoopResult {
   mode: "tags" | "native";
   finishReason: string | null;
   usage: CompletionUsage | null;
-  /** True when the round bound ended the turn. */
+  /** True when the round bound ended the turn (the last reply's calls were not run). */
   hitRoundLimit: boolean;
   /** Set when the turn ended with an error (the partial state above is still valid). */
   error?: LlmError;
@@ -71,7 +81,9 @@ export interface LoopResult {
  */
 export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
   const hasActions = opts.actions.length > 0;
-  let mode: "tags" | "native" = opts.mode === "tags" || !hasActions ? "tags" : "native";
+  let mode: "tags" | "native" = hasActions ? requestMode(opts.mode) : "tags";
+  /** Set while the tags retry of auto mode has not succeeded yet. */
+  let fallingBack = false;
   const result: LoopResult = {
     rounds: [],
     calls: [],
@@ -88,8 +100,15 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
     opts.onText(text);
   };
   const deps: DispatchDeps = { ...opts.dispatch, actions: opts.actions };
+  const base = new Map<"tags" | "native", ChatCompletionMessageParam[]>();
+  const baseMessages = (m: "tags" | "native") => {
+    if (!base.has(m)) base.set(m, opts.messages(m));
+    return base.get(m)!;
+  };
 
   for (let round = 0;; round++) {
+    // Past the bound, the model has had its rounds of results: what it calls now is not run.
+    const overBound = round >= opts.maxRounds;
     const roundStartText = result.text.length;
     // Separate the text of consecutive rounds.
     let needsBreak = round > 0 && result.text.length > 0 && !result.text.endsWith("\n\n");
@@ -106,6 +125,7 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
     const start = (call: ActionCall, args: Parameters<typeof dispatchCall>[1]) => {
       calls.push(call);
       result.calls.push(call);
+      if (overBound) return notRun(call, args, opts.maxRounds, opts.dispatch.update);
       opts.dispatch.update(call);
       running.push(dispatchCall(call, args, deps, opts.signal));
     };
@@ -121,7 +141,7 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
 
     const acc = newAccumulator();
     try {
-      const request = buildRequest(opts, mode, history);
+      const request = buildRequest(opts, mode, baseMessages(mode), history);
       const parser = createTagParser();
       const handle = (events: ReturnType<typeof parser.push>) => {
         for (const ev of events) {
@@ -157,10 +177,11 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
         opts.mode === "auto" && mode === "native" && round === 0 && nothingYet &&
         error.kind === "bad_request"
       ) {
-        // The upstream does not take tools: use tags for this model from now on.
+        // Perhaps the upstream does not take tools: try the same request with tags. Only if
+        // that succeeds is it remembered for this model.
         mode = "tags";
         result.mode = mode;
-        opts.onNativeUnsupported?.();
+        fallingBack = true;
         round--;
         continue;
       }
@@ -168,6 +189,10 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
       result.rounds.push({ raw: acc.content, calls: calls.map((c) => c.id) });
       result.error = error;
       return result;
+    }
+    if (fallingBack) {
+      fallingBack = false;
+      opts.onNativeUnsupported?.();
     }
     result.finishReason = acc.finishReason;
     if (acc.usage) result.usage = addUsage(result.usage, acc.usage);
@@ -179,36 +204,54 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
       result.error = new LlmError("aborted", "The request was cancelled.");
       return result;
     }
-    history.push(...roundMessages(record, calls, mode));
-    if (round + 1 >= opts.maxRounds) {
+    if (overBound) {
       result.hitRoundLimit = true;
-      emitText(
-        `\n\n_rungpt stopped this turn: the model called actions in ${opts.maxRounds} rounds, the limit per turn._`,
-      );
+      emitText(`\n\n_${roundLimitNotice(opts.maxRounds)}_`);
       return result;
     }
+    history.push(...roundMessages(record, calls, mode));
   }
+}
+
+/** The notice that ends a turn at the round bound. */
+export function roundLimitNotice(maxRounds: number): string {
+  return `rungpt stopped this turn: the model had the results of ${maxRounds} ${
+    maxRounds === 1 ? "round" : "rounds"
+  } of actions, the limit per turn, and the actions it called after that were not run.`;
+}
+
+/** Ends a call made past the round bound without running it; its card says why. */
+function notRun(
+  call: ActionCall,
+  args: Parameters<typeof dispatchCall>[1],
+  maxRounds: number,
+  update: (call: ActionCall) => void,
+): void {
+  if (args.ok) call.args = args.value;
+  call.status = "cancelled";
+  call.error = `not run: this turn reached its limit of ${maxRounds} ${
+    maxRounds === 1 ? "round" : "rounds"
+  } of actions`;
+  call.endedAt = Date.now();
+  update(call);
 }
 
 function buildRequest(
   opts: LoopOptions,
   mode: "tags" | "native",
+  base: ChatCompletionMessageParam[],
   history: ChatCompletionMessageParam[],
 ) {
   const messages: ChatCompletionMessageParam[] = [];
-  if (opts.actions.length) {
-    // Tags mode explains the syntax and lists the actions; native mode's tools carry them.
-    const instructions = buildActionSystemMessage(opts.actions as EnabledAction[], mode);
-    if (instructions) messages.push({ role: "system", content: instructions });
-  }
-  messages.push(...opts.messages, ...history);
+  // Tags mode explains the syntax and lists the actions; native mode's tools carry them.
+  const prompt = actionPrompt(opts.actions, mode);
+  if (prompt.text) messages.push({ role: "system", content: prompt.text });
+  messages.push(...base, ...history);
   return {
     ...opts.extra,
     model: opts.model,
     messages,
-    ...(mode === "native" && opts.actions.length
-      ? { tools: toOpenAITools(opts.actions as EnabledAction[]) }
-      : {}),
+    ...(prompt.tools.length ? { tools: prompt.tools } : {}),
   };
 }
 

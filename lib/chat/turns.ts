@@ -5,11 +5,11 @@
  * completes, is stopped, or fails (keeping what was produced).
  * @module
  */
-import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { LlmError } from "../llm/errors.ts";
 import type { EnabledAction } from "../plugins/manager.ts";
 import type { ActionSettings } from "../store/settings.ts";
 import type { Conversation, Message, Store } from "../store/types.ts";
+import { turnMode } from "./action_prompt.ts";
 import type { ActionCall, ActionMeta, ApprovalDecision } from "./action_types.ts";
 import { type LiveTurn, type LiveTurns, publish, publishDelta } from "./live.ts";
 import { runActionLoop, type StreamFn } from "./loop.ts";
@@ -207,19 +207,11 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
       const [actions, settings] = await Promise.all([plugins.actions(), plugins.settings()]);
       // Start the sandboxes while the model thinks: the first call then finds them warm.
       if (actions.length) plugins.warm?.();
-      const mode = settings.mode === "auto" && settings.nativeToolsUnsupported.includes(model)
-        ? "tags"
-        : settings.mode;
-      const messages: ChatCompletionMessageParam[] = buildPrompt(
-        conversation,
-        history,
-        mode === "tags" ? "tags" : "native",
-      );
       const result = await runActionLoop({
         model,
-        messages,
+        messages: (mode) => buildPrompt(conversation, history, mode),
         actions,
-        mode,
+        mode: turnMode(settings, model),
         maxRounds: settings.maxRounds,
         stream: deps.model.stream,
         signal,

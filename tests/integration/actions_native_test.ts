@@ -202,3 +202,53 @@ Deno.test("native: an unknown tool gives an error result naming the tools; the c
   assert.equal(call.status, "error");
   assert.equal(message.status, "complete");
 });
+
+Deno.test("auto: the tags retry replays earlier native rounds as tags, not as tool messages", async () => {
+  let toolsRejected = false;
+  await using env = await setup("auto", (req) => {
+    if (req.body.tools && toolsRejected) return { status: 400, message: "tools are off now" };
+    if (toolResults(req).length) return { text: `Got ${toolResults(req)[0][1]}` };
+    if (lastContent(req) === "Again") return { text: "Plain answer." };
+    return { toolCalls: [{ id: "call_1", name: "myDprobe__upper", arguments: '{"text":"hi"}' }] };
+  });
+  const conv = await newConversation(env.rg);
+  assert.equal((await turn(env.rg, conv.id, "Shout hi")).content, 'Got {"TEXT":"HI"}');
+
+  toolsRejected = true;
+  const next = await turn(env.rg, conv.id, "Again");
+  assert.equal(next.status, "complete");
+  assert.equal(next.content, "Plain answer.");
+  const [rejected, retry] = env.model.chatRequests().slice(2);
+  assert.ok(rejected.body.tools);
+  assert.ok(messagesOf(rejected).some((m) => m.role === "tool"), "native history at first");
+  // The retry has no tools and no native history: a tags-mode server would refuse it.
+  assert.equal(retry.body.tools, undefined);
+  const replay = messagesOf(retry).filter((m) => m.role !== "system");
+  assert.deepEqual(replay.map((m) => m.role), ["user", "assistant", "user", "assistant", "user"]);
+  assert.ok(replay.every((m) => m.tool_calls === undefined));
+  assert.equal(replay[1].content, '<action name="my-probe.upper">{"text":"hi"}</action>');
+  assert.deepEqual(resultBlocks(replay[2].content), [
+    { name: "my-probe.upper", error: false, body: '{"TEXT":"HI"}' },
+  ]);
+  const settings = await (await env.rg.api("/api/settings")).json();
+  assert.deepEqual(settings.actions.nativeToolsUnsupported, ["gpt-4o"]);
+});
+
+Deno.test("auto: a request rejected with and without tools is an error, and tools are not given up", async () => {
+  await using env = await setup("auto", (req) => ({
+    status: 400,
+    message: req.body.tools ? "maximum context length exceeded" : "still too long",
+  }));
+  const conv = await newConversation(env.rg);
+  const message = await turn(env.rg, conv.id, "A very long question");
+  assert.equal(env.model.chatRequests().length, 2, "one try with tools, one with tags");
+  assert.equal(message.status, "error");
+  assert.match(message.error!, /still too long/);
+  const settings = await (await env.rg.api("/api/settings")).json();
+  assert.deepEqual(settings.actions.nativeToolsUnsupported, []);
+
+  // The next turn offers tools again.
+  env.model.setResponder(() => ({ text: "Short answer." }));
+  assert.equal((await turn(env.rg, conv.id, "Short")).content, "Short answer.");
+  assert.ok(env.model.chatRequests()[2].body.tools);
+});

@@ -242,9 +242,54 @@ Deno.test("tags: a model that always calls an action stops at the round bound wi
   assert.equal(endOf(events).status, "complete");
   const { messages } = await conversation(env.rg, conv.id);
   const message = messages.find((m) => m.id === assistantMessage.id)!;
-  assert.equal(env.model.chatRequests().length, 3);
+  // Three rounds of results went back; the fourth reply's call was not run.
+  const requests = env.model.chatRequests();
+  assert.equal(requests.length, 4);
+  assert.deepEqual(requests.map((r) => resultBlocks(lastContent(r)).length), [0, 1, 1, 1]);
   assert.equal(message.status, "complete");
-  assert.equal(metaOf(message).actions?.length, 3);
-  assert.ok(metaOf(message).actions!.every((c) => c.status === "done"));
-  assert.match(message.content, /stopped this turn: the model called actions in 3 rounds/);
+  const calls = metaOf(message).actions!;
+  assert.deepEqual(calls.map((c) => c.status), ["done", "done", "done", "cancelled"]);
+  assert.equal(calls[3].error, "not run: this turn reached its limit of 3 rounds of actions");
+  assert.deepEqual(calls[3].args, { text: "more" });
+  assert.equal(calls[3].startedAt, undefined, "it never started");
+  assert.match(
+    message.content,
+    /_rungpt stopped this turn: the model had the results of 3 rounds of actions, the limit per turn, and the actions it called after that were not run\._$/,
+  );
+});
+
+Deno.test("tags: with a bound of one round, the results of that round still reach the model", async () => {
+  await using env = await setup((req) =>
+    hasResults(req)
+      ? {
+        text: `Got ${
+          resultBlocks(lastContent(req))[0].body
+        }. <action name="probe.echo">{"text":"2"}</action>`,
+      }
+      : { text: '<action name="probe.upper">{"text":"one"}</action>' }
+  );
+  await putSettings(env.rg, { maxActionRounds: 1 });
+  const conv = await newConversation(env.rg);
+  const message = await turn(env.rg, conv.id, "Once");
+  assert.equal(env.model.chatRequests().length, 2);
+  assert.match(
+    message.content,
+    /^Got \{"TEXT":"ONE"\}\. \n\n_rungpt stopped this turn: the model had the results of 1 round of actions/,
+  );
+  assert.deepEqual(metaOf(message).actions!.map((c) => [c.name, c.status]), [
+    ["probe.upper", "done"],
+    ["probe.echo", "cancelled"],
+  ]);
+
+  // The next turn replays the call that was not run with its reason, so the model knows.
+  env.model.setResponder(() => ({ text: "Understood." }));
+  await turn(env.rg, conv.id, "Why?");
+  const replay = messagesOf(env.model.chatRequests()[2]);
+  assert.deepEqual(resultBlocks(replay.at(-2).content), [
+    {
+      name: "probe.echo",
+      error: true,
+      body: "Error: not run: this turn reached its limit of 1 round of actions",
+    },
+  ]);
 });

@@ -214,10 +214,10 @@ Deno.test("/v1: a model that always calls an action stops at the round bound", a
     model: "gpt-4o",
     messages: [{ role: "user", content: "loop" }],
   });
-  assert.equal(env.model.chatRequests().length, 2);
+  assert.equal(env.model.chatRequests().length, 3, "two rounds of results, then the bound");
   const text = completion.choices[0].message.content!;
-  assert.ok(text.startsWith("More. \n\nMore."), text);
-  assert.match(text, /stopped this turn: the model called actions in 2 rounds/);
+  assert.ok(text.startsWith("More. \n\nMore. \n\nMore."), text);
+  assert.match(text, /stopped this turn: the model had the results of 2 rounds of actions/);
   assert.equal(completion.choices[0].finish_reason, "stop");
 });
 
