@@ -31,6 +31,8 @@ export interface DispatchDeps {
   ask?: (call: ActionCall, signal: AbortSignal) => Promise<ApprovalDecision>;
   /** Records "Always allow". */
   allowAlways?: (actionId: string) => Promise<void>;
+  /** Reports a failure that does not end the call (saving "Always allow"). */
+  onError?: (error: unknown) => void;
   /** Called whenever the call's state changes (cards). */
   update(call: ActionCall): void;
   /** Largest result passed back to the model, in characters. */
@@ -111,7 +113,7 @@ export async function dispatchCall(
       return fail("cancelled", "the turn was stopped before the user answered");
     }
     if (decision === "deny") return fail("denied", "the user denied this action");
-    if (decision === "always") await deps.allowAlways?.(call.name);
+    if (decision === "always") await rememberAllowed(call.name, deps);
   }
   if (signal.aborted) return fail("cancelled", "the turn was stopped");
 
@@ -130,6 +132,18 @@ export async function dispatchCall(
   } catch (e) {
     if (signal.aborted) return fail("cancelled", "the turn was stopped");
     fail("error", e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** Saves "Always allow"; if that fails the call still runs, allowed this once. */
+async function rememberAllowed(actionId: string, deps: DispatchDeps): Promise<void> {
+  try {
+    await deps.allowAlways?.(actionId);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    deps.onError?.(
+      new Error(`"Always allow" for ${actionId} was not saved, so it ran this once: ${why}`),
+    );
   }
 }
 

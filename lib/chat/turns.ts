@@ -228,6 +228,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
           },
           ask: (call, s) => waitForApproval(turn.conversationId, call, s),
           allowAlways: (id) => plugins.allowAlways(id),
+          onError: deps.onError,
           update(call: ActionCall) {
             const calls = meta.actions ??= [];
             const i = calls.findIndex((c) => c.id === call.id);

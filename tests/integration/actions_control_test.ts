@@ -304,3 +304,38 @@ Deno.test("approval: allow once, always allow, deny, ask first, Stop while waiti
     await settle(rg, conv.id);
   });
 });
+
+Deno.test('approval: when "Always allow" cannot be saved, the call still runs once and the failure is logged', async () => {
+  await using env = await setup(
+    (req) =>
+      hasResults(req)
+        ? answerWithResults(req)
+        : { text: '<action name="guard.upper">{"text":"still"}</action>' },
+    [GUARD],
+  );
+  // The list is full (1000 entries), so saving one more is refused.
+  const full = Array.from({ length: 1000 }, (_, i) => `other${i}.run`);
+  await putSettings(env.rg, { alwaysAllowed: full });
+  const conv = await newConversation(env.rg);
+  const { assistantMessage } = await send(env.rg, conv.id, "go");
+  const stream = events(env.rg, conv.id);
+  const asked = await nextEvent(stream, isCallStatus("awaiting_approval"));
+  assert.equal((await answer(env.rg, conv.id, asked.call.id, "always")).status, 200);
+  const rest: TurnEvent[] = [];
+  for await (const e of stream) rest.push(e);
+  assert.equal(endOf(rest).status, "complete");
+
+  const { messages } = await conversation(env.rg, conv.id);
+  const message = messages.find((m) => m.id === assistantMessage.id)!;
+  assert.equal(metaOf(message).actions![0].status, "done");
+  assert.equal(message.content, 'guard.upper: {"TEXT":"STILL"}');
+  const settings = await (await env.rg.api("/api/settings")).json();
+  assert.deepEqual(settings.actions.alwaysAllowed, full);
+  assert.ok(
+    env.rg.logs.some((l) =>
+      l.includes('"Always allow" for guard.upper was not saved, so it ran this once') &&
+      l.includes("alwaysAllowed")
+    ),
+    env.rg.logs.join("\n"),
+  );
+});

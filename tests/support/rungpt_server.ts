@@ -21,6 +21,8 @@ export interface TestRungpt {
   token: string;
   dataDir: string;
   pluginsDir: string;
+  /** The server's log lines so far (errors it reported, plugin logs). */
+  logs: string[];
   /**
    * fetch() against the server with a same-origin `Origin` header and JSON body encoding,
    * as the UI sends them.
@@ -78,6 +80,7 @@ export async function startRungpt(opts: TestRungptOptions = {}): Promise<TestRun
     token: env.RUNGPT_API_TOKEN,
     dataDir,
     pluginsDir,
+    logs,
     api(path, init = {}) {
       const headers = new Headers(init.headers);
       if (!headers.has("origin")) headers.set("origin", origin);
