@@ -395,7 +395,13 @@ export default function ChatApp(props: ChatAppProps) {
             </button>
           }
         />
-        {actionsOpen.value && <ActionsPanel onClose={() => (actionsOpen.value = false)} />}
+        {actionsOpen.value && (
+          <ActionsPanel
+            conversationId={conversation?.id ?? null}
+            model={conversation ? conversation.model : draft.value.model}
+            onClose={() => (actionsOpen.value = false)}
+          />
+        )}
         {empty ? <EmptyState noModel={noModel} /> : (
           <MessageList
             key={conversation?.id ?? "new"}

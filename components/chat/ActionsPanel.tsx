@@ -1,7 +1,8 @@
 /**
- * The details panel of the chat: the enabled plugin actions, how they run, and the system
- * message that describes them to the model, with its token count. Loads
- * `GET /api/actions` each time it opens, so it shows what the next turn will send.
+ * The details panel of the chat: the enabled plugin actions, how they run, and what the next
+ * turn of this conversation sends to describe them (the system message, and the tools in
+ * native mode), with its token count. Loads `GET /api/actions` each time it opens, so it
+ * shows what the next turn will send for the conversation's model.
  * @module
  */
 import { useSignal } from "@preact/signals";
@@ -11,6 +12,13 @@ import { Icon } from "../Icon.tsx";
 
 /** Props of {@linkcode ActionsPanel}. */
 export interface ActionsPanelProps {
+  /** The open conversation, if it exists yet. */
+  conversationId: string | null;
+  /**
+   * The model chosen for the conversation or for the chat not created yet (`null`: the
+   * default); the panel loads again when it changes.
+   */
+  model: string | null;
   onClose(): void;
 }
 
@@ -20,6 +28,14 @@ const MODE_TEXT = {
   native: "native tool calls",
 } as const;
 
+/** What the next reply gets, e.g. "The next reply of gpt-4o gets them as tool calls." */
+function nextTurnText(model: string | null, sent: ActionsInfo["systemMessage"]): string {
+  const of = model ? ` of ${model}` : "";
+  const how = sent.mode === "native" ? "tool calls" : "<action> tags";
+  const fallback = sent.fallback ? " (tags if its server rejects tools)" : "";
+  return `The next reply${of} gets them as ${how}${fallback}.`;
+}
+
 /**
  * The panel, shown under the conversation header (`id="actions-panel"`).
  *
@@ -28,14 +44,18 @@ const MODE_TEXT = {
  * {open.value && <ActionsPanel onClose={() => (open.value = false)} />}
  * ```
  */
-export function ActionsPanel({ onClose }: ActionsPanelProps) {
+export function ActionsPanel({ conversationId, model, onClose }: ActionsPanelProps) {
   const info = useSignal<ActionsInfo | null>(null);
   const error = useSignal<string | null>(null);
   useEffect(() => {
-    getActionsInfo().then((i) => (info.value = i)).catch((e) => error.value = (e as Error).message);
-  }, []);
+    const of = conversationId ? { conversation: conversationId } : { model };
+    getActionsInfo(of).then((i) => (info.value = i)).catch((e) =>
+      error.value = (e as Error).message
+    );
+  }, [conversationId, model]);
   const i = info.value;
   const askAll = i?.settings.approvalMode === "ask";
+  const sent = i?.systemMessage;
   return (
     <section
       id="actions-panel"
@@ -67,10 +87,13 @@ export function ActionsPanel({ onClose }: ActionsPanelProps) {
       {i && (
         <>
           <p class="hint">
-            Mode: {MODE_TEXT[i.settings.mode] ?? i.settings.mode}. {askAll
+            Mode: {MODE_TEXT[i.settings.mode] ?? i.settings.mode}.{" "}
+            {i.actions.length > 0 && sent && `${nextTurnText(i.model, sent)} `}
+            {askAll
               ? "Every action asks before it runs."
               : 'Only actions marked "asks first" ask before they run.'} At most{" "}
-            {i.settings.maxRounds} rounds per reply. <a href="/settings">Change in Settings</a>
+            {i.settings.maxRounds} rounds of action results per reply.{" "}
+            <a href="/settings">Change in Settings</a>
           </p>
           {i.actions.length === 0
             ? (
@@ -95,15 +118,20 @@ export function ActionsPanel({ onClose }: ActionsPanelProps) {
             )}
           <details class="system-message">
             <summary>
-              System message{" "}
+              {sent!.tools.length ? "System message and tools" : "System message"}{" "}
               <span class="muted">
-                ({i.systemMessage.tokens.toLocaleString()}{" "}
-                {i.systemMessage.tokens === 1 ? "token" : "tokens"})
+                ({sent!.tokens.toLocaleString()} {sent!.tokens === 1 ? "token" : "tokens"})
               </span>
             </summary>
-            {i.systemMessage.text
-              ? <pre class="action-pre"><code>{i.systemMessage.text}</code></pre>
+            {sent!.text
+              ? <pre class="action-pre"><code>{sent!.text}</code></pre>
               : <p class="muted">None: with no actions enabled, nothing is added.</p>}
+            {sent!.tools.length > 0 && (
+              <pre
+                class="action-pre"
+                aria-label="Tools"
+              ><code>{JSON.stringify(sent!.tools, null, 2)}</code></pre>
+            )}
           </details>
         </>
       )}

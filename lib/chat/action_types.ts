@@ -65,7 +65,5 @@ export interface RoundRecord {
 export interface ActionMeta {
   actions?: ActionCall[];
   rounds?: RoundRecord[];
-  /** The system message's token count for this turn (shown in details). */
-  systemTokens?: number;
   errorKind?: string;
 }

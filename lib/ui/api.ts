@@ -105,11 +105,26 @@ export interface SettingsInput {
   nativeToolsUnsupported?: string[] | null;
 }
 
-/** Answer of `GET /api/actions`: the enabled actions and the system message describing them. */
+/**
+ * Answer of `GET /api/actions`: the enabled actions and what the next turn of a conversation
+ * sends about them.
+ */
 export interface ActionsInfo {
   settings: ActionSettings;
+  /** The model the next turn uses (`null` when none is configured). */
+  model: string | null;
   actions: { id: string; description: string; confirm: boolean }[];
-  systemMessage: { mode: "tags" | "native"; text: string; tokens: number };
+  systemMessage: {
+    /** How the next turn offers the actions. */
+    mode: "tags" | "native";
+    /** Native, with a fallback to tags should the server reject tools (auto mode). */
+    fallback: boolean;
+    text: string;
+    /** The tool definitions sent in native mode. */
+    tools: unknown[];
+    /** Tokens of the system message and the tools together. */
+    tokens: number;
+  };
 }
 
 const conv = (id: string) => `/api/conversations/${encodeURIComponent(id)}`;
@@ -215,7 +230,19 @@ export const answerApproval = (
   api<{ ok: true }>("POST", `${conv(id)}/approvals/${encodeURIComponent(callId)}`, { decision });
 
 /** The enabled actions and the system message that describes them. */
-export const getActionsInfo = (): Promise<ActionsInfo> => api<ActionsInfo>("GET", "/api/actions");
+/**
+ * What the next turn sends about the actions: for a conversation (its model), or for a chat
+ * not created yet with the model chosen for it (else the default model).
+ */
+export const getActionsInfo = (
+  of: { conversation?: string; model?: string | null } = {},
+): Promise<ActionsInfo> => {
+  const params = new URLSearchParams();
+  if (of.conversation) params.set("conversation", of.conversation);
+  else if (of.model) params.set("model", of.model);
+  const query = params.size ? `?${params}` : "";
+  return api<ActionsInfo>("GET", `/api/actions${query}`);
+};
 
 /** URL of a conversation's export download. */
 export const exportUrl = (id: string, format: "md" | "json"): string =>

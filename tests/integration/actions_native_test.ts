@@ -2,6 +2,7 @@
 // parallel calls that share index 0, encoded tool names, results as `role: "tool"` messages;
 // and auto mode falling back to tags when the upstream rejects tools, remembered per model.
 import assert from "node:assert/strict";
+import { countTokens } from "../../lib/chat/system_message.ts";
 import {
   conversation,
   hasResults,
@@ -251,4 +252,45 @@ Deno.test("auto: a request rejected with and without tools is an error, and tool
   env.model.setResponder(() => ({ text: "Short answer." }));
   assert.equal((await turn(env.rg, conv.id, "Short")).content, "Short answer.");
   assert.ok(env.model.chatRequests()[2].body.tools);
+});
+
+Deno.test("the Actions panel shows what the next turn of the conversation sends, tools counted", async () => {
+  await using env = await setup("auto", () => ({ text: "Hi." }));
+  const conv = await newConversation(env.rg);
+  const info = async (query: string) => {
+    const res = await env.rg.api(`/api/actions${query}`);
+    assert.equal(res.status, 200);
+    return (await res.json()).systemMessage;
+  };
+
+  // Auto mode sends the native note plus the tools: that is what the panel shows and counts.
+  await turn(env.rg, conv.id, "Hello");
+  const sent = env.model.chatRequests()[0].body;
+  const native = await info(`?conversation=${conv.id}`);
+  assert.equal(native.mode, "native");
+  assert.equal(native.fallback, true);
+  assert.equal(native.text, messagesOf(env.model.chatRequests()[0])[0].content);
+  assert.deepEqual(native.tools, sent.tools);
+  assert.equal(
+    native.tokens,
+    await countTokens(native.text) + await countTokens(JSON.stringify(sent.tools)),
+  );
+
+  // A model remembered as tags-only gets the tags message; other models still get tools.
+  await putSettings(env.rg, { nativeToolsUnsupported: ["gpt-4o"] });
+  const tags = await info(`?conversation=${conv.id}`);
+  assert.equal(tags.mode, "tags");
+  assert.deepEqual(tags.tools, []);
+  assert.match(tags.text, /<action name="my-probe\.echo">/);
+  assert.equal(tags.tokens, await countTokens(tags.text));
+  assert.equal((await info("?model=gpt-4o-mini")).mode, "native");
+  await env.rg.api(`/api/conversations/${conv.id}`, {
+    method: "PATCH",
+    json: { model: "gpt-4o-mini" },
+  });
+  assert.equal((await info(`?conversation=${conv.id}`)).mode, "native");
+
+  const missing = await env.rg.api("/api/actions?conversation=nope");
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
 });
