@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import type { TurnEvent } from "../../lib/chat/events.ts";
 import {
+  answerWithResults,
   conversation,
   endOf,
   events,
@@ -11,6 +12,7 @@ import {
   installPlugins,
   isCallStatus,
   lastContent,
+  LOOPER,
   metaOf,
   newConversation,
   nextEvent,
@@ -18,18 +20,14 @@ import {
   resultBlocks,
   send,
   settle,
+  startBarrier,
   TEXT_ARGS,
   turn,
   waitFor,
+  WEB,
 } from "../support/action_fixtures.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
-
-/** Replies with every result block it got, one per line, so the answer reflects them. */
-function answerWithResults(req: RecordedRequest): Reply {
-  const blocks = resultBlocks(lastContent(req));
-  return { text: blocks.map((b) => `${b.name}${b.error ? " failed" : ""}: ${b.body}`).join("\n") };
-}
 
 async function setup(
   responder: (req: RecordedRequest) => Reply,
@@ -50,45 +48,14 @@ async function setup(
   };
 }
 
-/**
- * An HTTP server that answers no request until `count` requests are waiting: two calls that
- * ran one after the other would never get past it.
- */
-function startBarrier(count: number) {
-  const all = Promise.withResolvers<void>();
-  let waiting = 0;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    if (++waiting >= count) all.resolve();
-    await all.promise;
-    return new Response(`reply ${new URL(req.url).searchParams.get("id")}`);
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}/`,
-    async [Symbol.asyncDispose]() {
-      all.resolve();
-      await server.shutdown();
-    },
-  };
-}
-
 Deno.test("concurrency: two calls of a slow action in one reply run at the same time", async () => {
   await using barrier = startBarrier(2);
-  const call = (id: string) =>
-    `<action name="web.get">${JSON.stringify({ url: `${barrier.url}?id=${id}` })}</action>`;
   await using env = await setup(
-    (req) => hasResults(req) ? answerWithResults(req) : { text: `Both: ${call("a")} ${call("b")}` },
-    [{
-      name: "web",
-      wasm: "fetcher",
-      apis: ["rungpt:net"],
-      hosts: ["127.0.0.1"],
-      allowPrivateNetwork: true,
-      actions: [{
-        name: "get",
-        export: "request",
-        parameters: { type: "object", properties: { url: { type: "string" } }, required: ["url"] },
-      }],
-    }],
+    (req) =>
+      hasResults(req)
+        ? answerWithResults(req)
+        : { text: `Both: ${barrier.tag("a")} ${barrier.tag("b")}` },
+    [WEB],
     // A failure (calls run one after the other) shows as a timeout rather than a hang.
     { RUNGPT_ACTION_TIMEOUT_MS: "10000" },
   );
@@ -106,15 +73,6 @@ Deno.test("concurrency: two calls of a slow action in one reply run at the same 
   assert.ok(a.startedAt! < b.endedAt! && b.startedAt! < a.endedAt!, JSON.stringify(calls));
   assert.match(message.content, /web\.get: .*reply a.*\nweb\.get: .*reply b/s);
 });
-
-const LOOPER = {
-  name: "looper",
-  wasm: "loop",
-  actions: [
-    { name: "spin", description: "Never returns." },
-    { name: "echo", description: "Returns its arguments.", parameters: TEXT_ARGS },
-  ],
-};
 
 Deno.test("timeout: an action that never returns becomes an error result; the turn completes", async () => {
   await using env = await setup(

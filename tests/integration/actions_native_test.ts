@@ -14,6 +14,7 @@ import {
   putSettings,
   resultBlocks,
   TEXT_ARGS,
+  toolResults,
   turn,
 } from "../support/action_fixtures.ts";
 import { startRungpt } from "../support/rungpt_server.ts";
@@ -42,16 +43,6 @@ async function setup(mode: "native" | "auto", responder: (req: RecordedRequest) 
       await model.close();
     },
   };
-}
-
-/** The `tool` messages at the end of a request, as [tool_call_id, content]. */
-function toolResults(req: RecordedRequest): [string, string][] {
-  const out: [string, string][] = [];
-  for (const m of messagesOf(req).toReversed()) {
-    if (m.role !== "tool") break;
-    out.unshift([m.tool_call_id, m.content]);
-  }
-  return out;
 }
 
 Deno.test("native: tool-call deltas split across chunks run the action; the result goes back as a tool message", async () => {

@@ -293,3 +293,53 @@ Deno.test("tags: with a bound of one round, the results of that round still reac
     },
   ]);
 });
+
+Deno.test("tags: arguments that break the schema never reach the plugin; the model gets the error", async () => {
+  const call = (message: string) =>
+    `<action name="logger.note">${JSON.stringify({ level: "info", message })}</action>`;
+  await using model = await startScriptedModel({
+    responder(req) {
+      if (!hasResults(req)) return { text: `Noting. ${call("this is far too long")}` };
+      const [block] = resultBlocks(lastContent(req));
+      return block.error ? { text: `Shorter. ${call("short")}` } : { text: "Noted." };
+    },
+  });
+  await using rg = await startRungpt({ model });
+  // The logger writes its arguments to the server log: a run is visible there.
+  await installPlugins(rg, [{
+    name: "logger",
+    wasm: "logger",
+    apis: ["rungpt:log"],
+    actions: [{
+      name: "note",
+      export: "hello",
+      parameters: {
+        type: "object",
+        properties: { level: { enum: ["info"] }, message: { type: "string", maxLength: 10 } },
+        required: ["level", "message"],
+        additionalProperties: false,
+      },
+    }],
+  }]);
+  await putSettings(rg, { actionMode: "tags" });
+  const conv = await newConversation(rg);
+  const message = await turn(rg, conv.id, "Note something");
+
+  const [refused] = resultBlocks(lastContent(model.chatRequests()[1]));
+  assert.deepEqual(refused, {
+    name: "logger.note",
+    error: true,
+    body: "Error: invalid arguments: arguments.message: must be at most 10 characters",
+  });
+  const [bad, good] = metaOf(message).actions!;
+  assert.equal(bad.status, "error");
+  assert.equal(bad.startedAt, undefined, "the plugin was never started for it");
+  assert.equal(good.status, "done");
+  const pluginLines = rg.logs.filter((l) => l.startsWith("[plugin logger]"));
+  // One run: the valid call's own line and the Extism log line every run writes.
+  assert.deepEqual(pluginLines, [
+    "[plugin logger] info: short",
+    "[plugin logger] info: extism says hi",
+  ]);
+  assert.equal(message.content, "Noting. \n\nShorter. \n\nNoted.");
+});

@@ -22,7 +22,7 @@ import { installPlugin } from "../../lib/plugins/install.ts";
 import type { Conversation, Message } from "../../lib/store/types.ts";
 import { createGitFixtures } from "./git_fixtures.ts";
 import type { TestRungpt } from "./rungpt_server.ts";
-import type { RecordedRequest } from "./scripted_model.ts";
+import type { RecordedRequest, Reply } from "./scripted_model.ts";
 import { buildFixture } from "./wasm_fixtures.ts";
 
 /** One action of a test plugin's manifest. */
@@ -245,4 +245,77 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`gave up waiting for ${what}`);
+}
+
+/** The `tool` messages at the end of a native-mode request, as [tool_call_id, content]. */
+export function toolResults(req: RecordedRequest): [string, string][] {
+  const out: [string, string][] = [];
+  for (const m of messagesOf(req).toReversed()) {
+    if (m.role !== "tool") break;
+    out.unshift([m.tool_call_id, m.content]);
+  }
+  return out;
+}
+
+/** Replies with every tag-mode result block it got, one per line: the answer reflects them. */
+export function answerWithResults(req: RecordedRequest): Reply {
+  const blocks = resultBlocks(lastContent(req));
+  return { text: blocks.map((b) => `${b.name}${b.error ? " failed" : ""}: ${b.body}`).join("\n") };
+}
+
+/** A plugin whose `spin` never returns (until its time limit) and whose `echo` echoes. */
+export const LOOPER: TestPluginSpec = {
+  name: "looper",
+  wasm: "loop",
+  actions: [
+    { name: "spin", description: "Never returns." },
+    { name: "echo", description: "Returns its arguments.", parameters: TEXT_ARGS },
+  ],
+};
+
+/** A plugin whose `get` fetches a URL on 127.0.0.1 (`rungpt:net`). */
+export const WEB: TestPluginSpec = {
+  name: "web",
+  wasm: "fetcher",
+  apis: ["rungpt:net"],
+  hosts: ["127.0.0.1"],
+  allowPrivateNetwork: true,
+  actions: [{
+    name: "get",
+    export: "request",
+    parameters: { type: "object", properties: { url: { type: "string" } }, required: ["url"] },
+  }],
+};
+
+/**
+ * An HTTP server that answers no request until `count` requests are waiting: two calls that
+ * ran one after the other would never get past it. Each group of `count` requests is held
+ * and released anew, so one barrier serves several turns. Answers `reply <id>` for
+ * `?id=<id>`.
+ */
+export function startBarrier(count: number) {
+  let group = Promise.withResolvers<void>();
+  let waiting = 0;
+  const closed = Promise.withResolvers<void>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const mine = group;
+    if (++waiting === count) {
+      waiting = 0;
+      group = Promise.withResolvers<void>();
+      mine.resolve();
+    }
+    await Promise.race([mine.promise, closed.promise]);
+    return new Response(`reply ${new URL(req.url).searchParams.get("id")}`);
+  });
+  const url = `http://127.0.0.1:${server.addr.port}/`;
+  return {
+    url,
+    /** A `web.get` tag fetching `?id=<id>` from the barrier. */
+    tag: (id: string) =>
+      `<action name="web.get">${JSON.stringify({ url: `${url}?id=${id}` })}</action>`,
+    async [Symbol.asyncDispose]() {
+      closed.resolve();
+      await server.shutdown();
+    },
+  };
 }
