@@ -7,6 +7,7 @@
  */
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
+import { LlmError } from "../llm/errors.ts";
 import type { EnabledAction } from "../plugins/manager.ts";
 import type { ActionSettings } from "../store/settings.ts";
 import { turnMode } from "./action_prompt.ts";
@@ -38,6 +39,17 @@ export function completeWithActions(
   body: CompletionRequest & { model: string },
   signal: AbortSignal,
 ): Promise<Response> {
+  if (body.n !== undefined && body.n !== null && body.n !== 1) {
+    // One action loop makes one answer; silently returning one of n would mislead.
+    const error = new LlmError(
+      "bad_request",
+      `n: with plugin actions enabled rungpt answers with one choice, so n must be 1 or left out (got ${
+        JSON.stringify(body.n)
+      })`,
+      { status: 400, code: "invalid_value" },
+    );
+    return Promise.resolve(errorResponse(error, "n"));
+  }
   const id = `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`;
   const created = Math.floor(Date.now() / 1000);
   const extra = Object.fromEntries(Object.entries(body).filter(([k]) => !OWN_FIELDS.has(k)));
@@ -68,7 +80,8 @@ export function completeWithActions(
 
   if (!body.stream) {
     return run(() => {}, signal).then((result) => {
-      if (result.error && !result.text) return errorResponse(result.error);
+      // A failed round fails the request: partial text with "stop" would pass for an answer.
+      if (result.error) return errorResponse(failedRound(result, result.error));
       return Response.json({
         id,
         object: "chat.completion",
@@ -131,11 +144,13 @@ export function completeWithActions(
       answer();
       stream.enqueue(chunk({ content: text }, null));
     }, controller.signal).then((result) => {
-      if (result.error && !answered) return resolve(errorResponse(result.error));
+      if (result.error && !answered) {
+        return resolve(errorResponse(failedRound(result, result.error)));
+      }
       answer();
       try {
         if (result.error) {
-          const { message, kind } = result.error;
+          const { message, kind } = failedRound(result, result.error);
           stream.enqueue(event({ error: { message, type: "upstream_error", code: kind } }));
         } else {
           stream.enqueue(chunk({}, finishReason(result)));
@@ -148,6 +163,21 @@ export function completeWithActions(
       } catch { /* the client went away */ }
     });
   });
+}
+
+/**
+ * The error of a loop that failed, naming the round when it was not the first: the client
+ * should know that actions ran before the failure.
+ */
+function failedRound(result: LoopResult, error: LlmError): LlmError {
+  const round = result.rounds.length;
+  if (round <= 1 || error.kind === "aborted") return error;
+  const ran = [...new Set(result.calls.map((c) => c.name))].join(", ");
+  return new LlmError(
+    error.kind,
+    `Round ${round} of the action loop failed, after rungpt ran ${ran}: ${error.message}`,
+    { status: error.status, code: error.code, retryAfter: error.retryAfter },
+  );
 }
 
 function finishReason(result: LoopResult): string {

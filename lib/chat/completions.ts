@@ -48,8 +48,8 @@ export function statusFor(error: LlmError): number {
   }
 }
 
-/** An error answer in OpenAI's shape. */
-export function errorResponse(error: LlmError): Response {
+/** An error answer in OpenAI's shape; `param` names the request field at fault, if one. */
+export function errorResponse(error: LlmError, param: string | null = null): Response {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
   return new Response(
@@ -58,7 +58,7 @@ export function errorResponse(error: LlmError): Response {
         message: error.message,
         type: error.kind === "rate_limit" ? "rate_limit_error" : "upstream_error",
         code: error.code ?? error.kind,
-        param: null,
+        param,
       },
     }),
     { status: statusFor(error), headers },

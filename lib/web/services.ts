@@ -59,6 +59,8 @@ export interface AppServices {
   client(): Promise<OpenAI>;
   /** The upstream's models, sorted. */
   models(): Promise<string[]>;
+  /** Reports a failure that no request is left to answer with (into the server log). */
+  reportError(error: unknown): void;
 }
 
 /** The `ctx.state` of every handler. */
@@ -151,6 +153,7 @@ export function createServices(opts: ServiceOptions): AppServices {
     saveSettings: async (patch) => publicSettings(await saveSettings(dataDir, patch), env),
     client,
     models: async () => listModels(await client()),
+    reportError: opts.onError ?? ((e) => console.error(e)),
   };
 }
 

@@ -1,17 +1,26 @@
 // `/v1/chat/completions` with plugins installed, through the real `openai` client: the same
 // action loop runs on the server; the client gets the text of every round as one completion
 // (streamed or not) whose answer reflects the results; actions that need approval are denied
-// unless allowed in advance; a client that brings its own tools gets a plain relay.
+// unless allowed in advance; a client that brings its own tools gets a plain relay. The
+// scenarios of the chat API's action tests run here too, each streamed and not (SCENARIOS);
+// a round that fails, and n > 1, are errors in OpenAI's format.
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import {
+  answerWithResults,
   hasResults,
   installPlugins,
   lastContent,
+  LOOPER,
   messagesOf,
   putSettings,
   resultBlocks,
+  startBarrier,
+  type TestPluginSpec,
   TEXT_ARGS,
+  toolResults,
+  waitFor,
+  WEB,
 } from "../support/action_fixtures.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
@@ -32,15 +41,7 @@ const PROBE = {
 };
 
 // A provider runs one call at a time, so a worker left spinning would block its next call.
-const LOOPER = {
-  name: "looper",
-  wasm: "loop",
-  actions: [
-    { name: "spin", description: "Never returns." },
-    { name: "echo", description: "Echoes.", parameters: TEXT_ARGS },
-  ],
-  provides: [{ name: "spinner", functions: ["hello"] }],
-};
+const SPINNER = { ...LOOPER, provides: [{ name: "spinner", functions: ["hello"] }] };
 
 function client(rg: TestRungpt): OpenAI {
   return new OpenAI({ baseURL: rg.origin + "/v1", apiKey: rg.token, maxRetries: 0 });
@@ -57,10 +58,16 @@ function responder(req: RecordedRequest): Reply {
   return { text: `Checking. <action name="${name}">{"text":"hi"}</action>`, chunkSize: 5 };
 }
 
-async function setup(mode: "tags" | "native" = "tags", env: Record<string, string> = {}) {
+type Mode = "tags" | "native" | "auto";
+
+async function setup(
+  mode: Mode = "tags",
+  env: Record<string, string> = {},
+  plugins: TestPluginSpec[] = [],
+) {
   const model = await startScriptedModel({ responder });
   const rg = await startRungpt({ model, env });
-  await installPlugins(rg, [PROBE, LOOPER]);
+  await installPlugins(rg, [PROBE, SPINNER, ...plugins]);
   await putSettings(rg, { actionMode: mode });
   return {
     model,
@@ -245,4 +252,234 @@ Deno.test("/v1: a client that goes away cancels the running action", async () =>
     messages: [{ role: "user", content: "looper.echo" }],
   });
   assert.equal(completion.choices[0].message.content, 'Checking. \n\nResult: {"text":"hi"}');
+});
+
+/** The answer's text, streamed or not. */
+async function complete(openai: OpenAI, content: string, stream: boolean): Promise<string> {
+  const messages = [{ role: "user" as const, content }];
+  if (!stream) {
+    const completion = await openai.chat.completions.create({ model: "gpt-4o", messages });
+    assert.equal(completion.choices[0].finish_reason, "stop");
+    return completion.choices[0].message.content ?? "";
+  }
+  let text = "";
+  const finishes: string[] = [];
+  const chunks = await openai.chat.completions.create({ model: "gpt-4o", messages, stream });
+  for await (const chunk of chunks) {
+    text += chunk.choices[0]?.delta?.content ?? "";
+    if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+  }
+  assert.deepEqual(finishes, ["stop"]);
+  return text;
+}
+
+/** One action scenario; `stack` holds what it needs for the duration of its test. */
+type Scenario = (stack: AsyncDisposableStack) => {
+  mode?: Mode;
+  env?: Record<string, string>;
+  plugins?: TestPluginSpec[];
+  /** The scripted model. */
+  model(req: RecordedRequest): Reply;
+  /** Checks one completion: the answer, and the requests the model got for it. */
+  check(answer: string, requests: RecordedRequest[], run: { index: number; rg: TestRungpt }):
+    | void
+    | Promise<void>;
+};
+
+const CODE = [
+  "Call it like this:",
+  "```html",
+  '<action name="probe.upper">{"text":"fenced"}</action>',
+  "```",
+  'Or inline: `<action name="probe.upper">{"text":"inline"}</action>`.',
+].join("\n");
+
+/** The scenarios of the chat API's action tests, through `/v1`. */
+const SCENARIOS: Record<string, Scenario> = {
+  "tags in fenced code and inline code are not run": () => ({
+    model: () => ({ text: CODE, chunkSize: 7 }),
+    check(answer, requests) {
+      assert.equal(answer, CODE);
+      assert.equal(requests.length, 1, "nothing ran, so no second round");
+    },
+  }),
+
+  "bad JSON gives the model an error result, and it corrects itself": () => ({
+    model(req) {
+      if (!hasResults(req)) {
+        return { text: 'Trying. <action name="probe.upper">{"text": oops}</action>', chunkSize: 6 };
+      }
+      if (resultBlocks(lastContent(req))[0].error) {
+        return { text: 'Again. <action name="probe.upper">{"text":"fixed"}</action>' };
+      }
+      return answerWithResults(req);
+    },
+    check(answer, requests) {
+      assert.equal(requests.length, 3);
+      const [first] = resultBlocks(lastContent(requests[1]));
+      assert.equal(first.error, true);
+      assert.match(first.body, /^Error: .*JSON/i);
+      assert.equal(answer, 'Trying. \n\nAgain. \n\nprobe.upper: {"TEXT":"FIXED"}');
+    },
+  }),
+
+  "an unknown action gives an error result naming the available actions": () => ({
+    model: (req) =>
+      hasResults(req) ? answerWithResults(req) : { text: '<action name="probe.nope">{}</action>' },
+    check(answer) {
+      assert.match(answer, /^probe\.nope failed: Error: unknown action "probe\.nope"\./);
+      assert.match(answer, /probe\.upper/);
+    },
+  }),
+
+  "parallel native calls sharing index 0 both run, with the right tool_call_ids": () => ({
+    mode: "native",
+    model(req) {
+      const results = toolResults(req);
+      if (results.length) return { text: results.map(([id, r]) => `${id}=${r}`).join("; ") };
+      return {
+        toolCallFragments: [
+          { index: 0, id: "call_a", name: "probe__upper", arguments: "" },
+          { index: 0, arguments: '{"text":"a"}' },
+          { index: 0, id: "call_b", name: "looper__echo", arguments: '{"te' },
+          { index: 0, arguments: 'xt":"b"}' },
+        ],
+      };
+    },
+    check(answer, requests) {
+      assert.equal(answer, 'call_a={"TEXT":"A"}; call_b={"text":"b"}');
+      const calls = messagesOf(requests[1]).at(-3).tool_calls;
+      assert.deepEqual(
+        calls.map((c: { id: string; function: { name: string } }) => [c.id, c.function.name]),
+        [["call_a", "probe__upper"], ["call_b", "looper__echo"]],
+      );
+    },
+  }),
+
+  "two calls of a slow action in one reply run at the same time": (stack) => {
+    const barrier = stack.use(startBarrier(2));
+    return {
+      plugins: [WEB],
+      // Calls run one after the other would show as a timeout rather than a hang.
+      env: { RUNGPT_ACTION_TIMEOUT_MS: "10000" },
+      model: (req) =>
+        hasResults(req)
+          ? answerWithResults(req)
+          : { text: `Both: ${barrier.tag("a")} ${barrier.tag("b")}` },
+      check(answer) {
+        assert.match(answer, /^Both: {2}\n\nweb\.get: .*reply a.*\nweb\.get: .*reply b/s);
+      },
+    };
+  },
+
+  "an action that never returns times out into an error result": () => ({
+    env: { RUNGPT_ACTION_TIMEOUT_MS: "500" },
+    model: (req) =>
+      hasResults(req)
+        ? answerWithResults(req)
+        : { text: 'Spinning. <action name="looper.spin">{}</action>' },
+    check(answer) {
+      assert.match(answer, /^Spinning\. \n\nlooper\.spin failed: Error: .*time limit of 500 ms/);
+    },
+  }),
+
+  "auto mode falls back to tags when the upstream rejects tools, and remembers it": () => ({
+    mode: "auto",
+    model(req) {
+      if (req.body.tools) return { status: 400, message: "tools are not supported" };
+      if (hasResults(req)) return answerWithResults(req);
+      return { text: 'Tags. <action name="probe.upper">{"text":"ok"}</action>' };
+    },
+    async check(answer, requests, { index, rg }) {
+      assert.equal(answer, 'Tags. \n\nprobe.upper: {"TEXT":"OK"}');
+      // The first completion tries tools once; the second goes straight to tags.
+      const withTools = requests.filter((r) => r.body.tools).length;
+      assert.equal(withTools, index === 0 ? 1 : 0);
+      assert.equal(requests.length, 2 + withTools);
+      assert.match(messagesOf(requests.at(-2)!)[0].content, /<action name="PLUGIN\.ACTION">/);
+      const saved = await waitFor("the model remembered as tags-only", async () => {
+        const s = (await (await rg.api("/api/settings")).json()).actions;
+        return s.nativeToolsUnsupported.length ? s.nativeToolsUnsupported : undefined;
+      });
+      assert.deepEqual(saved, ["gpt-4o"]);
+    },
+  }),
+};
+
+for (const [name, scenario] of Object.entries(SCENARIOS)) {
+  Deno.test(`/v1 scenario: ${name}`, async (t) => {
+    await using stack = new AsyncDisposableStack();
+    const s = scenario(stack);
+    const env = stack.use(await setup(s.mode ?? "tags", s.env, s.plugins));
+    env.model.setResponder(s.model);
+    for (const [index, stream] of [false, true].entries()) {
+      await t.step(stream ? "streamed" : "not streamed", async () => {
+        const before = env.model.chatRequests().length;
+        const answer = await complete(env.openai, "go", stream);
+        await s.check(answer, env.model.chatRequests().slice(before), { index, rg: env.rg });
+      });
+    }
+  });
+}
+
+Deno.test("/v1: a round that fails after actions ran is an error naming it, streamed or not", async () => {
+  await using env = await setup();
+  env.model.setResponder((req) =>
+    hasResults(req)
+      ? { status: 500, message: "the model crashed" }
+      : { text: 'Checking. <action name="probe.upper">{"text":"hi"}</action>' }
+  );
+  const failure =
+    /^Round 2 of the action loop failed, after rungpt ran probe\.upper: .*the model crashed/;
+  const error = await complete(env.openai, "go", false).then(() => null, (e) => e);
+  assert.ok(error instanceof OpenAI.APIError, String(error));
+  assert.equal(error.status, 502);
+  assert.match(error.message, /^502 Round 2 of the action loop failed/);
+  assert.match((error.error as { message: string }).message, failure);
+  assert.equal(env.model.chatRequests().length, 2, "the action ran, then round 2 failed");
+
+  // Streamed, the text so far has gone out; the stream ends with the error, not "stop".
+  const streamed = await complete(env.openai, "go", true).then(() => null, (e) => e);
+  assert.ok(streamed instanceof OpenAI.APIError, String(streamed));
+  assert.match(streamed.message, /Round 2 of the action loop failed/);
+});
+
+Deno.test("/v1: n > 1 is refused, naming the field, when plugin actions run", async () => {
+  await using env = await setup();
+  const error = await env.openai.chat.completions.create({
+    model: "gpt-4o",
+    messages: [{ role: "user", content: "upper" }],
+    n: 2,
+  }).then(() => null, (e) => e);
+  assert.ok(error instanceof OpenAI.APIError, String(error));
+  assert.equal(error.status, 400);
+  assert.equal(error.param, "n");
+  assert.match(error.message, /n: with plugin actions enabled rungpt answers with one choice/);
+  assert.equal(env.model.chatRequests().length, 0);
+  // n = 1 is fine.
+  const one = await env.openai.chat.completions.create({
+    model: "gpt-4o",
+    messages: [{ role: "user", content: "upper" }],
+    n: 1,
+  });
+  assert.equal(one.choices[0].message.content, EXPECTED);
+});
+
+Deno.test("/v1: a fallback that cannot be remembered is logged, and the answer still arrives", async () => {
+  await using env = await setup("auto");
+  env.model.setResponder((req) =>
+    req.body.tools ? { status: 400, message: "no tools here" } : { text: "Plain." }
+  );
+  // A name the model server accepts but the settings do not (a control character).
+  const model = "odd\u0007model";
+  const completion = await env.openai.chat.completions.create({
+    model,
+    messages: [{ role: "user", content: "hi" }],
+  });
+  assert.equal(completion.choices[0].message.content, "Plain.");
+  const line = await waitFor(
+    "the failure in the server log",
+    () => env.rg.logs.find((l) => l.includes("nativeToolsUnsupported")),
+  );
+  assert.match(line, /^error: SettingsError: invalid settings: nativeToolsUnsupported/);
 });

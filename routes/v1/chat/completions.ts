@@ -37,7 +37,9 @@ export const handler: Handlers<unknown, AppState> = {
         actions,
         settings: await app.actions.settings(),
         run: (plugin, action, input, signal) => app.actions.call(plugin, action, input, { signal }),
-        onNativeUnsupported: (m) => void app.actions.markNativeUnsupported(m),
+        // The answer does not wait for this; a failure to save it is only logged.
+        onNativeUnsupported: (m) =>
+          void app.actions.markNativeUnsupported(m).catch(app.reportError),
       },
       { ...body, model },
       req.signal,
