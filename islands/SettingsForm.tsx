@@ -91,6 +91,7 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
 
   const s = settings.value;
   const list = models.value;
+  const tagsOnly = s.actions.nativeToolsUnsupported;
   return (
     <main class="settings-page">
       <div class="settings-card">
@@ -233,19 +234,50 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
             <p class="hint" id="action-mode-hint">
               How the model calls plugin actions.{" "}
               {ACTION_MODES.find((m) => m.value === actionMode.value)?.hint}
-              {s.actions.nativeToolsUnsupported.length > 0 && (
-                <>
-                  {" "}Tags are used for{" "}
-                  {s.actions.nativeToolsUnsupported.map((m, i) => (
-                    <span key={m}>
-                      {i > 0 && ", "}
-                      <code>{m}</code>
-                    </span>
-                  ))}: {s.actions.nativeToolsUnsupported.length === 1 ? "its" : "their"}{" "}
-                  server rejected tools.
-                </>
-              )}
             </p>
+            {tagsOnly.length > 0 && (
+              <>
+                <h3 class="field-title" id="tags-only-title">Tags only</h3>
+                <p class="hint">
+                  In auto mode these models get tags: their server rejected tools. Try again once
+                  the server supports them.
+                </p>
+                <ul class="allowed-list" aria-labelledby="tags-only-title">
+                  {tagsOnly.map((m) => (
+                    <li key={m}>
+                      <code>{m}</code>
+                      <button
+                        type="button"
+                        class="btn btn-small"
+                        aria-label={`Try tools again with ${m}`}
+                        disabled={saving.value}
+                        onClick={() =>
+                          void save(
+                            { nativeToolsUnsupported: tagsOnly.filter((x) => x !== m) },
+                            `${m} will be offered tools again.`,
+                          )}
+                      >
+                        Try tools again
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+                {tagsOnly.length > 1 && (
+                  <button
+                    type="button"
+                    class="btn btn-small"
+                    disabled={saving.value}
+                    onClick={() =>
+                      void save(
+                        { nativeToolsUnsupported: null },
+                        "Every model will be offered tools again.",
+                      )}
+                  >
+                    Try tools again with all
+                  </button>
+                )}
+              </>
+            )}
             <label class="check-row">
               <input
                 type="checkbox"
@@ -270,7 +302,8 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
               onInput={(e) => (rounds.value = e.currentTarget.value)}
             />
             <p class="hint">
-              How many times the model may call actions in one reply before rungpt stops it.
+              How many rounds of action results the model gets in one reply; actions it calls after
+              that are not run, and the reply ends with a notice.
             </p>
             <h3 class="field-title" id="always-allowed-title">Always allowed</h3>
             {s.actions.alwaysAllowed.length === 0

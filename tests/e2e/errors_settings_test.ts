@@ -1,6 +1,7 @@
 /**
  * Browser tests of failures and settings: an upstream 401 mid-answer, a first run without a
- * key, saving a key (shown masked, never sent to the browser) and a rejected base URL.
+ * key, saving a key (shown masked, never sent to the browser), a rejected base URL, and
+ * offering tools again to models auto mode keeps on tags.
  */
 import assert from "node:assert/strict";
 import { lastAssistant, sendMessage, settled, startE2E, waitForStatus } from "./_helpers.ts";
@@ -137,6 +138,29 @@ Deno.test("errors and settings", async (t) => {
       assert.equal((await e2e.rg.server.services.publicSettings()).apiKeySet, false);
       await page.reload();
       await page.getByText("No key set.", { exact: false }).waitFor();
+    });
+
+    await t.step("models kept on tags can be offered tools again, one or all", async () => {
+      // What auto mode remembers when a model's server rejects tools.
+      const { actions } = e2e.rg.server.services;
+      for (const m of ["llama3", "qwen2", "phi3"]) await actions.markNativeUnsupported(m);
+      await page.goto(e2e.rg.origin + "/settings");
+      const tagsOnly = page.getByRole("list", { name: "Tags only" });
+      assert.deepEqual(await tagsOnly.locator("code").allInnerTexts(), ["llama3", "qwen2", "phi3"]);
+
+      await page.getByRole("button", { name: "Try tools again with qwen2" }).click();
+      await page.getByRole("status").filter({ hasText: "qwen2 will be offered tools again." })
+        .waitFor();
+      assert.deepEqual(await tagsOnly.locator("code").allInnerTexts(), ["llama3", "phi3"]);
+      const saved = await e2e.rg.server.services.publicSettings();
+      assert.deepEqual(saved.actions.nativeToolsUnsupported, ["llama3", "phi3"]);
+
+      await page.getByRole("button", { name: "Try tools again with all" }).click();
+      await page.getByRole("status").filter({ hasText: "Every model will be offered tools again." })
+        .waitFor();
+      assert.equal(await tagsOnly.count(), 0);
+      const after = await e2e.rg.server.services.publicSettings();
+      assert.deepEqual(after.actions.nativeToolsUnsupported, []);
     });
 
     assert.deepEqual(foreignRequests(), [], "every request went to rungpt");
