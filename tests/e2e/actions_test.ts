@@ -367,7 +367,7 @@ Deno.test("actions in the chat: cards, native mode, approvals, Stop, details pan
     });
 
     await t.step(
-      "the Actions panel lists the actions and the system message's tokens",
+      "the Actions panel lists the actions and what the next turn sends, with its tokens",
       async () => {
         await page.getByRole("button", { name: "Actions", exact: true }).click();
         const panel = page.getByRole("region", { name: "Actions" });
@@ -388,6 +388,20 @@ Deno.test("actions in the chat: cards, native mode, approvals, Stop, details pan
         }
         await page.getByRole("button", { name: "Close actions panel" }).click();
         assert.equal(await panel.count(), 0);
+
+        // In auto mode the next turn sends the native note and the tools: so does the panel.
+        await putSettings(rg, { actionMode: "auto" });
+        await page.getByRole("button", { name: "Actions", exact: true }).click();
+        await panel.getByText(
+          "The next reply of gpt-4o gets them as tool calls (tags if its server rejects tools).",
+          { exact: false },
+        ).waitFor();
+        const both = panel.getByText(/^System message and tools \(\d[\d,]* tokens\)$/);
+        assert.ok(Number((await both.innerText()).replace(/\D/g, "")) > 0);
+        await both.click();
+        const tools = await panel.getByLabel("Tools").innerText();
+        assert.match(tools, /"name": "probe__upper"/);
+        await page.getByRole("button", { name: "Close actions panel" }).click();
       },
     );
 
