@@ -11,6 +11,13 @@ import { sdkFiles } from "./sdk.ts";
 /** The template's folder. */
 export const TEMPLATE_DIR: string = join(import.meta.dirname!, "template");
 
+/**
+ * The plugin name in the template's files, replaced by the new plugin's name. It is itself a
+ * valid plugin name, so the template's `rungpt.yaml` parses, and plain text to Markdown, YAML
+ * and JSON, so `deno fmt` leaves it alone (`__NAME__` became `**NAME**` in a heading).
+ */
+export const NAME_PLACEHOLDER = "rungpt-template-name";
+
 /** Template files whose name differs in the new repository (kept inert in this checkout). */
 const RENAMES: Record<string, string> = { gitignore: ".gitignore" };
 
@@ -50,7 +57,7 @@ export async function templateFiles(name: string): Promise<Record<string, string
   const out: Record<string, string> = {};
   for (const rel of (await walk(TEMPLATE_DIR)).sort()) {
     const text = await Deno.readTextFile(join(TEMPLATE_DIR, rel));
-    out[RENAMES[rel] ?? rel] = text.replaceAll("__NAME__", name);
+    out[RENAMES[rel] ?? rel] = text.replaceAll(NAME_PLACEHOLDER, name);
   }
   return { ...out, ...(await sdkFiles()) };
 }

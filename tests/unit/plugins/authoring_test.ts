@@ -8,6 +8,8 @@ import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
 import { runPluginCommand } from "../../../lib/plugins/cli.ts";
 import { sdkFiles } from "../../../lib/plugins/authoring/sdk.ts";
+import { NAME_PLACEHOLDER, TEMPLATE_DIR } from "../../../lib/plugins/authoring/scaffold.ts";
+import { parseManifest } from "../../../lib/plugins/manifest.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..", "..");
 
@@ -114,6 +116,39 @@ Deno.test("plugin new → build → check → run, and the scaffold's own test",
     const report = new TextDecoder().decode(test.stdout) + new TextDecoder().decode(test.stderr);
     assertEquals(test.code, 0, report);
     includes(report, "ok | 3 passed");
+  });
+});
+
+/** Every file under `dir`, relative path → text. */
+async function readTree(dir: string, base = dir): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const e of Deno.readDir(dir)) {
+    const path = join(dir, e.name);
+    if (e.isDirectory) Object.assign(out, await readTree(path, base));
+    else out[path.slice(base.length + 1)] = await Deno.readTextFile(path);
+  }
+  return out;
+}
+
+Deno.test("plugin new fills in the name everywhere and leaves no placeholder", async () => {
+  // The template names itself with the placeholder, and it survives `deno fmt` as it is.
+  const template = await readTree(TEMPLATE_DIR);
+  for (const file of ["README.md", "rungpt.yaml", "package.json"]) {
+    includes(template[file], NAME_PLACEHOLDER);
+  }
+  assertEquals(parseManifest(template["rungpt.yaml"]).name, NAME_PLACEHOLDER);
+  await withTemp(async (dir) => {
+    const repo = await scaffold(dir, "hello");
+    const files = await readTree(repo);
+    for (const [rel, text] of Object.entries(files)) {
+      for (const leftover of [NAME_PLACEHOLDER, "__NAME__", "**NAME**"]) {
+        assert.ok(!text.includes(leftover), `${rel} still contains ${leftover}`);
+      }
+    }
+    assertEquals(files["README.md"].split("\n")[0], "# hello");
+    includes(files["README.md"], "rungpt plugin install <user>/hello");
+    assertEquals(JSON.parse(files["package.json"]).name, "hello");
+    assertEquals(parseManifest(files["rungpt.yaml"]).name, "hello");
   });
 });
 
