@@ -2,7 +2,7 @@
  * Builds this plugin: compiles assembly/index.ts with AssemblyScript (options from
  * asconfig.json, target "release") into the `wasm` path of rungpt.yaml.
  *
- *     deno run --allow-read --allow-write --allow-env build.ts
+ *     deno run --node-modules-dir=none --allow-read --allow-write --allow-env build.ts
  *
  * (`rungpt plugin build .` does the same; with npm: `npm install && npm run asbuild`.)
  * @module

@@ -1,7 +1,11 @@
 /**
  * Runs the built plugin in rungpt's real sandbox through `rungpt plugin run`, without the
  * internet: these tests cover what is decided before Open-Meteo is asked (arguments, settings,
- * the host allow-list). Build first (`deno run -A build.ts`), then:
+ * the host allow-list). Build first: `rungpt plugin build .`, or without rungpt
+ *
+ *     deno run --node-modules-dir=none --allow-read --allow-write --allow-env build.ts
+ *
+ * then:
  *
  *     RUNGPT_CMD="rungpt" deno test --allow-run --allow-env --allow-read plugin_test.ts
  *

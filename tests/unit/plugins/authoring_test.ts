@@ -5,8 +5,9 @@
  * @module
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { runPluginCommand } from "../../../lib/plugins/cli.ts";
+import { buildPlugin } from "../../../lib/plugins/authoring/build.ts";
 import { sdkFiles } from "../../../lib/plugins/authoring/sdk.ts";
 import { NAME_PLACEHOLDER, TEMPLATE_DIR } from "../../../lib/plugins/authoring/scaffold.ts";
 import { parseManifest } from "../../../lib/plugins/manifest.ts";
@@ -149,6 +150,53 @@ Deno.test("plugin new fills in the name everywhere and leaves no placeholder", a
     includes(files["README.md"], "rungpt plugin install <user>/hello");
     assertEquals(JSON.parse(files["package.json"]).name, "hello");
     assertEquals(parseManifest(files["rungpt.yaml"]).name, "hello");
+  });
+});
+
+/**
+ * How the scaffold tells an author to build without rungpt. A repository with a package.json
+ * makes Deno expect an npm-installed node_modules/; `--node-modules-dir=none` takes the compiler
+ * from Deno's cache instead.
+ */
+const STANDALONE_BUILD =
+  "deno run --node-modules-dir=none --allow-read --allow-write --allow-env build.ts";
+
+Deno.test("the scaffold's standalone build command works and builds the same bytes", async () => {
+  // Every `deno run … build.ts` in the template and the AssemblyScript examples is that one.
+  for (
+    const dir of [
+      "lib/plugins/authoring/template",
+      "examples/plugins/text-transform",
+      "examples/plugins/weather",
+    ]
+  ) {
+    let found = 0;
+    for (const file of ["README.md", "build.ts", "plugin_test.ts"]) {
+      const text = await Deno.readTextFile(join(ROOT, dir, file));
+      for (const [command] of text.matchAll(/deno run [^`\n]*build\.ts/g)) {
+        assertEquals(command, STANDALONE_BUILD, `${dir}/${file}`);
+        found++;
+      }
+    }
+    assert.ok(found >= 3, `${dir}: the standalone build is documented ${found} times`);
+  }
+  await withTemp(async (dir) => {
+    const repo = await scaffold(dir);
+    const { wasm } = await buildPlugin(repo, { dryRun: true });
+    const res = await new Deno.Command("sh", {
+      args: ["-c", STANDALONE_BUILD],
+      cwd: repo,
+      env: { PATH: `${dirname(Deno.execPath())}:${Deno.env.get("PATH") ?? ""}`, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(res.stdout) + new TextDecoder().decode(res.stderr);
+    assertEquals(res.code, 0, text);
+    const built = await Deno.readFile(join(repo, "plugin.wasm"));
+    assert.ok(
+      built.length === wasm.length && built.every((b, i) => b === wasm[i]),
+      "build.ts and rungpt plugin build made different modules",
+    );
   });
 });
 

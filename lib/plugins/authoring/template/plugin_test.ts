@@ -1,6 +1,10 @@
 /**
  * Runs the built plugin's actions in rungpt's real sandbox through `rungpt plugin run`.
- * Build first (`deno run -A build.ts`), then:
+ * Build first: `rungpt plugin build .`, or without rungpt
+ *
+ *     deno run --node-modules-dir=none --allow-read --allow-write --allow-env build.ts
+ *
+ * then:
  *
  *     RUNGPT_CMD="rungpt" deno test --allow-run --allow-env --allow-read
  *
