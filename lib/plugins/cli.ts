@@ -13,7 +13,7 @@ import { installPlugin, type ModuleValidator, removePlugin, updatePlugin } from 
 import {
   getPluginConfig,
   listInstalled,
-  parseConfigValue,
+  parseConfigTexts,
   readUserConfig,
   setEnabled,
   setPluginConfig,
@@ -307,15 +307,13 @@ async function config(rest: string[], dir: string, out: (l: string) => void): Pr
   if (!plugin) throw new CliError(`plugin ${name} is not installed`);
   if (!plugin.manifest) throw new CliError(`plugin ${name} is broken: ${plugin.error}`);
   const manifest = plugin.manifest;
-  const changes: Record<string, ConfigValue | null> = {};
+  const texts: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
     if (eq < 1) throw new CliError(`expected key=value, got "${pair}"`);
-    const key = pair.slice(0, eq);
-    const spec = Object.hasOwn(manifest.config, key) ? manifest.config[key] : undefined;
-    if (!spec) throw new CliError(`plugin ${name} declares no setting "${key}"`);
-    changes[key] = parseConfigValue(key, spec, pair.slice(eq + 1));
+    texts[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
+  const changes: Record<string, ConfigValue | null> = parseConfigTexts(manifest, texts);
   for (const key of unset) changes[key] = null;
   const values = Object.keys(changes).length
     ? await setPluginConfig(dir, name, changes)

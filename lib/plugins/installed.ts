@@ -135,7 +135,9 @@ export function checkConfigValue(key: string, spec: ConfigSpec, value: unknown):
 }
 
 /**
- * Converts text (a CLI argument or a form field) to setting `key`'s declared type.
+ * Converts text (a CLI argument or a form field) to setting `key`'s declared type and checks it
+ * like a stored value ({@linkcode checkConfigValue}: type, enum, length); throws
+ * {@linkcode LockfileError} naming the setting.
  *
  * @example
  * ```ts
@@ -143,6 +145,13 @@ export function checkConfigValue(key: string, spec: ConfigSpec, value: unknown):
  * ```
  */
 export function parseConfigValue(key: string, spec: ConfigSpec, text: string): ConfigValue {
+  const value = textToValue(key, spec, text);
+  const problem = checkConfigValue(key, spec, value);
+  if (problem) throw new LockfileError(problem);
+  return value;
+}
+
+function textToValue(key: string, spec: ConfigSpec, text: string): ConfigValue {
   if (spec.type === "string") return text;
   if (spec.type === "boolean") {
     if (text === "true") return true;
@@ -154,6 +163,34 @@ export function parseConfigValue(key: string, spec: ConfigSpec, text: string): C
     throw new LockfileError(`setting ${key} must be a number`);
   }
   return n;
+}
+
+/**
+ * Converts `key=value` texts (`rungpt plugin config`, `rungpt plugin run --config`) to values
+ * of `manifest`'s declared settings, each checked by {@linkcode parseConfigValue}; refuses an
+ * undeclared key, naming the declared ones.
+ *
+ * @example
+ * ```ts
+ * parseConfigTexts(manifest, { units: "imperial" }); // { units: "imperial" }
+ * ```
+ */
+export function parseConfigTexts(
+  manifest: Manifest,
+  texts: Readonly<Record<string, string>>,
+): Record<string, ConfigValue> {
+  const out: Record<string, ConfigValue> = {};
+  for (const [key, text] of Object.entries(texts)) {
+    const spec = Object.hasOwn(manifest.config, key) ? manifest.config[key] : undefined;
+    if (!spec) {
+      const known = Object.keys(manifest.config).join(", ") || "none";
+      throw new LockfileError(
+        `plugin ${manifest.name} declares no setting "${key}" (declared: ${known})`,
+      );
+    }
+    out[key] = parseConfigValue(key, spec, text);
+  }
+  return out;
 }
 
 /** The values the user set for `name` (no defaults); `{}` when none. */

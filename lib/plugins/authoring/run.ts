@@ -5,14 +5,14 @@
  * @module
  */
 import { formatArgErrors, validateArgs } from "../validate_args.ts";
-import { parseConfigValue } from "../installed.ts";
+import { parseConfigTexts } from "../installed.ts";
 import { checkModule } from "../install.ts";
-import { loadManifest, type Manifest, resolveWasmPath } from "../manifest.ts";
+import { loadManifest, resolveWasmPath } from "../manifest.ts";
 import { createDefaultRegistry } from "../host/mod.ts";
 import type { LogEntry, PluginLimits } from "../registry.ts";
 import { callAction, loadPlugin } from "../runtime.ts";
 
-/** Thrown for a bad request (unknown action, arguments not a JSON object, bad setting). */
+/** Thrown for a bad request (unknown action, arguments not a JSON object). */
 export class RunError extends Error {
   override name = "RunError";
 }
@@ -21,7 +21,10 @@ export class RunError extends Error {
 export interface RunOptions {
   /** Let `rungpt:net` reach loopback and private addresses (e.g. a local test server). */
   allowPrivateNetwork?: boolean;
-  /** Setting values as text (`key=value` from the command line), converted to declared types. */
+  /**
+   * Setting values as text (`key=value` from the command line), converted to the declared
+   * types and checked as `rungpt plugin config` checks them (a `LockfileError` otherwise).
+   */
   config?: Record<string, string>;
   /** The data dir (state, files) to use and keep; default a temp dir removed afterwards. */
   dataDir?: string;
@@ -29,25 +32,6 @@ export interface RunOptions {
   limits?: Partial<PluginLimits>;
   /** Receives the plugin's log lines. */
   onLog?: (entry: LogEntry) => void;
-}
-
-/** Converts `key=value` texts to the manifest's declared setting types. */
-export function parseSettings(
-  manifest: Manifest,
-  values: Record<string, string>,
-): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
-  for (const [key, text] of Object.entries(values)) {
-    const spec = Object.hasOwn(manifest.config, key) ? manifest.config[key] : undefined;
-    if (!spec) {
-      const known = Object.keys(manifest.config);
-      throw new RunError(
-        `${manifest.name} declares no setting "${key}" (declared: ${known.join(", ") || "none"})`,
-      );
-    }
-    out[key] = parseConfigValue(key, spec, text);
-  }
-  return out;
 }
 
 /**
@@ -82,7 +66,7 @@ export async function runPluginAction(
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new RunError(`the arguments must be a JSON object, like '{"name": "value"}'`);
   }
-  const config = parseSettings(manifest, opts.config ?? {});
+  const config = parseConfigTexts(manifest, opts.config ?? {});
   // The same check a chat turn makes before the plugin runs.
   const problems = formatArgErrors(validateArgs(spec.parameters, parsed));
   if (problems) throw new RunError(problems);

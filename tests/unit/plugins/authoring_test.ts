@@ -343,6 +343,39 @@ Deno.test("plugin run enforces the manifest's hosts and the private-network gran
   });
 });
 
+Deno.test("plugin run --config checks values as plugin config does: type, enum, length", async () => {
+  await withTemp(async (dir) => {
+    const repo = await scaffold(dir);
+    assertEquals((await cli("build", repo)).code, 0);
+    const manifestPath = join(repo, "rungpt.yaml");
+    await Deno.writeTextFile(
+      manifestPath,
+      (await Deno.readTextFile(manifestPath)).replace(
+        "config:\n",
+        "config:\n  style:\n    type: string\n    enum: [plain, loud]\n    default: plain\n" +
+          "  times:\n    type: number\n    default: 1\n",
+      ),
+    );
+    const run = (setting: string) =>
+      cli("run", repo, "greet", '{"name":"Ada"}', "--config", setting);
+    const cases: [string, string][] = [
+      ["style=shout", 'setting style must be one of "plain", "loud"'],
+      ["times=often", "setting times must be a number"],
+      [`greeting=${"x".repeat(64 * 1024 + 1)}`, "setting greeting is longer than 65536 characters"],
+      [
+        "colour=red",
+        'plugin hello declares no setting "colour" (declared: style, times, greeting)',
+      ],
+    ];
+    for (const [setting, message] of cases) {
+      const r = await run(setting);
+      assertEquals([r.code, r.err], [1, `error: ${message}`], setting.slice(0, 40));
+    }
+    const ok = await run("style=loud");
+    assertEquals([ok.code, JSON.parse(ok.out)], [0, { greeting: "Hello, Ada!" }]);
+  });
+});
+
 Deno.test("plugin run: clear one-line errors for bad requests", async () => {
   await withTemp(async (dir) => {
     const repo = await scaffold(dir);

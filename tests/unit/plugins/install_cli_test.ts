@@ -57,7 +57,7 @@ const WEATHER = {
   permissions: { net: { hosts: ["api.weather.test"] } },
   config: {
     api_key: { type: "string", secret: true },
-    units: { type: "string", default: "metric" },
+    units: { type: "string", default: "metric", enum: ["metric", "imperial"] },
   },
   actions: [{ name: "forecast", description: "Forecast for a city", confirm: true }],
 };
@@ -104,6 +104,11 @@ Deno.test("cli: install --yes, list, info, disable, enable, config, update, remo
     r = await run(["config", "weather", "api_key=sk-123", "units=imperial"]);
     assert.equal(r.code, 0, r.err.join("\n"));
     assert.deepEqual(r.out, ["api_key = (secret)", 'units = "imperial"']);
+    // The same check as `rungpt plugin run --config` (authoring_test.ts): nothing is saved.
+    r = await run(["config", "weather", "units=kelvin", "api_key=sk-456"]);
+    assertOneError(r, /setting units must be one of "metric", "imperial"$/);
+    r = await run(["config", "weather", "colour=red"]);
+    assertOneError(r, /declares no setting "colour" \(declared: api_key, units\)$/);
     r = await run(["config", "weather", "--unset", "units"]);
     assert.deepEqual(r.out, ["api_key = (secret)", 'units = "metric"']);
 
