@@ -57,7 +57,8 @@ const relativePath = z.string().min(1).refine(
     "must not contain control characters",
   );
 
-const host = z.string().superRefine((h, ctx) => {
+/** One `permissions.net.hosts` entry, with an error naming what is wrong with it. */
+export const netHost: z.ZodType<string> = z.string().superRefine((h, ctx) => {
   if (h.includes("://") || h.includes("/") || h.includes("@") || h.includes("?")) {
     ctx.addIssue({
       code: "custom",
@@ -178,7 +179,7 @@ export const manifestSchema = z.object({
   wasm: relativePath,
   apis: z.array(z.string().regex(API_SPECIFIER, "must be <namespace>:<api>")).default([]),
   permissions: z.object({
-    net: z.object({ hosts: z.array(host).default([]) }).strict().optional(),
+    net: z.object({ hosts: z.array(netHost).default([]) }).strict().optional(),
     fs: z.array(fsPermission).optional(),
   }).strict().default({}),
   config: z.record(z.string().regex(IDENTIFIER, `must match ${IDENTIFIER.source}`), configEntry)

@@ -2,9 +2,10 @@
  * examples/plugins/weather against recorded Open-Meteo responses served on 127.0.0.1
  * (tests/fixtures/open-meteo/server.ts), never the internet.
  *
- * The real manifest allows only Open-Meteo's two hosts. The tests use a copy whose
- * `permissions.net.hosts` also lists the local server, loaded with the private-network grant,
- * and point the plugin at it through its `geocoding_url` / `forecast_url` settings. That the
+ * The real manifest allows only Open-Meteo's two hosts. The tests grant the local server on top,
+ * as `rungpt plugin run --allow-host` does (`withTestHosts`), with the private-network grant,
+ * and point the plugin at it through its `geocoding_url` / `forecast_url` settings; the install
+ * from git commits a manifest that lists it. That the
  * real manifest refuses the same settings (the allow-list still applies) is tested too.
  *
  * Covered: both actions in metric and imperial units, the language setting, UTF-8 query
@@ -18,12 +19,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildPlugin } from "../../lib/plugins/authoring/build.ts";
+import { withTestHosts } from "../../lib/plugins/authoring/run.ts";
 import { sdkFiles } from "../../lib/plugins/authoring/sdk.ts";
 import { TEMPLATE_DIR } from "../../lib/plugins/authoring/scaffold.ts";
 import { type Manifest, parseManifest } from "../../lib/plugins/manifest.ts";
 import type { LogEntry, PluginLimits } from "../../lib/plugins/registry.ts";
 import { callAction, loadPlugin, PluginError } from "../../lib/plugins/runtime.ts";
 import { createGitFixtures, type FileMap } from "../support/git_fixtures.ts";
+import { copyTree, runOwnTests } from "../support/plugin_repo.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { startScriptedModel } from "../support/scripted_model.ts";
 import {
@@ -37,11 +40,20 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 const EXAMPLE = join(ROOT, "examples/plugins/weather");
 const REAL_HOSTS = "      - geocoding-api.open-meteo.com\n      - api.open-meteo.com\n";
 
-/** The example's rungpt.yaml with the local server added to its hosts (for tests only). */
+/**
+ * The example's rungpt.yaml with the local server added to its hosts, for the install from git
+ * (an installed plugin has no test-only grant).
+ */
 async function testManifestText(om: OpenMeteoServer): Promise<string> {
   const text = await Deno.readTextFile(join(EXAMPLE, "rungpt.yaml"));
   assert.ok(text.includes(REAL_HOSTS), "rungpt.yaml no longer lists the two Open-Meteo hosts");
   return text.replace(REAL_HOSTS, `${REAL_HOSTS}      - "${om.host}"\n`);
+}
+
+/** The example's manifest with the local server granted as `rungpt plugin run --allow-host` does. */
+async function testManifest(om: OpenMeteoServer): Promise<Manifest> {
+  const real = parseManifest(await Deno.readTextFile(join(EXAMPLE, "rungpt.yaml")));
+  return withTestHosts(real, [om.host]);
 }
 
 /** Settings pointing the plugin at the local server (optionally in a misbehaving mode). */
@@ -138,24 +150,27 @@ Deno.test("weather: the committed module and vendored SDK are up to date", async
 
 Deno.test("weather: the repository's own plugin_test.ts passes against this checkout", async () => {
   // Copied out of this checkout, as the repository sits on its own.
-  const repo = await Deno.makeTempDir({ prefix: "rungpt-weather-repo-" });
+  const repo = await copyTree(EXAMPLE, await Deno.makeTempDir({ prefix: "rungpt-weather-repo-" }));
   try {
-    for (const name of ["rungpt.yaml", "plugin.wasm", "plugin_test.ts"]) {
-      await Deno.copyFile(join(EXAMPLE, name), join(repo, name));
-    }
-    const rungpt = `deno run -A --config ${join(ROOT, "deno.json")} ${join(ROOT, "main.ts")}`;
-    const test = await new Deno.Command(Deno.execPath(), {
-      args: ["test", "--allow-run", "--allow-env", "--allow-read", "plugin_test.ts"],
-      cwd: repo,
-      env: { RUNGPT_CMD: rungpt, NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const report = new TextDecoder().decode(test.stdout) + new TextDecoder().decode(test.stderr);
-    assert.equal(test.code, 0, report);
-    assert.ok(report.includes("ok | 3 passed"), report);
+    const report = await runOwnTests(repo, [
+      "--allow-run",
+      "--allow-env",
+      "--allow-read",
+      "--allow-net=127.0.0.1",
+    ]);
+    assert.ok(report.includes("ok | 4 passed"), report);
   } finally {
     await Deno.remove(repo, { recursive: true });
+  }
+});
+
+Deno.test("weather: the repository's recorded responses are rungpt's", async () => {
+  for await (const e of Deno.readDir(join(EXAMPLE, "testdata"))) {
+    assert.equal(
+      await Deno.readTextFile(join(EXAMPLE, "testdata", e.name)),
+      await Deno.readTextFile(join(ROOT, "tests/fixtures/open-meteo", e.name)),
+      `testdata/${e.name} differs from tests/fixtures/open-meteo/`,
+    );
   }
 });
 
@@ -176,7 +191,7 @@ Deno.test("weather: the real manifest allows only Open-Meteo's hosts", async () 
 
 Deno.test("weather: actions against recorded Open-Meteo responses", async (t) => {
   await using om = await startOpenMeteo();
-  const manifest = parseManifest(await testManifestText(om));
+  const manifest = await testManifest(om);
   const metric = await load(manifest, endpoints(om));
   const imperial = await load(manifest, { ...endpoints(om), units: "imperial" });
   try {
@@ -361,7 +376,7 @@ Deno.test("weather: actions against recorded Open-Meteo responses", async (t) =>
 
 Deno.test("weather: a failing or misbehaving service gives clear errors", async (t) => {
   await using om = await startOpenMeteo();
-  const manifest = parseManifest(await testManifestText(om));
+  const manifest = await testManifest(om);
   const withSettings = async (
     config: Record<string, unknown>,
     fn: (p: Loaded) => Promise<void>,
@@ -485,7 +500,7 @@ Deno.test("weather: settings cannot point the real plugin anywhere else", async 
     await scheme.close();
   }
   // The test manifest without the private-network grant: the loopback address is refused.
-  const ungranted = await load(parseManifest(await testManifestText(om)), endpoints(om), {
+  const ungranted = await load(await testManifest(om), endpoints(om), {
     allowPrivateNetwork: false,
   });
   try {

@@ -14,9 +14,11 @@ export const AUTHORING_USAGE =
   `  new <name> [--dir <dir>]      create a plugin repository (AssemblyScript)
   build [<dir>]                 compile <dir>/assembly/index.ts into the manifest's wasm
   check [<dir>]                 validate manifest and module as install would
-  run <dir> <action> [<json>] [--config key=value ...] [--allow-private-network]
-      [--data-dir <dir>]
-                                run one action in the sandbox, without a model`;
+  run <dir> <action> [<json>] [--config key=value ...] [--data-dir <dir>]
+      [--allow-host host[:port] ...] [--allow-private-network]
+                                run one action in the sandbox, without a model;
+                                --allow-host (for tests) lets rungpt:net reach a host
+                                rungpt.yaml does not list, e.g. a local test server`;
 
 /** The subcommands handled here. */
 export const AUTHORING_COMMANDS: readonly string[] = ["new", "build", "check", "run"];
@@ -30,12 +32,13 @@ interface Parsed {
   pos: string[];
   dir?: string;
   config: Record<string, string>;
+  allowHosts: string[];
   allowPrivate: boolean;
   dataDir?: string;
 }
 
 function parse(args: string[], allowed: string[]): Parsed {
-  const p: Parsed = { pos: [], config: {}, allowPrivate: false };
+  const p: Parsed = { pos: [], config: {}, allowHosts: [], allowPrivate: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (!a.startsWith("--")) {
@@ -55,6 +58,7 @@ function parse(args: string[], allowed: string[]): Parsed {
     else throw new AuthoringUsageError(`--${key} needs a value`);
     if (key === "dir") p.dir = value;
     else if (key === "data-dir") p.dataDir = value;
+    else if (key === "allow-host") p.allowHosts.push(value);
     else if (key === "config") {
       const at = value.indexOf("=");
       if (at < 1) throw new AuthoringUsageError(`--config expects key=value, got "${value}"`);
@@ -117,14 +121,20 @@ export async function runAuthoringCommand(
       return;
     }
     case "run": {
-      const p = parse(args, ["config", "allow-private-network", "data-dir"]);
+      const p = parse(args, ["config", "allow-host", "allow-private-network", "data-dir"]);
       if (p.pos.length < 2 || p.pos.length > 3) {
         throw new AuthoringUsageError(
-          "usage: rungpt plugin run <dir> <action> [<json>] [--config key=value] [--allow-private-network]",
+          "usage: rungpt plugin run <dir> <action> [<json>] [--config key=value] " +
+            "[--allow-host host[:port]] [--allow-private-network]",
         );
       }
       const [dir, action, json = "{}"] = p.pos;
+      for (const host of p.allowHosts) {
+        err(`… test-only grant: rungpt:net may also reach ${host} (not in rungpt.yaml)`);
+      }
+      if (p.allowPrivate) err("… test-only grant: rungpt:net may reach private addresses");
       const output = await runPluginAction(dir, action, json, {
+        allowHosts: p.allowHosts,
         allowPrivateNetwork: p.allowPrivate,
         config: p.config,
         dataDir: p.dataDir,

@@ -1,13 +1,15 @@
 /**
  * `rungpt plugin run DIR ACTION '{json}'`: runs one action of a plugin repository in the real
  * sandbox, with the real permission checks (the manifest's APIs, hosts and paths; private
- * networks only with `allowPrivateNetwork`) and no model.
+ * networks only with `allowPrivateNetwork`) and no model. For tests, `allowHosts` adds hosts
+ * the manifest does not list (a local server with recorded responses): a grant that exists
+ * only here, never for an installed plugin.
  * @module
  */
 import { formatArgErrors, validateArgs } from "../validate_args.ts";
 import { parseConfigTexts } from "../installed.ts";
 import { checkModule } from "../install.ts";
-import { loadManifest, resolveWasmPath } from "../manifest.ts";
+import { loadManifest, type Manifest, netHost, resolveWasmPath } from "../manifest.ts";
 import { createDefaultRegistry } from "../host/mod.ts";
 import type { LogEntry, PluginLimits } from "../registry.ts";
 import { callAction, loadPlugin } from "../runtime.ts";
@@ -22,6 +24,11 @@ export interface RunOptions {
   /** Let `rungpt:net` reach loopback and private addresses (e.g. a local test server). */
   allowPrivateNetwork?: boolean;
   /**
+   * Test-only: hosts (`host[:port]`, as in `permissions.net.hosts`) `rungpt:net` may reach
+   * besides the manifest's, e.g. `127.0.0.1:8080` for a server with recorded responses.
+   */
+  allowHosts?: readonly string[];
+  /**
    * Setting values as text (`key=value` from the command line), converted to the declared
    * types and checked as `rungpt plugin config` checks them (a `LockfileError` otherwise).
    */
@@ -32,6 +39,35 @@ export interface RunOptions {
   limits?: Partial<PluginLimits>;
   /** Receives the plugin's log lines. */
   onLog?: (entry: LogEntry) => void;
+}
+
+/**
+ * `manifest` with `hosts` added to `permissions.net.hosts`: the test-only grant of
+ * {@linkcode RunOptions.allowHosts}. Refuses a malformed host, and a plugin that does not use
+ * `rungpt:net` (the grant would do nothing).
+ *
+ * @example
+ * ```ts
+ * const local = withTestHosts(manifest, ["127.0.0.1:8080"]);
+ * ```
+ */
+export function withTestHosts(manifest: Manifest, hosts: readonly string[]): Manifest {
+  if (hosts.length === 0) return manifest;
+  if (!manifest.apis.includes("rungpt:net")) {
+    throw new RunError(`--allow-host: ${manifest.name} does not use rungpt:net (not in its apis)`);
+  }
+  for (const host of hosts) {
+    const checked = netHost.safeParse(host);
+    if (!checked.success) {
+      throw new RunError(`--allow-host: ${checked.error.issues[0].message}`);
+    }
+  }
+  const declared = manifest.permissions.net?.hosts ?? [];
+  const added = hosts.filter((h, i) => !declared.includes(h) && hosts.indexOf(h) === i);
+  return {
+    ...manifest,
+    permissions: { ...manifest.permissions, net: { hosts: [...declared, ...added] } },
+  };
 }
 
 /**
@@ -49,7 +85,7 @@ export async function runPluginAction(
   args: string,
   opts: RunOptions = {},
 ): Promise<string> {
-  const manifest = await loadManifest(dir);
+  const manifest = withTestHosts(await loadManifest(dir), opts.allowHosts ?? []);
   const spec = manifest.actions.find((a) => a.name === action);
   if (!spec) {
     const names = manifest.actions.map((a) => a.name);

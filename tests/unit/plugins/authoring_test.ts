@@ -11,6 +11,7 @@ import { buildPlugin } from "../../../lib/plugins/authoring/build.ts";
 import { sdkFiles } from "../../../lib/plugins/authoring/sdk.ts";
 import { NAME_PLACEHOLDER, TEMPLATE_DIR } from "../../../lib/plugins/authoring/scaffold.ts";
 import { parseManifest } from "../../../lib/plugins/manifest.ts";
+import { runOwnTests } from "../../support/plugin_repo.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..", "..");
 
@@ -106,16 +107,7 @@ Deno.test("plugin new → build → check → run, and the scaffold's own test",
     assertEquals([failed.code, failed.err], [1, "error: plugin hello: name must not be empty"]);
 
     // The generated test passes against this checkout's rungpt.
-    const rungpt = `deno run -A --config ${join(ROOT, "deno.json")} ${join(ROOT, "main.ts")}`;
-    const test = await new Deno.Command(Deno.execPath(), {
-      args: ["test", "--allow-run", "--allow-env", "--allow-read", "plugin_test.ts"],
-      cwd: repo,
-      env: { RUNGPT_CMD: rungpt, NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const report = new TextDecoder().decode(test.stdout) + new TextDecoder().decode(test.stderr);
-    assertEquals(test.code, 0, report);
+    const report = await runOwnTests(repo, ["--allow-run", "--allow-env", "--allow-read"]);
     includes(report, "ok | 3 passed");
   });
 });
@@ -337,6 +329,51 @@ Deno.test("plugin run enforces the manifest's hosts and the private-network gran
       );
       assertEquals(granted.code, 0, granted.err);
       assertEquals(JSON.parse(granted.out), { status: 200, body: "hi" });
+    } finally {
+      await server.shutdown();
+    }
+  });
+});
+
+Deno.test("plugin run --allow-host: a test-only grant for a host rungpt.yaml does not list", async () => {
+  await withTemp(async (dir) => {
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () => new Response("recorded"),
+    );
+    try {
+      const repo = await fetcher(dir, ["api.example.com"]);
+      const local = `127.0.0.1:${server.addr.port}`;
+      const fetch = (...flags: string[]) =>
+        cli("run", repo, "fetch", JSON.stringify({ url: `http://${local}/` }), ...flags);
+
+      const refused = await fetch();
+      includes(refused.err, `host ${local} is not allowed (allowed: api.example.com)`);
+      const otherPort = await fetch("--allow-host", "127.0.0.1:1", "--allow-private-network");
+      includes(
+        otherPort.err,
+        `host ${local} is not allowed (allowed: api.example.com, 127.0.0.1:1)`,
+      );
+      // The host grant does not imply private addresses: that stays its own flag.
+      const notPrivate = await fetch("--allow-host", local);
+      includes(notPrivate.err, "private networks were not granted");
+
+      const granted = await fetch("--allow-host", local, "--allow-private-network");
+      assertEquals([granted.code, JSON.parse(granted.out)], [0, { status: 200, body: "recorded" }]);
+      assertEquals(granted.err.split("\n"), [
+        `… test-only grant: rungpt:net may also reach ${local} (not in rungpt.yaml)`,
+        "… test-only grant: rungpt:net may reach private addresses",
+      ]);
+      // The repository is untouched: the grant exists for this run only.
+      includes(await Deno.readTextFile(join(repo, "rungpt.yaml")), "hosts: [api.example.com]");
+
+      const malformed = await fetch("--allow-host", "http://127.0.0.1/");
+      assertEquals(malformed.code, 1);
+      includes(malformed.err, 'error: --allow-host: "http://127.0.0.1/" must be a bare hostname');
+      const hello = await scaffold(dir, "hello");
+      assertEquals((await cli("build", hello)).code, 0);
+      const noNet = await cli("run", hello, "greet", '{"name":"Ada"}', "--allow-host", local);
+      includes(noNet.err, "error: --allow-host: hello does not use rungpt:net (not in its apis)");
     } finally {
       await server.shutdown();
     }
