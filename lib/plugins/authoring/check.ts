@@ -2,7 +2,8 @@
  * `rungpt plugin check DIR`: validates a plugin repository exactly as install does (manifest,
  * module path inside the repository, module size, module against manifest), then loads it in
  * the sandbox as the server would, which also catches imports of functions a built-in API
- * does not have.
+ * does not have. When DIR is a git repository, install takes what is committed, so the commit
+ * at HEAD is checked too, cloned as install clones it (see `committed.ts`).
  * @module
  */
 import { checkModule, MAX_WASM_BYTES, type ModuleValidator } from "../install.ts";
@@ -10,6 +11,7 @@ import { loadManifest, type Manifest, resolveWasmPath } from "../manifest.ts";
 import { sha256Hex } from "../lockfile.ts";
 import { createDefaultRegistry } from "../host/mod.ts";
 import { loadPlugin } from "../runtime.ts";
+import { checkCommitted, type CommittedState, isGitRoot } from "./committed.ts";
 
 /** Thrown when the repository would not install; the message is one line. */
 export class CheckError extends Error {
@@ -24,20 +26,34 @@ export interface CheckResult {
   wasmSha256: string;
   /** Exported functions of the module. */
   exports: readonly string[];
+  /** When DIR is a git repository: HEAD (checked too) and what differs from it. */
+  committed?: CommittedState;
 }
 
 /**
- * Checks the plugin repository at `dir`; throws (ManifestError, InstallError, CheckError or
- * PluginError) with a clear message when install or loading would refuse it.
+ * Checks the plugin repository at `dir`; throws (ManifestError, InstallError, CheckError,
+ * CommittedError or PluginError) with a clear message when install or loading would refuse it.
+ * In a git repository, the commit at HEAD must pass too (and hold the module).
  *
  * @example
  * ```ts
- * const { manifest, wasmSha256 } = await checkPlugin("./my-plugin");
+ * const { manifest, wasmSha256, committed } = await checkPlugin("./my-plugin");
  * ```
  */
 export async function checkPlugin(
   dir: string,
   opts: { validateModule?: ModuleValidator } = {},
+): Promise<CheckResult> {
+  const result = await checkTree(dir, opts);
+  if (!(await isGitRoot(dir))) return result;
+  const committed = await checkCommitted(dir, result.manifest, (tree) => checkTree(tree, opts));
+  return { ...result, committed };
+}
+
+/** The checks install makes on one tree of files. */
+async function checkTree(
+  dir: string,
+  opts: { validateModule?: ModuleValidator },
 ): Promise<CheckResult> {
   const manifest = await loadManifest(dir);
   const wasmPath = await resolveWasmPath(dir, manifest);

@@ -118,6 +118,12 @@ export async function runAuthoringCommand(
       out(`  APIs:    ${m.apis.join(", ") || "none"}`);
       out(`  hosts:   ${m.permissions.net?.hosts.join(", ") || "none"}`);
       out(`  actions: ${m.actions.map((a) => a.name).join(", ") || "none"}`);
+      if (r.committed) {
+        out(`  commit:  ${r.committed.commit.slice(0, 12)} (HEAD, checked as install clones it)`);
+        for (const path of r.committed.differs) {
+          err(`warning: ${path} differs from HEAD: install takes the committed one; commit it`);
+        }
+      }
       return;
     }
     case "run": {

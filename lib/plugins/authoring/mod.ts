@@ -13,6 +13,7 @@
  */
 export { ASC_VERSION, BuildError, buildPlugin, type BuildResult } from "./build.ts";
 export { CheckError, checkPlugin, type CheckResult } from "./check.ts";
+export { CommittedError, type CommittedState } from "./committed.ts";
 export { RunError, type RunOptions, runPluginAction } from "./run.ts";
 export { newPlugin, type NewPluginResult, ScaffoldError } from "./scaffold.ts";
 export { AUTHORING_USAGE, runAuthoringCommand } from "./cli.ts";

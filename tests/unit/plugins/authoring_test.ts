@@ -267,6 +267,87 @@ Deno.test("plugin check refuses what install refuses", async (t) => {
   });
 });
 
+/** Runs git in `repo` as a user would; fails on a non-zero exit. */
+async function git(repo: string, ...args: string[]): Promise<void> {
+  const r = await new Deno.Command("git", {
+    args,
+    cwd: repo,
+    env: {
+      GIT_AUTHOR_NAME: "Author",
+      GIT_AUTHOR_EMAIL: "author@example.invalid",
+      GIT_COMMITTER_NAME: "Author",
+      GIT_COMMITTER_EMAIL: "author@example.invalid",
+      GIT_CONFIG_NOSYSTEM: "1",
+    },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+}
+
+Deno.test("plugin check in a git repository checks the commit install would clone", async (t) => {
+  await withTemp(async (dir) => {
+    const repo = await scaffold(dir);
+    assertEquals((await cli("build", repo)).code, 0);
+    await git(repo, "init", "-q", "-b", "main");
+
+    await t.step("no commit yet", async () => {
+      const r = await cli("check", repo);
+      assertEquals(r.code, 1);
+      includes(r.err, "is a git repository without commits: install takes what is committed");
+    });
+    await t.step("the module git-ignored: refused, naming the rule", async () => {
+      await Deno.writeTextFile(join(repo, ".gitignore"), "node_modules/\n*.wasm\n");
+      await git(repo, "add", ".");
+      await git(repo, "commit", "-q", "-m", "without the module");
+      const r = await cli("check", repo);
+      assertEquals([r.code, r.out], [1, ""]);
+      assertEquals(
+        r.err,
+        "error: plugin.wasm is ignored by git (.gitignore:2:*.wasm), so it is not committed: " +
+          "install clones the repository and would not find it; remove that rule and commit " +
+          "plugin.wasm",
+      );
+    });
+    await t.step("the module not added: refused", async () => {
+      await Deno.writeTextFile(join(repo, ".gitignore"), "node_modules/\n");
+      const r = await cli("check", repo);
+      assertEquals(r.code, 1);
+      includes(r.err, "plugin.wasm is not committed: install clones the repository");
+    });
+    await t.step("committed: ok, naming the commit", async () => {
+      await git(repo, "add", ".");
+      await git(repo, "commit", "-q", "-m", "with the module");
+      const r = await cli("check", repo);
+      assertEquals([r.code, r.err], [0, ""]);
+      includes(r.out, "ok: hello 0.1.0 would install");
+      assert.match(r.out, /commit: {2}[0-9a-f]{12} \(HEAD, checked as install clones it\)/);
+    });
+    const manifestPath = join(repo, "rungpt.yaml");
+    const good = await Deno.readTextFile(manifestPath);
+    await t.step("a change not committed: a warning", async () => {
+      await Deno.writeTextFile(manifestPath, good.replace("default: Hello", "default: Hi"));
+      const r = await cli("check", repo);
+      assertEquals(r.code, 0, r.err);
+      assertEquals(
+        r.err,
+        "warning: rungpt.yaml differs from HEAD: install takes the committed one; commit it",
+      );
+    });
+    await t.step("a broken commit, fixed only in the working tree: refused", async () => {
+      await Deno.writeTextFile(manifestPath, good.replace("name: greet", "name: wave"));
+      await git(repo, "commit", "-q", "-am", "broken");
+      await Deno.writeTextFile(manifestPath, good);
+      const r = await cli("check", repo);
+      assertEquals(r.code, 1);
+      assert.match(
+        r.err,
+        /^error: the commit at HEAD \([0-9a-f]{12}\) would not install: action "wave": the module exports no function "wave"$/,
+      );
+    });
+  });
+});
+
 /** A plugin whose `fetch` action GETs `url` through rungpt:net; hosts as given. */
 async function fetcher(dir: string, hosts: string[]): Promise<string> {
   const repo = await scaffold(dir, "fetcher");
