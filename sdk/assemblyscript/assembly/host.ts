@@ -3,6 +3,7 @@
 // that can fail return null or false and set lastError() to the host's message.
 import { loadString, storeString } from "./extism";
 import { setLastError } from "./errors";
+import { base64Decode, base64Encode } from "./base64";
 import { JsonValue, parseJson } from "./json";
 
 @external("rungpt:config", "get") declare function config_get(req: u64): u64;
@@ -128,6 +129,27 @@ export function fsAppend(path: string, content: string): bool {
   return reply(fs_write(storeString(req.toString())), "fs write") != null;
 }
 
+/** Reads a file's raw bytes (any content: images, archives, …), or null on error. */
+export function fsReadBytes(path: string): Uint8Array | null {
+  const req = JsonValue.object().setString("path", path).setString("encoding", "base64");
+  const v = reply(fs_read(storeString(req.toString())), "fs read");
+  return v == null ? null : base64Decode(v.getString("content"));
+}
+
+/** Writes (replaces) a file with raw bytes, creating parent directories; false on error. */
+export function fsWriteBytes(path: string, data: Uint8Array): bool {
+  const req = JsonValue.object().setString("path", path).setString("content", base64Encode(data))
+    .setString("encoding", "base64");
+  return reply(fs_write(storeString(req.toString())), "fs write") != null;
+}
+
+/** Appends raw bytes to a file (creating it); false on error. */
+export function fsAppendBytes(path: string, data: Uint8Array): bool {
+  const req = JsonValue.object().setString("path", path).setString("content", base64Encode(data))
+    .setString("encoding", "base64").setBool("append", true);
+  return reply(fs_write(storeString(req.toString())), "fs write") != null;
+}
+
 /** Lists a directory ("" for the data dir itself), sorted by name; null on error. */
 export function fsList(path: string = ""): FsEntry[] | null {
   const req = JsonValue.object();
@@ -241,3 +263,26 @@ export function logInfo(message: string): void { log("info", message); }
 export function logWarn(message: string): void { log("warn", message); }
 /** `log("error", message)`. */
 export function logError(message: string): void { log("error", message); }
+
+// --- APIs other plugins provide (`<plugin>:<api>`) ---
+
+/**
+ * Calls a function of an API another plugin provides and returns the provider's output, or
+ * null (and lastError) when the call failed: the provider is not installed or enabled, it
+ * failed, or the call would loop. `fn` is the function as your module imports it; declare it
+ * with the module `<plugin>:<api>` (listed in rungpt.yaml `apis`) and the function's name:
+ *
+ *     @external("text-tools:case", "upper") declare function upper(request: u64): u64;
+ *     const shout = callApi(upper, "hello"); // "HELLO"
+ *
+ * `request` becomes the provider's input, as any text (JSON if the provider expects it).
+ */
+export function callApi(fn: (request: u64) => u64, request: string): string | null {
+  const v = reply(fn(storeString(request)), "API call");
+  if (v == null) return null;
+  if (!v.isString()) {
+    setLastError("API call: the host's reply holds no output text");
+    return null;
+  }
+  return v.asString();
+}

@@ -13,6 +13,7 @@ import { createDefaultRegistry } from "../../../lib/plugins/host/mod.ts";
 import type { LogEntry } from "../../../lib/plugins/registry.ts";
 import { callAction, loadPlugin, PluginError } from "../../../lib/plugins/runtime.ts";
 import { parseManifest } from "../../../lib/plugins/manifest.ts";
+import { buildFixture, fixtureManifest } from "../../support/wasm_fixtures.ts";
 
 function assertStringIncludes(actual: string, expected: string): void {
   assert.ok(
@@ -56,12 +57,13 @@ Deno.test("AssemblyScript SDK: every function through the real runtime", async (
   const manifest = parseManifest(
     await Deno.readTextFile(join(dir, "rungpt.yaml")),
   );
+  const registry = createDefaultRegistry();
   const plugin = await loadPlugin({
     wasm,
     manifest,
     grants: { apis: manifest.apis, allowPrivateNetwork: true },
     dataDir,
-    registry: createDefaultRegistry(),
+    registry,
     config: { units: "imperial", token: "s3cret" },
     onLog: (e) => logs.push(e),
   });
@@ -196,6 +198,37 @@ Deno.test("AssemblyScript SDK: every function through the real runtime", async (
       ) => e);
       assertStringIncludes(err.message, "host example.com is not allowed");
     });
+    await t.step("bytes: write, append and read files that are not text", async () => {
+      assertEquals(JSON.parse(await call("bytes", "")), {
+        bytes: [0x00, 0xff, 0xfe, 0x80, 0x7f],
+        missing_is_null: true,
+        missing_error: "missing.bin: no such file",
+      });
+      const file = join(dataDir, "plugins", "sdk-test", "blob.bin");
+      assertEquals([...await Deno.readFile(file)], [0x00, 0xff, 0xfe, 0x80, 0x7f]);
+      await Deno.remove(file);
+    });
+    await t.step("callApi: a plugin-provided API, and a clear error without it", async () => {
+      const missing = await call("api_call", "world").catch((e) => e);
+      assert(missing instanceof PluginError && missing.kind === "plugin_error", `${missing}`);
+      assertStringIncludes(missing.message, "API provider:greet is not available");
+      const provider = await loadPlugin({
+        wasm: await buildFixture("provider"),
+        manifest: await fixtureManifest("provider"),
+        grants: { apis: [] },
+        dataDir,
+        registry,
+      });
+      try {
+        assertEquals(await call("api_call", "world"), "hello, world");
+      } finally {
+        await provider.close();
+      }
+    });
+    await t.step("setLastError sets lastError()", async () => {
+      const err = await call("own_error", "").catch((e) => e);
+      assertEquals(err.message, "plugin sdk-test: my own reason");
+    });
     await t.step("log lines reach the host with their level", async () => {
       assertEquals(await call("logs", ""), "logged");
       const mine = logs.filter((l) => l.plugin === "sdk-test").map((
@@ -248,6 +281,7 @@ Deno.test("AssemblyScript SDK: a plugin links only the host APIs it uses", async
     const modules = new Set(imports.map((i) => i.module));
     assertEquals([...modules].sort(), [
       "extism:host/env",
+      "provider:greet",
       "rungpt:config",
       "rungpt:fs",
       "rungpt:log",
@@ -270,4 +304,21 @@ Deno.test("AssemblyScript SDK: a plugin links only the host APIs it uses", async
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("AssemblyScript SDK: the README documents every export, with links that work in copies", async () => {
+  const readme = await Deno.readTextFile(join(SDK_DIR, "README.md"));
+  const index = await Deno.readTextFile(join(SDK_DIR, "assembly", "index.ts"));
+  const names = [
+    ...[...index.matchAll(/^export \{([^}]*)\}/gm)].flatMap((m) => m[1].split(",")),
+    ...[...index.matchAll(/^export function (\w+)/gm)].map((m) => m[1]),
+  ].map((n) => n.trim()).filter(Boolean);
+  assert(names.length > 50, `${names.length} exports found`);
+  for (const name of names) {
+    assert(new RegExp("`[^`\\n]*\\b" + name + "\\b").test(readme), `${name} is not in the README`);
+  }
+  // The README is also every plugin repository's sdk/rungpt/README.md: no relative links.
+  const relative = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1])
+    .filter((href) => !/^(https?:|#)/.test(href));
+  assertEquals(relative, []);
 });

@@ -2,33 +2,42 @@
 // (the test vendors the SDK into sdk/rungpt/, as `rungpt plugin new` does).
 import {
   base64DecodeString,
+  callApi,
   base64EncodeString,
   configBool,
   configNumber,
   configString,
   fail,
   fsAppend,
+  fsAppendBytes,
   fsDelete,
   fsList,
   fsRead,
+  fsReadBytes,
   fsWrite,
+  fsWriteBytes,
   HttpRequest,
   httpRequest,
   input,
   inputJson,
   JsonValue,
   lastError,
+  loadBytes,
   logInfo,
   logWarn,
   output,
   outputJson,
   parseJson,
   secret,
+  setLastError,
   stateDelete,
   stateGet,
   stateKeys,
   stateSet,
+  storeBytes,
 } from "../sdk/rungpt";
+
+@external("provider:greet", "hello") declare function greet_hello(request: u64): u64;
 
 /** Parses the input and writes it back (JSON round trip). */
 export function echo_json(): i32 {
@@ -143,4 +152,35 @@ export function b64(): i32 {
 /** Uses only input and output: links no rungpt API. */
 export function plain(): i32 {
   return output("plain:" + input());
+}
+
+/** Writes, appends and reads back bytes that are not UTF-8; copies bytes through Extism memory. */
+export function bytes(): i32 {
+  const data = new Uint8Array(4);
+  data[0] = 0x00; data[1] = 0xff; data[2] = 0xfe; data[3] = 0x80;
+  if (!fsWriteBytes("blob.bin", data)) return fail(lastError());
+  const tail = new Uint8Array(1);
+  tail[0] = 0x7f;
+  if (!fsAppendBytes("blob.bin", tail)) return fail(lastError());
+  const back = fsReadBytes("blob.bin");
+  if (back == null) return fail(lastError());
+  const copy = loadBytes(storeBytes(back), <u64>back.length);
+  const list = JsonValue.array();
+  for (let i = 0; i < copy.length; i++) list.push(JsonValue.number(copy[i]));
+  const missing = fsReadBytes("missing.bin");
+  return outputJson(JsonValue.object().set("bytes", list)
+    .setBool("missing_is_null", missing == null).setString("missing_error", lastError()));
+}
+
+/** Calls provider:greet hello with the input through callApi. */
+export function api_call(): i32 {
+  const out = callApi(greet_hello, input());
+  if (out == null) return fail(lastError());
+  return output(out);
+}
+
+/** setLastError sets what lastError() returns. */
+export function own_error(): i32 {
+  setLastError("my own reason");
+  return fail(lastError());
 }
