@@ -6,6 +6,11 @@
  * started against the scripted model. A ```` ```text ```` block right after a command block is
  * its expected output (each line must appear; `…` stands for anything).
  *
+ * The READMEs a plugin author reads outside docs/ run the same way, each in the folder its
+ * reader would be in ({@linkcode README_SESSIONS}): the SDK's and the scaffold's in a repository
+ * fresh from `rungpt plugin new`, each example's in a copy of the example, with the example
+ * installed (from a local git repository) in the session's own plugins dir.
+ *
  * A command block that cannot run here must be marked with `<!-- not run: why -->` on the line
  * before it; an unmarked block that the test does not know how to run fails the test, so new
  * commands cannot slip in untested. The only rewriting: `http://127.0.0.1:8000` (rungpt's default
@@ -18,13 +23,64 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { toolName } from "../../lib/chat/tools.ts";
-import { createGitFixtures, type FileMap } from "../support/git_fixtures.ts";
+import { newPlugin } from "../../lib/plugins/authoring/scaffold.ts";
+import { installPlugin } from "../../lib/plugins/install.ts";
+import { createGitFixtures, type FileMap, type GitFixtures } from "../support/git_fixtures.ts";
+import { copyTree } from "../support/plugin_repo.ts";
 import { readEvents, startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..");
 /** The pages whose commands this test runs. */
 const PAGES = ["docs/tutorial.md", "docs/guide.md"];
+/** Where one README's commands run, and what the session needs besides the common env. */
+interface ReadmeSession {
+  cwd: string;
+  env?: Record<string, string>;
+}
+
+/** What a README session's set-up gets: a folder of its own, and the local git "GitHub". */
+type ReadmeSetup = (dir: string, github: GitFixtures) => Promise<ReadmeSession>;
+
+/** A repository fresh from `rungpt plugin new hello`, as the SDK and the scaffold READMEs assume. */
+const inScaffold: ReadmeSetup = async (dir) => ({
+  cwd: (await newPlugin("hello", { dir: join(dir, "hello") })).dir,
+});
+
+/**
+ * A copy of example `name`, as a clone of its repository would be, with the example installed
+ * from a local bare repository into the session's own plugins dir (for its `config` commands).
+ */
+function inExample(name: string): ReadmeSetup {
+  return async (dir, github) => {
+    const example = join(ROOT, "examples", "plugins", name);
+    const repo = await github.createRepo("examples", name);
+    await repo.commit(await folderFiles(example), { tags: ["v1.0.0"] });
+    const pluginsDir = join(dir, "plugins");
+    await installPlugin({
+      spec: `examples/${name}`,
+      pluginsDir,
+      gitBase: github.base,
+      confirm: () => Promise.resolve(true),
+    });
+    return {
+      cwd: await copyTree(example, join(dir, name)),
+      env: { RUNGPT_PLUGINS_DIR: pluginsDir },
+    };
+  };
+}
+
+/** The READMEs outside docs/ whose commands this test runs, and where. */
+const README_SESSIONS: Record<string, ReadmeSetup> = {
+  "sdk/assemblyscript/README.md": inScaffold,
+  "lib/plugins/authoring/template/README.md": inScaffold,
+  "examples/plugins/text-transform/README.md": inExample("text-transform"),
+  "examples/plugins/weather/README.md": inExample("weather"),
+  "examples/plugins/checksum/README.md": inExample("checksum"),
+};
+/** Every page whose command blocks are run (the others may only hold marked ones). */
+const RUN_PAGES = [...PAGES, ...Object.keys(README_SESSIONS)];
+
 /** Fence languages that are commands (everything else is a listing, e.g. yaml or text). */
 const COMMAND_LANGS = new Set([
   "sh",
@@ -293,22 +349,30 @@ Deno.test("docs: every fenced block has a language, and every command block runs
   const pages = [...Deno.readDirSync(join(ROOT, "docs"))]
     .filter((e) => e.isFile && e.name.endsWith(".md"))
     .map((e) => `docs/${e.name}`);
-  for (const page of [...PAGES, ...pages.filter((p) => !PAGES.includes(p)), "README.md"]) {
+  const others = [...pages, "README.md", "tests/fixtures/open-meteo/README.md"]
+    .filter((p) => !RUN_PAGES.includes(p));
+  for (const page of [...RUN_PAGES, ...others]) {
     const text = await Deno.readTextFile(join(ROOT, page));
     for (const block of extractBlocks(text)) {
       assert.ok(block.lang, `${page}:${block.line}: give the fenced block a language`);
       if (block.notRun) {
         assert.ok(COMMAND_LANGS.has(block.lang), `${page}:${block.line}: only commands are run`);
       }
-      if (!PAGES.includes(page)) {
+      if (!RUN_PAGES.includes(page)) {
         assert.ok(
           !COMMAND_LANGS.has(block.lang) || block.notRun,
-          `${page}:${block.line}: commands belong in tutorial.md or guide.md, where they are run`,
+          `${page}:${block.line}: commands belong on a page whose commands are run ` +
+            `(${RUN_PAGES.join(", ")})`,
         );
       }
     }
-    if (PAGES.includes(page)) plan(page, extractBlocks(text));
+    if (RUN_PAGES.includes(page)) plan(page, extractBlocks(text));
   }
+  // Every README an author meets is a page whose commands run: the SDK's, the scaffold's and
+  // each example's (the SDK copies inside examples are the SDK's README, byte for byte).
+  const examples = [...Deno.readDirSync(join(ROOT, "examples", "plugins"))]
+    .filter((e) => e.isDirectory).map((e) => `examples/plugins/${e.name}/README.md`);
+  for (const readme of examples) assert.ok(RUN_PAGES.includes(readme), `${readme} is not run`);
 });
 
 Deno.test("extractBlocks: marks, languages and expected outputs", () => {
@@ -438,6 +502,28 @@ Deno.test({
           assert.ok(out.includes("Hello from the scripted model."), out);
         }
       });
+
+      // After the tutorial, which installed the `rungpt` command on PATH.
+      const npmCache = Deno.env.get("npm_config_cache") ??
+        join(Deno.env.get("HOME") ?? "/root", ".npm");
+      for (const [page, setup] of Object.entries(README_SESSIONS)) {
+        await t.step(`${page}: every command`, async () => {
+          const dir = await Deno.makeTempDir({ dir: work, prefix: "readme-" });
+          const session = await setup(dir, github);
+          const { shell, js } = plan(
+            page,
+            extractBlocks(await Deno.readTextFile(join(ROOT, page))),
+          );
+          assert.equal(js.length, 0, `${page}: only sh blocks are run here`);
+          assert.ok(shell.length >= 1, `${page} has no command to run`);
+          await runSession(shell, {
+            ...ctx,
+            cwd: session.cwd,
+            // npm's cache, so the fresh home does not download assemblyscript again.
+            env: { ...env, npm_config_cache: npmCache, ...session.env },
+          });
+        });
+      }
     } finally {
       await Deno.remove(work, { recursive: true });
     }

@@ -1,6 +1,6 @@
 /**
  * The C example plugin, examples/plugins/checksum: its committed plugin.wasm is exactly what
- * its build.sh produces with clang; it runs in rungpt's sandbox (checksums against known
+ * its build.sh produces with clang; its own plugin_test.ts passes; it runs in rungpt's sandbox (checksums against known
  * values, the setting read through rungpt:config, log lines through rungpt:log, clear errors);
  * and, installed with `deno task install-plugin` from a local bare git repository, the scripted
  * model calls it in a chat turn in tag mode and in native mode and gets its result back.
@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createGitFixtures, type FileMap } from "../support/git_fixtures.ts";
+import { copyTree, runOwnTests } from "../support/plugin_repo.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { type RecordedRequest, startScriptedModel } from "../support/scripted_model.ts";
 import { loadManifest } from "../../lib/plugins/manifest.ts";
@@ -58,6 +59,17 @@ Deno.test({
       await Deno.remove(out, { recursive: true });
     }
   },
+});
+
+Deno.test("checksum (C): the repository's own plugin_test.ts passes against this checkout", async () => {
+  // Copied out of this checkout, as the repository sits on its own.
+  const repo = await copyTree(EXAMPLE, await Deno.makeTempDir({ prefix: "rungpt-c-repo-" }));
+  try {
+    const report = await runOwnTests(repo, ["--allow-run", "--allow-env", "--allow-read"]);
+    assert.ok(report.includes("ok | 4 passed"), report);
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
 });
 
 /** Loads the committed module straight into the runtime, with optional settings. */

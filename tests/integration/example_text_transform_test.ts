@@ -3,7 +3,8 @@
  * bare git repo, tagged v1.0.0, installed with the real installer, and its actions called
  * through the plugin manager the server uses; then one chat turn per action mode (tags and
  * native tool calls) with the scripted model, checking that the result reaches the model.
- * Also: the committed plugin.wasm is what its sources build to.
+ * Also: the committed plugin.wasm is what its sources build to, and the repository's own
+ * plugin_test.ts passes.
  * @module
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
@@ -17,6 +18,7 @@ import { createPluginManager } from "../../lib/plugins/manager.ts";
 import { PluginError } from "../../lib/plugins/runtime.ts";
 import { toolName } from "../../lib/chat/tools.ts";
 import { createGitFixtures, type FileMap } from "../support/git_fixtures.ts";
+import { copyTree, runOwnTests } from "../support/plugin_repo.ts";
 import { readEvents, startRungpt } from "../support/rungpt_server.ts";
 import { startScriptedModel } from "../support/scripted_model.ts";
 
@@ -68,6 +70,17 @@ Deno.test("text-transform: the committed module and vendored SDK are up to date"
     await Deno.readTextFile(join(TEMPLATE_DIR, "build.ts")),
   );
   assertEquals(await Deno.readTextFile(join(EXAMPLE, ".gitignore")), "node_modules/\n");
+});
+
+Deno.test("text-transform: the repository's own plugin_test.ts passes against this checkout", async () => {
+  // Copied out of this checkout, as the repository sits on its own.
+  const repo = await copyTree(EXAMPLE, await Deno.makeTempDir({ prefix: "rungpt-tt-repo-" }));
+  try {
+    const report = await runOwnTests(repo, ["--allow-run", "--allow-env", "--allow-read"]);
+    assert.ok(report.includes("ok | 3 passed"), report);
+  } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
 });
 
 Deno.test("text-transform: installed from git, every action through the plugin manager", async (t) => {
