@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { toolName } from "../../lib/chat/tools.ts";
 import { newPlugin } from "../../lib/plugins/authoring/scaffold.ts";
 import { installPlugin } from "../../lib/plugins/install.ts";
+import { getPluginConfig, readUserConfig } from "../../lib/plugins/installed.ts";
 import { createGitFixtures, type FileMap, type GitFixtures } from "../support/git_fixtures.ts";
 import { copyTree } from "../support/plugin_repo.ts";
 import { readEvents, startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
@@ -445,6 +446,9 @@ Deno.test({
         // The update to 0.2.0 happened.
         const lock = JSON.parse(await Deno.readTextFile(join(rg.pluginsDir, "rungpt.lock.json")));
         assert.equal(lock.plugins.units.version, "0.2.0");
+        // Step 10 unset step 8's value, so the new version's default (whole degrees) applies.
+        assert.deepEqual(await readUserConfig(rg.pluginsDir, "units"), {});
+        assert.deepEqual(await getPluginConfig(rg.pluginsDir, "units"), { decimals: 0 });
       });
 
       await t.step("tutorial: a chat turn in which the model calls units.convert", async () => {
