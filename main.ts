@@ -5,12 +5,22 @@
  */
 import { parseArgs } from "node:util";
 import denoConfig from "./deno.json" with { type: "json" };
-import { defaultDataDir, defaultPluginsDir } from "./lib/store/paths.ts";
+import { DataDirError, defaultDataDir, defaultPluginsDir } from "./lib/store/paths.ts";
 import { loadOrCreateApiToken } from "./lib/store/token.ts";
 import type { RunningServer } from "./lib/web/server.ts";
 
 /** rungpt's version, from deno.json. */
 export const VERSION: string = denoConfig.version;
+
+/** The default data dir for the help text, which must print even when none can be found. */
+function shownDataDir(): string {
+  try {
+    return defaultDataDir();
+  } catch (e) {
+    if (e instanceof DataDirError) return "none: HOME is not set";
+    throw e;
+  }
+}
 
 const HELP = `rungpt ${VERSION} — a local chat app for GPT and OpenAI-compatible models,
 with plugins that run as sandboxed WebAssembly.
@@ -32,7 +42,7 @@ Options:
 Environment (all optional):
   OPENAI_API_KEY, OPENAI_BASE_URL   the provider (or set them on the Settings page)
   RUNGPT_MODEL                      default model
-  RUNGPT_DATA_DIR                   database and settings (default ${defaultDataDir()})
+  RUNGPT_DATA_DIR                   database and settings (default ${shownDataDir()})
   RUNGPT_PLUGINS_DIR                installed plugins (default plugins_store/ beside main.ts)
   RUNGPT_API_TOKEN                  access token (default: generated once into the data dir)
   RUNGPT_ALLOWED_HOSTS              extra Host names to accept, comma-separated
@@ -41,6 +51,7 @@ Environment (all optional):
 /** Errors whose message says what to do; printed without a stack trace. */
 const KNOWN_ERRORS = new Set([
   "ServerStartError",
+  "DataDirError",
   "SettingsError",
   "TokenError",
   "StoreError",

@@ -12,6 +12,11 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Operating systems {@linkcode defaultDataDir} distinguishes (as in `Deno.build.os`). */
 export type OS = typeof Deno.build.os;
 
+/** No data directory can be worked out: the message names the variables to set. */
+export class DataDirError extends Error {
+  override name = "DataDirError";
+}
+
 /** Name of the rungpt folder inside the platform's data directory. */
 const APP_DIR = "rungpt";
 
@@ -22,7 +27,7 @@ const APP_DIR = "rungpt";
  * `~/.local/share/rungpt`, macOS `~/Library/Application Support/rungpt`, Windows
  * `%APPDATA%\rungpt`. Returns an absolute path.
  *
- * @throws {Error} when neither the override nor the home directory variables are set.
+ * @throws {DataDirError} when neither the override nor the home directory variables are set.
  *
  * @example
  * ```ts
@@ -39,19 +44,23 @@ export function defaultDataDir(env: Env = Deno.env.toObject(), os: OS = Deno.bui
     if (appData) return win32.join(appData, APP_DIR);
     const profile = nonEmpty(env.USERPROFILE);
     if (profile) return win32.join(profile, "AppData", "Roaming", APP_DIR);
-    throw new Error("cannot find the data directory: set APPDATA or RUNGPT_DATA_DIR");
+    throw new DataDirError("cannot find the data directory: set APPDATA or RUNGPT_DATA_DIR");
   }
 
   const home = nonEmpty(env.HOME);
   if (os === "darwin") {
-    if (!home) throw new Error("cannot find the data directory: set HOME or RUNGPT_DATA_DIR");
+    if (!home) {
+      throw new DataDirError("cannot find the data directory: set HOME or RUNGPT_DATA_DIR");
+    }
     return posix.join(home, "Library", "Application Support", APP_DIR);
   }
   // The XDG spec says relative paths in XDG_* are invalid and must be ignored.
   const xdg = nonEmpty(env.XDG_DATA_HOME);
   if (xdg && posix.isAbsolute(xdg)) return posix.join(xdg, APP_DIR);
   if (!home) {
-    throw new Error("cannot find the data directory: set HOME, XDG_DATA_HOME or RUNGPT_DATA_DIR");
+    throw new DataDirError(
+      "cannot find the data directory: set HOME, XDG_DATA_HOME or RUNGPT_DATA_DIR",
+    );
   }
   return posix.join(home, ".local", "share", APP_DIR);
 }

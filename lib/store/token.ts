@@ -4,7 +4,7 @@
  */
 
 import { join } from "node:path";
-import type { Env } from "./paths.ts";
+import { ensureDir, type Env } from "./paths.ts";
 
 /** File name of the token inside the data directory. */
 export const API_TOKEN_FILE = "api-token";
@@ -23,7 +23,8 @@ const VALID_TOKEN = /^[\x21-\x7e]{16,512}$/;
 /**
  * The server's API token: `RUNGPT_API_TOKEN` if set; else the one stored in
  * `<dataDir>/api-token`; else a new one (`rgt_` + 32 random bytes, base64url) written there
- * with mode 0600. Creation is atomic, so two processes starting at once agree on one token.
+ * with mode 0600, creating the data directory (mode 0700) on a machine that has none yet.
+ * Creation is atomic, so two processes starting at once agree on one token.
  *
  * @throws {TokenError} naming the file or variable when the stored token is malformed.
  *
@@ -50,6 +51,7 @@ export async function loadOrCreateApiToken(
   if (existing !== null) return existing;
 
   const token = generateApiToken();
+  await ensureDir(dataDir);
   // Write a private temporary file, then hard-link it into place: link fails if the file
   // appeared meanwhile, and readers never see a half-written token.
   const tmp = `${file}.${crypto.randomUUID()}.tmp`;

@@ -15,10 +15,19 @@ function startTaskArgs(): string[] {
   return words.slice(2);
 }
 
+/** Deno's cache as this process sees it, so a subprocess with another HOME still finds it. */
+const DENO_DIR = Deno.env.get("DENO_DIR") ??
+  JSON.parse(
+    new TextDecoder().decode(
+      (await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stderr: "null" })
+        .output()).stdout,
+    ),
+  ).denoDir as string;
+
 /** PATH, HOME and Deno's cache location, plus `extra`: nothing else from this environment. */
 function env(extra: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = { NO_COLOR: "1" };
-  for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"]) {
+  const out: Record<string, string> = { NO_COLOR: "1", DENO_DIR };
+  for (const name of ["PATH", "HOME", "XDG_CACHE_HOME"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) out[name] = value;
   }
@@ -203,6 +212,48 @@ Deno.test("cli: token prints the same token every time and honours RUNGPT_API_TO
     assert.equal(serve.code, 1, serve.stderr);
     assert.match(serve.stderr, /^rungpt: RUNGPT_API_TOKEN must be/);
     assert.ok(!/ at .*\.ts:\d+/.test(serve.stderr), `no stack trace: ${serve.stderr}`);
+  });
+});
+
+Deno.test("cli: token on a fresh machine creates the data dir (mode 0700)", async () => {
+  await withDirs(async (vars) => {
+    // RUNGPT_DATA_DIR names a folder that does not exist yet.
+    const dataDir = join(vars.RUNGPT_DATA_DIR, "not", "yet");
+    const r = await rungpt(["token"], { ...vars, RUNGPT_DATA_DIR: dataDir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.trim(), /^rgt_[A-Za-z0-9_-]{20,}$/);
+    assert.equal((await Deno.readTextFile(join(dataDir, "api-token"))).trim(), r.stdout.trim());
+    if (Deno.build.os !== "windows") assert.equal((await Deno.stat(dataDir)).mode! & 0o777, 0o700);
+
+    // No RUNGPT_DATA_DIR and a new user's empty home: the default place is made.
+    const home = join(vars.RUNGPT_DATA_DIR, "home");
+    await Deno.mkdir(home);
+    const fromHome = await rungpt(["token"], { HOME: home, XDG_DATA_HOME: "" });
+    assert.equal(fromHome.code, 0, fromHome.stderr);
+    const defaultDir = join(home, ".local", "share", "rungpt");
+    assert.equal(
+      (await Deno.readTextFile(join(defaultDir, "api-token"))).trim(),
+      fromHome.stdout.trim(),
+    );
+    if (Deno.build.os !== "windows") {
+      assert.equal((await Deno.stat(defaultDir)).mode! & 0o777, 0o700);
+    }
+
+    // No home at all: one line saying what to set, not a stack trace.
+    for (const args of [["token"], ["--help"]]) {
+      const noHome = await rungpt(args, { HOME: "" });
+      if (args[0] === "--help") {
+        assert.equal(noHome.code, 0, noHome.stderr);
+        assert.match(noHome.stdout, /RUNGPT_DATA_DIR/);
+        continue;
+      }
+      assert.equal(noHome.code, 1, noHome.stderr);
+      assert.match(
+        noHome.stderr,
+        /^rungpt: cannot find the data directory: set HOME.*RUNGPT_DATA_DIR/,
+      );
+      assert.ok(!/ at .*\.ts:\d+/.test(noHome.stderr), `no stack trace: ${noHome.stderr}`);
+    }
   });
 });
 

@@ -84,3 +84,11 @@ Deno.test("tokensEqual compares exactly", () => {
   assert.equal(tokensEqual("", "a"), false);
   assert.equal(tokensEqual("é", "e\u0301"), false);
 });
+
+Deno.test("a missing data dir is created (mode 0700) before the token is written", () =>
+  withDir(async (parent) => {
+    const dir = join(parent, "fresh", "rungpt");
+    const token = await loadOrCreateApiToken(dir, {});
+    assert.equal((await Deno.readTextFile(join(dir, API_TOKEN_FILE))).trim(), token);
+    if (Deno.build.os !== "windows") assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700);
+  }));
