@@ -116,17 +116,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }, app.fetch);
   } catch (e) {
     await store.close();
-    if (e instanceof Deno.errors.AddrInUse) {
-      throw new ServerStartError(
-        `Port ${opts.port} on ${opts.hostname} is already in use. Stop the other program or pick another port with --port.`,
-      );
-    }
-    if (e instanceof Deno.errors.AddrNotAvailable) {
-      throw new ServerStartError(
-        `Cannot listen on ${opts.hostname}: no such address on this machine.`,
-      );
-    }
-    throw e;
+    throw bindError(e, opts.hostname, opts.port);
   }
   const port = server.addr.port;
   const shownHost = opts.hostname.includes(":") ? `[${opts.hostname}]` : opts.hostname;
@@ -146,4 +136,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await store.close();
       })(),
   };
+}
+
+/**
+ * Why the server could not listen, as one line naming the host and port: a port in use, an
+ * address this machine does not have, a name that does not resolve, or whatever else the
+ * system said.
+ */
+export function bindError(e: unknown, hostname: string, port: number): ServerStartError {
+  const host = JSON.stringify(hostname);
+  if (e instanceof Deno.errors.AddrInUse) {
+    return new ServerStartError(
+      `Port ${port} on ${hostname} is already in use. Stop the other program or pick another port with --port.`,
+    );
+  }
+  if (e instanceof Deno.errors.AddrNotAvailable) {
+    return new ServerStartError(
+      `Cannot listen on ${hostname}: no such address on this machine. Pick one of its addresses with --host (default 127.0.0.1).`,
+    );
+  }
+  const reason = e instanceof Error ? e.message : String(e);
+  if (/lookup address|not known|nodename|getaddrinfo|no address associated/i.test(reason)) {
+    return new ServerStartError(
+      `Cannot listen on --host ${host}: no address found for that name. Give an address of this machine, e.g. 127.0.0.1.`,
+    );
+  }
+  return new ServerStartError(`Cannot listen on --host ${host} port ${port}: ${reason}`);
 }

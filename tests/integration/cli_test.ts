@@ -188,6 +188,25 @@ Deno.test("cli: serve refuses an unknown RUNGPT_ACTION_MODE in one line", async 
   });
 });
 
+Deno.test("cli: a --host it cannot listen on is one line naming the host", async () => {
+  await withDirs(async (vars) => {
+    const cases: Array<[string, RegExp]> = [
+      ["nonexistent.invalid", /no address found for that name/],
+      ["192.0.2.1", /no such address on this machine/],
+      ["::1x", /Cannot listen on --host "::1x"/],
+    ];
+    for (const [host, why] of cases) {
+      const r = await rungpt(["--host", host, "--port", "0"], vars);
+      assert.equal(r.code, 1, `${host}: ${r.stderr}`);
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, `one line for ${host}: ${r.stderr}`);
+      assert.ok(lines[0].startsWith("rungpt: ") && lines[0].includes(host), r.stderr);
+      assert.match(lines[0], why);
+      assert.ok(!/ at .*\.ts:\d+/.test(r.stderr), `no stack trace: ${r.stderr}`);
+    }
+  });
+});
+
 Deno.test("cli: token prints the same token every time and honours RUNGPT_API_TOKEN", async () => {
   await withDirs(async (vars) => {
     const first = await rungpt(["token"], vars);
