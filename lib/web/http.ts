@@ -52,3 +52,21 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
   if (!result.success) throw new HttpError(400, `Invalid request: ${describeIssues(result.error)}`);
   return result.data;
 }
+
+/**
+ * The path of a request as the server log shows it: no query (which may hold `?token=`).
+ * Never throws, since it runs in the error handler, where a URL that does not parse (a
+ * malformed Host header) may be what went wrong.
+ *
+ * @example
+ * ```ts
+ * logPath(new Request("http://localhost:8000/c/1?token=x")); // => "/c/1"
+ * ```
+ */
+export function logPath(req: Pick<Request, "url">): string {
+  try {
+    return new URL(req.url).pathname;
+  } catch {
+    return `(unparsable URL) ${req.url.replace(/[?#].*$/s, "").slice(0, 200)}`;
+  }
+}

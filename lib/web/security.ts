@@ -19,12 +19,28 @@ export function isWildcardHost(host: string): boolean {
   return host === "0.0.0.0" || host === "::" || host === "[::]";
 }
 
-/** Splits a Host header (`name:port`, `[v6]:port`) into its lower-cased name. */
-export function hostName(hostHeader: string): string {
-  const h = hostHeader.trim().toLowerCase();
-  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
-  const colon = h.lastIndexOf(":");
-  return colon === -1 ? h : h.slice(0, colon);
+// One host and an optional port, nothing else: a bracketed IPv6 literal, or a DNS name / IPv4
+// address (letters, digits, `-`, `_`, `.`), then `:` and up to five digits.
+const HOST_HEADER =
+  /^(\[[0-9a-f:.]+(?:%[0-9a-z._~-]+)?\]|[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?\.?)(?::(\d{1,5}))?$/;
+
+/**
+ * The lower-cased name in a Host header (`name`, `name:port`, `[v6]:port`), or `null` when the
+ * header is not exactly one host with an optional port (a list, spaces, a path, user info, a
+ * port past 65535), which a guard must refuse rather than guess at.
+ *
+ * @example
+ * ```ts
+ * hostName("LocalHost:8000"); // => "localhost"
+ * hostName("localhost:8000, evil.example"); // => null
+ * ```
+ */
+export function hostName(hostHeader: string): string | null {
+  const match = HOST_HEADER.exec(hostHeader.trim().toLowerCase());
+  if (!match) return null;
+  const [, name, port] = match;
+  if (port !== undefined && Number(port) > 65535) return null;
+  return name;
 }
 
 const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/;
@@ -40,21 +56,24 @@ export function hostAllowList(
 ): (name: string) => boolean {
   const names = new Set([...LOOPBACK_NAMES, ...extra.map((e) => e.toLowerCase())]);
   if (!isWildcardHost(boundHost)) {
-    names.add(
-      hostName(
-        boundHost.includes(":") && !boundHost.startsWith("[") ? `[${boundHost}]` : boundHost,
-      ),
+    const bound = hostName(
+      boundHost.includes(":") && !boundHost.startsWith("[") ? `[${boundHost}]` : boundHost,
     );
+    if (bound) names.add(bound);
   }
   const wildcard = isWildcardHost(boundHost);
   return (name) => names.has(name) || (wildcard && IP_LITERAL.test(name));
 }
 
-/** Refuses requests whose Host header is not allowed, with 421 Misdirected Request. */
+/**
+ * Refuses with 421 Misdirected Request any request whose Host header is missing, malformed
+ * (not exactly one `host[:port]`) or not allowed.
+ */
 export function hostGuard(allowed: (name: string) => boolean): MiddlewareHandler {
   return async (c, next) => {
     const host = c.req.header("host");
-    if (!host || !allowed(hostName(host))) {
+    const name = host === undefined ? null : hostName(host);
+    if (name === null || !allowed(name)) {
       return c.json({ error: `Host "${host ?? ""}" is not allowed by this server.` }, 421);
     }
     await next();

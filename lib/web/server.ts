@@ -11,6 +11,7 @@ import { envActionMode } from "../store/settings.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import { loadOrCreateApiToken } from "../store/token.ts";
 import { createWebApp } from "./app.ts";
+import { logPath } from "./http.ts";
 import { isLoopbackHost } from "./security.ts";
 import { type AppServices, createServices } from "./services.ts";
 
@@ -99,7 +100,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     dev: opts.dev,
     cacheDir: join(opts.dataDir, "cache"),
     onError: (e, req) =>
-      onError(`${req.method} ${new URL(req.url).pathname}: ${e instanceof Error ? e.stack : e}`),
+      onError(`${req.method} ${logPath(req)}: ${e instanceof Error ? e.stack : e}`),
   });
   ready.catch((e) => log(`error: ${e.message}`));
 

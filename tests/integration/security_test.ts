@@ -98,6 +98,43 @@ Deno.test("security: a foreign Host header is refused with 421 everywhere", asyn
   assert.equal(model.requests.length, 0);
 });
 
+Deno.test("security: a Host that is not exactly one host[:port] is refused with 421", async () => {
+  await using model = await startScriptedModel();
+  await using rg = await startRungpt({ model });
+  const port = rg.server.port;
+  const malformed = [
+    `localhost:${port}, evil.com`,
+    `localhost:${port},evil.com`,
+    `evil.com, localhost:${port}`,
+    `localhost:${port} evil.com`,
+    `localhost:${port}/path`,
+    `user@localhost:${port}`,
+    `localhost:99999`,
+    `localhost:${port}:${port}`,
+    `[::1]x:${port}`,
+  ];
+  for (const host of malformed) {
+    for (const path of ["/", "/api/conversations", "/v1/models"]) {
+      const res = await rawRequest(port, {
+        path,
+        host,
+        headers: { authorization: `Bearer ${rg.token}` },
+      });
+      assert.equal(res.status, 421, `${host} ${path}: ${res.status} ${res.body}`);
+      assert.match(res.body, /not allowed/);
+    }
+  }
+  // Two Host headers are one too many, whichever comes first.
+  const twice = await rawRequest(port, {
+    path: "/api/conversations",
+    host: `localhost:${port}`,
+    headers: { host: "evil.com" },
+  });
+  assert.ok(twice.status === 421 || twice.status === 400, String(twice.status));
+  assert.equal(model.requests.length, 0);
+  assert.deepEqual(rg.logs.filter((l) => /error|\bat\s/.test(l)), [], "nothing went wrong");
+});
+
 Deno.test("security: loopback Host names are accepted", async () => {
   await using model = await startScriptedModel();
   await using rg = await startRungpt({ model, env: { RUNGPT_ALLOWED_HOSTS: "chat.lan" } });

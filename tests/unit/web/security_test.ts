@@ -1,12 +1,42 @@
 import assert from "node:assert/strict";
 import { hostAllowList, hostName, isLoopbackHost } from "../../../lib/web/security.ts";
 import { safeEqual, safeNext } from "../../../lib/web/auth.ts";
+import { logPath } from "../../../lib/web/http.ts";
 
 Deno.test("hostName takes the name out of a Host header", () => {
   assert.equal(hostName("LocalHost:8000"), "localhost");
   assert.equal(hostName("127.0.0.1"), "127.0.0.1");
   assert.equal(hostName("[::1]:8000"), "[::1]");
   assert.equal(hostName("evil.example:80"), "evil.example");
+  assert.equal(hostName(" localhost:8000 "), "localhost");
+});
+
+Deno.test("hostName refuses anything but exactly one host[:port]", () => {
+  for (
+    const bad of [
+      "localhost:12080, evil.com",
+      "localhost:12080,evil.com",
+      "localhost evil.com",
+      "localhost:12080/x",
+      "user@localhost",
+      "localhost:99999",
+      "localhost:1:2",
+      "localhost:",
+      "[::1",
+      "[::1]x",
+      "",
+      ",",
+    ]
+  ) {
+    assert.equal(hostName(bad), null, JSON.stringify(bad));
+  }
+});
+
+Deno.test("logPath never throws and never logs the query", () => {
+  assert.equal(logPath({ url: "http://localhost:8000/c/1?token=secret" }), "/c/1");
+  const odd = logPath({ url: "http://localhost:12080, evil.com/x?token=secret" });
+  assert.match(odd, /unparsable URL/);
+  assert.ok(!odd.includes("secret"), odd);
 });
 
 Deno.test("a loopback bind accepts loopback names only", () => {
