@@ -108,7 +108,10 @@ export function originGuard(): MiddlewareHandler {
   };
 }
 
-/** Headers that keep pages from being framed, sniffed or leaking referrers. */
+/**
+ * Headers that keep pages from being framed, sniffed, leaking referrers or resolving link
+ * hostnames ahead of a click.
+ */
 export function securityHeaders(): MiddlewareHandler {
   return async (c, next) => {
     await next();
@@ -117,6 +120,9 @@ export function securityHeaders(): MiddlewareHandler {
     h.set("Referrer-Policy", "no-referrer");
     h.set("X-Frame-Options", "DENY");
     if (h.get("content-type")?.startsWith("text/html")) {
+      // Link hostnames in model output are not resolved before a click: a lookup alone can
+      // tell a name server what the conversation holds.
+      h.set("X-DNS-Prefetch-Control", "off");
       h.set(
         "Content-Security-Policy",
         [

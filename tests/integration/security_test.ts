@@ -257,6 +257,7 @@ Deno.test("security: headers forbid framing and sniffing; pages have a strict CS
     assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
     assert.equal(res.headers.get("x-frame-options"), "DENY", path);
     assert.equal(res.headers.get("referrer-policy"), "no-referrer", path);
+    assert.equal(res.headers.get("x-dns-prefetch-control"), "off", path);
     const html = await res.text();
     // Everything the page loads comes from this server (works offline, nothing leaks).
     for (const [, url] of html.matchAll(/(?:src|href)="([^"]*)"/g)) {
