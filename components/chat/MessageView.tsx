@@ -7,7 +7,7 @@ import { useSignal } from "@preact/signals";
 import type { Signal } from "@preact/signals";
 import type { MessageState } from "../../lib/ui/chat_state.ts";
 import { copyText } from "../../lib/ui/markdown.ts";
-import { fullTime, isSettingsError } from "../../lib/ui/format.ts";
+import { fullTime, isSettingsError, settingsLinkParts } from "../../lib/ui/format.ts";
 import { Icon } from "../Icon.tsx";
 import { Markdown } from "./Markdown.tsx";
 import { ActionCard } from "./ActionCard.tsx";
@@ -116,13 +116,7 @@ export function MessageView(
       {status === "stopped" && <div class="msg-note">Stopped</div>}
       {status === "error" && (
         <div class="msg-error">
-          <strong>Error:</strong> {m.error.value || "The model could not answer."}
-          {isSettingsError(m.errorKind.value) && (
-            <>
-              {" "}
-              <a href="/settings">Check your API key in Settings</a>.
-            </>
-          )}
+          <strong>Error:</strong> <ErrorText message={m.error.value} kind={m.errorKind.value} />
         </div>
       )}
 
@@ -159,6 +153,20 @@ export function MessageView(
         </div>
       )}
     </article>
+  );
+}
+
+/** A failed reply's error; for a key problem, its one mention of Settings is the link there. */
+function ErrorText({ message, kind }: { message: string | null; kind: string | null }) {
+  const text = message || "The model could not answer.";
+  if (!isSettingsError(kind)) return <>{text}</>;
+  const { before, after } = settingsLinkParts(text);
+  return (
+    <>
+      {before}
+      <a href="/settings">Settings</a>
+      {after}
+    </>
   );
 }
 

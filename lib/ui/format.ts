@@ -110,3 +110,25 @@ export function debounce<A extends unknown[]>(
 export function isSettingsError(kind: string | null | undefined): boolean {
   return kind === "auth" || kind === "no_key";
 }
+
+/** The remedy added to a key error whose own message does not say where to fix it. */
+export const SETTINGS_REMEDY = "Check your API key in Settings.";
+
+/**
+ * A key error's text split around the one "Settings" that becomes a link to the Settings
+ * page: the message's own mention when it has one, else that of {@linkcode SETTINGS_REMEDY}
+ * appended, so the remedy is said once.
+ *
+ * @example
+ * ```ts
+ * settingsLinkParts("Rejected (401). Check it in Settings.");
+ * // => { before: "Rejected (401). Check it in ", after: "." }
+ * settingsLinkParts("Rejected (401).");
+ * // => { before: "Rejected (401). Check your API key in ", after: "." }
+ * ```
+ */
+export function settingsLinkParts(message: string): { before: string; after: string } {
+  const text = /\bSettings\b/.test(message) ? message : `${message} ${SETTINGS_REMEDY}`;
+  const at = text.search(/\bSettings\b/);
+  return { before: text.slice(0, at), after: text.slice(at + "Settings".length) };
+}

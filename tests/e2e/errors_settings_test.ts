@@ -26,6 +26,7 @@ Deno.test("errors and settings", async (t) => {
       await settled(failed, "error");
       const error = failed.locator(".msg-error");
       assert.doesNotMatch(await error.innerText(), /\bat \S+ \(|Error: Error|undefined/);
+      assert.equal((await error.innerText()).match(/Settings/g)?.length, 1, "said once");
       assert.equal(e2e.model.chatRequests().length, 0, "nothing was sent upstream");
       await error.getByRole("link", { name: /Settings/ }).click();
       await page.waitForURL(e2e.rg.origin + "/settings");
@@ -88,9 +89,13 @@ Deno.test("errors and settings", async (t) => {
         const failed = await sendMessage(page, "And now?");
         await settled(failed, "error");
         const error = failed.locator(".msg-error");
-        assert.match(await error.innerText(), /401/);
+        // The remedy is said once, and its "Settings" is the link.
+        assert.equal(
+          (await error.innerText()).trim(),
+          `Error: The API key was rejected by ${e2e.model.url} (401). Check it in Settings.`,
+        );
         assert.ok(!(await error.innerText()).includes("SECRETSECRET"));
-        const fix = error.getByRole("link", { name: /Settings/ });
+        const fix = error.getByRole("link", { name: "Settings", exact: true });
         assert.equal(await fix.getAttribute("href"), "/settings");
         await waitForStatus(page, /^Error: The API key was rejected/);
         assert.equal(

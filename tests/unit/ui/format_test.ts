@@ -6,6 +6,7 @@ import {
   loadImageLabel,
   relativeTime,
   safeImageUrl,
+  settingsLinkParts,
 } from "../../../lib/ui/format.ts";
 import { languageFor } from "../../../lib/ui/highlight.ts";
 
@@ -75,4 +76,16 @@ Deno.test("debounce runs once with the last arguments, and cancel drops it", asy
   c.cancel();
   await new Promise((r) => setTimeout(r, 20));
   assertEquals(seen, ["ab"]);
+});
+
+Deno.test("settingsLinkParts links the message's own Settings, or appends the remedy once", () => {
+  const own = "The API key was rejected by http://x/v1 (401). Check it in Settings.";
+  const parts = settingsLinkParts(own);
+  assertEquals(`${parts.before}Settings${parts.after}`, own);
+  assertEquals(parts.after, ".");
+  const bare = settingsLinkParts("The key was refused.");
+  assertEquals(
+    `${bare.before}Settings${bare.after}`,
+    "The key was refused. Check your API key in Settings.",
+  );
 });
