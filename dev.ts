@@ -4,18 +4,13 @@
  * file changes. Arguments pass through to `rungpt serve`.
  * @module
  */
+import denoConfig from "./deno.json" with { type: "json" };
 import { generateManifest } from "./lib/web/gen.ts";
 
 const root = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 const WATCHED = ["routes", "islands", "components", "lib", "static"].map((d) => `${root}/${d}`);
-const PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run=git,xdg-open,open",
-  "--allow-sys=homedir,hostname,osRelease",
-];
+/** The server runs with the start task's permissions (its words between `deno run` and `main.ts`). */
+const PERMISSIONS = denoConfig.tasks.start.split(/\s+/).filter((w) => w.startsWith("--allow-"));
 
 async function writeManifest(): Promise<void> {
   const path = `${root}/fresh.gen.ts`;

@@ -101,8 +101,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   });
   await server.ready.catch(() => {});
   console.log(`rungpt ${VERSION} is running at ${server.loginUrl}`);
+  for (const link of server.externalLoginUrls) console.log(`  From other machines: ${link}`);
   if (server.loginUrl !== server.url) {
-    console.log("  The server is reachable beyond this machine: the link above logs a browser in.");
+    const which = server.externalLoginUrls.length ? "these links log" : "the link above logs";
+    console.log(`  The server is reachable beyond this machine: ${which} a browser in.`);
   }
   try {
     const settings = await server.services.publicSettings();

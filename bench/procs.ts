@@ -14,7 +14,7 @@ export const START_PERMS = [
   "--allow-write",
   "--allow-env",
   "--allow-run=git,xdg-open,open",
-  "--allow-sys=homedir,hostname,osRelease",
+  "--allow-sys=homedir,hostname,osRelease,networkInterfaces",
 ];
 
 /** The token the bench gives rungpt for /v1 calls. */

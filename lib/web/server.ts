@@ -12,6 +12,7 @@ import { openSqliteStore } from "../store/sqlite.ts";
 import { loadOrCreateApiToken } from "../store/token.ts";
 import { createWebApp } from "./app.ts";
 import { logPath } from "./http.ts";
+import { externalUrls } from "./reachable.ts";
 import { isLoopbackHost } from "./security.ts";
 import { type AppServices, createServices } from "./services.ts";
 
@@ -36,6 +37,11 @@ export interface RunningServer {
   port: number;
   /** A link that logs the browser in, when the UI needs a login; else `url`. */
   loginUrl: string;
+  /**
+   * The same link at each address other machines can use, for a server bound to all
+   * interfaces (`0.0.0.0`, `::`); empty otherwise.
+   */
+  externalLoginUrls: string[];
   services: AppServices;
   /** Settles when the island bundles are built (the UI can be served). */
   ready: Promise<void>;
@@ -122,11 +128,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port = server.addr.port;
   const shownHost = opts.hostname.includes(":") ? `[${opts.hostname}]` : opts.hostname;
   const url = `http://${shownHost === "0.0.0.0" ? "127.0.0.1" : shownHost}:${port}/`;
+  const login = (base: string) =>
+    requireUiLogin ? `${base}?token=${encodeURIComponent(apiToken)}` : base;
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
-    loginUrl: requireUiLogin ? `${url}?token=${encodeURIComponent(apiToken)}` : url,
+    loginUrl: login(url),
+    externalLoginUrls: externalUrls(opts.hostname, port).map(login),
     services,
     ready,
     close: () =>

@@ -192,7 +192,7 @@ Deno.test("cli: a --host it cannot listen on is one line naming the host", async
   await withDirs(async (vars) => {
     const cases: Array<[string, RegExp]> = [
       ["nonexistent.invalid", /no address found for that name/],
-      ["192.0.2.1", /no such address on this machine/],
+      ["203.0.113.77", /no such address on this machine/],
       ["::1x", /Cannot listen on --host "::1x"/],
     ];
     for (const [host, why] of cases) {
@@ -299,6 +299,45 @@ Deno.test("cli: serve on a free port prints the URL, serves the UI, and the toke
     } finally {
       const status = await server.stop();
       assert.equal(status.code, 0, "SIGTERM stops the server cleanly");
+    }
+  });
+});
+
+Deno.test("cli: bound to 0.0.0.0 it prints a login link for each address of this machine", async () => {
+  const external = Deno.networkInterfaces()
+    .filter((i) => i.family === "IPv4" && !i.address.startsWith("127."))
+    .map((i) => i.address);
+  await withDirs(async (vars) => {
+    const token = (await rungpt(["token"], vars)).stdout.trim();
+    let server: Running;
+    try {
+      server = await startServing(
+        [Deno.execPath(), ...startTaskArgs(), "--host", "0.0.0.0", "--port", "0"],
+        vars,
+      );
+    } catch (e) {
+      if (/0\.0\.0\.0/.test(String(e))) {
+        console.warn("skipping: cannot bind 0.0.0.0 here:", e);
+        return;
+      }
+      throw e;
+    }
+    try {
+      const port = new URL(server.url).port;
+      const link = (host: string) => `http://${host}:${port}/?token=${encodeURIComponent(token)}`;
+      assert.equal(server.url, link("127.0.0.1"));
+      const printed = [...server.output.matchAll(/From other machines: (\S+)/g)].map((m) => m[1]);
+      assert.deepEqual(printed, external.map(link));
+      assert.match(server.output, /these links log a browser in/);
+      // Each printed link logs a browser in.
+      for (const url of printed) {
+        const res = await fetch(url, { redirect: "manual" });
+        assert.equal(res.status, 303, url);
+        assert.match(res.headers.get("set-cookie") ?? "", /^rungpt_session=/);
+        await res.body?.cancel();
+      }
+    } finally {
+      await server.stop();
     }
   });
 });
