@@ -126,14 +126,24 @@ export function envActionMode(env: Env): ActionMode | undefined {
   );
 }
 
-/** Settings that could not be read or saved; `field` names the offending field, if one. */
+/**
+ * Settings that could not be read or saved; `field` names the offending field, if one, and
+ * `file` the settings file when the file itself is the problem.
+ */
 export class SettingsError extends Error {
   /** The field that was wrong (`apiKey`, `baseURL`, `model`), when the error is about one. */
   readonly field: string | null;
-  constructor(message: string, field: string | null = null, options?: ErrorOptions) {
+  /** The settings file that cannot be read, parsed or written, when that is what went wrong. */
+  readonly file: string | null;
+  constructor(
+    message: string,
+    field: string | null = null,
+    options?: ErrorOptions & { file?: string },
+  ) {
     super(message, options);
     this.name = "SettingsError";
     this.field = field;
+    this.file = options?.file ?? null;
   }
 }
 
@@ -210,6 +220,7 @@ export async function loadSettings(dataDir: string): Promise<StoredSettings> {
     }
     throw new SettingsError(`cannot read settings file ${file}: ${message(err)}`, null, {
       cause: err,
+      file,
     });
   }
   const cached = parsedCache.get(file);
@@ -237,6 +248,7 @@ async function readSettingsFile(file: string): Promise<StoredSettings> {
     if (err instanceof Deno.errors.NotFound) return {};
     throw new SettingsError(`cannot read settings file ${file}: ${message(err)}`, null, {
       cause: err,
+      file,
     });
   }
   let data: unknown;
@@ -246,7 +258,7 @@ async function readSettingsFile(file: string): Promise<StoredSettings> {
     throw new SettingsError(
       `settings file ${file} is not valid JSON (${message(err)}); fix it or delete it`,
       null,
-      { cause: err },
+      { cause: err, file },
     );
   }
   const parsed = storedSchema.safeParse(data);
@@ -255,6 +267,7 @@ async function readSettingsFile(file: string): Promise<StoredSettings> {
     throw new SettingsError(
       `settings file ${file} is invalid: ${text}; fix it or delete it`,
       field,
+      { file },
     );
   }
   return parsed.data as StoredSettings;
@@ -424,6 +437,7 @@ async function writeFileAtomic(file: string, text: string): Promise<void> {
     await Deno.remove(tmp).catch(() => {});
     throw new SettingsError(`cannot write settings file ${file}: ${message(err)}`, null, {
       cause: err,
+      file,
     });
   }
   // The rename keeps the temp file's mode; chmod again in case the target was replaced

@@ -26,6 +26,7 @@ import { compareRoutePatterns, routePattern } from "./route_paths.ts";
 import { hostAllowList, hostGuard, originGuard, securityHeaders } from "./security.ts";
 import type {
   AppModule,
+  ErrorPageData,
   Handler,
   HandlerContext,
   Manifest,
@@ -76,6 +77,11 @@ function errorAnswer(path: string, status: number, message: string, kind?: strin
   return json({ error: message, ...(kind ? { kind } : {}) }, status);
 }
 
+/** Paths answered with JSON, errors included: the UI's API and the OpenAI-compatible one. */
+function isApiPath(path: string): boolean {
+  return path.startsWith("/api/") || path.startsWith("/v1/");
+}
+
 /** Builds the app from a manifest. The island bundle starts building at once. */
 export function createWebApp(opts: WebOptions): WebApp {
   const { manifest } = opts;
@@ -113,6 +119,7 @@ export function createWebApp(opts: WebOptions): WebApp {
 
   const layout = (manifest.routes["./routes/_app.tsx"] as AppModule | undefined)?.default;
   const notFoundPage = (manifest.routes["./routes/_404.tsx"] as RouteModule | undefined)?.default;
+  const errorPage = (manifest.routes["./routes/_500.tsx"] as RouteModule | undefined)?.default;
 
   const app = new Hono();
   app.use("*", securityHeaders());
@@ -220,7 +227,7 @@ export function createWebApp(opts: WebOptions): WebApp {
 
   app.notFound((c) =>
     // API clients get JSON; people get the page.
-    c.req.path.startsWith("/api/") || c.req.path.startsWith("/v1/")
+    isApiPath(c.req.path)
       ? errorAnswer(c.req.path, 404, `Nothing at ${c.req.method} ${c.req.path}.`)
       : renderNotFound(new URL(c.req.url))
   );
@@ -229,11 +236,17 @@ export function createWebApp(opts: WebOptions): WebApp {
       return errorAnswer(c.req.path, error.status, error.message, error.kind);
     }
     // A broken settings file is the user's to fix, and its message says how.
-    if (error instanceof SettingsError) {
-      return errorAnswer(c.req.path, 500, error.message, "settings");
+    const settings = error instanceof SettingsError;
+    if (!settings) opts.onError?.(error, c.req.raw);
+    if (errorPage && !isApiPath(c.req.path)) {
+      const data: ErrorPageData = settings
+        ? { kind: "settings", message: error.message, file: error.file }
+        : { kind: "internal" };
+      return render(errorPage, { data, params: {}, url: new URL(c.req.url) }, 500);
     }
-    opts.onError?.(error, c.req.raw);
-    return errorAnswer(c.req.path, 500, "Internal error; see the server log.");
+    return settings
+      ? errorAnswer(c.req.path, 500, error.message, "settings")
+      : errorAnswer(c.req.path, 500, "Internal error; see the server log.");
   });
 
   return { app, ready: building };

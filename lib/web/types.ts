@@ -50,6 +50,15 @@ export interface RouteModule {
   config?: RouteConfig;
 }
 
+/**
+ * What the error page `routes/_500.tsx` receives as `data` when a page fails: a settings file
+ * rungpt cannot read (the user's to fix, so it is explained), or anything else (details stay
+ * in the server log).
+ */
+export type ErrorPageData =
+  | { kind: "settings"; message: string; file: string | null }
+  | { kind: "internal" };
+
 /** The layout module `routes/_app.tsx`: wraps every page. */
 export interface AppModule {
   default: ComponentType<{ Component: () => JSX.Element; url: URL }>;

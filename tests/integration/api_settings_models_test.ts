@@ -169,3 +169,37 @@ Deno.test("settings: remembered actions and tags-only models all land at once, a
   assert.deepEqual(all.actions.nativeToolsUnsupported, []);
   assert.deepEqual(all.actions.alwaysAllowed, ["one.run", "two.run"]);
 });
+
+Deno.test("settings: a corrupt settings file gives pages an HTML explanation, the API JSON", async () => {
+  await using rg = await startRungpt({ env: { OPENAI_API_KEY: ENV_KEY } });
+  const conv = await (await rg.api("/api/conversations", { method: "POST", json: {} })).json();
+  const file = join(rg.dataDir, "settings.json");
+  await Deno.writeTextFile(file, '{"apiKey": "sk-half-written', { mode: 0o600 });
+
+  for (const path of ["/", "/settings", `/c/${conv.id}`]) {
+    const res = await rg.api(path);
+    assert.equal(res.status, 500, path);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/html/, path);
+    const html = await res.text();
+    assert.match(html, /<h1>rungpt cannot read its settings<\/h1>/, path);
+    assert.match(html, /is not valid JSON/, path);
+    assert.ok(html.includes(`<code>${file}</code>`), `${path} names the file`);
+    assert.match(html, /Fix the file in a text editor, or delete it/, path);
+    assert.ok(!html.includes("sk-half-written"), `${path} shows none of the file`);
+  }
+  // API routes keep answering JSON, with the same explanation.
+  const api = await rg.api("/api/settings");
+  assert.equal(api.status, 500);
+  assert.match(api.headers.get("content-type") ?? "", /^application\/json/);
+  const body = await api.json();
+  assert.equal(body.kind, "settings");
+  assert.match(body.error, /is not valid JSON .*; fix it or delete it/);
+  // Nothing about it was logged as an unexpected failure.
+  assert.deepEqual(rg.logs.filter((l) => l.startsWith("error")), []);
+
+  // Once fixed, the pages work again.
+  await Deno.writeTextFile(file, "{}");
+  const page = await rg.api("/settings");
+  assert.equal(page.status, 200);
+  await page.body?.cancel();
+});
