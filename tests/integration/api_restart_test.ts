@@ -166,8 +166,12 @@ async function spawnRungpt(env: Record<string, string>) {
 }
 
 Deno.test("restart: after a crash mid-stream the reply is recovered as stopped", async () => {
+  // A slow reply (100 chunks over about 4 s): the crash comes once the database has seen it
+  // grow three times, so what is lost is at most the last moment, not the whole reply.
+  const chunks = Array.from({ length: 100 }, (_, i) => `piece${i} `);
+  const full = chunks.join("");
   await using model = await startScriptedModel({
-    replies: [{ chunks: ["Written ", "before the crash"], hang: true }],
+    replies: [{ chunks, delayMs: 40, hang: true }],
   });
   const dataDir = await Deno.makeTempDir({ prefix: "rungpt-crash-" });
   const rungpt = await spawnRungpt({ RUNGPT_DATA_DIR: dataDir, OPENAI_BASE_URL: model.url });
@@ -176,19 +180,24 @@ Deno.test("restart: after a crash mid-stream the reply is recovered as stopped",
     const sent = await rungpt.post(`/api/conversations/${conv.id}/messages`, { content: "Hi" });
     assert.equal(sent.status, 202);
     const messageId = (await sent.json()).assistantMessage.id;
-    await waitFor("the partial answer in the database", () => {
+    const lengths = new Set<number>();
+    await waitFor("the reply stored at three lengths while streaming", () => {
       const row = dbMessage(dataDir, messageId);
-      return row?.content === "Written before the crash" ? row : undefined;
+      assert.equal(row?.status, "streaming");
+      if (row.content) lengths.add(row.content.length);
+      return lengths.size >= 3 ? true : undefined;
     });
-    assert.equal(dbMessage(dataDir, messageId)?.status, "streaming");
 
     await rungpt.kill();
+    const atCrash = dbMessage(dataDir, messageId)!;
+    assert.equal(atCrash.status, "streaming");
+    assert.ok(full.startsWith(atCrash.content) && atCrash.content.length < full.length);
 
     await using rg = await startRungpt({ model, dataDir });
     const messages = await messagesOf(rg, conv.id);
     assert.deepEqual(messages.map((m) => [m.role, m.content, m.status]), [
       ["user", "Hi", "complete"],
-      ["assistant", "Written before the crash", "stopped"],
+      ["assistant", atCrash.content, "stopped"],
     ]);
     // Nothing claims to be running after the restart.
     const events = await (await rg.api(`/api/conversations/${conv.id}/events`)).text();

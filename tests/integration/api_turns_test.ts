@@ -234,6 +234,32 @@ Deno.test("turn: persisted while streaming; Stop keeps the partial text and abor
   assert.deepEqual(await again.json(), { stopped: false });
 });
 
+Deno.test("turn: a slow reply is written to the database many times while it streams", async () => {
+  // 60 chunks over about 3 s: a reply that is persisted every few hundred ms is seen in the
+  // database at many lengths before it ends; one persisted only at the end, at none.
+  const chunks = Array.from({ length: 60 }, (_, i) => `word${i} `);
+  await using model = await startScriptedModel({ replies: [{ chunks, delayMs: 50 }] });
+  await using rg = await startRungpt({ model });
+  const conv = await newConversation(rg);
+  const { assistantMessage } = await send(rg, conv.id, "Take your time");
+  const lengths = new Set<number>();
+  while (true) {
+    const row = dbMessage(rg, assistantMessage.id);
+    if (row?.status !== "streaming") break;
+    if (row.content) {
+      assert.ok(chunks.join("").startsWith(row.content), "a stored prefix of the reply");
+      lengths.add(row.content.length);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await settle(rg, conv.id);
+  assert.deepEqual(dbMessage(rg, assistantMessage.id), {
+    content: chunks.join(""),
+    status: "complete",
+  });
+  assert.ok(lengths.size >= 4, `stored at ${lengths.size} length(s) while streaming`);
+});
+
 Deno.test("turn: a second subscriber mid-stream starts from a snapshot and ends the same", async () => {
   const reply = "The quick brown fox jumps over the lazy dog, twice over.";
   await using model = await startScriptedModel({
