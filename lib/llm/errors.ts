@@ -171,18 +171,22 @@ export function cutOffError(ctx: ErrorContext = {}): LlmError {
 }
 
 /**
- * Removes the API key, and anything shaped like a secret key, from text.
+ * Removes the API key, anything shaped like a secret key, and masked echoes of a key
+ * (`loc***5b4a`, which still give away part of it) from text.
  *
  * @example
  * ```ts
  * redact("bad key sk-abc123456789", "sk-abc123456789"); // "bad key [redacted]"
+ * redact("Incorrect API key provided: my-***wxyz."); // "Incorrect API key provided: [redacted]."
  * ```
  */
 export function redact(text: string, apiKey?: string | null): string {
   let out = text;
   if (apiKey && apiKey.length >= 4) out = out.split(apiKey).join("[redacted]");
   // Provider messages may echo a (partly masked) key; drop the whole token.
-  return out.replace(/\b(sk|pk|rk)-[A-Za-z0-9_*.\-]{3,}/g, "[redacted]");
+  return out
+    .replace(/\b(sk|pk|rk)-[A-Za-z0-9_*.\-]{3,}/g, "[redacted]")
+    .replace(/[A-Za-z0-9_.\-]*\*{3,}[A-Za-z0-9_\-]*/g, "[redacted]");
 }
 
 /**

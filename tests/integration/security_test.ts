@@ -324,6 +324,81 @@ Deno.test("security: the API key never appears in a page or an API answer", asyn
   assert.ok(bodies.some((b) => b.includes("9876")));
 });
 
+Deno.test("security: the key is never logged nor answered, even when the upstream echoes it", async () => {
+  // Keys not shaped like OpenAI's, so only knowing the key itself can keep it out.
+  const envKey = "local-ENVSECRET-9f8e7d6c5b4a";
+  const savedKey = "local-SAVEDSECRET-1a2b3c4d5e";
+  const echo = (key: string, status: number) => ({
+    status,
+    message: `Incorrect API key provided: ${key} (masked: ${key.slice(0, 3)}***${key.slice(-4)})`,
+  });
+  await using model = await startScriptedModel();
+  await using rg = await startRungpt({ model, env: { OPENAI_API_KEY: envKey } });
+  const bodies: string[] = [];
+  const keep = async (res: Response) => {
+    bodies.push(`${res.status} ${[...res.headers].join(" ")} ${await res.text()}`);
+  };
+  const turn = async (content: string) => {
+    const conv = await (await rg.api("/api/conversations", { method: "POST", json: {} })).json();
+    await keep(
+      await rg.api(`/api/conversations/${conv.id}/messages`, {
+        method: "POST",
+        json: { content },
+      }),
+    );
+    await keep(await rg.api(`/api/conversations/${conv.id}/events`));
+    await keep(await rg.api(`/api/conversations/${conv.id}`));
+    await keep(await rg.api(`/api/conversations/${conv.id}/export?format=md`));
+    await keep(await rg.api(`/c/${conv.id}`));
+  };
+  const v1 = async (stream: boolean) => {
+    await keep(
+      await rg.api("/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${rg.token}` },
+        json: { model: "gpt-4o", stream, messages: [{ role: "user", content: "hi" }] },
+      }),
+    );
+  };
+  const rounds = async (key: string) => {
+    model.enqueue(
+      { text: "A fine answer." },
+      echo(key, 401),
+      echo(key, 403),
+      echo(key, 400),
+      echo(key, 500),
+      { chunks: ["Half "], streamError: { message: `bad key ${key}` } },
+    );
+    for (let i = 0; i < 6; i++) await turn(`question ${i}`);
+    model.enqueue({ text: "ok" }, { text: "ok" }, echo(key, 401), echo(key, 403), echo(key, 500));
+    for (const stream of [false, true, false, true, true]) await v1(stream);
+    for (const status of [401, 500]) {
+      model.setModels(echo(key, status));
+      await keep(await rg.api("/api/models"));
+      await keep(await rg.api("/v1/models", { headers: { authorization: `Bearer ${rg.token}` } }));
+    }
+    model.setModels(["gpt-4o"]);
+  };
+
+  await rounds(envKey);
+  await keep(await rg.api("/api/settings", { method: "PUT", json: { apiKey: savedKey } }));
+  await keep(await rg.api("/settings"));
+  await rounds(savedKey);
+  // The upstream did get the keys and answer: the test would prove nothing otherwise.
+  const sent = new Set(model.requests.map((r) => r.headers.authorization));
+  assert.ok(sent.has(`Bearer ${envKey}`) && sent.has(`Bearer ${savedKey}`));
+  assert.ok(bodies.some((b) => b.includes("A fine answer.")));
+  assert.ok(bodies.some((b) => b.includes("Incorrect API key provided: [redacted]")));
+
+  for (const key of [envKey, savedKey]) {
+    // The key, its middle, or the upstream's masked echo of it (which gives away 7 characters).
+    const parts = [key, key.split("-")[1], `${key.slice(0, 3)}***${key.slice(-4)}`];
+    const leaks = (text: string) => parts.some((p) => text.includes(p));
+    for (const body of bodies) assert.ok(!leaks(body), `an answer holds the key: ${body}`);
+    for (const line of rg.logs) assert.ok(!leaks(line), `a log line holds the key: ${line}`);
+  }
+});
+
 Deno.test("security: bound beyond loopback, the UI needs the token (login, link, cookie)", async () => {
   await using model = await startScriptedModel();
   let rg: TestRungpt;

@@ -89,4 +89,9 @@ Deno.test("toLlmError: credentials in the base URL are not shown", () => {
 Deno.test("redact removes the key and key-shaped tokens", () => {
   assertEquals(redact("a my-custom-key b", "my-custom-key"), "a [redacted] b");
   assertEquals(redact("token sk-proj-abc123 end"), "token [redacted] end");
+  assertEquals(
+    redact("Incorrect API key provided: loc***5b4a. See the docs.", "local-other-key"),
+    "Incorrect API key provided: [redacted]. See the docs.",
+  );
+  assertEquals(redact("masked (ab****yz)"), "masked ([redacted])");
 });
