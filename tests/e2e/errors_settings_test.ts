@@ -4,14 +4,23 @@
  * offering tools again to models auto mode keeps on tags.
  */
 import assert from "node:assert/strict";
-import { lastAssistant, sendMessage, settled, startE2E, waitForStatus } from "./_helpers.ts";
+import {
+  lastAssistant,
+  sendMessage,
+  settled,
+  startE2E,
+  waitFor,
+  waitForStatus,
+} from "./_helpers.ts";
 
 const KEY = "sk-live-SECRETSECRET-abcdef987654";
+/** What the scripted server's /v1/models lists, in the sorted order the pickers show. */
+const MODELS = ["gpt-4o", "llama3.2:3b", "qwen2.5-coder:7b"];
 
 Deno.test("errors and settings", async (t) => {
   // No key and no base URL configured: rungpt starts as a first-time user would see it.
   const e2e = await startE2E({
-    model: { requireKey: KEY },
+    model: { requireKey: KEY, models: MODELS },
     rungpt: { env: { OPENAI_API_KEY: "", OPENAI_BASE_URL: "", RUNGPT_MODEL: "" } },
   });
   const { page, foreignRequests } = await e2e.newPage();
@@ -66,6 +75,30 @@ Deno.test("errors and settings", async (t) => {
         assert.ok(!body.includes(KEY) && !body.includes("SECRETSECRET"), `${path} leaks the key`);
       }
       assert.ok(!(await page.content()).includes("SECRETSECRET"));
+    });
+
+    await t.step("the model pickers list the server's models; an unlisted name works", async () => {
+      await page.goto(e2e.rg.origin + "/settings");
+      await page.getByText(`${MODELS.length} models available.`).waitFor();
+      const options = (list: string) =>
+        page.locator(`datalist#${list} option`).evaluateAll((els) =>
+          els.map((e) => (e as HTMLOptionElement).value)
+        );
+      assert.equal(await page.locator("#default-model").getAttribute("list"), "settings-models");
+      assert.deepEqual(await options("settings-models"), MODELS);
+
+      await page.goto(e2e.rg.origin + "/");
+      const picker = page.getByRole("combobox", { name: "Model" });
+      assert.equal(await picker.getAttribute("list"), "model-options");
+      await waitFor("the header's model list", async () => (await options("model-options")).length);
+      assert.deepEqual(await options("model-options"), MODELS);
+      // A name the server does not list (some never list theirs) is sent as typed.
+      await picker.fill("my-unlisted-model");
+      await picker.press("Enter");
+      e2e.model.enqueue({ text: "Answered by the unlisted model." });
+      await settled(await sendMessage(page, "Which model are you?"));
+      assert.equal(e2e.model.chatRequests().at(-1)?.body.model, "my-unlisted-model");
+      assert.equal(await picker.inputValue(), "my-unlisted-model");
     });
 
     await t.step(
