@@ -112,18 +112,21 @@ export function ChatHeader(
           <button
             type="button"
             class={`btn btn-small${systemPrompt ? " has-value" : ""}`}
+            aria-label="System prompt"
             aria-expanded={promptOpen.value}
             aria-controls="system-prompt"
             onClick={() => (promptOpen.value = !promptOpen.value)}
           >
-            System prompt
+            {/* A phone shows the short label, so the model picker keeps a usable width. */}
+            <span class="label-wide" aria-hidden="true">System prompt</span>
+            <span class="label-narrow" aria-hidden="true">Prompt</span>
           </button>
           {tools}
           {conversation && (
             <details class="menu">
-              <summary class="btn btn-small">
+              <summary class="btn btn-small" title="Export">
                 <Icon name="download" size={15} />
-                <span>Export</span>
+                <span class="label-wide-or-sr">Export</span>
               </summary>
               <div class="menu-items">
                 <a href={exportUrl(conversation.id, "md")} download>Export Markdown</a>

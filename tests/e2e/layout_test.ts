@@ -43,6 +43,30 @@ Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => 
       await page.waitForURL(/\/c\/[^/]+$/);
       assert.ok(await inViewport(page, "article.msg-assistant"), "the answer is on screen");
       assert.ok(await inViewport(page, "form.composer"), "the composer stays on screen");
+      // The header of a conversation (with Export) leaves the model picker a usable width,
+      // and nothing in it runs off the screen, in either theme.
+      for (const colorScheme of ["light", "dark"] as const) {
+        await page.emulateMedia({ colorScheme });
+        const picker = page.getByRole("combobox", { name: "Model" });
+        const width = (await picker.boundingBox())!.width;
+        assert.ok(width >= 140, `the model picker is ${width}px wide (${colorScheme})`);
+        const overflowing = await page.locator(".chat-header").evaluate((header) =>
+          [...header.querySelectorAll("*")].filter((el) => {
+            const r = el.getBoundingClientRect();
+            return r.width > 0 && (r.left < -0.5 || r.right > innerWidth + 0.5);
+          }).map((el) => el.outerHTML.slice(0, 80))
+        );
+        assert.deepEqual(overflowing, [], `header overflow (${colorScheme})`);
+        for (const name of ["System prompt", "Actions"]) {
+          const box = (await page.getByRole("button", { name, exact: true }).boundingBox())!;
+          assert.ok(box.x >= 0 && box.x + box.width <= 390, `${name} is on screen`);
+        }
+        assert.ok(await page.getByText("Export", { exact: true }).count(), "Export is named");
+        const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(pageWidth <= 390, `no horizontal scrolling (${pageWidth}px, ${colorScheme})`);
+        await page.screenshot({ path: `/tmp/rungpt-e2e-phone-chat-${colorScheme}.png` });
+      }
+      await page.emulateMedia({ colorScheme: null });
 
       const menu = page.getByRole("button", { name: "Open conversations" });
       await menu.click();
