@@ -1,5 +1,6 @@
 /**
- * Browser tests of layout and scale: a phone-sized screen (composer and conversation drawer),
+ * Browser tests of layout and scale: a phone-sized screen (composer, drawer, header), the light
+ * and dark themes,
  * and a conversation of 2,000 messages that opens with its latest window, loads earlier pages
  * as it scrolls up (keeping the reader's place), opens an old message from a link, and streams
  * a new reply without touching the other messages' DOM.
@@ -17,6 +18,36 @@ function inViewport(page: Page, selector: string): Promise<boolean> {
     return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 &&
       r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5;
   });
+}
+
+/** The colours a reader sees at an element: its text, and the first opaque background behind. */
+function colours(page: Page, selector: string): Promise<{ fg: number[]; bg: number[] }> {
+  return page.locator(selector).first().evaluate((el) => {
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    let bg = [255, 255, 255, 1];
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if ((c[3] ?? 1) > 0.5) {
+        bg = c;
+        break;
+      }
+    }
+    return { fg: rgb(getComputedStyle(el).color), bg };
+  });
+}
+
+/** WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white). */
+function luminance([r, g, b]: number[]): number {
+  const lin = (v: number) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+function contrast(a: number[], b: number[]): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
 }
 
 Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => {
@@ -88,6 +119,56 @@ Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => 
       assert.deepEqual(foreignRequests(), []);
       await close();
     });
+
+    await t.step(
+      "light and dark themes follow prefers-color-scheme, chat and settings",
+      async () => {
+        const { page, close } = await e2e.newPage();
+        const conv = await e2e.rg.server.services.store.createConversation({ title: "Themes" });
+        await e2e.rg.server.services.store.addMessage({
+          conversationId: conv.id,
+          role: "assistant",
+          content: "Some **text** to read.",
+          status: "complete",
+        });
+        const places: Array<[string, string[]]> = [
+          [`/c/${conv.id}`, [
+            "body",
+            ".chat-title",
+            "article.msg-assistant .md",
+            ".composer-input",
+          ]],
+          ["/settings", ["body", "h1", "#api-key", "label"]],
+        ];
+        for (const [path, selectors] of places) {
+          const seen: Record<string, Record<string, { fg: number[]; bg: number[] }>> = {};
+          for (const colorScheme of ["light", "dark"] as const) {
+            await page.emulateMedia({ colorScheme });
+            await page.goto(e2e.rg.origin + path);
+            await page.locator(selectors[1]).first().waitFor();
+            seen[colorScheme] = {};
+            for (const sel of selectors) seen[colorScheme][sel] = await colours(page, sel);
+            await page.screenshot({
+              path: `/tmp/rungpt-e2e-theme-${path.split("/")[1]}-${colorScheme}.png`,
+            });
+          }
+          for (const sel of selectors) {
+            const light = seen.light[sel], dark = seen.dark[sel];
+            const where = `${path} ${sel}`;
+            assert.notDeepEqual(light.bg, dark.bg, `${where}: the background changes`);
+            assert.notDeepEqual(light.fg, dark.fg, `${where}: the text colour changes`);
+            assert.ok(luminance(light.bg) > 0.7, `${where}: light background ${light.bg}`);
+            assert.ok(luminance(dark.bg) < 0.05, `${where}: dark background ${dark.bg}`);
+            assert.ok(luminance(dark.fg) > luminance(dark.bg), `${where}: light text on dark`);
+            for (const [name, c] of Object.entries({ light, dark })) {
+              const ratio = contrast(c.fg, c.bg);
+              assert.ok(ratio >= 4.5, `${where}: ${name} text contrast ${ratio.toFixed(1)}`);
+            }
+          }
+        }
+        await close();
+      },
+    );
 
     await t.step(
       "2,000 messages open, page in as they scroll, and streaming touches only the new reply",
