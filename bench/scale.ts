@@ -1,8 +1,10 @@
 /**
  * Storage and UI at scale: open a conversation of 5,000 messages (server time of `GET /c/:id`
  * and `GET /api/conversations/:id`, and headless Chromium's navigation start to the last
- * message element present plus one animation frame), and `store.search` over 100,000
- * messages. Baselines: the same requests for an empty conversation; a search over 1,000.
+ * message element present plus one animation frame), scroll a conversation of 2,000 messages
+ * with every message loaded (`bench/scroll.ts`), and `store.search` over 100,000 messages.
+ * Baselines: the same requests for an empty conversation; a plain page of the same 2,000
+ * texts; a search over 1,000.
  * @module
  */
 // Before playwright-core loads: it probes a /proc file that needs --allow-all otherwise.
@@ -12,9 +14,11 @@ import { openSqliteStore } from "../lib/store/sqlite.ts";
 import { spawnRungpt } from "./procs.ts";
 import type { Figure } from "./report.ts";
 import { median, p99 } from "./stats.ts";
-import { seedConversation, withStore } from "./seed.ts";
+import { benchScroll, summarizeScrolls } from "./scroll.ts";
+import { messageText, seedConversation, withStore } from "./seed.ts";
 
 const MESSAGES = 5000;
+const SCROLL_MESSAGES = 2000;
 const SEARCH_MESSAGES = 100_000;
 const QUERIES = ["bravo", "delta echo", "tango uniform victor", "Message 4242", "kil", "zulu papa"];
 
@@ -57,9 +61,10 @@ export async function benchScale(log: (s: string) => void): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "rungpt-bench-scale-" });
   const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-bench-plugins-" });
   try {
-    const { big, empty } = await withStore(dataDir, async (s) => ({
+    const { big, empty, long } = await withStore(dataDir, async (s) => ({
       big: await seedConversation(s, MESSAGES),
       empty: await seedConversation(s, 0),
+      long: await seedConversation(s, SCROLL_MESSAGES),
     }));
     const rg = await spawnRungpt({ dataDir, pluginsDir });
     try {
@@ -120,10 +125,39 @@ export async function benchScale(log: (s: string) => void): Promise<Figure[]> {
             t.map((x) => x.toFixed(0)).join(", ")
           } ms`,
         });
+        log("scale: paint done");
+
+        const scroll = await benchScroll(browser, {
+          url: `${rg.origin}/c/${long.conversationId}#m-${long.firstMessageId}`,
+          count: SCROLL_MESSAGES,
+          texts: Array.from({ length: SCROLL_MESSAGES }, (_, i) => messageText(i)),
+          runs: 3,
+        });
+        const app = summarizeScrolls(scroll.app), plain = summarizeScrolls(scroll.plain);
+        figures.push({
+          area,
+          name: `scroll frame p50, ${SCROLL_MESSAGES} messages loaded`,
+          value: app.median,
+          unit: "ms",
+          baseline: plain.median,
+          baselineName: "plain page, same texts",
+          target: { op: "<", limit: 20 },
+          note: `p90 ${app.p90.toFixed(1)} ms (plain ${plain.p90.toFixed(1)}); 3 scrolls x 240 ` +
+            `frames of 60 px from the top of a fresh page`,
+        });
+        figures.push({
+          area,
+          name: `scroll main thread / frame, ${SCROLL_MESSAGES} messages`,
+          value: app.main,
+          unit: "ms",
+          baseline: plain.main,
+          baselineName: "plain page, same texts",
+          note: "renderer main-thread task time (CDP TaskDuration) over the scroll / frames",
+        });
       } finally {
         await browser.close();
       }
-      log("scale: paint done");
+      log("scale: browser done");
     } finally {
       await rg.close();
     }

@@ -24,8 +24,9 @@ export async function seedConversation(
   store: Store,
   count: number,
   from = 0,
-): Promise<{ conversationId: string; lastMessageId: string }> {
+): Promise<{ conversationId: string; firstMessageId: string; lastMessageId: string }> {
   const conv = await store.createConversation({ title: `Seeded ${count}` });
+  let first = "";
   let last = "";
   for (let i = 0; i < count; i++) {
     const m = await store.addMessage({
@@ -34,9 +35,10 @@ export async function seedConversation(
       content: messageText(from + i),
       status: "complete",
     });
+    first ||= m.id;
     last = m.id;
   }
-  return { conversationId: conv.id, lastMessageId: last };
+  return { conversationId: conv.id, firstMessageId: first, lastMessageId: last };
 }
 
 /** Opens the store of data dir `dataDir` (as the server does), runs `fn`, closes it. */

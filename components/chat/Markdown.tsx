@@ -1,12 +1,13 @@
 /**
  * A model's message as markdown. The server (and the first browser render) show the text
- * escaped; the browser renders the markdown in an effect, only once the message is near the
- * viewport, and then re-renders at most once per frame while it streams.
+ * escaped; the browser renders the markdown in an effect, only once the message (or the block
+ * of messages it is in) is near the viewport, and then re-renders at most once per frame while
+ * it streams.
  * @module
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import { handleMarkdownClick, renderMarkdown } from "../../lib/ui/markdown.ts";
-import { whenNear } from "../../lib/ui/visibility.ts";
+import { NearContext, whenNear } from "../../lib/ui/visibility.ts";
 
 /** Props of {@linkcode Markdown}. */
 export interface MarkdownProps {
@@ -19,11 +20,17 @@ export interface MarkdownProps {
 export function Markdown({ content, streaming }: MarkdownProps) {
   const wrap = useRef<HTMLDivElement>(null);
   const box = useRef<HTMLDivElement>(null);
-  const [near, setNear] = useState(false);
+  // Inside a block of messages the block says when it is near; elsewhere, watch this one.
+  const blockNear = useContext(NearContext);
+  const [ownNear, setOwnNear] = useState(false);
+  const near = blockNear ? blockNear.value : ownNear;
   const [ready, setReady] = useState(false);
   const generation = useRef(0);
 
-  useEffect(() => (wrap.current ? whenNear(wrap.current, () => setNear(true)) : undefined), []);
+  useEffect(
+    () => !blockNear && wrap.current ? whenNear(wrap.current, () => setOwnNear(true)) : undefined,
+    [],
+  );
 
   useEffect(() => {
     if (!near) return;

@@ -3,12 +3,14 @@
  * scrolled up; scrolls to a message when asked (search hits). Long conversations arrive as
  * their latest window: older pages load when the top comes near (an IntersectionObserver on
  * a sentinel) or from the "Load earlier messages" button, and the reader's place stays put.
+ * Messages are drawn in blocks (`MessageBlock.tsx`), which the browser skips while off screen.
  * @module
  */
 import type { Signal } from "@preact/signals";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import { type ChatState, lastOfRole } from "../../lib/ui/chat_state.ts";
-import { type MessageActions, MessageItem } from "./MessageView.tsx";
+import { type ChatState, lastOfRole, messageBlocks } from "../../lib/ui/chat_state.ts";
+import { BLOCK_SIZE, MessageBlock } from "./MessageBlock.tsx";
+import type { MessageActions } from "./MessageView.tsx";
 
 /** Props of {@linkcode MessageList}. */
 export interface MessageListProps {
@@ -135,12 +137,14 @@ export function MessageList({ chat, actions, focusMessage, onLoadOlder }: Messag
             </button>
           </div>
         )}
-        {list.map((m) => (
-          <MessageItem
-            key={m.id}
-            m={m}
-            isLastUser={m === lastUser}
-            isLastAssistant={m === lastAssistant}
+        {messageBlocks(list, BLOCK_SIZE).map((b) => (
+          <MessageBlock
+            key={b.key}
+            messages={b.messages}
+            lastUserId={lastUser && b.messages.includes(lastUser) ? lastUser.id : null}
+            lastAssistantId={lastAssistant && b.messages.includes(lastAssistant)
+              ? lastAssistant.id
+              : null}
             running={chat.running}
             actions={actions}
           />

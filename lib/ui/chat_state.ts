@@ -188,6 +188,33 @@ export function dropFrom(state: ChatState, fromSeq: number): void {
   if (kept.length !== list.length) state.messages.value = kept;
 }
 
+/** A run of consecutive messages drawn (and skipped while off screen) as one block. */
+export interface MessageBlock {
+  /** `floor(seq / size)`: stable while older pages arrive and new messages are added. */
+  key: number;
+  messages: MessageState[];
+}
+
+/**
+ * Groups messages (in `seq` order) into blocks of `size` consecutive sequence numbers, so the
+ * browser tracks a 2,000-message list as 80 blocks, not 2,000 boxes.
+ *
+ * @example
+ * ```ts
+ * messageBlocks(list, 25).map((b) => b.messages.length); // e.g. [25, 25, 3]
+ * ```
+ */
+export function messageBlocks(list: readonly MessageState[], size: number): MessageBlock[] {
+  const blocks: MessageBlock[] = [];
+  for (const m of list) {
+    const key = Math.floor(m.seq / size);
+    const last = blocks.at(-1);
+    if (last?.key === key) last.messages.push(m);
+    else blocks.push({ key, messages: [m] });
+  }
+  return blocks;
+}
+
 /** The last message with this role, if any. */
 export function lastOfRole(list: MessageState[], role: Role): MessageState | undefined {
   for (let i = list.length - 1; i >= 0; i--) if (list[i].role === role) return list[i];

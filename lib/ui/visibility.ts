@@ -1,11 +1,21 @@
 /**
  * "Tell me once this element comes near the viewport", with one shared
- * IntersectionObserver for the whole page (2,000 messages must not mean 2,000 observers).
+ * IntersectionObserver for the whole page (2,000 messages must not mean 2,000 observers,
+ * nor 2,000 targets: blocks of messages are observed, see {@linkcode NearContext}).
  * Browser only.
  * @module
  */
 
+import { createContext } from "preact";
+import type { Signal } from "@preact/signals";
+
 type Callback = () => void;
+
+/**
+ * Set by a block of messages to a signal that turns true once the block comes near the
+ * viewport, so the messages inside need no observer each. `null` outside such a block.
+ */
+export const NearContext = createContext<Signal<boolean> | null>(null);
 
 let observer: IntersectionObserver | null = null;
 const callbacks = new WeakMap<Element, Callback>();

@@ -1,12 +1,13 @@
 /**
  * Browser tests of layout and scale: a phone-sized screen (composer, drawer, header), the light
- * and dark themes,
- * and a conversation of 2,000 messages that opens with its latest window, loads earlier pages
- * as it scrolls up (keeping the reader's place), opens an old message from a link, and streams
- * a new reply without touching the other messages' DOM.
+ * and dark themes, and a conversation of 2,000 messages that opens with its latest window, loads
+ * earlier pages as it scrolls up (keeping the reader's place), is skipped off screen per block,
+ * opens an old message from a link, and streams a new reply without touching the other
+ * messages' DOM. How fast it scrolls is measured in bench/ (`deno task bench scale`), not here.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
+import { BLOCK_SIZE } from "../../components/chat/MessageBlock.tsx";
 import { PAGE_SIZE } from "../../lib/chat/page_data.ts";
 import type { Message } from "../../lib/store/types.ts";
 import { sendMessage, settled, startE2E, waitFor } from "./_helpers.ts";
@@ -241,6 +242,22 @@ Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => 
         }, 30_000);
         assert.equal(await page.locator("article.msg").count(), 2000);
         assert.equal(await loadEarlier.count(), 0, "no button once everything is loaded");
+        // The browser skips off-screen rendering per block of messages, not per message: it
+        // checks every such box on every frame, and 2,000 of them made scrolling slow.
+        const skipping = await page.locator(".messages-inner").evaluate((inner) => {
+          const auto = (el: Element) => getComputedStyle(el).contentVisibility === "auto";
+          const articles = [...inner.querySelectorAll("article.msg")];
+          return {
+            boxes: [...inner.querySelectorAll(":scope > *, :scope > * > *")].filter(auto).length,
+            perMessage: articles.filter(auto).length,
+            outside: articles.filter((a) => !a.parentElement || !auto(a.parentElement)).length,
+          };
+        });
+        assert.deepEqual(
+          { perMessage: skipping.perMessage, outside: skipping.outside },
+          { perMessage: 0, outside: 0 },
+        );
+        assert.ok(skipping.boxes <= 2000 / BLOCK_SIZE + 2, `${skipping.boxes} skippable boxes`);
         await page.locator(".messages").evaluate((el) => (el.scrollTop = 0));
         await waitFor(
           "the first message on screen",
@@ -284,15 +301,24 @@ Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => 
             if (el.closest("#sidebar")) {
               return "sidebar";
             }
-            if (el.matches(".messages-inner")) return "list";
+            // Messages sit in blocks: adding one to a block, or a new block, is the list.
+            if (el.matches(".messages-inner, .msg-block")) return "list";
             return `other ${el.tagName.toLowerCase()}.${el.className}`;
           };
           new MutationObserver((records) => {
             for (const r of records) {
               const at = where(r.target);
               if (at === "list") {
-                for (const n of r.addedNodes) w.__mutations.push(`list +${(n as Element).id}`);
-                for (const n of r.removedNodes) w.__mutations.push(`list -${(n as Element).id}`);
+                const ids = (nodes: NodeList) =>
+                  [...nodes].flatMap((n) =>
+                    n instanceof Element
+                      ? n.matches("article.msg")
+                        ? [n.id]
+                        : [...n.querySelectorAll("article.msg")].map((a) => a.id)
+                      : []
+                  );
+                for (const id of ids(r.addedNodes)) w.__mutations.push(`list +${id}`);
+                for (const id of ids(r.removedNodes)) w.__mutations.push(`list -${id}`);
               } else w.__mutations.push(at);
             }
           }).observe(document.body, {

@@ -6,6 +6,7 @@ import {
   dropFrom,
   findMessage,
   lastOfRole,
+  messageBlocks,
   upsertMessage,
 } from "../../../lib/ui/chat_state.ts";
 import type { Message } from "../../../lib/store/types.ts";
@@ -121,4 +122,18 @@ Deno.test("errorKind is read from message meta when the server stores it", () =>
     msg(1, "assistant", "", { status: "error", meta: { errorKind: "no_key" } }),
   ], false);
   assertEquals(s.messages.value[0].errorKind.value, "no_key");
+});
+
+Deno.test("messageBlocks groups by seq, so blocks stay put as pages arrive", () => {
+  const at = (seqs: number[]) =>
+    createChatState(null, seqs.map((seq) => msg(seq, seq % 2 ? "assistant" : "user", "x")), false)
+      .messages.value;
+  const keys = (seqs: number[]) =>
+    messageBlocks(at(seqs), 25).map((b) => [b.key, b.messages.map((m) => m.seq)]);
+  assertEquals(keys([23, 24, 25, 26]), [[0, [23, 24]], [1, [25, 26]]]);
+  // An older page before: the block of 23 and 24 gains members; nothing moves.
+  assertEquals(keys([20, 21, 22, 23, 24, 25, 26]), [[0, [20, 21, 22, 23, 24]], [1, [25, 26]]]);
+  // Gaps in seq (regenerated replies) are fine.
+  assertEquals(keys([3, 90]), [[0, [3]], [3, [90]]]);
+  assertEquals(messageBlocks([], 25), []);
 });
