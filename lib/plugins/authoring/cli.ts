@@ -135,16 +135,13 @@ export async function runAuthoringCommand(
         );
       }
       const [dir, action, json = "{}"] = p.pos;
-      for (const host of p.allowHosts) {
-        err(`… test-only grant: rungpt:net may also reach ${host} (not in rungpt.yaml)`);
-      }
-      if (p.allowPrivate) err("… test-only grant: rungpt:net may reach private addresses");
       const output = await runPluginAction(dir, action, json, {
         allowHosts: p.allowHosts,
         allowPrivateNetwork: p.allowPrivate,
         config: p.config,
         dataDir: p.dataDir,
         onLog: (e) => err(`[${e.level}] ${e.message}`),
+        onGrant: (grant) => err(`… test-only grant: ${grant}`),
       });
       out(output);
       return;

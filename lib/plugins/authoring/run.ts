@@ -39,6 +39,8 @@ export interface RunOptions {
   limits?: Partial<PluginLimits>;
   /** Receives the plugin's log lines. */
   onLog?: (entry: LogEntry) => void;
+  /** Told each test-only grant once it was checked, before the action runs. */
+  onGrant?: (grant: string) => void;
 }
 
 /**
@@ -86,6 +88,10 @@ export async function runPluginAction(
   opts: RunOptions = {},
 ): Promise<string> {
   const manifest = withTestHosts(await loadManifest(dir), opts.allowHosts ?? []);
+  for (const host of new Set(opts.allowHosts)) {
+    opts.onGrant?.(`rungpt:net may also reach ${host} (not in rungpt.yaml)`);
+  }
+  if (opts.allowPrivateNetwork) opts.onGrant?.("rungpt:net may reach private addresses");
   const spec = manifest.actions.find((a) => a.name === action);
   if (!spec) {
     const names = manifest.actions.map((a) => a.name);

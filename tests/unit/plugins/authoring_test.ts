@@ -450,6 +450,8 @@ Deno.test("plugin run --allow-host: a test-only grant for a host rungpt.yaml doe
 
       const malformed = await fetch("--allow-host", "http://127.0.0.1/");
       assertEquals(malformed.code, 1);
+      // Refused before anything is granted: the error is the only line.
+      assertEquals(malformed.err.trim().split("\n").length, 1);
       includes(malformed.err, 'error: --allow-host: "http://127.0.0.1/" must be a bare hostname');
       const hello = await scaffold(dir, "hello");
       assertEquals((await cli("build", hello)).code, 0);
