@@ -1,11 +1,13 @@
 /**
  * The plugin manager the server uses: which installed plugins are enabled, their actions,
  * and calling an action — loading the plugin (and the plugins whose APIs it imports) into
- * the sandbox on first use and keeping it warm. An instance runs one call at a time, so calls
+ * the sandbox on first use and keeping it warm. Providers load before their consumers, in the
+ * order the manifests give; a cycle among providers is refused before anything loads, and
+ * loading counts against the call's time limit and cancel signal. An instance runs one call at a time, so calls
  * that arrive while a plugin is busy get extra warm instances (up to
  * {@linkcode MAX_INSTANCES}); a plugin that provides APIs to others keeps a single instance.
- * Installs, updates and settings changes call {@linkcode PluginManager.invalidate} so the next
- * call sees them.
+ * Any change to an installed plugin (from the browser, or the CLI while the server runs)
+ * reloads it and every plugin that uses its APIs.
  * @module
  */
 import {
@@ -15,10 +17,11 @@ import {
   listInstalled,
   loadInstalled,
 } from "./installed.ts";
-import type { Grants as LockGrants } from "./lockfile.ts";
+import { type Grants as LockGrants, lockfilePath } from "./lockfile.ts";
 import type { ActionSpec } from "./manifest.ts";
-import type { Grants, LogEntry, PluginLimits } from "./registry.ts";
-import { callAction, type LoadedPlugin, loadPlugin, PluginError } from "./runtime.ts";
+import { dependentsOf, loadOrder } from "./providers.ts";
+import { DEFAULT_LIMITS, type Grants, type LogEntry, type PluginLimits } from "./registry.ts";
+import { callAction, type LoadedPlugin, loadPlugin, PluginError, raceAbort } from "./runtime.ts";
 
 /** One action of an enabled plugin, as the chat layer sees it. */
 export interface EnabledAction {
@@ -97,66 +100,80 @@ export function runtimeGrants(grants: LockGrants): Grants {
  */
 export function createPluginManager(opts: PluginManagerOptions): PluginManager {
   const { pluginsDir, dataDir } = opts;
+  const timeLimit = opts.limits?.timeoutMs ?? DEFAULT_LIMITS.timeoutMs;
   const loaded = new Map<string, Promise<LoadedPlugin>>();
   const spares = new Map<string, Spares>();
   // Calls running on each plugin's first instance.
   const busy = new Map<string, number>();
   const logs = new Map<string, LogEntry[]>();
-  let cached: { stamp: string; plugins: InstalledPlugin[] } | undefined;
+  // The installed plugins as last read, and the lockfile stamp they were read at.
+  let known: { stamp: string; plugins: InstalledPlugin[] } | undefined;
   let closed = false;
+  // Aborted by close(): loads in progress stop at once instead of running to their limit.
+  const shutdown = new AbortController();
   let warming: Promise<void> = Promise.resolve();
-
-  // Keyed by the lockfile's mtime and size, so changes made from the CLI while the server
-  // runs (install, update, enable, …) are picked up, and changed plugins reload.
-  async function installed(): Promise<InstalledPlugin[]> {
-    const info = await Deno.stat(`${pluginsDir}/rungpt.lock.json`).catch(() => null);
-    const stamp = info ? `${info.mtime?.getTime()}:${info.size}` : "none";
-    if (cached?.stamp !== stamp) {
-      const before = new Map(cached?.plugins.map((p) => [p.name, JSON.stringify(p.lock)]));
-      cached = { stamp, plugins: await listInstalled(pluginsDir) };
-      const now = new Map(cached.plugins.map((p) => [p.name, JSON.stringify(p.lock)]));
-      const changed = [...before.keys()].filter((name) => before.get(name) !== now.get(name));
-      await Promise.all(changed.map(closeLoaded));
-    }
-    return cached.plugins;
-  }
-
-  /** The stamp of a plugin's settings file, to notice changes made from the CLI. */
-  async function settingsStamp(name: string): Promise<string> {
-    const info = await Deno.stat(configPath(pluginsDir, name)).catch(() => null);
-    return info ? `${info.mtime?.getTime()}:${info.size}` : "none";
-  }
   // The settings stamp each loaded plugin started from, recorded when its load begins.
   const loadedSettings = new Map<string, Promise<string>>();
   // Instances being closed: a new load of the same plugin waits for them, so the APIs the old
   // one provides are unregistered before the new one registers them.
   const closing = new Map<string, Promise<void>>();
 
-  /** Loads one instance of an installed, enabled plugin (its providers must be loaded). */
-  async function open(name: string, chain: string[] = []): Promise<LoadedPlugin> {
+  /** The stamp of a file (mtime and size), to notice changes made by another process. */
+  async function stampOf(path: string): Promise<string> {
+    const info = await Deno.stat(path).catch(() => null);
+    return info ? `${info.mtime?.getTime()}:${info.size}` : "none";
+  }
+
+  /**
+   * Re-reads the installed plugins and reloads those whose lock entry changed (installed,
+   * updated, enabled or disabled, here or from the CLI) and those in `force`, with everything
+   * that depends on them: the one way a change reaches loaded plugins.
+   */
+  async function refresh(force: string[] = []): Promise<InstalledPlugin[]> {
+    const stamp = await stampOf(lockfilePath(pluginsDir));
+    const before = known?.plugins ?? [];
+    const plugins = await listInstalled(pluginsDir);
+    known = { stamp, plugins };
+    const now = new Map(plugins.map((p) => [p.name, JSON.stringify(p.lock)]));
+    const changed = before.filter((p) => JSON.stringify(p.lock) !== now.get(p.name))
+      .map((p) => p.name);
+    await reload([...new Set([...changed, ...force])], [...before, ...plugins]);
+    return plugins;
+  }
+
+  /** The installed plugins, re-read when the lockfile changed. */
+  async function installed(): Promise<InstalledPlugin[]> {
+    if (known && known.stamp === await stampOf(lockfilePath(pluginsDir))) return known.plugins;
+    return await refresh();
+  }
+
+  /** Closes `names` and every plugin that uses their APIs; the next call loads them afresh. */
+  async function reload(
+    names: string[],
+    plugins: readonly InstalledPlugin[],
+  ): Promise<void> {
+    if (!names.length) return;
+    await Promise.all([...names, ...dependentsOf(names, plugins)].map(closeLoaded));
+  }
+
+  /**
+   * Starts one instance of an installed, enabled plugin. It never waits for another plugin's
+   * load (providers are loaded before, by {@linkcode ensureLoaded}), so loads cannot wait for
+   * each other in a circle.
+   */
+  async function open(name: string): Promise<LoadedPlugin> {
     const plugin = await loadInstalled(pluginsDir, name);
     if (!plugin.enabled) {
       throw new PluginError("denied", "the plugin is disabled; enable it on /plugins", name);
     }
-    // Providers first: a plugin-provided API resolves when the consumer calls it.
-    for (const api of plugin.manifest.apis) {
-      const provider = api.split(":")[0];
-      if (provider === "rungpt" || chain.includes(provider)) continue;
-      await load(provider, [...chain, name]).catch((e) => {
-        throw new PluginError(
-          "not_found",
-          `it needs the API ${api}, but plugin ${provider} cannot be loaded: ${e.message}`,
-          name,
-        );
-      });
-    }
-    return await loadPlugin({
+    const instance = await loadPlugin({
       wasm: plugin.wasmBytes,
       manifest: plugin.manifest,
       grants: runtimeGrants(plugin.grants),
       dataDir,
       config: await getPluginConfig(pluginsDir, name),
       limits: opts.limits,
+      signal: shutdown.signal,
       onLog: (entry) => {
         const ring = logs.get(entry.plugin) ?? [];
         ring.push(entry);
@@ -165,31 +182,62 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
         opts.onLog?.(entry);
       },
     });
+    if (closed) {
+      await instance.close();
+      throw shuttingDown(name);
+    }
+    return instance;
   }
 
   /** The plugin's first instance: the one other plugins' API calls reach. */
-  function load(name: string, chain: string[] = []): Promise<LoadedPlugin> {
-    if (closed) {
-      return Promise.reject(new PluginError("not_found", "rungpt is shutting down", name));
-    }
+  function load(name: string): Promise<LoadedPlugin> {
+    if (closed) return Promise.reject(shuttingDown(name));
     let pending = loaded.get(name);
     if (!pending) {
-      const stamp = settingsStamp(name);
-      pending = (closing.get(name) ?? Promise.resolve()).then(() => open(name, chain));
+      const stamp = stampOf(configPath(pluginsDir, name));
+      pending = (closing.get(name) ?? Promise.resolve()).then(() => open(name));
       loaded.set(name, pending);
       loadedSettings.set(name, stamp);
       // A failed load is not cached: the next call tries again.
-      pending.catch(() => loaded.delete(name));
+      pending.catch(() => {
+        if (loaded.get(name) === pending) loaded.delete(name);
+      });
     }
     return pending;
   }
 
-  /** Runs `run` on a free instance of the plugin: the first, else a spare, else the first. */
+  /**
+   * Loads `name` after the plugins whose APIs it uses, in the order the manifests give; a
+   * missing provider or a cycle among providers fails here, before anything loads.
+   */
+  async function ensureLoaded(
+    name: string,
+    plugins: readonly InstalledPlugin[],
+  ): Promise<LoadedPlugin> {
+    const order = loadOrder(name, plugins);
+    for (const provider of order.slice(0, -1)) {
+      await load(provider).catch((e) => {
+        throw new PluginError(
+          "not_found",
+          `it needs the APIs of plugin ${provider}, which cannot be loaded: ${e.message}`,
+          name,
+        );
+      });
+    }
+    return await load(name);
+  }
+
+  /**
+   * Runs `run` on a free instance of the plugin: the first, else a spare, else the first.
+   * Getting the instance (loading it, and its providers) waits only `within` the call's bound.
+   */
   async function withInstance(
     name: string,
+    plugins: readonly InstalledPlugin[],
+    within: <T>(p: Promise<T>) => Promise<T>,
     run: (plugin: LoadedPlugin) => Promise<string>,
   ): Promise<string> {
-    const first = await load(name);
+    const first = await within(ensureLoaded(name, plugins));
     const pool = spares.get(name) ?? { idle: [], count: 0 };
     // A provider cannot have a second instance: its APIs are registered once, by name.
     const useFirst = !busy.get(name) || first.manifest.provides.length > 0 ||
@@ -203,20 +251,28 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       }
     }
     spares.set(name, pool);
+    // Back to the pool when done, unless invalidated (or shut down) meanwhile.
+    const release = (spare: LoadedPlugin) => {
+      if (!closed && spares.get(name) === pool) pool.idle.push(spare);
+      else spare.close();
+    };
     let spare = pool.idle.pop();
     if (!spare) {
       pool.count++;
-      spare = await open(name).catch((e) => {
-        pool.count--;
+      const opening = open(name);
+      opening.catch(() => pool.count--);
+      try {
+        spare = await within(opening);
+      } catch (e) {
+        // The call gave up waiting: the instance, once started, serves a later call.
+        opening.then(release, () => {});
         throw e;
-      });
+      }
     }
     try {
       return await run(spare);
     } finally {
-      // Invalidated meanwhile: this instance is out of date.
-      if (spares.get(name) === pool) pool.idle.push(spare);
-      else await spare.close();
+      release(spare);
     }
   }
 
@@ -256,7 +312,11 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       return out;
     },
     async call(pluginName, actionName, input, callOpts = {}) {
-      const info = (await installed()).find((p) => p.name === pluginName);
+      // The call's bound starts now: loading the plugin counts against it.
+      const startedAt = performance.now();
+      const timeoutMs = callOpts.timeoutMs ?? timeLimit;
+      const plugins = await installed();
+      const info = plugins.find((p) => p.name === pluginName);
       if (!info) throw new PluginError("not_found", "no such plugin is installed", pluginName);
       const action = info.manifest?.actions.find((a: ActionSpec) => a.name === actionName);
       if (!action) {
@@ -265,25 +325,35 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       // Settings changed outside this process (`rungpt plugin config`): reload with them.
       if (
         loadedSettings.has(pluginName) &&
-        await loadedSettings.get(pluginName) !== await settingsStamp(pluginName)
+        await loadedSettings.get(pluginName) !==
+          await stampOf(configPath(pluginsDir, pluginName))
       ) {
-        await closeLoaded(pluginName);
+        await reload([pluginName], plugins);
       }
-      return await withInstance(
-        pluginName,
-        (plugin) => callAction(plugin, action.export ?? action.name, input, callOpts),
-      );
+      const bound = callBound(pluginName, actionName, startedAt, timeoutMs, callOpts.signal);
+      try {
+        return await withInstance(
+          pluginName,
+          plugins,
+          bound.within,
+          (plugin) =>
+            callAction(plugin, action.export ?? action.name, input, {
+              signal: callOpts.signal,
+              timeoutMs,
+              startedAt,
+            }),
+        );
+      } finally {
+        bound.dispose();
+      }
     },
     async invalidate(name) {
-      cached = undefined;
-      const names = name ? [name] : [...new Set([...loaded.keys(), ...spares.keys()])];
-      // Consumers of a changed provider reload too.
       if (name) {
-        for (const p of await installed()) {
-          if (p.manifest?.apis.some((a: string) => a.startsWith(`${name}:`))) names.push(p.name);
-        }
+        await refresh([name]);
+        return;
       }
-      await Promise.all(names.map(closeLoaded));
+      known = undefined;
+      await Promise.all([...new Set([...loaded.keys(), ...spares.keys()])].map(closeLoaded));
     },
     logs: (name) => [...(logs.get(name) ?? [])],
     warm() {
@@ -291,14 +361,57 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       warming = installed().then((plugins) => {
         for (const p of plugins) {
           // Failures surface on the call that needs the plugin, with their message.
-          if (p.enabled && p.manifest && !closed) load(p.name).catch(() => {});
+          if (p.enabled && p.manifest && !closed) ensureLoaded(p.name, plugins).catch(() => {});
         }
       }, () => {});
     },
     async close() {
       closed = true;
+      shutdown.abort();
       await warming;
       await Promise.all([...new Set([...loaded.keys(), ...spares.keys()])].map(closeLoaded));
+    },
+  };
+}
+
+function shuttingDown(name: string): PluginError {
+  return new PluginError("not_found", "rungpt is shutting down", name);
+}
+
+/**
+ * The bound of one call while it waits for its plugin to load: the call's time limit, counted
+ * from `startedAt`, and its cancel signal. `within(p)` rejects when either ends first.
+ */
+function callBound(
+  plugin: string,
+  action: string,
+  startedAt: number,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+) {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new PluginError(
+          "timeout",
+          `call to "${action}" exceeded the time limit of ${
+            Math.round(timeoutMs)
+          } ms while the plugin was loading`,
+          plugin,
+        ),
+      ),
+    Math.max(0, startedAt + timeoutMs - performance.now()),
+  );
+  const onCancel = () =>
+    controller.abort(new PluginError("aborted", `call to "${action}" was cancelled`, plugin));
+  signal?.addEventListener("abort", onCancel);
+  if (signal?.aborted) onCancel();
+  return {
+    within: <T>(p: Promise<T>) => raceAbort(p, controller.signal),
+    dispose() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onCancel);
     },
   };
 }

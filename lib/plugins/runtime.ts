@@ -75,6 +75,8 @@ export interface LoadPluginOptions {
   registry?: ApiRegistry;
   /** Receives every log line (Extism `log_*` and `rungpt:log`). */
   onLog?: (entry: LogEntry) => void;
+  /** Cancels loading: the worker is stopped and the load rejects (kind `aborted`). */
+  signal?: AbortSignal;
 }
 
 /** A loaded plugin, ready to call. Close it to stop its worker. */
@@ -100,6 +102,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides `limits.timeoutMs` for this call. */
   timeoutMs?: number;
+  /**
+   * When the call began (`performance.now()`), if before this function was called: the time
+   * limit counts from then (the plugin manager counts loading the plugin).
+   */
+  startedAt?: number;
   /** @internal The budget of the calling plugin, for plugin-to-plugin calls. */
   parent?: CallBudget;
 }
@@ -311,7 +318,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
 
   try {
     // Warm up now, so the first call does not pay for the worker and start-up code.
-    await callAction(plugin, "", "", { timeoutMs: limits.timeoutMs });
+    await callAction(plugin, "", "", { timeoutMs: limits.timeoutMs, signal: opts.signal });
   } catch (e) {
     await plugin.close();
     throw e;
@@ -394,8 +401,16 @@ async function newInstance(int: Internal): Promise<ExtismPlugin> {
   }
 }
 
-/** Rejects with the signal's reason when it aborts; always settles `p`'s rejection. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+/**
+ * `p`, or a rejection with the signal's reason when it aborts first; `p`'s own rejection is
+ * always handled.
+ *
+ * @example
+ * ```ts
+ * const plugin = await raceAbort(loading, AbortSignal.timeout(1000));
+ * ```
+ */
+export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   p.catch(() => {});
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
@@ -452,7 +467,10 @@ export async function callAction(
   parent?.signal.addEventListener("abort", onParentAbort);
   if (opts.signal?.aborted) onCancel();
   if (parent?.signal.aborted) onParentAbort();
-  let deadline = Math.min(performance.now() + timeoutMs, parent?.deadline ?? Infinity);
+  let deadline = Math.min(
+    (opts.startedAt ?? performance.now()) + timeoutMs,
+    parent?.deadline ?? Infinity,
+  );
   let timer = setTimeout(
     () => controller.abort(timedOut),
     Math.max(0, deadline - performance.now()),

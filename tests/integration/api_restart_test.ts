@@ -218,7 +218,7 @@ Deno.test("restart: a crash during actions ends their cards; none waits for appr
   });
   const dataDir = await Deno.makeTempDir({ prefix: "rungpt-crash-" });
   const pluginsDir = join(dataDir, "plugins");
-  await installPlugins({ pluginsDir }, [
+  await installPlugins({ pluginsDir, dataDir }, [
     {
       name: "probe",
       wasm: "echo",

@@ -59,10 +59,11 @@ export const TEXT_ARGS = {
 
 /**
  * Installs each plugin through the real installer (a local git repository per plugin) into
- * the plugins dir of a test server (or of a `rungpt` process the test starts itself).
+ * the plugins dir of a test server (or of a `rungpt` process the test starts itself), with
+ * that server's data dir.
  */
 export async function installPlugins(
-  rg: Pick<TestRungpt, "pluginsDir">,
+  rg: Pick<TestRungpt, "pluginsDir" | "dataDir">,
   specs: TestPluginSpec[],
 ): Promise<void> {
   await using git = await createGitFixtures();

@@ -1,11 +1,13 @@
 /**
  * The plugin manager picks up changes made by another process (the `rungpt plugin` CLI) while
- * the server runs: new settings, a disabled plugin, and an update reload the plugin.
+ * the server runs: new settings, a disabled plugin, and an update reload the plugin, and a
+ * changed provider reloads the plugins that use its APIs.
  */
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { setEnabled, setPluginConfig } from "../../../lib/plugins/installed.ts";
 import { installPlugin, updatePlugin } from "../../../lib/plugins/install.ts";
+import { runPluginCommand } from "../../../lib/plugins/cli.ts";
 import { createPluginManager } from "../../../lib/plugins/manager.ts";
 import { createGitFixtures } from "../../support/git_fixtures.ts";
 import { buildFixture } from "../../support/wasm_fixtures.ts";
@@ -56,6 +58,70 @@ Deno.test("manager: changes from another process reach a running manager", async
     await updatePlugin("settings", { pluginsDir, confirm: yes, gitBase: git.base });
     assert.equal((await plugins.actions())[0].pluginDescription, "Two.");
     assert.deepEqual(await units(), { ok: "imperial" });
+  } finally {
+    await plugins.close();
+    await Deno.remove(pluginsDir, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("manager: a provider changed from the CLI reloads the plugins that use it", async () => {
+  await using git = await createGitFixtures();
+  const provider = await git.createRepo("acme", "provider");
+  const providerFiles = async (version: string) => ({
+    "rungpt.yaml": stringify({
+      name: "provider",
+      version,
+      description: `Greets (${version}).`,
+      wasm: "plugin.wasm",
+      provides: [{ name: "greet", functions: ["hello"] }],
+    }),
+    "plugin.wasm": await buildFixture("provider"),
+  });
+  await provider.commit(await providerFiles("1.0.0"), { tags: ["v1.0.0"] });
+  await (await git.createRepo("acme", "consumer")).commit({
+    "rungpt.yaml": stringify({
+      name: "consumer",
+      version: "1.0.0",
+      description: "Uses provider:greet.",
+      wasm: "plugin.wasm",
+      apis: ["provider:greet"],
+      actions: [{ name: "run", description: "Greets through the provider." }],
+    }),
+    "plugin.wasm": await buildFixture("consumer"),
+  }, { tags: ["v1.0.0"] });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-manager-" });
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-manager-data-" });
+  const plugins = createPluginManager({ pluginsDir, dataDir });
+  // `rungpt plugin …` in a terminal, while the server runs.
+  const cli = async (...args: string[]) => {
+    const err: string[] = [];
+    const code = await runPluginCommand(args, {
+      pluginsDir,
+      isTerminal: false,
+      env: { RUNGPT_GIT_BASE: git.base },
+      stdout: () => {},
+      stderr: (l) => err.push(l),
+    });
+    assert.equal(code, 0, err.join("\n"));
+  };
+  const greet = async () => JSON.parse(await plugins.call("consumer", "run", "world"));
+  try {
+    await cli("install", "acme/provider", "--yes");
+    await cli("install", "acme/consumer", "--yes");
+    assert.deepEqual(await greet(), { ok: "hello, world" });
+
+    await cli("disable", "provider");
+    await assert.rejects(greet(), /plugin provider is disabled/);
+    await cli("enable", "provider");
+    assert.deepEqual(await greet(), { ok: "hello, world" });
+
+    await provider.commit(await providerFiles("1.1.0"), { tags: ["v1.1.0"] });
+    await cli("update", "provider", "--yes");
+    assert.deepEqual(await greet(), { ok: "hello, world" });
+
+    await cli("install", "acme/provider", "--yes"); // a reinstall
+    assert.deepEqual(await greet(), { ok: "hello, world" });
   } finally {
     await plugins.close();
     await Deno.remove(pluginsDir, { recursive: true });
