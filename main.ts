@@ -172,6 +172,7 @@ export async function main(args: string[]): Promise<number> {
       const { runPluginCommand } = await import("./lib/plugins/cli.ts");
       return await runPluginCommand(rest, {
         pluginsDir: pluginsDirOf(env),
+        dataDir: defaultDataDir(env),
         env,
         isTerminal: Deno.stdin.isTerminal(),
       });

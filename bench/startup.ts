@@ -36,7 +36,11 @@ async function pluginRepoFiles(name: string): Promise<Record<string, string | Ui
 }
 
 /** Installs `count` copies of a plugin into `pluginsDir` from local bare git repositories. */
-export async function installCopies(pluginsDir: string, count: number): Promise<void> {
+export async function installCopies(
+  pluginsDir: string,
+  dataDir: string,
+  count: number,
+): Promise<void> {
   await using git = await createGitFixtures();
   for (let i = 0; i < count; i++) {
     const name = `bench${i}`;
@@ -45,6 +49,7 @@ export async function installCopies(pluginsDir: string, count: number): Promise<
     await installPlugin({
       spec: `bench/${name}`,
       pluginsDir,
+      dataDir,
       gitBase: git.base,
       confirm: () => Promise.resolve(true),
     });
@@ -80,7 +85,7 @@ export async function benchStartup(log: (s: string) => void): Promise<Figure[]> 
   try {
     const data0 = await tmp("data0"), plugins0 = await tmp("plugins0");
     const data10 = await tmp("data10"), plugins10 = await tmp("plugins10");
-    await installCopies(plugins10, 10);
+    await installCopies(plugins10, data10, 10);
     const configs = [
       { label: "0 plugins", spawn: () => spawnRungpt({ dataDir: data0, pluginsDir: plugins0 }) },
       {

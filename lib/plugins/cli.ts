@@ -3,11 +3,13 @@
  * authoring commands new, build, check, run (./authoring/cli.ts). Errors
  * print one line to stderr and exit 1; never a stack trace.
  *
- * Consent: the summary is printed; `--yes` agrees; otherwise a terminal is asked
- * `Install? [y/N]`; without a terminal the command refuses and says to re-run with `--yes`.
+ * Consent: the summary (for `remove`: what is deleted) is printed; `--yes` agrees; otherwise a
+ * terminal is asked `Install? [y/N]` (`Update?`, `Remove?`); without a terminal the command
+ * refuses and says to re-run with `--yes`.
  * @module
  */
 import { type ConsentSummary, formatSummary, printable } from "./consent.ts";
+import { pluginDataDir } from "./data_dir.ts";
 import { DEFAULT_GIT_BASE } from "./git.ts";
 import { installPlugin, type ModuleValidator, removePlugin, updatePlugin } from "./install.ts";
 import {
@@ -25,6 +27,8 @@ import { AUTHORING_COMMANDS, AUTHORING_USAGE, runAuthoringCommand } from "./auth
 /** Options of {@linkcode runPluginCommand}. */
 export interface PluginCommandOptions {
   pluginsDir: string;
+  /** The app's data dir, where each plugin keeps its own files (`plugins/<name>/`). */
+  dataDir: string;
   /** Whether stdin is a terminal we may prompt on; default `Deno.stdin.isTerminal()`. */
   isTerminal?: boolean;
   /** Environment (for `RUNGPT_GIT_BASE`); default `Deno.env.toObject()`. */
@@ -43,7 +47,7 @@ export interface PluginCommandOptions {
 export const PLUGIN_USAGE = `usage: rungpt plugin <command>
   install <user/repo[@ref]> [--yes] [--allow-private-network]
   update <name> [--ref <ref>] [--yes]
-  remove <name>
+  remove <name> [--yes]
   list [--json]
   info <name> [--json]
   enable <name>
@@ -120,6 +124,25 @@ export async function runPluginCommand(
   }
 }
 
+/**
+ * Whether the user agrees: `--yes`, else `question` on the terminal; without a terminal it
+ * refuses, saying how to confirm.
+ */
+async function confirmed(
+  opts: PluginCommandOptions,
+  yes: boolean,
+  question: string,
+): Promise<boolean> {
+  if (yes) return true;
+  const terminal = opts.isTerminal ?? Deno.stdin.isTerminal();
+  if (!terminal) {
+    throw new CliError(`not confirmed: no terminal to ask; re-run with --yes to confirm`);
+  }
+  const ask = opts.prompt ?? ((q: string) => Promise.resolve(prompt(q)));
+  const answer = (await ask(question))?.trim().toLowerCase();
+  return answer === "y" || answer === "yes";
+}
+
 /** Builds the `confirm` callback for install/update. */
 function confirmer(
   opts: PluginCommandOptions,
@@ -127,19 +150,9 @@ function confirmer(
   verb: "Install" | "Update",
   out: (l: string) => void,
 ): (s: ConsentSummary) => Promise<boolean> {
-  return async (summary) => {
+  return (summary) => {
     out(formatSummary(summary));
-    if (yes) return true;
-    const terminal = opts.isTerminal ?? Deno.stdin.isTerminal();
-    if (!terminal) {
-      throw new CliError(
-        `not confirmed: no terminal to ask; re-run with --yes to confirm`,
-      );
-    }
-    const ask = opts.prompt ?? ((q: string) => Promise.resolve(prompt(q)));
-    const answer = (await ask(`${verb}? [y/N]`))?.trim().toLowerCase();
-    if (answer === "y" || answer === "yes") return true;
-    return false;
+    return confirmed(opts, yes, `${verb}? [y/N]`);
   };
 }
 
@@ -165,6 +178,7 @@ async function dispatch(
       const r = await installPlugin({
         spec: pos[0],
         pluginsDir: dir,
+        dataDir: opts.dataDir,
         confirm: confirmer(opts, flags.has("yes"), "Install", out),
         onProgress: progress,
         validateModule: opts.validateModule,
@@ -182,6 +196,7 @@ async function dispatch(
       const ref = flags.get("ref");
       const r = await updatePlugin(oneName(pos, "update"), {
         pluginsDir: dir,
+        dataDir: opts.dataDir,
         ref: typeof ref === "string" ? ref : undefined,
         confirm: confirmer(opts, flags.has("yes"), "Update", out),
         onProgress: progress,
@@ -199,10 +214,20 @@ async function dispatch(
     }
     case "remove": {
       const { pos, flags } = parseArgs(rest, []);
-      onlyFlags(flags, []);
+      onlyFlags(flags, ["yes"]);
       const name = oneName(pos, "remove");
-      await removePlugin(name, { pluginsDir: dir });
-      out(`removed ${name}`);
+      if (!(await readLockfile(dir)).plugins[name]) {
+        throw new CliError(`plugin ${name} is not installed`);
+      }
+      out(
+        `Remove ${name}: its install, its settings, and its own files and state in ` +
+          pluginDataDir(opts.dataDir, name),
+      );
+      if (!(await confirmed(opts, flags.has("yes"), "Remove? [y/N]"))) {
+        throw new CliError(`not confirmed: ${name} was not removed; nothing changed`);
+      }
+      await removePlugin(name, { pluginsDir: dir, dataDir: opts.dataDir });
+      out(`removed ${name} and its files`);
       return;
     }
     case "enable":

@@ -11,6 +11,7 @@
  */
 import { join } from "node:path";
 import { type ConsentSummary, grantsFor, summarize } from "./consent.ts";
+import { claimPluginData, pluginDataDir, removePluginData } from "./data_dir.ts";
 import {
   checkoutCommit,
   cloneRepo,
@@ -56,6 +57,11 @@ export class ConsentRefusedError extends InstallError {
 /** Options shared by install and update. */
 export interface FetchOptions {
   pluginsDir: string;
+  /**
+   * The app's data dir, holding each plugin's own files (`plugins/<name>/`): a fresh install
+   * deletes what a different plugin of the same name left there.
+   */
+  dataDir: string;
   /** Shown the summary; resolve `true` to go ahead. */
   confirm: (summary: ConsentSummary) => Promise<boolean>;
   /** Called with a short human-readable step ("cloning …", "validating module"). */
@@ -247,6 +253,10 @@ async function fetchAndCommit(
           `${target} exists but is not an installed plugin; move it away first`,
         );
       }
+      // A new install starts with its own data, never with what another source left.
+      if (await claimPluginData(opts.dataDir, name, source, { fresh: !previous })) {
+        progress(`deleting the files a removed plugin named ${name} left behind`);
+      }
       progress(`installing into ${target}`);
       const entry: LockEntry = {
         source,
@@ -327,15 +337,23 @@ export async function updatePlugin(name: string, opts: UpdateOptions): Promise<I
   return await fetchAndCommit(spec, opts, { name, pinned: follow !== undefined });
 }
 
+/** Options of {@linkcode removePlugin}. */
+export interface RemoveOptions {
+  pluginsDir: string;
+  /** The app's data dir: the plugin's own files there (`plugins/<name>/`) are deleted too. */
+  dataDir: string;
+}
+
 /**
- * Removes installed plugin `name`: its dir, lockfile entry and stored settings.
+ * Removes installed plugin `name`: its dir, lockfile entry, stored settings, and its own files
+ * and state in the data dir, so nothing is left for a later plugin of the same name.
  *
  * @example
  * ```ts
- * await removePlugin("weather", { pluginsDir: "./plugins_store" });
+ * await removePlugin("weather", { pluginsDir: "./plugins_store", dataDir });
  * ```
  */
-export function removePlugin(name: string, opts: { pluginsDir: string }): Promise<void> {
+export function removePlugin(name: string, opts: RemoveOptions): Promise<void> {
   return withPluginsLock(opts.pluginsDir, async () => {
     const lock = await readLockfile(opts.pluginsDir);
     if (!PLUGIN_NAME.test(name) || !lock.plugins[name]) {
@@ -355,6 +373,13 @@ export function removePlugin(name: string, opts: { pluginsDir: string }): Promis
         throw e;
       }
       await Deno.remove(configPath(opts.pluginsDir, name)).catch(() => {});
+      await removePluginData(opts.dataDir, name).catch((e) => {
+        throw new InstallError(
+          `removed ${name}, but could not delete its files in ${
+            pluginDataDir(opts.dataDir, name)
+          }: ${(e as Error).message}; delete them yourself`,
+        );
+      });
     } finally {
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
     }

@@ -35,6 +35,8 @@ export interface Job {
 /** Options of {@linkcode createJobRunner}. */
 export interface JobRunnerOptions {
   pluginsDir: string;
+  /** The app's data dir (plugins' own files; see `FetchOptions.dataDir`). */
+  dataDir: string;
   gitBase?: string;
   validateModule?: ModuleValidator;
   /** Called after a job changed the installed plugins. */
@@ -62,7 +64,7 @@ export interface JobRunner {
 /**
  * @example
  * ```ts
- * const jobs = createJobRunner({ pluginsDir });
+ * const jobs = createJobRunner({ pluginsDir, dataDir });
  * const job = jobs.start({ action: "install", spec: "user/repo" });
  * ```
  */
@@ -77,6 +79,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
   async function run(job: Job) {
     const common = {
       pluginsDir: opts.pluginsDir,
+      dataDir: opts.dataDir,
       gitBase: opts.gitBase,
       validateModule: opts.validateModule,
       onProgress: (step: string) => emit(job, { type: "progress", step }),

@@ -26,8 +26,8 @@
  */
 import type createPluginFn from "@extism/extism";
 import type { Plugin as ExtismPlugin } from "@extism/extism";
-import { join } from "node:path";
 import type { Manifest } from "./manifest.ts";
+import { pluginDataDir } from "./data_dir.ts";
 import { checkImports } from "./imports.ts";
 import {
   type ApiRegistry,
@@ -260,7 +260,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
     opts,
   );
 
-  const dir = join(opts.dataDir, "plugins", name);
+  const dir = pluginDataDir(opts.dataDir, name);
   await Deno.mkdir(dir, { recursive: true });
   const logs = createLogRing();
   const settings = resolveSettings(manifest, opts.config);

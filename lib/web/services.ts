@@ -99,6 +99,7 @@ export function createServices(opts: ServiceOptions): AppServices {
   });
   const jobs = createJobRunner({
     pluginsDir: opts.pluginsDir,
+    dataDir,
     gitBase: env.RUNGPT_GIT_BASE,
     onChange: (name) => plugins.invalidate(name),
   });

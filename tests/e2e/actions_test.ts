@@ -73,6 +73,7 @@ async function installGuard(rg: TestRungpt): Promise<void> {
   await installPlugin({
     spec: "test/guard",
     pluginsDir: rg.pluginsDir,
+    dataDir: rg.dataDir,
     confirm: () => Promise.resolve(true),
     gitBase: git.base,
   });

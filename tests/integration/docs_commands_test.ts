@@ -58,15 +58,17 @@ function inExample(name: string): ReadmeSetup {
     const repo = await github.createRepo("examples", name);
     await repo.commit(await folderFiles(example), { tags: ["v1.0.0"] });
     const pluginsDir = join(dir, "plugins");
+    const dataDir = join(dir, "data");
     await installPlugin({
       spec: `examples/${name}`,
       pluginsDir,
+      dataDir,
       gitBase: github.base,
       confirm: () => Promise.resolve(true),
     });
     return {
       cwd: await copyTree(example, join(dir, name)),
-      env: { RUNGPT_PLUGINS_DIR: pluginsDir },
+      env: { RUNGPT_PLUGINS_DIR: pluginsDir, RUNGPT_DATA_DIR: dataDir },
     };
   };
 }

@@ -36,13 +36,14 @@ async function exampleFiles(dir = EXAMPLE): Promise<FileMap> {
 }
 
 /** Installs the example from a fresh bare repo tagged v1.0.0 into `pluginsDir`. */
-async function installExample(pluginsDir: string): Promise<AsyncDisposable> {
+async function installExample(pluginsDir: string, dataDir: string): Promise<AsyncDisposable> {
   const git = await createGitFixtures();
   const repo = await git.createRepo("acme", "text-transform");
   await repo.commit(await exampleFiles(), { tags: ["v1.0.0"] });
   const r = await installPlugin({
     spec: "acme/text-transform",
     pluginsDir,
+    dataDir,
     gitBase: git.base,
     confirm: () => Promise.resolve(true),
   });
@@ -87,7 +88,7 @@ Deno.test("text-transform: installed from git, every action through the plugin m
   const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-tt-plugins-" });
   const dataDir = await Deno.makeTempDir({ prefix: "rungpt-tt-data-" });
   const plugins = createPluginManager({ pluginsDir, dataDir });
-  await using _git = await installExample(pluginsDir);
+  await using _git = await installExample(pluginsDir, dataDir);
   const call = async (action: string, args: unknown) =>
     JSON.parse(await plugins.call("text-transform", action, JSON.stringify(args)));
   const fails = async (action: string, args: unknown): Promise<string> => {
@@ -269,7 +270,7 @@ for (const mode of ["tags", "native"] as const) {
       ],
     });
     await using rg = await startRungpt({ model });
-    await using _git = await installExample(rg.pluginsDir);
+    await using _git = await installExample(rg.pluginsDir, rg.dataDir);
     const saved = await rg.api("/api/settings", { method: "PUT", json: { actionMode: mode } });
     assertEquals(saved.status, 200, await saved.clone().text());
 

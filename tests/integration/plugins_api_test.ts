@@ -347,11 +347,14 @@ Deno.test("plugins API: install with consent, settings, enable, update, remove",
     assert.equal((await rg.api("/api/plugins/jobs/no-such-job/events")).status, 404);
   });
 
-  await t.step("remove deletes it, its lock entry and its settings", async () => {
+  await t.step("remove deletes it, its lock entry, its settings and its files", async () => {
     await getJson(rg, "/api/plugins/weather/config", {
       method: "PUT",
       json: { values: { api_token: SECRET } },
     });
+    const files = join(rg.dataDir, "plugins", "weather");
+    await Deno.mkdir(files, { recursive: true });
+    await Deno.writeTextFile(join(files, "cache.json"), "{}");
     const res = await rg.api("/api/plugins/weather", { method: "DELETE" });
     assert.equal(res.status, 204);
     assert.deepEqual((await getJson(rg, "/api/plugins")).body, { plugins: [] });
@@ -359,6 +362,7 @@ Deno.test("plugins API: install with consent, settings, enable, update, remove",
     const left = Object.keys(await snapshotDir(rg.pluginsDir));
     assert(!left.some((f) => f.startsWith("weather")), left.join(", "));
     assert(!left.some((f) => f.includes(".config/weather")), left.join(", "));
+    await assert.rejects(Deno.stat(files), Deno.errors.NotFound);
     assert.equal((await rg.api("/api/plugins/weather", { method: "DELETE" })).status, 404);
   });
 });

@@ -86,6 +86,7 @@ export async function installPlugins(
     await installPlugin({
       spec: `test/${spec.name}`,
       pluginsDir: rg.pluginsDir,
+      dataDir: rg.dataDir,
       confirm: () => Promise.resolve(true),
       gitBase: git.base,
       allowPrivateNetwork: spec.allowPrivateNetwork,

@@ -21,6 +21,7 @@ async function cli(...args: string[]) {
   const err: string[] = [];
   const code = await runPluginCommand(args, {
     pluginsDir: "/nonexistent-plugins-dir",
+    dataDir: "/nonexistent-data-dir",
     stdout: (l) => out.push(l),
     stderr: (l) => err.push(l),
     isTerminal: false,

@@ -24,16 +24,19 @@ async function withCli(
     ) => Promise<Run>,
     git: GitFixtures,
     pluginsDir: string,
+    dataDir: string,
   ) => Promise<void>,
 ): Promise<void> {
   const git = await createGitFixtures();
   const pluginsDir = join(git.root, "plugins");
+  const dataDir = join(git.root, "data");
   try {
     await fn(
       async (args, over = {}) => {
         const r: Run = { code: -1, out: [], err: [], prompts: [] };
         r.code = await runPluginCommand(args, {
           pluginsDir,
+          dataDir,
           isTerminal: false,
           env: { RUNGPT_GIT_BASE: git.base },
           stdout: (l) => r.out.push(l),
@@ -45,6 +48,7 @@ async function withCli(
       },
       git,
       pluginsDir,
+      dataDir,
     );
   } finally {
     await git.cleanup();
@@ -73,7 +77,7 @@ function assertOneError(r: Run, re: RegExp): void {
 }
 
 Deno.test("cli: install --yes, list, info, disable, enable, config, update, remove", async () => {
-  await withCli(async (run, git, pluginsDir) => {
+  await withCli(async (run, git, pluginsDir, dataDir) => {
     const repo = await git.createRepo("acme", "weather");
     await repo.commit(pluginFiles({ ...WEATHER, version: "1.0.0" }), { tags: ["v1.0.0"] });
 
@@ -138,10 +142,25 @@ Deno.test("cli: install --yes, list, info, disable, enable, config, update, remo
     r = await run(["update", "weather", "--ref", "v2.0.0", "--yes"]);
     assert.equal(r.code, 0, r.err.join("\n"));
 
+    // Removing says it deletes the plugin's files too, and asks like install does.
+    const weatherData = join(dataDir, "plugins", "weather");
+    const removing =
+      `Remove weather: its install, its settings, and its own files and state in ${weatherData}`;
     r = await run(["remove", "weather"]);
-    assert.deepEqual([r.code, r.out], [0, ["removed weather"]]);
+    assertOneError(r, /not confirmed: no terminal to ask; re-run with --yes to confirm/);
+    assert.deepEqual(r.out, [removing]);
+    r = await run(["remove", "weather"], { isTerminal: true, answer: "n" });
+    assertOneError(r, /not confirmed: weather was not removed; nothing changed/);
+    assert.deepEqual(r.prompts, ["Remove? [y/N]"]);
+    assert.ok((await readLockfile(pluginsDir)).plugins.weather);
+    await Deno.mkdir(weatherData, { recursive: true });
+    await Deno.writeTextFile(join(weatherData, "cache.json"), "{}");
+    r = await run(["remove", "weather", "--yes"]);
+    assert.deepEqual([r.code, r.out], [0, [removing, "removed weather and its files"]]);
+    await assert.rejects(Deno.stat(weatherData), Deno.errors.NotFound);
     r = await run(["list"]);
     assert.deepEqual(r.out, ["no plugins installed"]);
+    assertOneError(await run(["remove", "weather", "--yes"]), /plugin weather is not installed/);
   });
 });
 

@@ -28,6 +28,7 @@ import {
 interface Ctx {
   git: GitFixtures;
   pluginsDir: string;
+  dataDir: string;
   asked: ConsentSummary[];
   steps: string[];
   /** installPlugin with the fixtures' base and a recording confirm (answer `yes`). */
@@ -41,10 +42,12 @@ interface Ctx {
 async function withCtx(fn: (c: Ctx) => Promise<void>): Promise<void> {
   const git = await createGitFixtures();
   const pluginsDir = join(git.root, "plugins");
+  const dataDir = join(git.root, "data");
   const asked: ConsentSummary[] = [];
   const steps: string[] = [];
   const common = {
     pluginsDir,
+    dataDir,
     gitBase: git.base,
     onProgress: (s: string) => steps.push(s),
     confirm: (s: ConsentSummary) => {
@@ -56,6 +59,7 @@ async function withCtx(fn: (c: Ctx) => Promise<void>): Promise<void> {
     await fn({
       git,
       pluginsDir,
+      dataDir,
       asked,
       steps,
       install: (spec, over = {}) => installPlugin({ ...common, spec, ...over }),
@@ -254,13 +258,13 @@ Deno.test("remove deletes the plugin dir, lock entry and settings", async () => 
     await c.install("acme/weather");
     await c.install("acme/hello");
     await setPluginConfig(c.pluginsDir, "weather", { api_key: "secret" });
-    await removePlugin("weather", { pluginsDir: c.pluginsDir });
+    await removePlugin("weather", { pluginsDir: c.pluginsDir, dataDir: c.dataDir });
     assert.deepEqual(Object.keys((await readLockfile(c.pluginsDir)).plugins), ["hello"]);
     await assert.rejects(Deno.stat(join(c.pluginsDir, "weather")), Deno.errors.NotFound);
     await assert.rejects(Deno.stat(configPath(c.pluginsDir, "weather")), Deno.errors.NotFound);
     assert.deepEqual((await listInstalled(c.pluginsDir)).map((p) => p.name), ["hello"]);
     await assert.rejects(
-      removePlugin("weather", { pluginsDir: c.pluginsDir }),
+      removePlugin("weather", { pluginsDir: c.pluginsDir, dataDir: c.dataDir }),
       /plugin weather is not installed/,
     );
     assert.deepEqual(
@@ -476,6 +480,7 @@ Deno.test("bad specs are refused before git runs", async () => {
         installPlugin({
           spec,
           pluginsDir,
+          dataDir: join(pluginsDir, "..", "data"),
           gitBase: "file:///nonexistent",
           confirm: () => Promise.resolve(true),
         }),

@@ -23,7 +23,12 @@ Deno.test("jobs: an unanswered consent counts as no and frees the plugins lock",
   await (await git.createRepo("acme", "hello")).commit(pluginFiles(), { tags: ["v1.0.0"] });
   const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-jobs-" });
   try {
-    const jobs = createJobRunner({ pluginsDir, gitBase: git.base, consentTimeoutMs: 20 });
+    const jobs = createJobRunner({
+      pluginsDir,
+      dataDir: `${pluginsDir}/data`,
+      gitBase: git.base,
+      consentTimeoutMs: 20,
+    });
     const before = await snapshotDir(pluginsDir);
     const job = jobs.start({ action: "install", spec: "acme/hello" });
     const events = await finished(jobs, job.id);
@@ -59,7 +64,7 @@ Deno.test("jobs: a question left open does not block other plugin changes", asyn
   });
   const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-jobs-" });
   try {
-    const jobs = createJobRunner({ pluginsDir, gitBase: git.base });
+    const jobs = createJobRunner({ pluginsDir, dataDir: `${pluginsDir}/data`, gitBase: git.base });
     const install = (spec: string, answer: boolean) => {
       const job = jobs.start({ action: "install", spec });
       return new Promise<JobEvent[]>((resolve) => {

@@ -36,7 +36,13 @@ Deno.test("manager: changes from another process reach a running manager", async
   const plugins = createPluginManager({ pluginsDir, dataDir });
   const yes = () => Promise.resolve(true);
   try {
-    await installPlugin({ spec: "acme/settings", pluginsDir, confirm: yes, gitBase: git.base });
+    await installPlugin({
+      spec: "acme/settings",
+      pluginsDir,
+      dataDir,
+      confirm: yes,
+      gitBase: git.base,
+    });
     const units = async () =>
       JSON.parse(await plugins.call("settings", "get", JSON.stringify({ key: "units" })));
     assert.deepEqual(await units(), { ok: "metric" });
@@ -55,7 +61,7 @@ Deno.test("manager: changes from another process reach a running manager", async
     await repo.commit({ "rungpt.yaml": manifest("1.1.0", "Two."), "plugin.wasm": wasm }, {
       tags: ["v1.1.0"],
     });
-    await updatePlugin("settings", { pluginsDir, confirm: yes, gitBase: git.base });
+    await updatePlugin("settings", { pluginsDir, dataDir, confirm: yes, gitBase: git.base });
     assert.equal((await plugins.actions())[0].pluginDescription, "Two.");
     assert.deepEqual(await units(), { ok: "imperial" });
   } finally {
@@ -98,6 +104,7 @@ Deno.test("manager: a provider changed from the CLI reloads the plugins that use
     const err: string[] = [];
     const code = await runPluginCommand(args, {
       pluginsDir,
+      dataDir,
       isTerminal: false,
       env: { RUNGPT_GIT_BASE: git.base },
       stdout: () => {},

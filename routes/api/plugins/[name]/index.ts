@@ -41,7 +41,9 @@ export const handler: Handlers<unknown, AppState> = {
     const { app } = ctx.state;
     await view(app, ctx.params.name);
     await app.plugins.invalidate(ctx.params.name);
-    await removePlugin(ctx.params.name, { pluginsDir: app.pluginsDir }).catch(asHttp);
+    await removePlugin(ctx.params.name, { pluginsDir: app.pluginsDir, dataDir: app.dataDir }).catch(
+      asHttp,
+    );
     return new Response(null, { status: 204 });
   },
 };
