@@ -5,6 +5,11 @@
  * @module
  */
 
+import type { WHOLE_DATA_DIR } from "../../lib/plugins/consent.ts";
+
+/** The path of a grant of the whole data dir (`WHOLE_DATA_DIR`; a type-only import). */
+const WHOLE: typeof WHOLE_DATA_DIR = ".";
+
 /** A filesystem grant. */
 export interface FsGrant {
   path: string;
@@ -90,7 +95,8 @@ export function PermissionList(props: PermissionListProps) {
             <ul>
               {props.fs.map((f) => (
                 <li key={f.path}>
-                  <code>{f.path}</code> ({f.access === "read" ? "read only" : "read and write"})
+                  {f.path === WHOLE ? "its whole data folder" : <code>{f.path}</code>}{" "}
+                  ({f.access === "read" ? "read only" : "read and write"})
                   <New show={added?.fs.some((g) => g.path === f.path)} />
                 </li>
               ))}

@@ -8,7 +8,13 @@
  * refuses and says to re-run with `--yes`.
  * @module
  */
-import { type ConsentSummary, formatSummary, printable } from "./consent.ts";
+import {
+  type ConsentSummary,
+  describeFsGrant,
+  formatSummary,
+  fsGrantsFor,
+  printable,
+} from "./consent.ts";
 import { pluginDataDir } from "./data_dir.ts";
 import { DEFAULT_GIT_BASE } from "./git.ts";
 import { installPlugin, type ModuleValidator, removePlugin, updatePlugin } from "./install.ts";
@@ -307,7 +313,9 @@ async function info(rest: string[], dir: string, out: (l: string) => void): Prom
   const list = (xs: string[]) => xs.length ? xs.join(", ") : "none";
   out(`  APIs:      ${list(g.apis)}`);
   out(`  network:   ${list(g.net.hosts)}${g.net.allowPrivate ? " + private addresses" : ""}`);
-  out(`  files:     ${list(g.fs.map((f) => `${f.path} (${f.access})`))}`);
+  // What rungpt:fs really gets follows from the manifest (older lockfiles recorded none for
+  // the whole data dir).
+  out(`  files:     ${list((m ? fsGrantsFor(m) : g.fs).map(describeFsGrant))}`);
   if (m) {
     out(`  actions:   ${list(m.actions.map((a) => a.name))}`);
     const user = await readUserConfig(dir, name);

@@ -6,11 +6,56 @@
 import type { FsPermission, Manifest } from "./manifest.ts";
 import type { Grants } from "./lockfile.ts";
 
+/**
+ * The `path` of a filesystem grant covering the plugin's whole data dir: what `rungpt:fs` gets
+ * when the manifest lists no `permissions.fs`.
+ */
+export const WHOLE_DATA_DIR = ".";
+
+/**
+ * The files a manifest gets through `rungpt:fs`: none without that API; the whole data dir,
+ * read-write, when `permissions.fs` is absent; else the listed subpaths.
+ *
+ * @example
+ * ```ts
+ * fsGrantsFor(manifest); // [{ path: ".", access: "read-write" }]
+ * ```
+ */
+export function fsGrantsFor(manifest: Manifest): FsPermission[] {
+  if (!manifest.apis.includes("rungpt:fs")) return [];
+  const declared = manifest.permissions.fs;
+  if (!declared) return [{ path: WHOLE_DATA_DIR, access: "read-write" }];
+  return declared.map((f) => ({ path: f.path, access: f.access }));
+}
+
+/**
+ * One filesystem grant in words, for the terminal.
+ *
+ * @example
+ * ```ts
+ * describeFsGrant({ path: ".", access: "read-write" }); // "whole data dir (read-write)"
+ * ```
+ */
+export function describeFsGrant(f: FsPermission): string {
+  return `${f.path === WHOLE_DATA_DIR ? "whole data dir" : printable(f.path)} (${f.access})`;
+}
+
+/** Whether grant `outer` already allows everything `inner` asks for. */
+function coversFs(outer: FsPermission, inner: FsPermission): boolean {
+  const segs = (p: string) => p.split("/").filter((s) => s !== "" && s !== ".");
+  const o = segs(outer.path), i = segs(inner.path);
+  const below = o.length <= i.length && o.every((s, n) => s === i[n]);
+  return below && (outer.access === "read-write" || inner.access === "read");
+}
+
 /** What an update asks for beyond the current grants. */
 export interface PermissionDiff {
   apis: string[];
   hosts: string[];
-  /** New paths, or paths whose access went from `read` to `read-write`. */
+  /**
+   * Paths not covered by the current grants: new ones, `read` turned into `read-write`, or a
+   * widening to the whole data dir.
+   */
   fs: FsPermission[];
   secrets: string[];
   /** Private network access newly requested. */
@@ -60,7 +105,7 @@ export function grantsFor(
       hosts: [...(manifest.permissions.net?.hosts ?? [])],
       allowPrivate: opts.allowPrivateNetwork ?? false,
     },
-    fs: (manifest.permissions.fs ?? []).map((f) => ({ path: f.path, access: f.access })),
+    fs: fsGrantsFor(manifest),
     secrets: Object.entries(manifest.config).filter(([, c]) => c.secret).map(([k]) => k),
   };
 }
@@ -68,13 +113,10 @@ export function grantsFor(
 /** What `next` asks for that `current` did not grant. */
 export function diffGrants(current: Grants, next: Grants): PermissionDiff {
   const had = (list: string[]) => (x: string) => !list.includes(x);
-  const fsNow = new Map(current.fs.map((f) => [f.path, f.access]));
   return {
     apis: next.apis.filter(had(current.apis)),
     hosts: next.net.hosts.filter(had(current.net.hosts)),
-    fs: next.fs.filter((f) =>
-      !fsNow.has(f.path) || (f.access === "read-write" && fsNow.get(f.path) === "read")
-    ),
+    fs: next.fs.filter((f) => !current.fs.some((c) => coversFs(c, f))),
     secrets: next.secrets.filter(had(current.secrets)),
     allowPrivate: next.net.allowPrivate && !current.net.allowPrivate,
   };
@@ -154,7 +196,7 @@ export function formatSummary(s: ConsentSummary): string {
     `  files:    ${
       list(s.fs.map((f) => {
         const isNew = add?.fs.some((g) => g.path === f.path);
-        return `${f.path} (${f.access})${isNew ? " (new)" : ""}`;
+        return `${describeFsGrant(f)}${isNew ? " (new)" : ""}`;
       }))
     }`,
     `  secrets:  ${list(s.secrets.map((x) => mark(x, add?.secrets)))}`,

@@ -3,6 +3,7 @@
  * with secret values replaced by whether they are set.
  * @module
  */
+import { fsGrantsFor } from "./consent.ts";
 import type { ConfigValue, InstalledPlugin } from "./installed.ts";
 import type { ActionSpec } from "./manifest.ts";
 
@@ -66,7 +67,9 @@ export function pluginView(
     apis: p.lock.grants.apis,
     hosts: p.lock.grants.net.hosts,
     allowPrivateNetwork: p.lock.grants.net.allowPrivate,
-    fs: p.lock.grants.fs,
+    // What rungpt:fs really gets, from the manifest (older lockfiles recorded no paths for the
+    // whole data dir).
+    fs: m ? fsGrantsFor(m) : p.lock.grants.fs,
     actions: (m?.actions ?? []).map((a) => ({
       name: a.name,
       description: a.description,

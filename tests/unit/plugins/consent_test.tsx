@@ -1,0 +1,95 @@
+/**
+ * Consent describes the file access a plugin really gets: `rungpt:fs` without `permissions.fs`
+ * is the whole data dir, read-write; the CLI summary and the page say so, and an update that
+ * widens access (e.g. drops `permissions.fs`) asks again.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { renderToString } from "preact-render-to-string";
+import { PermissionList } from "../../../components/plugins/PermissionList.tsx";
+import {
+  type ConsentSummary,
+  diffGrants,
+  formatSummary,
+  grantsFor,
+  summarize,
+} from "../../../lib/plugins/consent.ts";
+import { installPlugin, updatePlugin } from "../../../lib/plugins/install.ts";
+import { listInstalled } from "../../../lib/plugins/installed.ts";
+import { type Manifest, parseManifest } from "../../../lib/plugins/manifest.ts";
+import { pluginView } from "../../../lib/plugins/views.ts";
+import { createGitFixtures, manifestFields, pluginFiles } from "../../support/git_fixtures.ts";
+import { stringify } from "yaml";
+
+const manifest = (fields: Record<string, unknown>): Manifest =>
+  parseManifest(stringify(manifestFields(fields)));
+const WHOLE = { path: ".", access: "read-write" } as const;
+
+Deno.test("grants: rungpt:fs without permissions.fs is the whole data dir, read-write", () => {
+  assert.deepEqual(grantsFor(manifest({ apis: ["rungpt:fs"] })).fs, [WHOLE]);
+  assert.deepEqual(
+    grantsFor(manifest({
+      apis: ["rungpt:fs"],
+      permissions: { fs: [{ path: "notes", access: "read-write" }, { path: "docs" }] },
+    })).fs,
+    [{ path: "notes", access: "read-write" }, { path: "docs", access: "read" }],
+  );
+  // Declared paths without the API give nothing.
+  assert.deepEqual(grantsFor(manifest({ permissions: { fs: [{ path: "docs" }] } })).fs, []);
+});
+
+Deno.test("grants: the diff sees file access widen, and not narrow", () => {
+  const subpaths = grantsFor(manifest({
+    apis: ["rungpt:fs"],
+    permissions: { fs: [{ path: "notes", access: "read-write" }, { path: "docs" }] },
+  }));
+  const whole = grantsFor(manifest({ apis: ["rungpt:fs"] }));
+  assert.deepEqual(diffGrants(subpaths, whole).fs, [WHOLE]);
+  assert.deepEqual(diffGrants(whole, subpaths).fs, []);
+  const writeDocs = grantsFor(manifest({
+    apis: ["rungpt:fs"],
+    permissions: { fs: [{ path: "docs", access: "read-write" }, { path: "notes/old" }] },
+  }));
+  assert.deepEqual(diffGrants(subpaths, writeDocs).fs, [{ path: "docs", access: "read-write" }]);
+});
+
+Deno.test("consent: the CLI summary and the permission list name the whole data dir", () => {
+  const m = manifest({ apis: ["rungpt:fs"] });
+  const summary = summarize(m, { source: "acme/hello", ref: "v1.0.0", commit: "0".repeat(40) }, {
+    ...grantsFor(m),
+  });
+  assert.match(formatSummary(summary), /\n {2}files: {4}whole data dir \(read-write\)\n/);
+  const html = renderToString(
+    <PermissionList apis={summary.apis} hosts={[]} fs={summary.fs} allowPrivateNetwork={false} />,
+  );
+  assert.match(html, /<dt>Files<\/dt><dd><ul><li>its whole data folder \(read and write\)/);
+});
+
+Deno.test("consent: an update that drops permissions.fs asks again; the page shows the access", async () => {
+  await using git = await createGitFixtures();
+  const repo = await git.createRepo("acme", "hello");
+  await repo.commit(
+    pluginFiles({ apis: ["rungpt:fs"], permissions: { fs: [{ path: "notes" }] } }),
+    { tags: ["v1.0.0"] },
+  );
+  const pluginsDir = join(git.root, "plugins");
+  const asked: ConsentSummary[] = [];
+  const common = {
+    pluginsDir,
+    dataDir: join(git.root, "data"),
+    gitBase: git.base,
+    confirm: (s: ConsentSummary) => (asked.push(s), Promise.resolve(true)),
+  };
+  await installPlugin({ ...common, spec: "acme/hello" });
+  assert.deepEqual(asked[0].fs, [{ path: "notes", access: "read" }]);
+
+  await repo.commit(pluginFiles({ version: "1.1.0", apis: ["rungpt:fs"] }), { tags: ["v1.1.0"] });
+  await updatePlugin("hello", common);
+  assert.equal(asked.length, 2, "the update asked");
+  assert.equal(asked[1].update?.needsConsent, true);
+  assert.deepEqual(asked[1].update?.added.fs, [WHOLE]);
+  assert.match(formatSummary(asked[1]), /files: {4}whole data dir \(read-write\) \(new\)/);
+
+  const [installed] = await listInstalled(pluginsDir);
+  assert.deepEqual(pluginView(installed, {}, {}).fs, [WHOLE]);
+});
