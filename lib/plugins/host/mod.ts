@@ -6,11 +6,19 @@ import { type ApiRegistry, createRegistry, registerApi } from "../registry.ts";
 import { configApi } from "./config.ts";
 import { fsApi } from "./fs.ts";
 import { logApi } from "./log.ts";
-import { netApi } from "./net.ts";
+import { netApi, type NetDeps } from "./net.ts";
+
+/** Options of the built-in APIs. */
+export interface BuiltinOptions {
+  /** What `rungpt:net` uses to reach the network (tests replace DNS and TCP). */
+  net?: NetDeps;
+}
 
 /** Registers `rungpt:fs`, `rungpt:net`, `rungpt:config` and `rungpt:log`. */
-export function registerBuiltinApis(registry: ApiRegistry): void {
-  for (const api of [fsApi(), netApi(), configApi(), logApi()]) registerApi(registry, api);
+export function registerBuiltinApis(registry: ApiRegistry, opts: BuiltinOptions = {}): void {
+  for (const api of [fsApi(), netApi(opts.net), configApi(), logApi()]) {
+    registerApi(registry, api);
+  }
 }
 
 /**
@@ -22,8 +30,8 @@ export function registerBuiltinApis(registry: ApiRegistry): void {
  * registry.apis.has("rungpt:fs"); // true
  * ```
  */
-export function createDefaultRegistry(): ApiRegistry {
+export function createDefaultRegistry(opts: BuiltinOptions = {}): ApiRegistry {
   const registry = createRegistry();
-  registerBuiltinApis(registry);
+  registerBuiltinApis(registry, opts);
   return registry;
 }

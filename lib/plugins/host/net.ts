@@ -10,11 +10,27 @@
  * unique-local, multicast, IPv4-mapped/compatible/NAT64/6to4 forms of those). Redirects are
  * followed by hand (at most 5), credentials dropped when the origin changes. The response body is
  * capped at `limits.httpResponseBytes`, the whole request at `limits.httpTimeoutMs` and the call's
- * own deadline. Known gap: the name is resolved again by `fetch` after the check (DNS rebinding
- * window); literal IP addresses are not affected.
+ * own deadline.
+ *
+ * The request goes to exactly the address that was checked (no second lookup a DNS rebinding
+ * could answer differently): rungpt resolves the name once (DNS A and AAAA; `localhost` is
+ * loopback), checks every address, connects to one of them, and speaks HTTP/1.1 over that
+ * connection (`lib/http/http1.ts`), over TLS for https with the URL's host name for SNI and the
+ * certificate check. Proxy settings of the environment are not used.
  * @module
  */
+import { connectTcp, http1Request } from "../../http/http1.ts";
 import { type ApiDefinition, type HostCall, parseRequest, requireString } from "../registry.ts";
+
+/** How `rungpt:net` reaches the network; the defaults are DNS and TCP, tests replace them. */
+export interface NetDeps {
+  /** The addresses of a host name (default: DNS A and AAAA; `localhost` is loopback). */
+  resolve?: (hostname: string, signal: AbortSignal) => Promise<string[]>;
+  /** Opens a TCP connection to a checked address (default `Deno.connect`). */
+  connect?: (address: string, port: number, signal: AbortSignal) => Promise<Deno.Conn>;
+  /** Extra root certificates (PEM) for https, beyond the system's (tests). */
+  caCerts?: string[];
+}
 
 const MAX_REDIRECTS = 5;
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -103,18 +119,27 @@ export function isPrivateAddress(ip: string): boolean {
     (g[0] === 0x2001 && g[1] === 0xdb8); // documentation
 }
 
-async function resolveAddresses(hostname: string, signal: AbortSignal): Promise<string[]> {
+/** The addresses a URL's host stands for: itself if it is an address, else what it resolves to. */
+async function addressesOf(
+  deps: NetDeps,
+  hostname: string,
+  signal: AbortSignal,
+): Promise<string[]> {
   const host = hostname.replace(/^\[|\]$/g, "");
   if (parseIPv4(host) || parseIPv6(host)) return [host];
+  const addrs = await (deps.resolve ?? resolveDns)(host, signal);
+  if (addrs.length === 0) throw new Error(`could not resolve ${host}`);
+  return addrs;
+}
+
+async function resolveDns(host: string, signal: AbortSignal): Promise<string[]> {
   const lower = host.toLowerCase();
   if (lower === "localhost" || lower.endsWith(".localhost")) return ["127.0.0.1", "::1"];
   const results = await Promise.allSettled([
     Deno.resolveDns(host, "A", { signal }),
     Deno.resolveDns(host, "AAAA", { signal }),
   ]);
-  const addrs = results.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
-  if (addrs.length === 0) throw new Error(`could not resolve ${host}`);
-  return addrs;
+  return results.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
 }
 
 function allowedHosts(ctx: HostCall): string[] {
@@ -123,7 +148,13 @@ function allowedHosts(ctx: HostCall): string[] {
   return granted ? declared.filter((h) => granted.includes(h)) : declared;
 }
 
-async function checkHop(ctx: HostCall, url: URL, signal: AbortSignal): Promise<void> {
+/** Checks one hop; returns the addresses the request may connect to. */
+async function checkHop(
+  deps: NetDeps,
+  ctx: HostCall,
+  url: URL,
+  signal: AbortSignal,
+): Promise<string[]> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new Error(`${url.protocol} URLs are not allowed (only http and https)`);
   }
@@ -135,13 +166,69 @@ async function checkHop(ctx: HostCall, url: URL, signal: AbortSignal): Promise<v
       `host ${url.host} is not allowed (allowed: ${hosts.length ? hosts.join(", ") : "none"})`,
     );
   }
-  if (ctx.plugin.grants.allowPrivateNetwork) return;
-  for (const addr of await resolveAddresses(url.hostname, signal)) {
+  const addresses = await addressesOf(deps, url.hostname, signal);
+  if (ctx.plugin.grants.allowPrivateNetwork) return addresses;
+  for (const addr of addresses) {
     if (isPrivateAddress(addr)) {
       throw new Error(
         `host ${url.host} resolves to the private address ${addr}; private networks were not granted`,
       );
     }
+  }
+  return addresses;
+}
+
+/**
+ * Connects to one of `addresses` (all checked), then, for https, TLS with the URL's host name
+ * (SNI and the certificate check are for the name, not the address).
+ */
+async function connectChecked(
+  deps: NetDeps,
+  url: URL,
+  addresses: string[],
+  signal: AbortSignal,
+): Promise<Deno.Conn> {
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  const connect = deps.connect ??
+    ((address: string, p: number, s: AbortSignal) => connectTcp(address, p, url, s));
+  let tcp: Deno.Conn | undefined;
+  let failure: unknown;
+  for (const address of addresses) {
+    try {
+      tcp = await connect(address, port, signal);
+      break;
+    } catch (e) {
+      if (signal.aborted) throw signal.reason;
+      failure = e;
+    }
+  }
+  if (!tcp) {
+    throw new Error(
+      `could not connect to ${addresses.join(" or ")} port ${port}: ${(failure as Error).message}`,
+    );
+  }
+  if (url.protocol !== "https:") return tcp;
+  const conn = tcp;
+  const drop = () => {
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+  };
+  signal.addEventListener("abort", drop, { once: true });
+  try {
+    const tls = await Deno.startTls(conn as Deno.TcpConn, {
+      hostname: url.hostname.replace(/^\[|\]$/g, ""),
+      caCerts: deps.caCerts,
+      alpnProtocols: ["http/1.1"],
+    });
+    await tls.handshake(); // here, so a bad certificate is reported as such
+    return tls;
+  } catch (e) {
+    drop();
+    if (signal.aborted) throw signal.reason;
+    throw new Error(`TLS with ${url.hostname} failed: ${(e as Error).message}`);
+  } finally {
+    signal.removeEventListener("abort", drop);
   }
 }
 
@@ -182,10 +269,13 @@ function requestHeaders(req: Record<string, unknown>): Headers {
     if (k.toLowerCase() === "host") continue;
     headers.set(k, v);
   }
+  // What fetch would send; the plugin may set its own.
+  if (!headers.has("user-agent")) headers.set("user-agent", "rungpt");
+  if (!headers.has("accept")) headers.set("accept", "*/*");
   return headers;
 }
 
-async function request(ctx: HostCall, input: string): Promise<unknown> {
+async function request(deps: NetDeps, ctx: HostCall, input: string): Promise<unknown> {
   const req = parseRequest(input, "rungpt:net request");
   let url: URL;
   try {
@@ -218,14 +308,14 @@ async function request(ctx: HostCall, input: string): Promise<unknown> {
   const signal = controller.signal;
   try {
     for (let hop = 0;; hop++) {
-      await checkHop(ctx, url, signal);
-      const res = await fetch(url, {
+      const addresses = await checkHop(deps, ctx, url, signal);
+      const target = url;
+      const res = await http1Request(target, {
         method,
         headers,
         body: method === "GET" || method === "HEAD" ? undefined : body,
-        redirect: "manual",
         signal,
-      });
+      }, { connect: () => connectChecked(deps, target, addresses, signal) });
       const location = res.headers.get("location");
       if ([301, 302, 303, 307, 308].includes(res.status) && location) {
         await res.body?.cancel();
@@ -261,11 +351,18 @@ async function request(ctx: HostCall, input: string): Promise<unknown> {
   }
 }
 
-/** The `rungpt:net` API definition. */
-export function netApi(): ApiDefinition {
+/**
+ * The `rungpt:net` API definition; `deps` replace DNS, TCP or the trusted certificates (tests).
+ *
+ * @example
+ * ```ts
+ * registerApi(registry, netApi());
+ * ```
+ */
+export function netApi(deps: NetDeps = {}): ApiDefinition {
   return {
     specifier: "rungpt:net",
     description: "HTTP requests to the hosts the plugin declares",
-    functions: { request },
+    functions: { request: (ctx, input) => request(deps, ctx, input) },
   };
 }

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { http1Request, upstreamFetch } from "../../../lib/llm/http1.ts";
+import { http1Request } from "../../../lib/http/http1.ts";
+import { upstreamFetch } from "../../../lib/llm/http1.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -1,31 +1,47 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { pluginEnv } from "../../support/plugin_runtime.ts";
 import { callAction, type LoadedPlugin } from "../../../lib/plugins/runtime.ts";
-import { hostMatches, isPrivateAddress } from "../../../lib/plugins/host/net.ts";
+import { hostMatches, isPrivateAddress, type NetDeps } from "../../../lib/plugins/host/net.ts";
+import { createDefaultRegistry } from "../../../lib/plugins/host/mod.ts";
 
-/** A 127.0.0.1 server: /hello, /big, /echo (POST), /to?url= (302), /see-other (303 to /hello). */
-function startServer(): Deno.HttpServer<Deno.NetAddr> {
-  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const url = new URL(req.url);
-    if (url.pathname === "/hello") return new Response("hi there", { headers: { "x-test": "1" } });
-    if (url.pathname === "/big") return new Response("b".repeat(5000));
-    if (url.pathname === "/echo") {
-      return new Response(`${req.method} ${await req.text()} ${req.headers.get("x-token")}`);
-    }
-    if (url.pathname === "/to") {
-      return new Response(null, {
-        status: 302,
-        headers: { location: url.searchParams.get("url")! },
-      });
-    }
-    if (url.pathname === "/see-other") {
-      return new Response(null, { status: 303, headers: { location: "/echo" } });
-    }
-    if (url.pathname === "/forever") {
-      return new Response(null, { status: 302, headers: { location: "/forever" } });
-    }
-    return new Response("not found", { status: 404 });
-  });
+/**
+ * A 127.0.0.1 server: /hello, /big, /echo (POST), /to?url= (302), /see-other (303 to /hello),
+ * /forever; with `tls`, over https. `paths` records every request it got.
+ */
+function startServer(
+  tls?: { cert: string; key: string },
+): Deno.HttpServer<Deno.NetAddr> & { paths: string[] } {
+  const paths: string[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {}, ...tls },
+    async (req) => {
+      const url = new URL(req.url);
+      paths.push(`${req.headers.get("host")}${url.pathname}`);
+      if (url.pathname === "/hello") {
+        return new Response("hi there", {
+          headers: { "x-test": "1" },
+        });
+      }
+      if (url.pathname === "/big") return new Response("b".repeat(5000));
+      if (url.pathname === "/echo") {
+        return new Response(`${req.method} ${await req.text()} ${req.headers.get("x-token")}`);
+      }
+      if (url.pathname === "/to") {
+        return new Response(null, {
+          status: 302,
+          headers: { location: url.searchParams.get("url")! },
+        });
+      }
+      if (url.pathname === "/see-other") {
+        return new Response(null, { status: 303, headers: { location: "/echo" } });
+      }
+      if (url.pathname === "/forever") {
+        return new Response(null, { status: 302, headers: { location: "/forever" } });
+      }
+      return new Response("not found", { status: 404 });
+    },
+  );
+  return Object.assign(server, { paths });
 }
 
 async function request(plugin: LoadedPlugin, req: unknown) {
@@ -144,4 +160,109 @@ Deno.test("isPrivateAddress covers IPv4, IPv6 and mapped forms", () => {
   assert.ok(!hostMatches("example.com", "example.com.evil.test", "443"));
   assert.ok(hostMatches("127.0.0.1:8080", "127.0.0.1", "8080"));
   assert.ok(!hostMatches("127.0.0.1:8080", "127.0.0.1", "9090"));
+});
+
+const TLS_DIR = new URL("../../fixtures/tls/", import.meta.url);
+const PUBLIC = "93.184.216.34";
+
+/**
+ * A registry whose `rungpt:net` resolves names with `names` (as a DNS answer that says "public"
+ * would) and records every address it connects to, connecting for real to the test server on
+ * 127.0.0.1 unless `refuse`.
+ */
+function rebinding(names: Record<string, string[]>, port: number, opts: Partial<NetDeps> & {
+  refuse?: boolean;
+} = {}) {
+  const connected: string[] = [];
+  const registry = createDefaultRegistry({
+    net: {
+      resolve: (host) => Promise.resolve(names[host] ?? []),
+      connect: (address, p) => {
+        connected.push(`${address}:${p}`);
+        if (opts.refuse) return Promise.reject(new Deno.errors.ConnectionRefused("refused"));
+        return Deno.connect({ hostname: "127.0.0.1", port });
+      },
+      caCerts: opts.caCerts,
+    },
+  });
+  return { registry, connected };
+}
+
+Deno.test("rungpt:net connects to the address it checked, not to a second lookup's answer", async () => {
+  await using env = await pluginEnv();
+  await using server = startServer();
+  const port = server.addr.port;
+  // The check sees a public address for "localhost"; a second lookup (fetch's) would say
+  // 127.0.0.1, where this server listens: a rebinding.
+  const net = rebinding({ localhost: [PUBLIC] }, port);
+  const fetcher = await env.load("fetcher", {
+    registry: net.registry,
+    manifest: { permissions: { net: { hosts: ["localhost"] } } },
+  });
+  const res = await request(fetcher, { url: `http://localhost:${port}/hello` });
+  assertEquals(res.ok?.body, "hi there", JSON.stringify(res));
+  assertEquals(net.connected, [`${PUBLIC}:${port}`]);
+  assertEquals(server.paths, [`localhost:${port}/hello`]);
+
+  // Where that address does not answer, the request fails; nothing goes elsewhere.
+  const refused = rebinding({ localhost: [PUBLIC] }, port, { refuse: true });
+  const blocked = await env.load("fetcher", {
+    registry: refused.registry,
+    manifest: { name: "blocked", permissions: { net: { hosts: ["localhost"] } } },
+  });
+  assertError(
+    await request(blocked, { url: `http://localhost:${port}/hello` }),
+    `could not connect to ${PUBLIC} port ${port}`,
+  );
+  assertEquals(refused.connected, [`${PUBLIC}:${port}`]);
+  assertEquals(server.paths.length, 1, "the refused request reached no server");
+});
+
+Deno.test("rungpt:net over https: TLS to the checked address, certificate checked for the name", async () => {
+  await using env = await pluginEnv();
+  const read = (f: string) => Deno.readTextFile(new URL(f, TLS_DIR));
+  await using server = startServer({ cert: await read("cert.pem"), key: await read("key.pem") });
+  const port = server.addr.port;
+  const net = rebinding({ "rebind.test": [PUBLIC], "other.test": [PUBLIC] }, port, {
+    caCerts: [await read("ca.pem")],
+  });
+  const fetcher = await env.load("fetcher", {
+    registry: net.registry,
+    manifest: { permissions: { net: { hosts: ["rebind.test", "other.test"] } } },
+  });
+  const res = await request(fetcher, { url: `https://rebind.test:${port}/hello` });
+  assertEquals(res.ok?.body, "hi there", JSON.stringify(res));
+  assertEquals(res.ok?.url, `https://rebind.test:${port}/hello`);
+  assertEquals(net.connected, [`${PUBLIC}:${port}`]);
+  // The certificate is for rebind.test: another name on the same address is refused.
+  assertError(
+    await request(fetcher, { url: `https://other.test:${port}/hello` }),
+    'TLS with other.test failed: invalid peer certificate: certificate not valid for name "other.test"',
+  );
+  assertEquals(server.paths, [`rebind.test:${port}/hello`]);
+});
+
+Deno.test("rungpt:net refuses a redirect to a private address, by name or literal", async () => {
+  await using env = await pluginEnv();
+  await using server = startServer();
+  const port = server.addr.port;
+  const net = rebinding({ "public.test": [PUBLIC], "internal.test": ["10.0.0.7"] }, port);
+  const fetcher = await env.load("fetcher", {
+    registry: net.registry,
+    manifest: {
+      permissions: { net: { hosts: ["public.test", "internal.test", "127.0.0.1"] } },
+    },
+  });
+  const to = (target: string) => `http://public.test:${port}/to?url=${encodeURIComponent(target)}`;
+  assertError(
+    await request(fetcher, { url: to(`http://internal.test:${port}/hello`) }),
+    `host internal.test:${port} resolves to the private address 10.0.0.7`,
+  );
+  assertError(
+    await request(fetcher, { url: to(`http://127.0.0.1:${port}/hello`) }),
+    "private address 127.0.0.1; private networks were not granted",
+  );
+  // Only the redirecting hops were sent; the private targets never were.
+  assertEquals(server.paths, [`public.test:${port}/to`, `public.test:${port}/to`]);
+  assertEquals(net.connected, [`${PUBLIC}:${port}`, `${PUBLIC}:${port}`]);
 });

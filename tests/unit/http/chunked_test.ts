@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChunkedEncodingError, createChunkedDecoder } from "../../../lib/llm/chunked.ts";
+import { ChunkedEncodingError, createChunkedDecoder } from "../../../lib/http/chunked.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
