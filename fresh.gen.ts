@@ -17,21 +17,22 @@ import * as $13 from "./routes/api/models.ts";
 import * as $14 from "./routes/api/plugins/[name]/config.ts";
 import * as $15 from "./routes/api/plugins/[name]/index.ts";
 import * as $16 from "./routes/api/plugins/index.ts";
-import * as $17 from "./routes/api/plugins/jobs/[id]/consent.ts";
-import * as $18 from "./routes/api/plugins/jobs/[id]/events.ts";
-import * as $19 from "./routes/api/plugins/jobs/index.ts";
-import * as $20 from "./routes/api/search.ts";
-import * as $21 from "./routes/api/settings.ts";
-import * as $22 from "./routes/c/[id].tsx";
-import * as $23 from "./routes/index.tsx";
-import * as $24 from "./routes/login.tsx";
-import * as $25 from "./routes/plugins.tsx";
-import * as $26 from "./routes/settings.tsx";
-import * as $27 from "./routes/v1/chat/completions.ts";
-import * as $28 from "./routes/v1/models.ts";
-import * as $29 from "./islands/ChatApp.tsx";
-import * as $30 from "./islands/PluginManager.tsx";
-import * as $31 from "./islands/SettingsForm.tsx";
+import * as $17 from "./routes/api/plugins/jobs/[id]/cancel.ts";
+import * as $18 from "./routes/api/plugins/jobs/[id]/consent.ts";
+import * as $19 from "./routes/api/plugins/jobs/[id]/events.ts";
+import * as $20 from "./routes/api/plugins/jobs/index.ts";
+import * as $21 from "./routes/api/search.ts";
+import * as $22 from "./routes/api/settings.ts";
+import * as $23 from "./routes/c/[id].tsx";
+import * as $24 from "./routes/index.tsx";
+import * as $25 from "./routes/login.tsx";
+import * as $26 from "./routes/plugins.tsx";
+import * as $27 from "./routes/settings.tsx";
+import * as $28 from "./routes/v1/chat/completions.ts";
+import * as $29 from "./routes/v1/models.ts";
+import * as $30 from "./islands/ChatApp.tsx";
+import * as $31 from "./islands/PluginManager.tsx";
+import * as $32 from "./islands/SettingsForm.tsx";
 
 import type { Manifest } from "./lib/web/types.ts";
 
@@ -54,23 +55,24 @@ const manifest = {
     "./routes/api/plugins/[name]/config.ts": $14,
     "./routes/api/plugins/[name]/index.ts": $15,
     "./routes/api/plugins/index.ts": $16,
-    "./routes/api/plugins/jobs/[id]/consent.ts": $17,
-    "./routes/api/plugins/jobs/[id]/events.ts": $18,
-    "./routes/api/plugins/jobs/index.ts": $19,
-    "./routes/api/search.ts": $20,
-    "./routes/api/settings.ts": $21,
-    "./routes/c/[id].tsx": $22,
-    "./routes/index.tsx": $23,
-    "./routes/login.tsx": $24,
-    "./routes/plugins.tsx": $25,
-    "./routes/settings.tsx": $26,
-    "./routes/v1/chat/completions.ts": $27,
-    "./routes/v1/models.ts": $28,
+    "./routes/api/plugins/jobs/[id]/cancel.ts": $17,
+    "./routes/api/plugins/jobs/[id]/consent.ts": $18,
+    "./routes/api/plugins/jobs/[id]/events.ts": $19,
+    "./routes/api/plugins/jobs/index.ts": $20,
+    "./routes/api/search.ts": $21,
+    "./routes/api/settings.ts": $22,
+    "./routes/c/[id].tsx": $23,
+    "./routes/index.tsx": $24,
+    "./routes/login.tsx": $25,
+    "./routes/plugins.tsx": $26,
+    "./routes/settings.tsx": $27,
+    "./routes/v1/chat/completions.ts": $28,
+    "./routes/v1/models.ts": $29,
   },
   islands: {
-    "./islands/ChatApp.tsx": $29,
-    "./islands/PluginManager.tsx": $30,
-    "./islands/SettingsForm.tsx": $31,
+    "./islands/ChatApp.tsx": $30,
+    "./islands/PluginManager.tsx": $31,
+    "./islands/SettingsForm.tsx": $32,
   },
   baseUrl: import.meta.url,
 } as unknown as Manifest;

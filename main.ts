@@ -170,12 +170,24 @@ export async function main(args: string[]): Promise<number> {
     }
     if (command === "plugin") {
       const { runPluginCommand } = await import("./lib/plugins/cli.ts");
-      return await runPluginCommand(rest, {
-        pluginsDir: pluginsDirOf(env),
-        dataDir: defaultDataDir(env),
-        env,
-        isTerminal: Deno.stdin.isTerminal(),
-      });
+      // Ctrl+C or SIGTERM during an install or update: stop it, so its clone is deleted.
+      const interrupt = new AbortController();
+      const onSignal = () => interrupt.abort();
+      const signals: Deno.Signal[] = Deno.build.os === "windows"
+        ? ["SIGINT"]
+        : ["SIGINT", "SIGTERM"];
+      for (const s of signals) Deno.addSignalListener(s, onSignal);
+      try {
+        return await runPluginCommand(rest, {
+          pluginsDir: pluginsDirOf(env),
+          dataDir: defaultDataDir(env),
+          env,
+          isTerminal: Deno.stdin.isTerminal(),
+          signal: interrupt.signal,
+        });
+      } finally {
+        for (const s of signals) Deno.removeSignalListener(s, onSignal);
+      }
     }
     if (command === undefined || command === "serve") return await serve(rest, env);
     if (command.startsWith("-")) return await serve(args, env);

@@ -18,6 +18,7 @@ import {
 } from "../lib/ui/plugin_job.ts";
 import {
   answerConsent,
+  cancelJob,
   followJob,
   type JobRequest,
   listPlugins,
@@ -107,6 +108,14 @@ export default function PluginManager(props: PluginManagerProps) {
     }
   };
 
+  const cancel = async () => {
+    const id = job.peek()?.id ?? null;
+    if (!id) return;
+    // Like "deny": the job's error that follows is the expected outcome.
+    updateJob(id, (j) => answerJob(j, false));
+    await cancelJob(id).catch(() => {}); // it may have finished meanwhile
+  };
+
   const current = job.value;
   const running = isActive(current);
   return (
@@ -128,7 +137,13 @@ export default function PluginManager(props: PluginManagerProps) {
             onInstall={(spec, allowPrivateNetwork) =>
               void start(`Installing ${spec}`, { action: "install", spec, allowPrivateNetwork })}
           />
-          {current && <JobStatus job={current} onDismiss={() => (job.value = null)} />}
+          {current && (
+            <JobStatus
+              job={current}
+              onDismiss={() => (job.value = null)}
+              onCancel={() => void cancel()}
+            />
+          )}
         </div>
         {current?.phase === "consent" && current.consent && (
           <ConsentDialog

@@ -10,10 +10,12 @@ export interface JobStatusProps {
   job: JobView;
   /** Hides a finished job's panel. */
   onDismiss(): void;
+  /** Cancels the job while it runs (before it asks for consent, or after). */
+  onCancel?(): void;
 }
 
 /** The job panel under the install form. */
-export function JobStatus({ job, onDismiss }: JobStatusProps) {
+export function JobStatus({ job, onDismiss, onCancel }: JobStatusProps) {
   const finished = job.phase === "done" || job.phase === "error" || job.phase === "cancelled";
   return (
     // A group, not a region: regions on this page are the plugins, named after them.
@@ -36,6 +38,9 @@ export function JobStatus({ job, onDismiss }: JobStatusProps) {
         </div>
       )}
       {finished && <button type="button" class="btn btn-small" onClick={onDismiss}>Dismiss</button>}
+      {onCancel && job.id && (job.phase === "starting" || job.phase === "running") && (
+        <button type="button" class="btn btn-small" onClick={onCancel}>Cancel</button>
+      )}
     </div>
   );
 }

@@ -16,7 +16,7 @@ import {
   printable,
 } from "./consent.ts";
 import { pluginDataDir } from "./data_dir.ts";
-import { DEFAULT_GIT_BASE } from "./git.ts";
+import { DEFAULT_GIT_BASE, gitTimeoutFrom } from "./git.ts";
 import { installPlugin, type ModuleValidator, removePlugin, updatePlugin } from "./install.ts";
 import {
   getPluginConfig,
@@ -27,6 +27,7 @@ import {
   setPluginConfig,
 } from "./installed.ts";
 import { readLockfile, verifyPlugin } from "./lockfile.ts";
+import { raceAbort } from "./runtime.ts";
 import type { ConfigValue } from "./installed.ts";
 import { AUTHORING_COMMANDS, AUTHORING_USAGE, runAuthoringCommand } from "./authoring/cli.ts";
 
@@ -43,8 +44,13 @@ export interface PluginCommandOptions {
   stdout?: (line: string) => void;
   /** Writes a line of progress or error output; default `console.error`. */
   stderr?: (line: string) => void;
-  /** Asks a question on the terminal; default the global `prompt`. */
+  /** Asks a question on the terminal; default {@linkcode readAnswer}. */
   prompt?: (question: string) => Promise<string | null>;
+  /**
+   * Cancels an install or update in progress (main.ts aborts it on Ctrl+C and SIGTERM): its
+   * clone is deleted and nothing changes.
+   */
+  signal?: AbortSignal;
   /** Module checker passed to the installer (the runtime supplies one). */
   validateModule?: ModuleValidator;
 }
@@ -144,9 +150,32 @@ async function confirmed(
   if (!terminal) {
     throw new CliError(`not confirmed: no terminal to ask; re-run with --yes to confirm`);
   }
-  const ask = opts.prompt ?? ((q: string) => Promise.resolve(prompt(q)));
-  const answer = (await ask(question))?.trim().toLowerCase();
+  const asking = (opts.prompt ?? readAnswer)(question);
+  const reply = opts.signal
+    ? await raceAbort(asking, opts.signal).catch(() => {
+      throw new CliError("cancelled: nothing changed");
+    })
+    : await asking;
+  const answer = reply?.trim().toLowerCase();
   return answer === "y" || answer === "yes";
+}
+
+/**
+ * Writes `question` and reads one line from stdin, without blocking the event loop (the
+ * global `prompt` does, and a Ctrl+C or SIGTERM meanwhile would then wait for Enter);
+ * `null` at the end of input.
+ */
+export async function readAnswer(question: string): Promise<string | null> {
+  await Deno.stdout.write(new TextEncoder().encode(`${question} `));
+  const decoder = new TextDecoder();
+  const buf = new Uint8Array(1024);
+  let line = "";
+  while (!line.includes("\n")) {
+    const n = await Deno.stdin.read(buf);
+    if (n === null) return line || null;
+    line += decoder.decode(buf.subarray(0, n), { stream: true });
+  }
+  return line.slice(0, line.indexOf("\n")).replace(/\r$/, "");
 }
 
 /** Builds the `confirm` callback for install/update. */
@@ -174,6 +203,7 @@ async function dispatch(
   }
   const env = opts.env ?? Deno.env.toObject();
   const gitBase = env.RUNGPT_GIT_BASE || DEFAULT_GIT_BASE;
+  const gitTimeoutMs = gitTimeoutFrom(env);
   const dir = opts.pluginsDir;
   const progress = (step: string) => err(`… ${step}`);
   switch (cmd) {
@@ -185,6 +215,8 @@ async function dispatch(
         spec: pos[0],
         pluginsDir: dir,
         dataDir: opts.dataDir,
+        signal: opts.signal,
+        gitTimeoutMs,
         confirm: confirmer(opts, flags.has("yes"), "Install", out),
         onProgress: progress,
         validateModule: opts.validateModule,
@@ -203,6 +235,8 @@ async function dispatch(
       const r = await updatePlugin(oneName(pos, "update"), {
         pluginsDir: dir,
         dataDir: opts.dataDir,
+        signal: opts.signal,
+        gitTimeoutMs,
         ref: typeof ref === "string" ? ref : undefined,
         confirm: confirmer(opts, flags.has("yes"), "Update", out),
         onProgress: progress,

@@ -20,6 +20,33 @@ const SEMVER =
 /** The default clone base; `RUNGPT_GIT_BASE` overrides it (tests use `file:///…`). */
 export const DEFAULT_GIT_BASE = "https://github.com";
 
+/** How long a clone may take by default (ms); `RUNGPT_GIT_TIMEOUT_MS` changes it. */
+export const DEFAULT_GIT_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * The clone time limit from the environment: `RUNGPT_GIT_TIMEOUT_MS`, a positive integer of
+ * milliseconds. Anything else is refused with a {@linkcode GitError} saying so, or, with
+ * `onInvalid` (the server, which must start anyway), reported there and the default used.
+ *
+ * @example
+ * ```ts
+ * gitTimeoutFrom({ RUNGPT_GIT_TIMEOUT_MS: "60000" }); // 60000
+ * ```
+ */
+export function gitTimeoutFrom(
+  env: Record<string, string | undefined>,
+  onInvalid?: (message: string) => void,
+): number {
+  const raw = env.RUNGPT_GIT_TIMEOUT_MS?.trim();
+  if (!raw) return DEFAULT_GIT_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (Number.isSafeInteger(ms) && ms > 0) return ms;
+  const message = `RUNGPT_GIT_TIMEOUT_MS must be a positive number of milliseconds, not "${raw}"`;
+  if (!onInvalid) throw new GitError(message);
+  onInvalid(`${message}; using ${DEFAULT_GIT_TIMEOUT_MS}`);
+  return DEFAULT_GIT_TIMEOUT_MS;
+}
+
 /** A parsed `user/repo[@ref]`. */
 export interface PluginSpec {
   user: string;
@@ -108,6 +135,15 @@ export interface RunGitOptions {
   cwd?: string;
   /** Extra environment on top of the inherited one. */
   env?: Record<string, string>;
+  /** Stops git (the call rejects with {@linkcode GitCancelledError}). */
+  signal?: AbortSignal;
+  /** Stops git after this long (ms; the call rejects saying so). */
+  timeoutMs?: number;
+}
+
+/** git was stopped because the caller cancelled (not a failure of git). */
+export class GitCancelledError extends GitError {
+  override name = "GitCancelledError";
 }
 
 /**
@@ -115,9 +151,16 @@ export interface RunGitOptions {
  * {@linkcode GitError} with git's stderr on a non-zero exit.
  */
 export async function runGit(args: string[], opts: RunGitOptions = {}): Promise<string> {
-  let out: Deno.CommandOutput;
+  opts.signal?.throwIfAborted();
+  const stop = new AbortController();
+  const onCancel = () => stop.abort("cancelled");
+  opts.signal?.addEventListener("abort", onCancel, { once: true });
+  const timer = opts.timeoutMs === undefined
+    ? undefined
+    : setTimeout(() => stop.abort("timeout"), opts.timeoutMs);
+  let child: Deno.ChildProcess;
   try {
-    out = await new Deno.Command("git", {
+    child = new Deno.Command("git", {
       args,
       cwd: opts.cwd,
       env: {
@@ -132,18 +175,73 @@ export async function runGit(args: string[], opts: RunGitOptions = {}): Promise<
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-    }).output();
+      signal: stop.signal, // sends git SIGTERM
+    }).spawn();
   } catch (e) {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onCancel);
     if (e instanceof Deno.errors.NotFound) throw new GitError("git is not installed (not on PATH)");
     throw e;
   }
-  const stdout = new TextDecoder().decode(out.stdout).trim();
-  if (!out.success) {
-    const stderr = new TextDecoder().decode(out.stderr).trim().split("\n")
-      .filter((l) => l && !l.startsWith("hint:")).join(" / ");
-    throw new GitError(`git ${subcommand(args)} failed: ${stderr || `exit code ${out.code}`}`);
+  const stdoutRead = drain(child.stdout);
+  const stderrRead = drain(child.stderr);
+  let status: Deno.CommandStatus;
+  try {
+    status = await child.status;
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onCancel);
   }
+  if (stop.signal.aborted) {
+    // A transport helper git started may outlive it and keep the pipes open: stop reading.
+    stdoutRead.cancel();
+    stderrRead.cancel();
+    if (stop.signal.reason === "cancelled") {
+      throw new GitCancelledError(`git ${subcommand(args)} was cancelled`);
+    }
+    throw new GitError(
+      `git ${subcommand(args)} took longer than ${
+        formatSeconds(opts.timeoutMs!)
+      } and was stopped: the remote is not answering or is too slow ` +
+        `(RUNGPT_GIT_TIMEOUT_MS sets the limit)`,
+    );
+  }
+  const stdout = new TextDecoder().decode(await stdoutRead.bytes).trim();
+  if (!status.success) {
+    const stderr = new TextDecoder().decode(await stderrRead.bytes).trim().split("\n")
+      .filter((l) => l && !l.startsWith("hint:")).join(" / ");
+    throw new GitError(`git ${subcommand(args)} failed: ${stderr || `exit code ${status.code}`}`);
+  }
+  stderrRead.cancel();
   return stdout;
+}
+
+/** Reads a whole stream in the background; `cancel()` stops reading (what was read is dropped). */
+function drain(stream: ReadableStream<Uint8Array>): { bytes: Promise<Uint8Array>; cancel(): void } {
+  const reader = stream.getReader();
+  const bytes = (async () => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        chunks.push(r.value);
+        size += r.value.length;
+      }
+    } catch { /* cancelled */ }
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  })();
+  return { bytes, cancel: () => void reader.cancel().catch(() => {}) };
+}
+
+/** "90 s", "1.5 s". */
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 /** The git subcommand in `args`, skipping leading `-c key=value` options. */
@@ -202,9 +300,15 @@ export interface ResolvedRef {
 
 /**
  * Clones `url` into `dir` (which must not exist or be empty) without checking out files.
- * Submodules are not fetched; hooks are not cloned by git.
+ * Submodules are not fetched; hooks are not cloned by git. `opts.timeoutMs` bounds the clone
+ * (default {@linkcode DEFAULT_GIT_TIMEOUT_MS}); `opts.signal` cancels it.
  */
-export async function cloneRepo(url: string, dir: string): Promise<void> {
+export async function cloneRepo(
+  url: string,
+  dir: string,
+  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
   // Only fetch through protocols an installer needs; `ext::` and friends stay disabled.
   await runGit([
     "-c",
@@ -217,13 +321,19 @@ export async function cloneRepo(url: string, dir: string): Promise<void> {
     "protocol.file.allow=always",
     "-c",
     "protocol.ssh.allow=always",
+    // Over http(s), git's helper gives up on its own when the remote goes quiet this long,
+    // rather than outliving a clone stopped at its time limit.
+    "-c",
+    "http.lowSpeedLimit=1",
+    "-c",
+    `http.lowSpeedTime=${Math.ceil(timeoutMs / 1000)}`,
     "clone",
     "--quiet",
     "--no-checkout",
     "--",
     url,
     dir,
-  ]);
+  ], { signal: opts.signal, timeoutMs });
 }
 
 /** Lists the clone's tags. */

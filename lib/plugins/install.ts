@@ -22,7 +22,8 @@ import {
   resolveRef,
 } from "./git.ts";
 import { configPath } from "./installed.ts";
-import { checkLoadable, PluginError } from "./runtime.ts";
+import { checkLoadable, PluginError, raceAbort } from "./runtime.ts";
+import { createWorkDir, sweepWorkDirs } from "./workdirs.ts";
 import {
   type LockEntry,
   readLockfile,
@@ -54,6 +55,11 @@ export class ConsentRefusedError extends InstallError {
   override name = "ConsentRefusedError";
 }
 
+/** Thrown when the install or update was cancelled (`FetchOptions.signal`) before it changed anything. */
+export class InstallCancelledError extends InstallError {
+  override name = "InstallCancelledError";
+}
+
 /** Options shared by install and update. */
 export interface FetchOptions {
   pluginsDir: string;
@@ -72,6 +78,13 @@ export interface FetchOptions {
   gitBase?: string;
   /** Grant access to loopback/private network addresses (off by default). */
   allowPrivateNetwork?: boolean;
+  /**
+   * Cancels the install (clone and consent included) until it starts to swap the new version
+   * in; the clone is deleted and nothing changes.
+   */
+  signal?: AbortSignal;
+  /** Time limit of the clone (ms); default `DEFAULT_GIT_TIMEOUT_MS` of `git.ts`. */
+  gitTimeoutMs?: number;
 }
 
 /** Options of {@linkcode installPlugin}. */
@@ -174,14 +187,24 @@ async function fetchAndCommit(
   const progress = opts.onProgress ?? (() => {});
   const base = opts.gitBase ?? Deno.env.get("RUNGPT_GIT_BASE") ?? DEFAULT_GIT_BASE;
   const source = `${spec.user}/${spec.repo}`;
+  const cancelled = () => {
+    if (opts.signal?.aborted) {
+      throw new InstallCancelledError("cancelled: nothing was installed or changed");
+    }
+  };
+  cancelled();
   await Deno.mkdir(opts.pluginsDir, { recursive: true });
-  const tmp = await Deno.makeTempDir({ dir: opts.pluginsDir, prefix: ".install-" });
+  // Clones a killed install left behind (never one a live process is using).
+  await sweepWorkDirs(opts.pluginsDir);
+  const work = await createWorkDir(opts.pluginsDir, ".install-");
+  const tmp = work.path;
   let installed: LockEntry | undefined;
   try {
     const repoDir = join(tmp, "repo");
     const url = cloneUrl(spec, base);
     progress(`cloning ${url}`);
-    await cloneRepo(url, repoDir);
+    await cloneRepo(url, repoDir, { signal: opts.signal, timeoutMs: opts.gitTimeoutMs });
+    cancelled();
     const resolved = await resolveRef(repoDir, spec.ref);
     progress(`checking out ${resolved.ref} (${resolved.commit.slice(0, 12)})`);
     await checkoutCommit(repoDir, resolved.commit);
@@ -231,12 +254,15 @@ async function fetchAndCommit(
         ? { version: previous.version, grants: previous.grants }
         : undefined,
     );
+    cancelled();
     if (!summary.update || summary.update.needsConsent) {
       progress("waiting for confirmation");
-      if (!(await opts.confirm(summary))) {
+      const asking = opts.confirm(summary);
+      if (!(await (opts.signal ? raceAbort(asking, opts.signal) : asking))) {
         throw new ConsentRefusedError(`not confirmed: ${name} was not installed; nothing changed`);
       }
     }
+    cancelled();
 
     // Only the final swap holds the plugins lock, so a question left open in a browser tab
     // does not block other installs; the swap checks nothing changed meanwhile.
@@ -293,8 +319,11 @@ async function fetchAndCommit(
     });
     progress("done");
     return { name, dir: target, entry: installed!, summary, previousVersion: previous?.version };
+  } catch (e) {
+    if (!installed) cancelled(); // a cancel, whatever step it interrupted
+    throw e;
   } finally {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    await work.release();
   }
 }
 
@@ -360,7 +389,9 @@ export function removePlugin(name: string, opts: RemoveOptions): Promise<void> {
       throw new InstallError(`plugin ${name} is not installed`);
     }
     const target = join(opts.pluginsDir, name);
-    const tmp = await Deno.makeTempDir({ dir: opts.pluginsDir, prefix: ".remove-" });
+    await sweepWorkDirs(opts.pluginsDir);
+    const work = await createWorkDir(opts.pluginsDir, ".remove-");
+    const tmp = work.path;
     try {
       const parked = join(tmp, name);
       const exists = await Deno.lstat(target).then(() => true, () => false);
@@ -381,7 +412,7 @@ export function removePlugin(name: string, opts: RemoveOptions): Promise<void> {
         );
       });
     } finally {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      await work.release();
     }
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Install and update jobs started from the browser: each runs the installer, records its
  * progress as events (replayed to late subscribers), and pauses at the consent step until
- * the user answers in the page.
+ * the user answers in the page. A job can be cancelled (during the clone, or while it waits
+ * for an answer); closing the runner cancels every job and waits for them to clean up.
  * @module
  */
 import type { ConsentSummary } from "./consent.ts";
@@ -30,6 +31,10 @@ export interface Job {
   listeners: Set<(event: JobEvent) => void>;
   /** Set while the job waits for consent. */
   answer?: (allow: boolean) => void;
+  /** Cancels the job until it starts to swap the new version in. */
+  controller: AbortController;
+  /** Settles when the job has finished and cleaned up. */
+  done: Promise<void>;
 }
 
 /** Options of {@linkcode createJobRunner}. */
@@ -39,6 +44,8 @@ export interface JobRunnerOptions {
   dataDir: string;
   gitBase?: string;
   validateModule?: ModuleValidator;
+  /** Time limit of a clone (ms); see `FetchOptions.gitTimeoutMs`. */
+  gitTimeoutMs?: number;
   /** Called after a job changed the installed plugins. */
   onChange?: (name: string) => Promise<void> | void;
   /** How long a finished job stays available to late subscribers (ms). */
@@ -59,6 +66,10 @@ export interface JobRunner {
   consent(id: string, allow: boolean): boolean;
   /** Replays the job's events, then follows it; returns the unsubscribe function. */
   subscribe(id: string, listener: (event: JobEvent) => void): () => void;
+  /** Cancels a running job (it ends with an error saying so); false when it is not running. */
+  cancel(id: string): boolean;
+  /** Cancels every running job and waits until each has cleaned up; refuses new ones. */
+  close(): Promise<void>;
 }
 
 /**
@@ -70,6 +81,7 @@ export interface JobRunner {
  */
 export function createJobRunner(opts: JobRunnerOptions): JobRunner {
   const jobs = new Map<string, Job>();
+  let closed = false;
 
   function emit(job: Job, event: JobEvent) {
     job.events.push(event);
@@ -80,6 +92,8 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     const common = {
       pluginsDir: opts.pluginsDir,
       dataDir: opts.dataDir,
+      signal: job.controller.signal,
+      gitTimeoutMs: opts.gitTimeoutMs,
       gitBase: opts.gitBase,
       validateModule: opts.validateModule,
       onProgress: (step: string) => emit(job, { type: "progress", step }),
@@ -94,11 +108,16 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
             });
             job.answer(false);
           }, timeoutMs);
+          const signal = job.controller.signal;
+          const onCancel = () => job.answer?.(false);
           job.answer = (allow) => {
             clearTimeout(timer);
+            signal.removeEventListener("abort", onCancel);
             job.answer = undefined;
             resolve(allow);
           };
+          // A cancelled job stops waiting (and its timer) at once.
+          signal.addEventListener("abort", onCancel, { once: true });
           emit(job, { type: "consent", summary });
         }),
     };
@@ -129,6 +148,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
 
   return {
     start(request) {
+      if (closed) throw new Error("rungpt is shutting down; no new installs");
       // Finished jobs stay for late subscribers for a while; drop older ones here, not on a timer.
       const keepMs = opts.keepMs ?? 10 * 60_000;
       for (const [id, old] of jobs) {
@@ -140,10 +160,24 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
         events: [],
         finished: false,
         listeners: new Set(),
+        controller: new AbortController(),
+        done: Promise.resolve(),
       };
       jobs.set(job.id, job);
-      run(job);
+      job.done = run(job);
       return job;
+    },
+    cancel(id) {
+      const job = jobs.get(id);
+      if (!job || job.finished) return false;
+      job.controller.abort();
+      return true;
+    },
+    async close() {
+      closed = true;
+      const running = [...jobs.values()].filter((j) => !j.finished);
+      for (const job of running) job.controller.abort();
+      await Promise.all(running.map((j) => j.done));
     },
     get: (id) => jobs.get(id),
     consent(id, allow) {

@@ -22,6 +22,7 @@ import type { ActionSpec } from "./manifest.ts";
 import { dependentsOf, loadOrder } from "./providers.ts";
 import { DEFAULT_LIMITS, type Grants, type LogEntry, type PluginLimits } from "./registry.ts";
 import { callAction, type LoadedPlugin, loadPlugin, PluginError, raceAbort } from "./runtime.ts";
+import { sweepWorkDirs } from "./workdirs.ts";
 
 /** One action of an enabled plugin, as the chat layer sees it. */
 export interface EnabledAction {
@@ -112,6 +113,8 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
   // Aborted by close(): loads in progress stop at once instead of running to their limit.
   const shutdown = new AbortController();
   let warming: Promise<void> = Promise.resolve();
+  // Clones a killed install left in the plugins dir (never one a live process is using).
+  const swept = sweepWorkDirs(pluginsDir).catch(() => []);
   // The settings stamp each loaded plugin started from, recorded when its load begins.
   const loadedSettings = new Map<string, Promise<string>>();
   // Instances being closed: a new load of the same plugin waits for them, so the APIs the old
@@ -368,7 +371,7 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
     async close() {
       closed = true;
       shutdown.abort();
-      await warming;
+      await Promise.all([warming, swept]);
       await Promise.all([...new Set([...loaded.keys(), ...spares.keys()])].map(closeLoaded));
     },
   };

@@ -61,6 +61,10 @@ export const startJob = (request: JobRequest): Promise<string> =>
 export const answerConsent = (id: string, allow: boolean): Promise<void> =>
   api<{ ok: boolean }>("POST", `${job(id)}/consent`, { allow }).then(() => {});
 
+/** Cancels a running job (e.g. a clone that takes too long). */
+export const cancelJob = (id: string): Promise<void> =>
+  api<{ ok: boolean }>("POST", `${job(id)}/cancel`).then(() => {});
+
 /** Callbacks of {@linkcode followJob}. */
 export interface JobHandlers {
   /** (Re)connected: the server replays every event from the start, so drop what was shown. */

@@ -45,7 +45,7 @@ export interface RunningServer {
   services: AppServices;
   /** Settles when the island bundles are built (the UI can be served). */
   ready: Promise<void>;
-  /** Stops running turns (persisting them), the server and the store. */
+  /** Stops running turns (persisting them), install jobs, the server and the store. */
   close(): Promise<void>;
 }
 
@@ -141,6 +141,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     close: () =>
       closing ??= (async () => {
         await services.turns.shutdown();
+        // Install jobs (one may wait for an answer) stop and delete their clones; their event
+        // streams end, so the server's shutdown does not wait for them.
+        await services.jobs.close();
         await server.shutdown();
         await services.plugins.close();
         await store.close();

@@ -1,0 +1,13 @@
+import { HttpError, json } from "../../../../../lib/web/http.ts";
+import type { AppState } from "../../../../../lib/web/services.ts";
+import type { Handlers } from "../../../../../lib/web/types.ts";
+
+/** Cancels a running install or update job (e.g. a clone that takes too long). */
+export const handler: Handlers<unknown, AppState> = {
+  POST(_req, ctx) {
+    if (!ctx.state.app.jobs.cancel(ctx.params.id)) {
+      throw new HttpError(409, "That job is not running.");
+    }
+    return json({ ok: true });
+  },
+};
