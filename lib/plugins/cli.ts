@@ -361,7 +361,9 @@ async function info(rest: string[], dir: string, out: (l: string) => void): Prom
       out(`  setting:   ${key} = ${shown}`);
     }
   }
-  if (plugin.error) out(`  problem:   ${printable(plugin.error)}`);
+  if (plugin.error && plugin.error !== moduleStatus) {
+    out(`  problem:   ${printable(plugin.error)}`);
+  }
 }
 
 /** `config <name> [key=value ...] [--unset key]`: show or change settings. */

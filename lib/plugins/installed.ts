@@ -8,9 +8,11 @@
 import { join } from "node:path";
 import {
   type Grants,
+  hashMismatch,
   type LockEntry,
   LockfileError,
   readLockfile,
+  sha256Hex,
   updateLockfile,
   type VerifiedPlugin,
   verifyPlugin,
@@ -22,7 +24,7 @@ import { type ConfigSpec, loadManifest, type Manifest, PLUGIN_NAME } from "./man
 /** A setting's value. */
 export type ConfigValue = string | number | boolean;
 
-/** One installed plugin, as listed (the module's hash is not checked by listing). */
+/** One installed plugin, as listed (with its module checked against the recorded hash). */
 export interface InstalledPlugin {
   name: string;
   /** `null` when the manifest no longer loads; `error` says why. */
@@ -53,7 +55,8 @@ export function configPath(pluginsDir: string, name: string): string {
 }
 
 /**
- * Lists installed plugins (from the lockfile), sorted by name.
+ * Lists installed plugins (from the lockfile), sorted by name. A plugin whose manifest no
+ * longer loads, or whose module is not the one installed (its sha256 changed), has `error`.
  *
  * @example
  * ```ts
@@ -70,6 +73,7 @@ export async function listInstalled(pluginsDir: string): Promise<InstalledPlugin
     let error: string | null = null;
     try {
       manifest = await loadManifest(dir);
+      error = hashMismatch(name, entry, await moduleHash(join(dir, manifest.wasm)));
     } catch (e) {
       error = (e as Error).message;
     }
@@ -84,6 +88,22 @@ export async function listInstalled(pluginsDir: string): Promise<InstalledPlugin
     });
   }
   return out;
+}
+
+// Module hashes by path, valid while the file's identity, size and times are unchanged: a
+// listing hashes only modules that changed since the last one.
+const hashes = new Map<string, { stamp: string; sha256: string }>();
+
+/** The sha256 of the module at `path`, from the cache while its stat says it is unchanged. */
+async function moduleHash(path: string): Promise<string> {
+  const info = await Deno.stat(path);
+  const stamp = [info.dev, info.ino, info.size, info.mtime?.getTime(), info.ctime?.getTime()]
+    .join(":");
+  const cached = hashes.get(path);
+  if (cached?.stamp === stamp) return cached.sha256;
+  const sha256 = await sha256Hex(await Deno.readFile(path));
+  hashes.set(path, { stamp, sha256 });
+  return sha256;
 }
 
 /**

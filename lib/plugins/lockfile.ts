@@ -158,13 +158,22 @@ export async function verifyModuleHash(
   entry: LockEntry,
   wasmBytes: Uint8Array,
 ): Promise<void> {
-  const found = await sha256Hex(wasmBytes);
-  if (found !== entry.wasmSha256) {
-    throw new LockfileError(
-      `plugin ${name}'s module changed since install: expected sha256 ${entry.wasmSha256}, ` +
-        `found ${found}; reinstall it`,
-    );
-  }
+  const problem = hashMismatch(name, entry, await sha256Hex(wasmBytes));
+  if (problem) throw new LockfileError(problem);
+}
+
+/**
+ * What is wrong when a module hashing to `found` is not the one recorded for `name`; `null`
+ * when it is.
+ *
+ * @example
+ * ```ts
+ * hashMismatch("weather", entry, await sha256Hex(bytes)); // "plugin weather's module changed …"
+ * ```
+ */
+export function hashMismatch(name: string, entry: LockEntry, found: string): string | null {
+  return found === entry.wasmSha256 ? null : `plugin ${name}'s module changed since install: ` +
+    `expected sha256 ${entry.wasmSha256}, found ${found}; reinstall it`;
 }
 
 /** A plugin whose module matched its recorded hash. */

@@ -297,7 +297,9 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
 
   return {
     pluginsDir,
-    list: installed,
+    // Always read afresh (cheap: module hashes are cached by file stat), so a module changed
+    // on disk shows as broken even when the lockfile did not change.
+    list: () => refresh(),
     async actions() {
       const out: EnabledAction[] = [];
       for (const p of await installed()) {

@@ -216,7 +216,7 @@ Deno.test("cli: errors are one line and exit 1", async () => {
   });
 });
 
-Deno.test("cli: info reports a module whose hash changed", async () => {
+Deno.test("cli: list and info report a module whose hash changed", async () => {
   await withCli(async (run, git, pluginsDir) => {
     const repo = await git.createRepo("acme", "hello");
     await repo.commit(pluginFiles({}), { tags: ["v1.0.0"] });
@@ -231,6 +231,14 @@ Deno.test("cli: info reports a module whose hash changed", async () => {
       r.out.join("\n"),
       /module: +plugin hello's module changed since install: expected sha256/,
     );
+    assert.doesNotMatch(r.out.join("\n"), /problem:/, "said once");
+    const list = await run(["list"]);
+    assert.match(
+      list.out[0],
+      /^hello 1\.0\.0 enabled acme\/hello@v1\.0\.0 \(broken: plugin hello's module changed since install: expected sha256 [0-9a-f]{64}, found [0-9a-f]{64}; reinstall it\)$/,
+    );
+    const json = JSON.parse((await run(["list", "--json"])).out.join("\n"));
+    assert.match(json[0].error, /module changed since install/);
   });
 });
 

@@ -135,3 +135,35 @@ Deno.test("manager: a provider changed from the CLI reloads the plugins that use
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("manager: a module changed on disk is listed as broken, without a lockfile change", async () => {
+  await using git = await createGitFixtures();
+  const wasm = await buildFixture("settings");
+  await (await git.createRepo("acme", "settings")).commit({
+    "rungpt.yaml": manifest("1.0.0", "One."),
+    "plugin.wasm": wasm,
+  }, { tags: ["v1.0.0"] });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-manager-" });
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-manager-data-" });
+  const plugins = createPluginManager({ pluginsDir, dataDir });
+  try {
+    await installPlugin({
+      spec: "acme/settings",
+      pluginsDir,
+      dataDir,
+      confirm: () => Promise.resolve(true),
+      gitBase: git.base,
+    });
+    const error = async () => (await plugins.list())[0].error;
+    assert.equal(await error(), null);
+    const module = `${pluginsDir}/settings/plugin.wasm`;
+    await Deno.writeFile(module, new Uint8Array([...wasm, 0, 0])); // an extra custom section
+    assert.match((await error())!, /plugin settings's module changed since install/);
+    await Deno.writeFile(module, wasm);
+    assert.equal(await error(), null);
+  } finally {
+    await plugins.close();
+    await Deno.remove(pluginsDir, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
