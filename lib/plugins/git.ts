@@ -11,6 +11,8 @@ const USER = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/;
 const REPO = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 /** A full commit id. */
 const COMMIT = /^[0-9a-f]{40}$/;
+/** An abbreviated commit id, as `git log --oneline` shows it (at least 7 hex digits). */
+const SHORT_COMMIT = /^[0-9a-f]{7,39}$/;
 /** Characters allowed in a ref (a strict subset of what git allows). */
 const REF_CHARS = /^[A-Za-z0-9._/+-]+$/;
 /** `v1.2.3` or `1.2.3`, optional `-prerelease` and `+build`. */
@@ -362,8 +364,29 @@ async function commitOf(dir: string, fullRef: string): Promise<string | undefine
 }
 
 /**
- * Resolves `ref` in a fresh clone: an explicit tag, branch or 40-hex commit; without one, the
- * highest semver tag, else the default branch.
+ * The one commit whose id starts with `prefix` (7-39 hex digits), `undefined` when there is
+ * none; throws when several commits share it.
+ */
+async function commitByPrefix(dir: string, prefix: string): Promise<string | undefined> {
+  // Every object (commit, tree, blob) whose id starts with the prefix; only commits count.
+  const objects = (await runGit(["rev-parse", `--disambiguate=${prefix}`], { cwd: dir })
+    .catch(() => "")).split("\n").filter((id) => COMMIT.test(id));
+  const commits: string[] = [];
+  for (const id of objects) {
+    if (await runGit(["cat-file", "-t", id], { cwd: dir }) === "commit") commits.push(id);
+  }
+  if (commits.length > 1) {
+    throw new GitError(
+      `ref "${prefix}" is ambiguous: ${commits.length} commits start with it; give more digits`,
+    );
+  }
+  return commits[0];
+}
+
+/**
+ * Resolves `ref` in a fresh clone: an explicit tag, branch or commit id (40 hex digits, or an
+ * abbreviation of at least 7 that only one commit starts with, recorded in full); without one,
+ * the highest semver tag, else the default branch.
  */
 export async function resolveRef(dir: string, ref?: string): Promise<ResolvedRef> {
   if (ref === undefined) {
@@ -385,8 +408,14 @@ export async function resolveRef(dir: string, ref?: string): Promise<ResolvedRef
   if (COMMIT.test(ref)) {
     const commit = await commitOf(dir, ref);
     if (commit) return { ref, kind: "commit", commit };
+  } else if (SHORT_COMMIT.test(ref)) {
+    const commit = await commitByPrefix(dir, ref);
+    if (commit) return { ref: commit, kind: "commit", commit };
   }
-  throw new GitError(`ref "${ref}" not found: no tag, branch or commit of that name`);
+  const hint = /^[0-9a-f]{1,6}$/.test(ref)
+    ? " (an abbreviated commit id needs at least 7 hex digits)"
+    : "";
+  throw new GitError(`ref "${ref}" not found: no tag, branch or commit of that name${hint}`);
 }
 
 /** Checks out `commit` (40-hex) as a detached HEAD in `dir`. */

@@ -16,6 +16,7 @@ import {
   setEnabled,
   setPluginConfig,
 } from "../../../lib/plugins/installed.ts";
+import { runGit } from "../../../lib/plugins/git.ts";
 import { readLockfile, sha256Hex, verifyPlugin } from "../../../lib/plugins/lockfile.ts";
 import {
   buildWasm,
@@ -166,6 +167,16 @@ Deno.test("install an explicit tag, branch or commit; no tags means the default 
     ]);
     r = await c.install(`acme/hello@${head}`);
     assert.deepEqual([r.entry.ref, r.entry.refKind, r.entry.commit], [head, "commit", head]);
+    // An abbreviated id, as `git log --oneline` shows it, is recorded in full.
+    r = await c.install(`acme/hello@${t1.slice(0, 7)}`);
+    assert.deepEqual([r.entry.ref, r.entry.refKind, r.entry.commit], [t1, "commit", t1]);
+    await assert.rejects(
+      c.install(`acme/hello@${t1.slice(0, 6)}`),
+      /ref "[0-9a-f]{6}" not found: .* \(an abbreviated commit id needs at least 7 hex digits\)/,
+    );
+    // A prefix of a tree or blob id is not a commit.
+    const tree = await runGit(["rev-parse", `${head}^{tree}`], { cwd: repo.bare });
+    await assert.rejects(c.install(`acme/hello@${tree.slice(0, 12)}`), /not found/);
     await assert.rejects(c.install("acme/hello@nope"), /ref "nope" not found/);
     await assert.rejects(
       c.install(`acme/hello@${"f".repeat(40)}`),
