@@ -3,7 +3,8 @@
  * and the reason, e.g. `rungpt.yaml: actions.0.name: must match ^[a-z][a-z0-9_]{0,63}$`.
  *
  * Fields:
- * - `name`: `^[a-z][a-z0-9_-]{0,39}$`, the plugin's id (its install dir and API namespace).
+ * - `name`: `^[a-z][a-z0-9_-]{0,39}$`, the plugin's id (its install dir and API namespace);
+ *   not `rungpt` or `extism` ({@linkcode RESERVED_NAMES}).
  * - `version`: semver, e.g. `1.2.3`.
  * - `description`: one line shown to the user.
  * - `wasm`: path of the module inside the repository; must resolve (after symlinks) inside it.
@@ -28,6 +29,12 @@ export const PLUGIN_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 export const IDENTIFIER = /^[a-z][a-z0-9_]{0,63}$/;
 /** `<namespace>:<api>`; the namespace is `rungpt` (built-in) or a plugin name. */
 export const API_SPECIFIER = /^([a-z][a-z0-9_-]{0,39}):([a-z][a-z0-9_]{0,63})$/;
+
+/**
+ * Namespaces of the host's own import modules (`rungpt:*`, and `extism:host/*` of the Extism
+ * kernel): no plugin may be named after one, or its APIs would pose as the host's.
+ */
+export const RESERVED_NAMES = ["rungpt", "extism"] as const;
 
 /** The built-in APIs rungpt itself provides under the `rungpt` namespace. */
 export const BUILTIN_APIS = ["rungpt:fs", "rungpt:net", "rungpt:config", "rungpt:log"] as const;
@@ -173,7 +180,17 @@ function unique<T>(
 
 /** The zod schema of `rungpt.yaml`. */
 export const manifestSchema = z.object({
-  name: z.string().regex(PLUGIN_NAME, `must match ${PLUGIN_NAME.source}`),
+  name: z.string().regex(PLUGIN_NAME, `must match ${PLUGIN_NAME.source}`).superRefine(
+    (n, ctx) => {
+      if (!(RESERVED_NAMES as readonly string[]).includes(n)) return;
+      ctx.addIssue({
+        code: "custom",
+        message: `"${n}" is reserved for rungpt's own APIs (${
+          RESERVED_NAMES.join(", ")
+        } are taken); choose another name`,
+      });
+    },
+  ),
   version: z.string().regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, "must be semver (1.2.3)"),
   description: z.string().min(1),
   wasm: relativePath,
@@ -189,7 +206,13 @@ export const manifestSchema = z.object({
 }).strict().superRefine((m, ctx) => {
   m.apis.forEach((api, i) => {
     const [ns] = api.split(":");
-    if (ns === "rungpt" && !(BUILTIN_APIS as readonly string[]).includes(api)) {
+    if (ns !== "rungpt" && (RESERVED_NAMES as readonly string[]).includes(ns)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apis", i],
+        message: `"${api}": ${ns} is not a plugin; its functions are always available, unlisted`,
+      });
+    } else if (ns === "rungpt" && !(BUILTIN_APIS as readonly string[]).includes(api)) {
       ctx.addIssue({
         code: "custom",
         path: ["apis", i],

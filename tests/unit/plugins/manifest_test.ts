@@ -54,6 +54,12 @@ Deno.test("parseManifest names the field and reason for each kind of bad manifes
     [{ wasm: undefined }, /wasm: /],
     [{ name: "Bad Name" }, /name: must match/],
     [{ name: "-x" }, /name: must match/],
+    [
+      { name: "rungpt" },
+      /name: "rungpt" is reserved for rungpt's own APIs \(rungpt, extism are taken\); choose another name/,
+    ],
+    [{ name: "extism" }, /name: "extism" is reserved/],
+    [{ apis: ["extism:env"] }, /apis\.0: "extism:env": extism is not a plugin/],
     [{ version: "one" }, /version: must be semver/],
     [{ wasm: "../outside.wasm" }, /wasm: must not contain '\.\.'/],
     [{ wasm: "a/../../x.wasm" }, /wasm: must not contain '\.\.'/],
