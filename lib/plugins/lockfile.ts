@@ -17,6 +17,9 @@ import {
 /** The lockfile's name inside the plugins dir. */
 export const LOCKFILE_NAME = "rungpt.lock.json";
 
+/** The file whose OS lock guards the plugins dir across processes (the CLI and the server). */
+export const PLUGINS_LOCK_NAME = ".plugins.lock";
+
 const grantsSchema = z.object({
   /** `<namespace>:<api>` import modules the module may link. */
   apis: z.array(z.string()),
@@ -218,8 +221,30 @@ export async function verifyPlugin(pluginsDir: string, name: string): Promise<Ve
 const queues = new Map<string, Promise<unknown>>();
 
 /**
- * Runs `fn` after every earlier locked operation on the same plugins dir (in this process) has
- * finished, so lockfile read-modify-writes never interleave.
+ * Runs `fn` holding an exclusive OS lock on the plugins dir's {@linkcode PLUGINS_LOCK_NAME},
+ * so another process (the CLI while the server runs) waits for it. A plugins dir that does not
+ * exist holds nothing to protect: `fn` runs without the lock.
+ */
+async function withFileLock<T>(pluginsDir: string, fn: () => Promise<T>): Promise<T> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(join(pluginsDir, PLUGINS_LOCK_NAME), { create: true, write: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return await fn();
+    throw e;
+  }
+  try {
+    await file.lock(true);
+    return await fn();
+  } finally {
+    file.close(); // releases the lock
+  }
+}
+
+/**
+ * Runs `fn` after every earlier locked operation on the same plugins dir has finished, in this
+ * process (a queue) and in others (an OS file lock), so lockfile read-modify-writes never
+ * interleave and no process loses another's edit.
  *
  * @example
  * ```ts
@@ -228,7 +253,8 @@ const queues = new Map<string, Promise<unknown>>();
  */
 export function withPluginsLock<T>(pluginsDir: string, fn: () => Promise<T>): Promise<T> {
   const key = resolve(pluginsDir);
-  const run = (queues.get(key) ?? Promise.resolve()).catch(() => {}).then(fn);
+  const run = (queues.get(key) ?? Promise.resolve()).catch(() => {})
+    .then(() => withFileLock(pluginsDir, fn));
   queues.set(key, run);
   const done = () => {
     if (queues.get(key) === run) queues.delete(key);

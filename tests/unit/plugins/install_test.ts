@@ -135,10 +135,10 @@ Deno.test("install picks the highest semver tag and records it in the lockfile",
       },
     });
     assert.ok(!Number.isNaN(Date.parse(e.installedAt)));
-    // No .git, no leftover temp dirs.
+    // No .git, no leftover temp dirs (the empty .plugins.lock is the cross-process lock).
     assert.deepEqual(
       (await Array.fromAsync(Deno.readDir(c.pluginsDir))).map((d) => d.name).sort(),
-      ["rungpt.lock.json", "weather"],
+      [".plugins.lock", "rungpt.lock.json", "weather"],
     );
     await assert.rejects(Deno.stat(join(c.pluginsDir, "weather", ".git")), Deno.errors.NotFound);
   });
@@ -280,7 +280,7 @@ Deno.test("remove deletes the plugin dir, lock entry and settings", async () => 
     );
     assert.deepEqual(
       (await Array.fromAsync(Deno.readDir(c.pluginsDir))).map((d) => d.name).sort(),
-      [".config", "hello", "rungpt.lock.json"],
+      [".config", ".plugins.lock", "hello", "rungpt.lock.json"],
     );
   });
 });
