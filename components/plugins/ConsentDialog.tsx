@@ -47,7 +47,8 @@ export function ConsentDialog({ summary: s, busy, onAnswer }: ConsentDialogProps
           : "This plugin runs in a sandbox and will get exactly this, nothing more:"}
       </p>
       <p class="consent-origin">
-        <code>{s.source}@{s.ref}</code> <span class="muted">({s.commit.slice(0, 12)})</span>
+        <code>{s.url}</code> @ <code>{s.ref}</code>{" "}
+        <span class="muted">({s.commit.slice(0, 12)})</span>
         {s.description && <span class="consent-desc">{s.description}</span>}
       </p>
       <PermissionList
@@ -58,6 +59,11 @@ export function ConsentDialog({ summary: s, busy, onAnswer }: ConsentDialogProps
         secrets={s.secrets}
         added={update?.added}
       />
+      {update?.movedFrom && (
+        <p class="perm-warn">
+          New source: it was installed from <code>{update.movedFrom}</code>.
+        </p>
+      )}
       {update?.added.allowPrivate && (
         <p class="perm-warn">New: access to private and loopback addresses.</p>
       )}

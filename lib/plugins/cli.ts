@@ -58,7 +58,7 @@ export interface PluginCommandOptions {
 /** Usage text of `rungpt plugin`. */
 export const PLUGIN_USAGE = `usage: rungpt plugin <command>
   install <user/repo[@ref]> [--yes] [--allow-private-network]
-  update <name> [--ref <ref>] [--yes]
+  update <name> [--ref <ref>] [--yes] [--move-source]
   remove <name> [--yes]
   list [--json]
   info <name> [--json]
@@ -203,6 +203,8 @@ async function dispatch(
   }
   const env = opts.env ?? Deno.env.toObject();
   const gitBase = env.RUNGPT_GIT_BASE || DEFAULT_GIT_BASE;
+  // An update clones from the URL recorded at install; a base set now is only compared.
+  const pointedBase = env.RUNGPT_GIT_BASE || undefined;
   const gitTimeoutMs = gitTimeoutFrom(env);
   const dir = opts.pluginsDir;
   const progress = (step: string) => err(`… ${step}`);
@@ -230,7 +232,7 @@ async function dispatch(
     }
     case "update": {
       const { pos, flags } = parseArgs(rest, ["ref"]);
-      onlyFlags(flags, ["yes", "ref", "allow-private-network"]);
+      onlyFlags(flags, ["yes", "ref", "allow-private-network", "move-source"]);
       const ref = flags.get("ref");
       const r = await updatePlugin(oneName(pos, "update"), {
         pluginsDir: dir,
@@ -241,7 +243,8 @@ async function dispatch(
         confirm: confirmer(opts, flags.has("yes"), "Update", out),
         onProgress: progress,
         validateModule: opts.validateModule,
-        gitBase,
+        gitBase: pointedBase,
+        moveSource: flags.has("move-source"),
         allowPrivateNetwork: flags.has("allow-private-network"),
       });
       // Not shown by `confirm` when nothing new was asked for; show it anyway.
@@ -340,7 +343,7 @@ async function info(rest: string[], dir: string, out: (l: string) => void): Prom
   const m = plugin.manifest;
   out(`${name} ${entry.version} (${entry.enabled ? "enabled" : "disabled"})`);
   if (m) out(`  about:     ${printable(m.description)}`);
-  out(`  source:    ${entry.source} @ ${entry.ref} (${entry.refKind}, ${entry.commit})`);
+  out(`  source:    ${entry.url} @ ${entry.ref} (${entry.refKind}, ${entry.commit})`);
   out(`  installed: ${entry.installedAt}`);
   out(`  module:    ${moduleStatus === "ok" ? `ok (sha256 ${entry.wasmSha256})` : moduleStatus}`);
   const g = entry.grants;

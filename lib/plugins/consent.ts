@@ -69,6 +69,8 @@ export interface ConsentSummary {
   description: string;
   /** `user/repo`. */
   source: string;
+  /** The full clone URL it comes from. */
+  url: string;
   /** The resolved tag, branch or commit id, and the commit. */
   ref: string;
   commit: string;
@@ -83,8 +85,16 @@ export interface ConsentSummary {
   /** `<plugin>:<api>` this plugin offers to others. */
   provides: string[];
   allowPrivateNetwork: boolean;
-  /** Set for an update: the installed version and what is new. */
-  update?: { previousVersion: string; added: PermissionDiff; needsConsent: boolean };
+  /**
+   * Set for an update: the installed version, what is new, and, when the update moves the
+   * plugin to another clone URL, the URL it was installed from (that always asks).
+   */
+  update?: {
+    previousVersion: string;
+    added: PermissionDiff;
+    needsConsent: boolean;
+    movedFrom?: string;
+  };
 }
 
 /**
@@ -131,11 +141,12 @@ export function asksForMore(diff: PermissionDiff): boolean {
 /** Builds the summary shown before install or update. */
 export function summarize(
   manifest: Manifest,
-  origin: { source: string; ref: string; commit: string },
+  origin: { source: string; url: string; ref: string; commit: string },
   grants: Grants,
-  previous?: { version: string; grants: Grants },
+  previous?: { version: string; grants: Grants; url: string },
 ): ConsentSummary {
   const added = previous ? diffGrants(previous.grants, grants) : undefined;
+  const movedFrom = previous && previous.url !== origin.url ? previous.url : undefined;
   return {
     name: manifest.name,
     version: manifest.version,
@@ -155,7 +166,12 @@ export function summarize(
     allowPrivateNetwork: grants.net.allowPrivate,
     ...(previous && added
       ? {
-        update: { previousVersion: previous.version, added, needsConsent: asksForMore(added) },
+        update: {
+          previousVersion: previous.version,
+          added,
+          needsConsent: asksForMore(added) || movedFrom !== undefined,
+          ...(movedFrom ? { movedFrom } : {}),
+        },
       }
       : {}),
   };
@@ -188,7 +204,10 @@ export function formatSummary(s: ConsentSummary): string {
         printable(s.version)
       }`
       : `Install ${printable(s.name)} ${printable(s.version)}`,
-    `  from:     ${printable(s.source)} @ ${printable(s.ref)} (${s.commit.slice(0, 12)})`,
+    `  from:     ${printable(s.url)} @ ${printable(s.ref)} (${s.commit.slice(0, 12)})`,
+    ...(s.update?.movedFrom
+      ? [`  moved:    was installed from ${printable(s.update.movedFrom)} (new source)`]
+      : []),
     `  about:    ${printable(s.description)}`,
     `  APIs:     ${list(s.apis.map((a) => mark(a, add?.apis)))}`,
     `  network:  ${list(s.hosts.map((h) => mark(h, add?.hosts)))}` +

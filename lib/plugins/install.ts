@@ -74,7 +74,11 @@ export interface FetchOptions {
   onProgress?: (step: string) => void;
   /** Replaces {@linkcode checkModule} (the runtime supplies a stricter checker). */
   validateModule?: ModuleValidator;
-  /** Clone base; default `RUNGPT_GIT_BASE` from the environment, else https://github.com. */
+  /**
+   * Clone base (`RUNGPT_GIT_BASE`). An install clones from it (default: the environment's,
+   * else https://github.com); an update clones from the URL recorded at install and only says
+   * when this one differs, unless `moveSource`.
+   */
   gitBase?: string;
   /** Grant access to loopback/private network addresses (off by default). */
   allowPrivateNetwork?: boolean;
@@ -97,6 +101,11 @@ export interface InstallOptions extends FetchOptions {
 export interface UpdateOptions extends FetchOptions {
   /** Tag, branch or commit; default: the branch it follows, else the highest semver tag. */
   ref?: string;
+  /**
+   * Update from `gitBase` instead of the recorded clone URL, and record the new one; the user
+   * is asked, whatever the new version asks for.
+   */
+  moveSource?: boolean;
 }
 
 /** The outcome of an install or update. */
@@ -182,11 +191,11 @@ async function move(from: string, to: string): Promise<void> {
 async function fetchAndCommit(
   spec: PluginSpec,
   opts: FetchOptions,
-  expect: { name?: string; pinned: boolean },
+  expect: { name?: string; pinned: boolean; url: string },
 ): Promise<InstallResult> {
   const progress = opts.onProgress ?? (() => {});
-  const base = opts.gitBase ?? Deno.env.get("RUNGPT_GIT_BASE") ?? DEFAULT_GIT_BASE;
   const source = `${spec.user}/${spec.repo}`;
+  const url = expect.url;
   const cancelled = () => {
     if (opts.signal?.aborted) {
       throw new InstallCancelledError("cancelled: nothing was installed or changed");
@@ -201,7 +210,6 @@ async function fetchAndCommit(
   let installed: LockEntry | undefined;
   try {
     const repoDir = join(tmp, "repo");
-    const url = cloneUrl(spec, base);
     progress(`cloning ${url}`);
     await cloneRepo(url, repoDir, { signal: opts.signal, timeoutMs: opts.gitTimeoutMs });
     cancelled();
@@ -222,10 +230,15 @@ async function fetchAndCommit(
     }
     const lock = await readLockfile(opts.pluginsDir);
     const previous = lock.plugins[name];
-    if (previous && previous.source !== source) {
+    // The same plugin is the same clone URL; only an update may move it (and then it asks).
+    const isUpdate = expect.name !== undefined;
+    if (previous && previous.url !== url && !isUpdate) {
       throw new InstallError(
-        `a plugin named "${name}" is already installed from ${previous.source}; ` +
-          `remove it first to install ${source}`,
+        `a plugin named "${name}" is already installed from ${previous.url}; ` +
+          `remove it first to install ${url}` +
+          (previous.source === source
+            ? `, or move it with "rungpt plugin update ${name} --move-source"`
+            : ""),
       );
     }
     const target = join(opts.pluginsDir, name);
@@ -248,10 +261,10 @@ async function fetchAndCommit(
     });
     const summary = summarize(
       manifest,
-      { source, ref: resolved.ref, commit: resolved.commit },
+      { source, url, ref: resolved.ref, commit: resolved.commit },
       grants,
       expect.name !== undefined && previous
-        ? { version: previous.version, grants: previous.grants }
+        ? { version: previous.version, grants: previous.grants, url: previous.url }
         : undefined,
     );
     cancelled();
@@ -280,12 +293,13 @@ async function fetchAndCommit(
         );
       }
       // A new install starts with its own data, never with what another source left.
-      if (await claimPluginData(opts.dataDir, name, source, { fresh: !previous })) {
+      if (await claimPluginData(opts.dataDir, name, url, { fresh: !previous })) {
         progress(`deleting the files a removed plugin named ${name} left behind`);
       }
       progress(`installing into ${target}`);
       const entry: LockEntry = {
         source,
+        url,
         ref: resolved.ref,
         refKind: resolved.kind,
         pinned: expect.pinned,
@@ -343,13 +357,19 @@ async function fetchAndCommit(
  */
 export async function installPlugin(opts: InstallOptions): Promise<InstallResult> {
   const spec = parsePluginSpec(opts.spec); // validated before any git runs
-  return await fetchAndCommit(spec, opts, { pinned: spec.ref !== undefined });
+  const base = opts.gitBase ?? Deno.env.get("RUNGPT_GIT_BASE") ?? DEFAULT_GIT_BASE;
+  return await fetchAndCommit(spec, opts, {
+    pinned: spec.ref !== undefined,
+    url: cloneUrl(spec, base),
+  });
 }
 
 /**
- * Updates installed plugin `name` from its recorded source: to `opts.ref` if given, else the
- * same branch if it was installed from a named branch, else the highest semver tag (or the
- * default branch). Asks `confirm` only when the new version asks for more than was granted.
+ * Updates installed plugin `name` from the clone URL recorded at install: to `opts.ref` if
+ * given, else the same branch if it was installed from a named branch, else the highest semver
+ * tag (or the default branch). Asks `confirm` only when the new version asks for more than was
+ * granted, or when `opts.moveSource` moves it to `opts.gitBase`. A `gitBase` that differs from
+ * the recorded URL is otherwise only reported (a progress line).
  *
  * @example
  * ```ts
@@ -363,7 +383,22 @@ export async function updatePlugin(name: string, opts: UpdateOptions): Promise<I
   }
   const follow = opts.ref ?? (entry.pinned && entry.refKind === "branch" ? entry.ref : undefined);
   const spec = parsePluginSpec(`${entry.source}${follow === undefined ? "" : `@${follow}`}`);
-  return await fetchAndCommit(spec, opts, { name, pinned: follow !== undefined });
+  const pointed = opts.gitBase === undefined ? undefined : cloneUrl(spec, opts.gitBase);
+  let url = entry.url;
+  if (opts.moveSource) {
+    if (pointed === undefined) {
+      throw new InstallError(
+        `--move-source needs RUNGPT_GIT_BASE set to the base to move ${name} to`,
+      );
+    }
+    url = pointed;
+  } else if (pointed !== undefined && pointed !== entry.url) {
+    opts.onProgress?.(
+      `RUNGPT_GIT_BASE points at ${pointed}, but ${name} was installed from ${entry.url}: ` +
+        `updating from there (--move-source would move it)`,
+    );
+  }
+  return await fetchAndCommit(spec, opts, { name, pinned: follow !== undefined, url });
 }
 
 /** Options of {@linkcode removePlugin}. */

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { join, resolve } from "node:path";
+import { DEFAULT_GIT_BASE } from "./git.ts";
 import {
   IDENTIFIER,
   loadManifest,
@@ -35,9 +36,11 @@ const grantsSchema = z.object({
   secrets: z.array(z.string().regex(IDENTIFIER)),
 }).strict();
 
-const entrySchema = z.object({
+const entryFields = z.object({
   /** `user/repo`. */
   source: z.string(),
+  /** The full clone URL it was installed from (`<RUNGPT_GIT_BASE>/<user>/<repo>`); updates use it. */
+  url: z.string().min(1),
   /** The resolved tag or branch name, or the commit id. */
   ref: z.string(),
   refKind: z.enum(["tag", "branch", "commit"]),
@@ -51,6 +54,15 @@ const entrySchema = z.object({
   enabled: z.boolean(),
   grants: grantsSchema,
 }).strict();
+
+/** Lockfiles written before the clone URL was recorded: those plugins came from the default. */
+function withUrl(raw: unknown): unknown {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw) || "url" in raw) return raw;
+  const source = (raw as { source?: unknown }).source;
+  return typeof source === "string" ? { ...raw, url: `${DEFAULT_GIT_BASE}/${source}` } : raw;
+}
+
+const entrySchema = z.preprocess(withUrl, entryFields);
 
 const lockfileSchema = z.object({
   lockfileVersion: z.literal(1),

@@ -27,6 +27,8 @@ export interface PluginView {
   version: string;
   description: string;
   source: string;
+  /** The clone URL it was installed from. */
+  url: string;
   ref: string;
   commit: string;
   installedAt: string;
@@ -59,6 +61,7 @@ export function pluginView(
     version: m?.version ?? p.lock.version,
     description: m?.description ?? "",
     source: p.lock.source,
+    url: p.lock.url,
     ref: p.lock.ref,
     commit: p.lock.commit,
     installedAt: p.lock.installedAt,

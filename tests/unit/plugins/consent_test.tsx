@@ -55,9 +55,13 @@ Deno.test("grants: the diff sees file access widen, and not narrow", () => {
 
 Deno.test("consent: the CLI summary and the permission list name the whole data dir", () => {
   const m = manifest({ apis: ["rungpt:fs"] });
-  const summary = summarize(m, { source: "acme/hello", ref: "v1.0.0", commit: "0".repeat(40) }, {
-    ...grantsFor(m),
-  });
+  const origin = {
+    source: "acme/hello",
+    url: "https://github.com/acme/hello",
+    ref: "v1.0.0",
+    commit: "0".repeat(40),
+  };
+  const summary = summarize(m, origin, grantsFor(m));
   assert.match(formatSummary(summary), /\n {2}files: {4}whole data dir \(read-write\)\n/);
   const html = renderToString(
     <PermissionList apis={summary.apis} hosts={[]} fs={summary.fs} allowPrivateNetwork={false} />,

@@ -120,7 +120,7 @@ Deno.test("cli: install --yes, list, info, disable, enable, config, update, remo
     assert.equal(r.code, 0);
     const info = r.out.join("\n");
     assert.match(info, /^weather 1\.0\.0 \(enabled\)/);
-    assert.match(info, /source: +acme\/weather @ v1\.0\.0 \(tag, [0-9a-f]{40}\)/);
+    assert.match(info, /source: +file:\/\/.*\/acme\/weather @ v1\.0\.0 \(tag, [0-9a-f]{40}\)/);
     assert.match(info, /module: +ok \(sha256 [0-9a-f]{64}\)/);
     assert.match(info, /setting: +api_key = \(secret, set\)/);
     assert.doesNotMatch(info, /sk-123/);

@@ -119,6 +119,7 @@ Deno.test("install picks the highest semver tag and records it in the lockfile",
     const wasm = await Deno.readFile(join(c.pluginsDir, "weather", "plugin.wasm"));
     assert.deepEqual({ ...e, installedAt: "x" }, {
       source: "acme/weather",
+      url: `${c.git.base}/acme/weather`,
       ref: "v1.3.0",
       refKind: "tag",
       pinned: false,
@@ -434,7 +435,7 @@ Deno.test("a failing install leaves the plugins dir byte-identical", async () =>
       [
         "name clash with another source",
         pluginFiles({ name: "hello" }),
-        /"hello" is already installed from acme\/hello; remove it first to install acme\/bad/,
+        /"hello" is already installed from file:\/\/.*\/acme\/hello; remove it first to install file:\/\/.*\/acme\/bad$/,
       ],
     ];
     for (const [label, files, re] of cases) {

@@ -10,6 +10,7 @@ import { type LockEntry, readLockfile, writeLockfile } from "../../../lib/plugin
 function entry(source: string): LockEntry {
   return {
     source,
+    url: `https://github.com/${source}`,
     ref: "v1.0.0",
     refKind: "tag",
     pinned: false,
