@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { createGitFixtures, type FileMap } from "../support/git_fixtures.ts";
+import { createGitFixtures, type FileMap, startStallingRemote } from "../support/git_fixtures.ts";
 import { buildFixture } from "../support/wasm_fixtures.ts";
 import { startE2E, waitFor } from "./_helpers.ts";
 
@@ -96,7 +96,7 @@ Deno.test("plugins page: install with consent, disable, settings, remove", async
         assert(text.includes(want), `the dialog lists ${want}:\n${text}`);
       }
       assert.match(text, /state_set.*Saves a favourite city\.\s*asks first/);
-      assert.match(text, /acme\/weather@v1\.0\.0/);
+      assert.match(text, /\/acme\/weather @ v1\.0\.0/); // the clone URL and the tag
       assert.deepEqual(await lock().catch(() => null), null, "nothing installed before Allow");
 
       await dialog.getByRole("button", { name: "Allow" }).click();
@@ -193,6 +193,32 @@ Deno.test("plugins page: install with consent, disable, settings, remove", async
     });
 
     assert.deepEqual(foreignRequests(), [], "nothing left the rungpt origin");
+  } finally {
+    await e2e.close();
+  }
+});
+
+Deno.test("plugins page: Cancel stops an install whose clone does not answer", async () => {
+  await using remote = startStallingRemote();
+  const e2e = await startE2E({ rungpt: { env: { RUNGPT_GIT_BASE: remote.base } } });
+  const { rg } = e2e;
+  const { page } = await e2e.newPage();
+  try {
+    await page.goto(rg.origin + "/plugins");
+    await page.getByRole("textbox", { name: "Plugin repository" }).fill("acme/stuck");
+    await page.getByRole("button", { name: "Install plugin" }).click();
+    await page.getByRole("log", { name: "Progress" }).getByText(/cloning /).waitFor();
+    await waitFor("git to reach the remote", () => remote.connections() > 0 || undefined);
+    await page.getByRole("group", { name: "Installing acme/stuck" })
+      .getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("status").filter({ hasText: "Cancelled: nothing was installed" })
+      .waitFor();
+    // The server stopped git and deleted the clone.
+    const clones = async () =>
+      (await Array.fromAsync(Deno.readDir(rg.pluginsDir))).filter((e) =>
+        e.name.startsWith(".install-")
+      ).length;
+    await waitFor("the clone to be deleted", async () => await clones() === 0);
   } finally {
     await e2e.close();
   }

@@ -110,6 +110,39 @@ export async function createGitFixtures(): Promise<GitFixtures> {
   };
 }
 
+/**
+ * A "git server" on 127.0.0.1 that accepts connections and never says a word: pass `base` as
+ * `RUNGPT_GIT_BASE` to make a clone stall. Dispose closes it and every connection.
+ *
+ * @example
+ * ```ts
+ * await using remote = startStallingRemote();
+ * // installPlugin({ spec: "acme/x", gitBase: remote.base, gitTimeoutMs: 300, ... }) times out
+ * ```
+ */
+export function startStallingRemote(): {
+  base: string;
+  /** Connections accepted so far (git reached it). */
+  connections(): number;
+} & AsyncDisposable {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) conns.push(conn);
+    } catch { /* closed */ }
+  })();
+  return {
+    base: `http://127.0.0.1:${listener.addr.port}`,
+    connections: () => conns.length,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      for (const c of conns) c.close();
+      await accepting;
+    },
+  };
+}
+
 // --- WebAssembly assembler: just enough for installer tests. ---
 
 function uleb(n: number): number[] {

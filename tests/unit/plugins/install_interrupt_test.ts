@@ -11,30 +11,10 @@ import { installPlugin } from "../../../lib/plugins/install.ts";
 import { createJobRunner, type JobEvent } from "../../../lib/plugins/jobs.ts";
 import { sweepWorkDirs } from "../../../lib/plugins/workdirs.ts";
 import { waitFor } from "../../support/action_fixtures.ts";
-import { createGitFixtures, pluginFiles } from "../../support/git_fixtures.ts";
+import { createGitFixtures, pluginFiles, startStallingRemote } from "../../support/git_fixtures.ts";
 import { startRungpt } from "../../support/rungpt_server.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..", "..");
-
-/** A "git server" that accepts connections and never says a word. */
-function startStallingRemote() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) conns.push(conn);
-    } catch { /* closed */ }
-  })();
-  return {
-    base: `http://127.0.0.1:${listener.addr.port}`,
-    connections: () => conns.length,
-    async [Symbol.asyncDispose]() {
-      listener.close();
-      for (const c of conns) c.close();
-      await accepting;
-    },
-  };
-}
 
 /** Names of the work dirs (`.install-*`, `.remove-*`) in `pluginsDir`. */
 async function workDirs(pluginsDir: string): Promise<string[]> {
