@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createGitFixtures, type FileMap } from "../support/git_fixtures.ts";
-import { copyTree, runOwnTests } from "../support/plugin_repo.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { type RecordedRequest, startScriptedModel } from "../support/scripted_model.ts";
 import { loadManifest } from "../../lib/plugins/manifest.ts";
@@ -59,17 +58,6 @@ Deno.test({
       await Deno.remove(out, { recursive: true });
     }
   },
-});
-
-Deno.test("checksum (C): the repository's own plugin_test.ts passes against this checkout", async () => {
-  // Copied out of this checkout, as the repository sits on its own.
-  const repo = await copyTree(EXAMPLE, await Deno.makeTempDir({ prefix: "rungpt-c-repo-" }));
-  try {
-    const report = await runOwnTests(repo, ["--allow-run", "--allow-env", "--allow-read"]);
-    assert.ok(report.includes("ok | 4 passed"), report);
-  } finally {
-    await Deno.remove(repo, { recursive: true });
-  }
 });
 
 /** Loads the committed module straight into the runtime, with optional settings. */
