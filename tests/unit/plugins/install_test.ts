@@ -183,6 +183,30 @@ Deno.test("install an explicit tag, branch or commit; no tags means the default 
       c.install(`acme/hello@${"f".repeat(40)}`),
       /ref "f{40}" not found/,
     );
+    // Two commits whose ids share the first 7 digits (found offline; commit ids are a hash
+    // of tree, author, date and message): the abbreviation names neither.
+    const env = {
+      GIT_AUTHOR_NAME: "T",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_AUTHOR_DATE: "1700000000 +0000",
+      GIT_COMMITTER_NAME: "T",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+      GIT_COMMITTER_DATE: "1700000000 +0000",
+    };
+    const emptyTree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+    for (const release of [11195, 15320]) {
+      const twin = await runGit(["commit-tree", emptyTree, "-m", `release ${release}`], {
+        cwd: repo.bare,
+        env,
+      });
+      await runGit(["update-ref", `refs/heads/twin-${release}`, twin], { cwd: repo.bare });
+    }
+    await assert.rejects(
+      c.install("acme/hello@121e6fa"),
+      /ref "121e6fa" is ambiguous: 2 commits start with it; give more digits/,
+    );
+    // One more digit tells them apart (that commit has no plugin in it, which is the next error).
+    await assert.rejects(c.install("acme/hello@121e6faa"), /rungpt\.yaml/);
 
     const plain = await c.git.createRepo("acme", "untagged");
     const main = await plain.commit(pluginFiles({ name: "untagged" }), { tags: ["not-semver"] });
