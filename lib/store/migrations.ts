@@ -147,9 +147,33 @@ WHEN new.title IS NOT old.title BEGIN
 END;
 `;
 
+/**
+ * Before crash recovery ended unfinished action calls (lib/chat/recovery.ts), a crash mid-turn
+ * left the message `stopped` with calls still "running" or "waiting for approval" in its meta:
+ * end those the way recovery does now, with the same error text.
+ */
+const V2 = `
+UPDATE messages SET meta = (
+  SELECT json_set(messages.meta, '$.actions', json_group_array(
+    CASE WHEN json_extract(call.value, '$.status') IN ('pending', 'awaiting_approval', 'running')
+      THEN json_set(call.value, '$.status', 'cancelled',
+        '$.error', 'interrupted: rungpt stopped before this action finished')
+      ELSE json(call.value) END
+    ORDER BY call.key))
+  FROM json_each(messages.meta, '$.actions') AS call
+)
+WHERE status <> 'streaming' AND json_valid(meta)
+  AND json_type(meta, '$.actions') = 'array'
+  AND EXISTS (
+    SELECT 1 FROM json_each(messages.meta, '$.actions') AS call
+    WHERE json_extract(call.value, '$.status') IN ('pending', 'awaiting_approval', 'running')
+  );
+`;
+
 /** The schema, oldest first. Append only: never edit a migration that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "conversations, messages, full-text search", sql: V1 },
+  { version: 2, name: "end action calls a crash left unfinished", sql: V2 },
 ];
 
 /** Reads `PRAGMA user_version`. */

@@ -10,6 +10,7 @@ import {
   schemaVersion,
 } from "../../../lib/store/migrations.ts";
 import { openSqliteStore } from "../../../lib/store/sqlite.ts";
+import { INTERRUPTED_ERROR } from "../../../lib/chat/recovery.ts";
 
 function withDb(fn: (db: DatabaseSync) => void): void {
   const db = new DatabaseSync(":memory:");
@@ -125,3 +126,51 @@ Deno.test("re-opening a store keeps the schema version", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("v2 ends the action calls an old crash left unfinished, and nothing else", () =>
+  withDb((db) => {
+    migrate(db, MIGRATIONS.filter((m) => m.version === 1));
+    db.exec(
+      "INSERT INTO conversations (id, created_at, updated_at) VALUES ('c', 0, 0)",
+    );
+    const insert = db.prepare(
+      `INSERT INTO messages (id, conversation_id, seq, role, content, status, meta, created_at,
+         updated_at) VALUES (?, 'c', ?, 'assistant', 'text', ?, ?, 0, 0)`,
+    );
+    const done = { id: "a", status: "done", result: "ok" };
+    const calls = [
+      done,
+      { id: "b", status: "running" },
+      { id: "c", status: "awaiting_approval" },
+      { id: "d", status: "pending" },
+      { id: "e", status: "error", error: "boom" },
+    ];
+    const meta = JSON.stringify({ systemPrompt: "s", actions: calls });
+    insert.run("stuck", 1, "stopped", meta);
+    insert.run("live", 2, "streaming", meta);
+    insert.run("clean", 3, "complete", JSON.stringify({ actions: [done] }));
+    insert.run("corrupt", 4, "stopped", "{not json");
+    insert.run("plain", 5, "complete", null);
+
+    migrate(db);
+
+    const metaOf = (id: string) =>
+      (db.prepare("SELECT meta FROM messages WHERE id = ?").get(id) as { meta: string | null })
+        .meta;
+    const ended = { status: "cancelled", error: INTERRUPTED_ERROR };
+    assert.deepEqual(JSON.parse(metaOf("stuck")!), {
+      systemPrompt: "s",
+      actions: [
+        done,
+        { id: "b", ...ended },
+        { id: "c", ...ended },
+        { id: "d", ...ended },
+        calls[4],
+      ],
+    });
+    // A live turn is the next start's recovery to finish; the rest are left as they were.
+    assert.equal(metaOf("live"), meta);
+    assert.equal(metaOf("clean"), JSON.stringify({ actions: [done] }));
+    assert.equal(metaOf("corrupt"), "{not json");
+    assert.equal(metaOf("plain"), null);
+  }));
