@@ -164,13 +164,32 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     if (live.has(conversationId)) {
       throw new TurnError(409, "A reply is already being generated in this conversation.");
     }
-    // Reserve the slot before any await so two quick requests cannot both start.
+    // Reserve the slot before any await so two quick requests cannot both start. Until the
+    // assistant message exists the turn has none: Stop and shutdown wait on `done`, and
+    // subscribers get no snapshot (the turn's first event brings the message).
     const controller = new AbortController();
-    const placeholder = { controller, listeners: new Set() } as unknown as LiveTurn;
+    const started = Promise.withResolvers<void>();
+    const placeholder: LiveTurn = {
+      conversationId,
+      message: null,
+      controller,
+      listeners: new Set(),
+      done: started.promise,
+    };
     live.set(conversationId, placeholder);
     try {
       const { conversation, userMessage } = await prepare(conversationId, how);
-      const model = conversation.model ?? await deps.model.defaultModel();
+      // The messages are changed by now: a default model that cannot be read (a broken
+      // settings file) fails the reply, with its message, rather than the request.
+      let model = conversation.model;
+      let modelError: unknown;
+      if (model === null) {
+        try {
+          model = await deps.model.defaultModel();
+        } catch (e) {
+          modelError = e;
+        }
+      }
       const assistantMessage = await store.addMessage({
         conversationId,
         role: "assistant",
@@ -178,26 +197,26 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         status: "streaming",
         model,
       });
-      const turn: LiveTurn = Object.assign(placeholder, {
-        conversationId,
-        message: assistantMessage,
-      });
       const history = await store.listMessages(conversationId);
-      turn.done = run(turn, model, conversation, history);
+      placeholder.message = assistantMessage;
+      started.resolve(
+        run(placeholder, assistantMessage, { model, modelError }, conversation, history),
+      );
       return { userMessage, assistantMessage };
     } catch (e) {
       live.delete(conversationId);
+      started.resolve();
       throw e;
     }
   }
 
   async function run(
     turn: LiveTurn,
-    model: string | null,
+    message: Message,
+    { model, modelError }: { model: string | null; modelError?: unknown },
     conversation: Conversation,
     history: Message[],
   ) {
-    const message = turn.message;
     const meta: ActionMeta = {};
     message.meta = meta as Record<string, unknown>;
     publish(turn, { type: "message", message: { ...message } });
@@ -214,6 +233,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     const signal = turn.controller.signal;
     let error: LlmError | undefined;
     try {
+      if (modelError !== undefined) throw modelError;
       if (!model) {
         throw new LlmError(
           "no_key",
@@ -264,11 +284,10 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     } finally {
       clearInterval(timer);
     }
-    await finish(turn, error);
+    await finish(turn, message, error);
   }
 
-  async function finish(turn: LiveTurn, error: LlmError | undefined) {
-    const message = turn.message;
+  async function finish(turn: LiveTurn, message: Message, error: LlmError | undefined) {
     const stopped = error?.kind === "aborted" || turn.controller.signal.aborted;
     const status = stopped ? "stopped" : error ? "error" : "complete";
     message.status = status;
