@@ -20,9 +20,6 @@ import { roundMessages } from "./history.ts";
 import { createTagParser, parseActionArgs } from "./tag_parser.ts";
 import { parseToolName } from "./tools.ts";
 
-/** How actions are offered for this turn (see {@linkcode TurnMode}). */
-export type LoopMode = TurnMode;
-
 /** Streams one completion (the caller supplies client, key and errors mapping). */
 export type StreamFn = (
   params: Record<string, unknown> & { model: string; messages: ChatCompletionMessageParam[] },
@@ -38,7 +35,8 @@ export interface LoopOptions {
    */
   messages(mode: "tags" | "native"): ChatCompletionMessageParam[];
   actions: readonly EnabledAction[];
-  mode: LoopMode;
+  /** How actions are offered for this turn. */
+  mode: TurnMode;
   /**
    * How many rounds of action results go back to the model in one turn. Calls in a reply
    * after that many rounds are not run; the turn ends with a notice.
