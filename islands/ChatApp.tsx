@@ -111,17 +111,16 @@ export default function ChatApp(props: ChatAppProps) {
 
   const follow = (id: string) => {
     closeStream.current?.();
-    let sawSnapshot = false;
     closeStream.current = subscribeTurn(id, {
       onEvent(ev) {
         reconnecting.value = false;
         if (chat.conversation.peek()?.id !== id) return;
-        if (ev.type === "snapshot") sawSnapshot = true;
         const over = applyTurnEvent(chat, ev);
         if (over) {
           closeStream.current = null;
-          // `idle` right away: the turn ended before we attached; fetch its final state.
-          if (ev.type === "idle" && !sawSnapshot) void resync(id).then(refreshList);
+          // `idle`: the turn ended while we were not attached (before the first connection,
+          // or while the browser reconnected after a drop): fetch its final state.
+          if (ev.type === "idle") void resync(id).then(refreshList);
           else void refreshList();
         }
       },

@@ -53,6 +53,9 @@ export function completeWithActions(
   const id = `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`;
   const created = Math.floor(Date.now() / 1000);
   const extra = Object.fromEntries(Object.entries(body).filter(([k]) => !OWN_FIELDS.has(k)));
+  // Every round is streamed from the upstream, which sends usage in a stream only when asked:
+  // a non-streamed answer always carries usage, so ask for it.
+  if (!body.stream) extra.stream_options = { include_usage: true };
   const { settings } = deps;
   // The client's own messages, as it sent them, in either mode.
   const messages = body.messages as unknown as ChatCompletionMessageParam[];

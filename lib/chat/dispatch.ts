@@ -135,14 +135,19 @@ export async function dispatchCall(
   }
 }
 
-/** Saves "Always allow"; if that fails the call still runs, allowed this once. */
+/**
+ * Saves "Always allow"; if that fails the call still runs (the choice then holds for this
+ * turn only, see `turns.ts`).
+ */
 async function rememberAllowed(actionId: string, deps: DispatchDeps): Promise<void> {
   try {
     await deps.allowAlways?.(actionId);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     deps.onError?.(
-      new Error(`"Always allow" for ${actionId} was not saved, so it ran this once: ${why}`),
+      new Error(
+        `"Always allow" for ${actionId} was not saved, so it holds for this turn only: ${why}`,
+      ),
     );
   }
 }

@@ -14,8 +14,11 @@ export type TurnListener = (event: TurnEvent) => void;
 /** The state of one running turn. */
 export interface LiveTurn {
   conversationId: string;
-  /** The assistant message being generated, kept current in memory. */
-  message: Message;
+  /**
+   * The assistant message being generated, kept current in memory; `null` while the turn is
+   * starting (its user message is being written), before the message exists.
+   */
+  message: Message | null;
   controller: AbortController;
   listeners: Set<TurnListener>;
   /** Settles when the turn has ended and its last state is persisted. */
@@ -81,9 +84,10 @@ export function subscribe(turns: LiveTurns, conversationId: string, listener: Tu
     listener({ type: "idle" });
     return () => {};
   }
-  // The snapshot holds all text so far: send the held text to earlier listeners first.
+  // The snapshot holds all text so far: send the held text to earlier listeners first. A turn
+  // still starting has no message yet: its first event, `message`, brings it.
   flushDelta(turn);
-  listener({ type: "snapshot", message: { ...turn.message } });
+  if (turn.message) listener({ type: "snapshot", message: { ...turn.message } });
   turn.listeners.add(listener);
   return () => turn.listeners.delete(listener);
 }

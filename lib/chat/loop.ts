@@ -20,9 +20,6 @@ import { roundMessages } from "./history.ts";
 import { createTagParser, parseActionArgs } from "./tag_parser.ts";
 import { parseToolName } from "./tools.ts";
 
-/** How actions are offered for this turn (see {@linkcode TurnMode}). */
-export type LoopMode = TurnMode;
-
 /** Streams one completion (the caller supplies client, key and errors mapping). */
 export type StreamFn = (
   params: Record<string, unknown> & { model: string; messages: ChatCompletionMessageParam[] },
@@ -38,7 +35,8 @@ export interface LoopOptions {
    */
   messages(mode: "tags" | "native"): ChatCompletionMessageParam[];
   actions: readonly EnabledAction[];
-  mode: LoopMode;
+  /** How actions are offered for this turn. */
+  mode: TurnMode;
   /**
    * How many rounds of action results go back to the model in one turn. Calls in a reply
    * after that many rounds are not run; the turn ends with a notice.
@@ -130,7 +128,7 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
       running.push(dispatchCall(call, args, deps, opts.signal));
     };
     const newCall = (name: string, callMode: "tags" | "native", id?: string): ActionCall => ({
-      id: id ?? `act_${result.calls.length + 1}`,
+      id: uniqueCallId(id ?? `act_${result.calls.length + 1}`, result.calls),
       name,
       args: undefined,
       status: "pending",
@@ -211,6 +209,18 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
     }
     history.push(...roundMessages(record, calls, mode));
   }
+}
+
+/**
+ * `wanted`, or a variant of it that no earlier call of the turn has. Cards, approvals and the
+ * replay of rounds find a call by its id, but servers that send no ids (each round's first call
+ * is then `call_0`) or number them per reply repeat them from round to round.
+ */
+function uniqueCallId(wanted: string, earlier: readonly ActionCall[]): string {
+  const taken = new Set(earlier.map((c) => c.id));
+  let id = wanted;
+  for (let n = 2; taken.has(id); n++) id = `${wanted}_${n}`;
+  return id;
 }
 
 /** The notice that ends a turn at the round bound. */

@@ -99,13 +99,14 @@ export async function loadMessageWindow(
 
 /**
  * Loads the page data; `null` when `conversationId` names no conversation.
- * A running turn's message is taken from memory so the page shows the latest text.
+ * A running turn's message is taken from memory so the page shows the latest text; a turn
+ * still starting (no message yet) counts as running, so the page follows it.
  */
 export async function loadChatPage(
   store: Store,
   settings: PublicSettings,
   conversationId: string | null,
-  liveMessage: (conversationId: string) => Message | undefined,
+  liveTurn: (conversationId: string) => { message: Message | null } | undefined,
 ): Promise<ChatPageData | null> {
   const conversations = await store.listConversations({ limit: 200 });
   if (!conversationId) {
@@ -120,7 +121,8 @@ export async function loadChatPage(
   }
   const conversation = await store.getConversation(conversationId);
   if (!conversation) return null;
-  const live = liveMessage(conversationId);
+  const turn = liveTurn(conversationId);
+  const live = turn?.message ?? undefined;
   const { messages, hasMore } = await loadMessageWindow(store, conversationId, {}, live);
-  return { conversations, conversation, messages, hasMore, running: live !== undefined, settings };
+  return { conversations, conversation, messages, hasMore, running: turn !== undefined, settings };
 }

@@ -90,7 +90,23 @@ export interface TurnRunner {
   shutdown(): Promise<void>;
 }
 
-type Approval = (decision: ApprovalDecision) => void;
+/** A call waiting for the user's answer. */
+interface WaitingCall {
+  /** The action it calls (`plugin.action`). */
+  actionId: string;
+  answer(decision: ApprovalDecision): void;
+}
+
+/** The approvals of one running turn. */
+interface TurnApprovals {
+  /** Calls waiting for an answer, by call id. */
+  waiting: Map<string, WaitingCall>;
+  /**
+   * Action ids that run without asking: those allowed in advance, and those the user picked
+   * "Always allow" for during this turn (even if saving that choice failed).
+   */
+  allowed: Set<string>;
+}
 
 const NO_ACTIONS: ActionAccess = {
   actions: () => Promise.resolve([]),
@@ -118,7 +134,7 @@ const NO_ACTIONS: ActionAccess = {
  */
 export function createTurnRunner(deps: TurnDeps): TurnRunner {
   const live: LiveTurns = new Map();
-  const approvals = new Map<string, Map<string, Approval>>();
+  const approvals = new Map<string, TurnApprovals>();
   const persistEveryMs = deps.persistEveryMs ?? 250;
   const { store } = deps;
   const plugins = deps.actions ?? NO_ACTIONS;
@@ -148,13 +164,32 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     if (live.has(conversationId)) {
       throw new TurnError(409, "A reply is already being generated in this conversation.");
     }
-    // Reserve the slot before any await so two quick requests cannot both start.
+    // Reserve the slot before any await so two quick requests cannot both start. Until the
+    // assistant message exists the turn has none: Stop and shutdown wait on `done`, and
+    // subscribers get no snapshot (the turn's first event brings the message).
     const controller = new AbortController();
-    const placeholder = { controller, listeners: new Set() } as unknown as LiveTurn;
+    const started = Promise.withResolvers<void>();
+    const placeholder: LiveTurn = {
+      conversationId,
+      message: null,
+      controller,
+      listeners: new Set(),
+      done: started.promise,
+    };
     live.set(conversationId, placeholder);
     try {
       const { conversation, userMessage } = await prepare(conversationId, how);
-      const model = conversation.model ?? await deps.model.defaultModel();
+      // The messages are changed by now: a default model that cannot be read (a broken
+      // settings file) fails the reply, with its message, rather than the request.
+      let model = conversation.model;
+      let modelError: unknown;
+      if (model === null) {
+        try {
+          model = await deps.model.defaultModel();
+        } catch (e) {
+          modelError = e;
+        }
+      }
       const assistantMessage = await store.addMessage({
         conversationId,
         role: "assistant",
@@ -162,26 +197,26 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         status: "streaming",
         model,
       });
-      const turn: LiveTurn = Object.assign(placeholder, {
-        conversationId,
-        message: assistantMessage,
-      });
       const history = await store.listMessages(conversationId);
-      turn.done = run(turn, model, conversation, history);
+      placeholder.message = assistantMessage;
+      started.resolve(
+        run(placeholder, assistantMessage, { model, modelError }, conversation, history),
+      );
       return { userMessage, assistantMessage };
     } catch (e) {
       live.delete(conversationId);
+      started.resolve();
       throw e;
     }
   }
 
   async function run(
     turn: LiveTurn,
-    model: string | null,
+    message: Message,
+    { model, modelError }: { model: string | null; modelError?: unknown },
     conversation: Conversation,
     history: Message[],
   ) {
-    const message = turn.message;
     const meta: ActionMeta = {};
     message.meta = meta as Record<string, unknown>;
     publish(turn, { type: "message", message: { ...message } });
@@ -198,6 +233,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     const signal = turn.controller.signal;
     let error: LlmError | undefined;
     try {
+      if (modelError !== undefined) throw modelError;
       if (!model) {
         throw new LlmError(
           "no_key",
@@ -207,6 +243,8 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
       const [actions, settings] = await Promise.all([plugins.actions(), plugins.settings()]);
       // Start the sandboxes while the model thinks: the first call then finds them warm.
       if (actions.length) plugins.warm?.();
+      const allowed = new Set(settings.alwaysAllowed);
+      approvals.set(turn.conversationId, { waiting: new Map(), allowed });
       const result = await runActionLoop({
         model,
         messages: (mode) => buildPrompt(conversation, history, mode),
@@ -224,7 +262,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
           run: (plugin, action, input, s) => plugins.call(plugin, action, input, { signal: s }),
           policy: {
             askAlways: settings.approvalMode === "ask",
-            alwaysAllowed: new Set(settings.alwaysAllowed),
+            alwaysAllowed: allowed,
           },
           ask: (call, s) => waitForApproval(turn.conversationId, call, s),
           allowAlways: (id) => plugins.allowAlways(id),
@@ -246,11 +284,10 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     } finally {
       clearInterval(timer);
     }
-    await finish(turn, error);
+    await finish(turn, message, error);
   }
 
-  async function finish(turn: LiveTurn, error: LlmError | undefined) {
-    const message = turn.message;
+  async function finish(turn: LiveTurn, message: Message, error: LlmError | undefined) {
     const stopped = error?.kind === "aborted" || turn.controller.signal.aborted;
     const status = stopped ? "stopped" : error ? "error" : "complete";
     message.status = status;
@@ -285,18 +322,20 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     signal: AbortSignal,
   ): Promise<ApprovalDecision> {
     return new Promise((resolve, reject) => {
-      const waiting = approvals.get(conversationId) ?? new Map<string, Approval>();
-      approvals.set(conversationId, waiting);
+      const { waiting } = approvals.get(conversationId)!;
       const onAbort = () => {
         waiting.delete(call.id);
         reject(new LlmError("aborted", "The request was cancelled."));
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener("abort", onAbort, { once: true });
-      waiting.set(call.id, (decision) => {
-        signal.removeEventListener("abort", onAbort);
-        waiting.delete(call.id);
-        resolve(decision);
+      waiting.set(call.id, {
+        actionId: call.name,
+        answer(decision) {
+          signal.removeEventListener("abort", onAbort);
+          waiting.delete(call.id);
+          resolve(decision);
+        },
       });
     });
   }
@@ -306,9 +345,17 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     start,
     isRunning: (id) => live.has(id),
     answerApproval(conversationId, callId, decision) {
-      const answer = approvals.get(conversationId)?.get(callId);
-      if (!answer) return false;
-      answer(decision);
+      const state = approvals.get(conversationId);
+      const call = state?.waiting.get(callId);
+      if (!state || !call) return false;
+      call.answer(decision);
+      if (decision === "always") {
+        // It holds for the rest of the turn: later calls of the action do not ask, and those
+        // waiting beside this one go ahead.
+        state.allowed.add(call.actionId);
+        const beside = [...state.waiting.values()].filter((w) => w.actionId === call.actionId);
+        for (const other of beside) other.answer("once");
+      }
       return true;
     },
     async stop(conversationId) {

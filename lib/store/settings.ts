@@ -256,7 +256,7 @@ async function readSettingsFile(file: string): Promise<StoredSettings> {
     data = JSON.parse(text);
   } catch (err) {
     throw new SettingsError(
-      `settings file ${file} is not valid JSON (${message(err)}); fix it or delete it`,
+      `settings file ${file} is not valid JSON (${jsonProblem(err)}); fix it or delete it`,
       null,
       { cause: err, file },
     );
@@ -465,6 +465,15 @@ function describe(error: z.ZodError): { field: string | null; text: string } {
     .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
     .join("; ");
   return { field, text };
+}
+
+/**
+ * What `JSON.parse` said, without the text of the file that some of its messages quote
+ * (`Unexpected token ''', ...""apiKey": 'sk-proj-…"... is not valid JSON`): the key may stand
+ * right there, and the message reaches the browser.
+ */
+function jsonProblem(err: unknown): string {
+  return message(err).replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, "");
 }
 
 function message(err: unknown): string {

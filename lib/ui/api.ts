@@ -229,7 +229,6 @@ export const answerApproval = (
 ): Promise<{ ok: true }> =>
   api<{ ok: true }>("POST", `${conv(id)}/approvals/${encodeURIComponent(callId)}`, { decision });
 
-/** The enabled actions and the system message that describes them. */
 /**
  * What the next turn sends about the actions: for a conversation (its model), or for a chat
  * not created yet with the model chosen for it (else the default model).

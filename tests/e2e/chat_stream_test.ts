@@ -182,3 +182,40 @@ Deno.test("chat: send, stream, markdown, stop, reload, Shift+Enter", async (t) =
     await e2e.close();
   }
 });
+
+Deno.test("chat: the event stream drops mid-reply and the reply ends meanwhile: once reconnected, the page shows it finished", async () => {
+  const e2e = await startE2E({
+    model: {
+      responder: () => ({ text: "Finished while the tab was away.", chunkSize: 4, delayMs: 40 }),
+    },
+  });
+  const { page } = await e2e.newPage();
+  try {
+    // The first connection ends right after its snapshot; the reply goes on without the tab,
+    // which reconnects (EventSource does so on its own) only once the reply is over.
+    let dropped = false;
+    await page.route("**/api/conversations/*/events", async (route) => {
+      if (dropped) return await route.continue();
+      dropped = true;
+      const whole = await (await route.fetch()).text(); // until the turn's end
+      const snapshot = whole.slice(0, whole.indexOf("\n\n") + 2);
+      assert.match(snapshot, /^event: snapshot\n/);
+      await route.fulfill({
+        status: 200,
+        headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+        body: `retry: 50\n\n${snapshot}`,
+      });
+    });
+    await page.goto(e2e.rg.origin);
+    const reply = await sendMessage(page, "Go on without me");
+    await settled(reply);
+    assert.equal(
+      (await reply.locator(".md-wrap").innerText()).trim(),
+      "Finished while the tab was away.",
+    );
+    await reply.getByRole("button", { name: "Regenerate" }).waitFor();
+    await waitForStatus(page, "Reply complete.");
+  } finally {
+    await e2e.close();
+  }
+});

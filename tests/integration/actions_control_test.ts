@@ -13,6 +13,7 @@ import {
   isCallStatus,
   lastContent,
   LOOPER,
+  messagesOf,
   metaOf,
   newConversation,
   nextEvent,
@@ -291,9 +292,52 @@ Deno.test('approval: when "Always allow" cannot be saved, the call still runs on
   assert.deepEqual(settings.actions.alwaysAllowed, full);
   assert.ok(
     env.rg.logs.some((l) =>
-      l.includes('"Always allow" for guard.upper was not saved, so it ran this once') &&
+      l.includes('"Always allow" for guard.upper was not saved, so it holds for this turn only') &&
       l.includes("alwaysAllowed")
     ),
     env.rg.logs.join("\n"),
   );
+});
+
+Deno.test('approval: "Always allow" also covers the same action waiting beside it and in the later rounds of the turn', async () => {
+  await using env = await setup((req) => {
+    const rounds = messagesOf(req).filter((m) =>
+      m.role === "user" && m.content.includes("<action_result")
+    ).length;
+    if (rounds === 0) {
+      return {
+        text: '<action name="guard.upper">{"text":"a"}</action>' +
+          '<action name="guard.upper">{"text":"b"}</action>',
+      };
+    }
+    if (rounds === 1) return { text: '<action name="guard.upper">{"text":"c"}</action>' };
+    return answerWithResults(req);
+  }, [GUARD]);
+  const conv = await newConversation(env.rg);
+  const { assistantMessage } = await send(env.rg, conv.id, "three");
+  const stream = events(env.rg, conv.id);
+  const asked = await nextEvent(stream, isCallStatus("awaiting_approval"));
+  assert.equal((await answer(env.rg, conv.id, asked.call.id, "always")).status, 200);
+  const rest: TurnEvent[] = [];
+  const ended = (async () => {
+    for await (const e of stream) rest.push(e);
+  })();
+  // Nothing else is answered: the turn must end on its own.
+  const message = await waitFor("the turn to end without another answer", async () => {
+    const { messages, running } = await conversation(env.rg, conv.id);
+    return running ? undefined : messages.find((m) => m.id === assistantMessage.id);
+  });
+  await ended;
+  assert.equal(endOf(rest).status, "complete");
+  assert.deepEqual(
+    metaOf(message).actions!.map((c) => [c.args, c.status]),
+    [[{ text: "a" }, "done"], [{ text: "b" }, "done"], [{ text: "c" }, "done"]],
+  );
+  const askedAfter = rest.filter(isCallStatus("awaiting_approval")).map((e) => e.call.args);
+  assert.ok(
+    askedAfter.every((args) => JSON.stringify(args) === '{"text":"b"}'),
+    `only the call waiting beside it had asked: ${JSON.stringify(askedAfter)}`,
+  );
+  const settings = await (await env.rg.api("/api/settings")).json();
+  assert.deepEqual(settings.actions.alwaysAllowed, ["guard.upper"]);
 });

@@ -285,3 +285,55 @@ Deno.test("the Actions panel shows what the next turn of the conversation sends,
   assert.equal(missing.status, 404);
   await missing.body?.cancel();
 });
+
+Deno.test("native: a server that sends no tool-call ids gets distinct ids in every round: both cards stay, each result replays with its own call", async () => {
+  // Without ids, each round's first call would be "call_0": the second round's card replaced
+  // the first's, and the next turn replayed the second result for both rounds.
+  await using env = await setup("native", (req) => {
+    if (lastContent(req) === "Again") return { text: "Fine." };
+    const results = toolResults(req);
+    const tool = (name: string, text: string) => ({
+      toolCallFragments: [
+        { index: 0, name, arguments: `{"text":"${text}"}` },
+      ],
+    });
+    if (results.length === 0) return tool("myDprobe__upper", "one");
+    if (messagesOf(req).filter((m) => m.role === "tool").length === 1) {
+      return tool("myDprobe__echo", "two");
+    }
+    return { text: "Both done." };
+  });
+  const conv = await newConversation(env.rg);
+  const message = await turn(env.rg, conv.id, "Twice");
+  assert.equal(message.status, "complete");
+  const calls = metaOf(message).actions!;
+  assert.deepEqual(calls.map((c) => [c.name, c.status, c.result]), [
+    ["my-probe.upper", "done", '{"TEXT":"ONE"}'],
+    ["my-probe.echo", "done", '{"text":"two"}'],
+  ]);
+  assert.notEqual(calls[0].id, calls[1].id);
+  assert.deepEqual(metaOf(message).rounds!.map((r) => r.calls), [[calls[0].id], [calls[1].id], []]);
+
+  // Within the turn, the third request pairs each tool call with its own result.
+  const third = messagesOf(env.model.chatRequests()[2]).filter((m) => m.role !== "system");
+  const pairs = (list: typeof third) =>
+    list.flatMap((m) =>
+      m.role === "assistant" && m.tool_calls
+        ? m.tool_calls.map((c: { id: string }) => ["call", c.id])
+        : m.role === "tool"
+        ? [["result", m.tool_call_id, m.content]]
+        : []
+    );
+  const expected = [
+    ["call", calls[0].id],
+    ["result", calls[0].id, '{"TEXT":"ONE"}'],
+    ["call", calls[1].id],
+    ["result", calls[1].id, '{"text":"two"}'],
+  ];
+  assert.deepEqual(pairs(third), expected);
+
+  // The next turn replays both rounds, each with its own result.
+  assert.equal((await turn(env.rg, conv.id, "Again")).content, "Fine.");
+  const replay = messagesOf(env.model.chatRequests()[3]).filter((m) => m.role !== "system");
+  assert.deepEqual(pairs(replay), expected);
+});

@@ -121,6 +121,16 @@ Deno.test("/v1: non-streaming returns one message with the text of every round",
   assert.equal(completion.choices[0].message.content, EXPECTED);
   assert.equal(completion.choices[0].finish_reason, "stop");
   assert.equal(env.model.chatRequests().length, 2);
+  // A completion always reports its usage: rungpt streams every round from the upstream, so
+  // it asks for the usage there (servers send it in a stream only when asked).
+  const rounds = env.model.chatRequests();
+  assert.ok(rounds.every((r) => r.body.stream_options?.include_usage === true));
+  assert.ok(completion.usage, "usage is reported");
+  assert.ok(completion.usage.prompt_tokens > 0 && completion.usage.completion_tokens > 0);
+  assert.equal(
+    completion.usage.total_tokens,
+    completion.usage.prompt_tokens + completion.usage.completion_tokens,
+  );
 });
 
 Deno.test("/v1: native mode sends encoded tools and relays tool results", async () => {

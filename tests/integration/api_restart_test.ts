@@ -73,7 +73,7 @@ Deno.test("restart: a clean shutdown mid-stream keeps the partial answer as stop
       assert.equal(sent.status, 202);
       messageId = (await sent.json()).assistantMessage.id;
       await waitFor("the partial answer in memory", () => {
-        const live = rg.server.services.turns.live.get(conv.id)?.message.content;
+        const live = rg.server.services.turns.live.get(conv.id)?.message?.content;
         return live === "Half an answer" ? live : undefined;
       });
       // Leaving the block closes the server while the reply is still streaming.

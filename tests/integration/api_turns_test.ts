@@ -507,3 +507,38 @@ Deno.test("turn: without a key or base URL the turn fails with a no_key error, n
   assert.equal(models.kind, "no_key");
   assert.equal((await rg.api("/api/conversations")).status, 200);
 });
+
+Deno.test("turn: a settings file that cannot be read fails the reply, not the request: send and regenerate keep the conversation whole", async () => {
+  await using model = await startScriptedModel({ replies: [{ text: "First answer" }] });
+  await using rg = await startRungpt({ model });
+  // No model of its own: the turn reads the default model from the settings.
+  const conv = await newConversation(rg);
+  const { userMessage } = await send(rg, conv.id, "Question");
+  await settle(rg, conv.id);
+  await Deno.writeTextFile(join(rg.dataDir, "settings.json"), '{"model": gpt-4o}');
+
+  // Regenerate has deleted the last answer by the time the model is read: the reply it
+  // starts must say what is wrong, not vanish behind a 500.
+  const res = await rg.api(`/api/conversations/${conv.id}/regenerate`, { method: "POST" });
+  assert.equal(res.status, 202, await res.clone().text());
+  const { assistantMessage } = await res.json();
+  await settle(rg, conv.id);
+  const saved = await conversation(rg, conv.id);
+  assert.deepEqual(saved.messages.map((m) => [m.id, m.status]), [
+    [userMessage.id, "complete"],
+    [assistantMessage.id, "error"],
+  ]);
+  assert.match(saved.messages[1].error ?? "", /settings\.json is not valid JSON/);
+  assert.equal(saved.messages[1].meta?.errorKind, "no_key");
+
+  // A new message is kept with its failed reply, so the page shows both.
+  const next = await send(rg, conv.id, "Again");
+  await settle(rg, conv.id);
+  const after = await conversation(rg, conv.id);
+  assert.deepEqual(after.messages.slice(2).map((m) => [m.id, m.role, m.status]), [
+    [next.userMessage.id, "user", "complete"],
+    [next.assistantMessage.id, "assistant", "error"],
+  ]);
+  assert.equal(model.chatRequests().length, 1, "nothing went upstream");
+  assert.deepEqual(rg.logs.filter((l) => l.startsWith("error")), []);
+});

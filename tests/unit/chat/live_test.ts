@@ -24,8 +24,8 @@ function liveTurn(): { turns: LiveTurns; turn: LiveTurn } {
 
 /** Appends text the way a turn does: to the message, then published as a delta. */
 function append(turn: LiveTurn, text: string) {
-  turn.message.content += text;
-  publishDelta(turn, turn.message.id, text);
+  turn.message!.content += text;
+  publishDelta(turn, turn.message!.id, text);
 }
 
 // Immediates run in order: this one after the flush publishDelta scheduled.

@@ -202,6 +202,26 @@ Deno.test("a corrupt settings file is a SettingsError naming the file", () =>
     }
   }));
 
+Deno.test("a corrupt settings file's error quotes none of the file: the key may be next to the fault", () =>
+  withDir(async (dir) => {
+    const file = join(dir, SETTINGS_FILE);
+    for (
+      const text of [
+        `{"apiKey": '${KEY}'}`,
+        `{"apiKey": ${KEY}}`,
+        `{"model": "gpt-4o", "apiKey": '${KEY}', "baseURL": "http://127.0.0.1:11434/v1"}`,
+      ]
+    ) {
+      await Deno.writeTextFile(file, text);
+      const err = await loadSettings(dir).then(() => null, (e) => e);
+      assert.ok(err instanceof SettingsError, `content ${text}`);
+      assert.match(err.message, /is not valid JSON \(Unexpected token .*\); fix it or delete it/);
+      for (const part of ["sk-proj", "0123", "apiKey"]) {
+        assert.ok(!err.message.includes(part), `${part} in: ${err.message}`);
+      }
+    }
+  }));
+
 Deno.test("providerConfig: settings win over env, env over null", () => {
   const env = {
     OPENAI_API_KEY: "sk-env-key-123456",

@@ -28,15 +28,16 @@ export const handler: Handlers<unknown, AppState> = {
     const q = windowQuery.safeParse(Object.fromEntries(ctx.url.searchParams));
     if (!q.success) throw new HttpError(400, `Invalid query: ${describeIssues(q.error)}`);
     const conversation = await requireConversation(app, ctx.params.id);
-    const live = app.turns.live.get(conversation.id)?.message;
+    // A turn still starting has no message yet, but runs: the client follows it.
+    const turn = app.turns.live.get(conversation.id);
     try {
       const { messages, hasMore } = await loadMessageWindow(
         app.store,
         conversation.id,
         q.data,
-        live,
+        turn?.message ?? undefined,
       );
-      return json({ conversation, messages, running: live !== undefined, hasMore });
+      return json({ conversation, messages, running: turn !== undefined, hasMore });
     } catch (err) {
       if (err instanceof MessageNotFoundError) throw new HttpError(404, err.message);
       throw err;

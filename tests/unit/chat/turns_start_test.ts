@@ -1,0 +1,106 @@
+// A turn in the moment it starts: its slot is taken, its user message is being written, and
+// its assistant message does not exist yet. Stop, subscribers and the page must cope.
+import assert from "node:assert/strict";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import type { TurnEvent } from "../../../lib/chat/events.ts";
+import { subscribe } from "../../../lib/chat/live.ts";
+import { loadChatPage } from "../../../lib/chat/page_data.ts";
+import { createTurnRunner } from "../../../lib/chat/turns.ts";
+import { LlmError } from "../../../lib/llm/errors.ts";
+import type { PublicSettings } from "../../../lib/store/settings.ts";
+import { openSqliteStore } from "../../../lib/store/sqlite.ts";
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+Deno.test("a turn stopped while it starts: Stop waits for the stopped reply to be saved; subscribers get no empty snapshot; the page follows it", async () => {
+  const store = await openSqliteStore(":memory:");
+  try {
+    // The default model is read while the turn starts: hold it there.
+    const modelAsked = Promise.withResolvers<void>();
+    const model = Promise.withResolvers<string>();
+    const turns = createTurnRunner({
+      store,
+      model: {
+        defaultModel() {
+          modelAsked.resolve();
+          return model.promise;
+        },
+        // deno-lint-ignore require-yield
+        async *stream(_params, signal): AsyncGenerator<ChatCompletionChunk> {
+          if (signal.aborted) throw new LlmError("aborted", "The request was cancelled.");
+          throw new Error("a stopped turn must not ask the model");
+        },
+      },
+    });
+    const conv = await store.createConversation();
+    const starting = turns.start(conv.id, { kind: "send", content: "Hi" });
+    await modelAsked.promise;
+
+    const events: TurnEvent[] = [];
+    subscribe(turns.live, conv.id, (e) => events.push(e));
+    const page = await loadChatPage(
+      store,
+      {} as PublicSettings,
+      conv.id,
+      (id) => turns.live.get(id),
+    );
+    assert.equal(page?.running, true, "a reloaded page follows the starting turn");
+
+    let stopped = false;
+    const stopping = turns.stop(conv.id).then((r) => {
+      stopped = true;
+      return r;
+    });
+    await tick();
+    assert.equal(stopped, false, "Stop waits while the turn has not saved its reply");
+
+    model.resolve("gpt-4o");
+    const { assistantMessage } = await starting;
+    assert.equal(await stopping, true);
+    // Once Stop has answered, the stopped reply is in the store.
+    const saved = (await store.listMessages(conv.id)).find((m) => m.id === assistantMessage.id);
+    assert.equal(saved?.status, "stopped");
+    assert.equal(turns.isRunning(conv.id), false);
+
+    assert.ok(!events.some((e) => e.type === "snapshot"), JSON.stringify(events));
+    assert.equal(events[0].type, "message");
+    assert.equal(events[0].type === "message" && events[0].message.id, assistantMessage.id);
+    assert.deepEqual(events.at(-1), { type: "end", status: "stopped" });
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("shutdown waits for a turn that is still starting", async () => {
+  const store = await openSqliteStore(":memory:");
+  const modelAsked = Promise.withResolvers<void>();
+  const model = Promise.withResolvers<string>();
+  const turns = createTurnRunner({
+    store,
+    model: {
+      defaultModel() {
+        modelAsked.resolve();
+        return model.promise;
+      },
+      // deno-lint-ignore require-yield
+      async *stream(_params, signal): AsyncGenerator<ChatCompletionChunk> {
+        if (signal.aborted) throw new LlmError("aborted", "The request was cancelled.");
+        throw new Error("a stopped turn must not ask the model");
+      },
+    },
+  });
+  const conv = await store.createConversation();
+  const starting = turns.start(conv.id, { kind: "send", content: "Hi" });
+  await modelAsked.promise;
+  let down = false;
+  const shutdown = turns.shutdown().then(() => (down = true));
+  await tick();
+  assert.equal(down, false);
+  model.resolve("gpt-4o");
+  const { assistantMessage } = await starting;
+  await shutdown;
+  // The store can close now: the turn wrote its last state before shutdown answered.
+  const saved = (await store.listMessages(conv.id)).find((m) => m.id === assistantMessage.id);
+  assert.equal(saved?.status, "stopped");
+  await store.close();
+});
