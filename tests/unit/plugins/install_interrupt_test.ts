@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { runPluginCommand } from "../../../lib/plugins/cli.ts";
 import { installPlugin } from "../../../lib/plugins/install.ts";
 import { createJobRunner, type JobEvent } from "../../../lib/plugins/jobs.ts";
-import { sweepWorkDirs } from "../../../lib/plugins/workdirs.ts";
+import { createWorkDir, sweepWorkDirs } from "../../../lib/plugins/workdirs.ts";
 import { waitFor } from "../../support/action_fixtures.ts";
 import { createGitFixtures, pluginFiles, startStallingRemote } from "../../support/git_fixtures.ts";
 import { startRungpt } from "../../support/rungpt_server.ts";
@@ -198,6 +198,25 @@ Deno.test("sweep: work dirs of processes that died are deleted, a live one's nev
   assert.deepEqual(await workDirs(dirs.pluginsDir), []);
   await live.stdout.cancel();
   await dead.stdout.cancel();
+});
+
+Deno.test("sweep: a work dir made while another install sweeps is never deleted", async () => {
+  await using dirs = await tempDirs();
+  await Deno.mkdir(dirs.pluginsDir, { recursive: true });
+  // Two installs starting at once: one makes its work dir while the other sweeps. Its owner
+  // file must be locked before a sweeper can see it.
+  for (let i = 0; i < 200; i++) {
+    const [work, swept] = await Promise.all([
+      createWorkDir(dirs.pluginsDir, ".install-"),
+      sweepWorkDirs(dirs.pluginsDir),
+    ]);
+    try {
+      assert.deepEqual(swept, [], `round ${i}: swept a live work dir`);
+      assert.ok((await Deno.stat(work.path)).isDirectory);
+    } finally {
+      await work.release();
+    }
+  }
 });
 
 Deno.test("server: Cancel stops a job's clone; shutdown ends a job waiting for consent", async () => {
