@@ -180,7 +180,7 @@ export async function main(args: string[]): Promise<number> {
       try {
         return await runPluginCommand(rest, {
           pluginsDir: pluginsDirOf(env),
-          dataDir: defaultDataDir(env),
+          dataDir: () => defaultDataDir(env),
           env,
           isTerminal: Deno.stdin.isTerminal(),
           signal: interrupt.signal,

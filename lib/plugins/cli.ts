@@ -34,8 +34,12 @@ import { AUTHORING_COMMANDS, AUTHORING_USAGE, runAuthoringCommand } from "./auth
 /** Options of {@linkcode runPluginCommand}. */
 export interface PluginCommandOptions {
   pluginsDir: string;
-  /** The app's data dir, where each plugin keeps its own files (`plugins/<name>/`). */
-  dataDir: string;
+  /**
+   * The app's data dir, where each plugin keeps its own files (`plugins/<name>/`), or how to
+   * find it: only install, update and remove ask, so `--help`, `list` and the authoring
+   * commands work where no data dir can be found (no HOME).
+   */
+  dataDir: string | (() => string);
   /** Whether stdin is a terminal we may prompt on; default `Deno.stdin.isTerminal()`. */
   isTerminal?: boolean;
   /** Environment (for `RUNGPT_GIT_BASE`); default `Deno.env.toObject()`. */
@@ -207,6 +211,7 @@ async function dispatch(
   const pointedBase = env.RUNGPT_GIT_BASE || undefined;
   const gitTimeoutMs = gitTimeoutFrom(env);
   const dir = opts.pluginsDir;
+  const dataDir = () => typeof opts.dataDir === "string" ? opts.dataDir : opts.dataDir();
   const progress = (step: string) => err(`… ${step}`);
   switch (cmd) {
     case "install": {
@@ -216,7 +221,7 @@ async function dispatch(
       const r = await installPlugin({
         spec: pos[0],
         pluginsDir: dir,
-        dataDir: opts.dataDir,
+        dataDir: dataDir(),
         signal: opts.signal,
         gitTimeoutMs,
         confirm: confirmer(opts, flags.has("yes"), "Install", out),
@@ -236,7 +241,7 @@ async function dispatch(
       const ref = flags.get("ref");
       const r = await updatePlugin(oneName(pos, "update"), {
         pluginsDir: dir,
-        dataDir: opts.dataDir,
+        dataDir: dataDir(),
         signal: opts.signal,
         gitTimeoutMs,
         ref: typeof ref === "string" ? ref : undefined,
@@ -264,12 +269,12 @@ async function dispatch(
       }
       out(
         `Remove ${name}: its install, its settings, and its own files and state in ` +
-          pluginDataDir(opts.dataDir, name),
+          pluginDataDir(dataDir(), name),
       );
       if (!(await confirmed(opts, flags.has("yes"), "Remove? [y/N]"))) {
         throw new CliError(`not confirmed: ${name} was not removed; nothing changed`);
       }
-      await removePlugin(name, { pluginsDir: dir, dataDir: opts.dataDir });
+      await removePlugin(name, { pluginsDir: dir, dataDir: dataDir() });
       out(`removed ${name} and its files`);
       return;
     }

@@ -276,6 +276,22 @@ Deno.test("cli: token on a fresh machine creates the data dir (mode 0700)", asyn
   });
 });
 
+Deno.test("cli: plugin commands that keep no plugin files run without a data dir", async () => {
+  await withDirs(async (vars) => {
+    // No home and no RUNGPT_DATA_DIR: only install, update and remove need the data dir.
+    const noHome = { HOME: "", RUNGPT_PLUGINS_DIR: vars.RUNGPT_PLUGINS_DIR };
+    const help = await rungpt(["plugin", "--help"], noHome);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout + help.stderr, /usage: rungpt plugin/);
+    const list = await rungpt(["plugin", "list"], noHome);
+    assert.equal(list.code, 0, list.stderr);
+    const scaffold = join(vars.RUNGPT_DATA_DIR, "hello");
+    const made = await rungpt(["plugin", "new", "hello", "--dir", scaffold], noHome);
+    assert.equal(made.code, 0, made.stderr);
+    assert.ok((await Deno.stat(join(scaffold, "rungpt.yaml"))).isFile);
+  });
+});
+
 Deno.test("cli: serve on a free port prints the URL, serves the UI, and the token works", async () => {
   await withDirs(async (vars) => {
     const token = (await rungpt(["token"], vars)).stdout.trim();
