@@ -357,11 +357,20 @@ async function fetchAndCommit(
  */
 export async function installPlugin(opts: InstallOptions): Promise<InstallResult> {
   const spec = parsePluginSpec(opts.spec); // validated before any git runs
-  const base = opts.gitBase ?? Deno.env.get("RUNGPT_GIT_BASE") ?? DEFAULT_GIT_BASE;
+  const base = setBase(opts.gitBase) ?? setBase(Deno.env.get("RUNGPT_GIT_BASE")) ??
+    DEFAULT_GIT_BASE;
   return await fetchAndCommit(spec, opts, {
     pinned: spec.ref !== undefined,
     url: cloneUrl(spec, base),
   });
+}
+
+/**
+ * A clone base that is set: blank (`RUNGPT_GIT_BASE=`) counts as unset, as in the CLI, not as
+ * the base "" that would make `/user/repo` on this machine the clone URL.
+ */
+function setBase(base: string | undefined): string | undefined {
+  return base?.trim() || undefined;
 }
 
 /**
@@ -383,7 +392,8 @@ export async function updatePlugin(name: string, opts: UpdateOptions): Promise<I
   }
   const follow = opts.ref ?? (entry.pinned && entry.refKind === "branch" ? entry.ref : undefined);
   const spec = parsePluginSpec(`${entry.source}${follow === undefined ? "" : `@${follow}`}`);
-  const pointed = opts.gitBase === undefined ? undefined : cloneUrl(spec, opts.gitBase);
+  const base = setBase(opts.gitBase);
+  const pointed = base === undefined ? undefined : cloneUrl(spec, base);
   let url = entry.url;
   if (opts.moveSource) {
     if (pointed === undefined) {
