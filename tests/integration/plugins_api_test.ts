@@ -338,12 +338,12 @@ Deno.test("plugins API: install with consent, settings, enable, update, remove",
     assert.equal((await rg.api("/api/plugins/logger", { method: "DELETE" })).status, 204);
   });
 
-  await t.step("consent on a job that does not wait is refused", async () => {
+  await t.step("consent on a job that does not exist is refused", async () => {
     const res = await getJson(rg, "/api/plugins/jobs/no-such-job/consent", {
       method: "POST",
       json: { allow: true },
     });
-    assert.equal(res.status, 409);
+    assert.equal(res.status, 404);
     assert.equal((await rg.api("/api/plugins/jobs/no-such-job/events")).status, 404);
   });
 

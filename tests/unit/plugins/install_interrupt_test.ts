@@ -236,7 +236,15 @@ Deno.test("server: Cancel stops a job's clone; shutdown ends a job waiting for c
   assert.deepEqual(await (await cancel()).json(), { ok: true });
   const last = (await ended).at(-1)!;
   assert.ok(last.type === "error" && /^cancelled/.test(last.message), JSON.stringify(last));
-  assert.equal((await cancel()).status, 409);
+  assert.equal((await cancel()).status, 409, "a finished job");
+  for (const what of ["cancel", "consent"]) {
+    const unknown = await stalled.api(`/api/plugins/jobs/no-such-job/${what}`, {
+      method: "POST",
+      json: what === "consent" ? { allow: true } : undefined,
+    });
+    assert.equal(unknown.status, 404, what);
+    assert.match((await unknown.json()).error, /No job with id no-such-job/);
+  }
   assert.deepEqual(await workDirs(stalled.pluginsDir), []);
 
   // A job waiting for the user's answer when the server stops.
