@@ -181,6 +181,10 @@ export async function main(args: string[]): Promise<number> {
         return await runPluginCommand(rest, {
           pluginsDir: pluginsDirOf(env),
           dataDir: () => defaultDataDir(env),
+          forgetApprovals: async (name) => {
+            const { forgetPluginApprovals } = await import("./lib/store/settings.ts");
+            await forgetPluginApprovals(defaultDataDir(env), name);
+          },
           env,
           isTerminal: Deno.stdin.isTerminal(),
           signal: interrupt.signal,

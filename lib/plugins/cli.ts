@@ -55,6 +55,11 @@ export interface PluginCommandOptions {
    * clone is deleted and nothing changes.
    */
   signal?: AbortSignal;
+  /**
+   * Forgets the "Always allow" answers given for a plugin's actions, before `remove` removes
+   * it (main.ts: in the app's settings), so a later plugin of that name asks first again.
+   */
+  forgetApprovals?: (plugin: string) => Promise<void>;
   /** Module checker passed to the installer (the runtime supplies one). */
   validateModule?: ModuleValidator;
 }
@@ -274,6 +279,7 @@ async function dispatch(
       if (!(await confirmed(opts, flags.has("yes"), "Remove? [y/N]"))) {
         throw new CliError(`not confirmed: ${name} was not removed; nothing changed`);
       }
+      await opts.forgetApprovals?.(name);
       await removePlugin(name, { pluginsDir: dir, dataDir: dataDir() });
       out(`removed ${name} and its files`);
       return;

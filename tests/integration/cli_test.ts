@@ -2,6 +2,7 @@
 // and `deno task start`, as subprocesses with a temporary data dir.
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { createGitFixtures, pluginFiles } from "../support/git_fixtures.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CONFIG = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
@@ -289,6 +290,26 @@ Deno.test("cli: plugin commands that keep no plugin files run without a data dir
     const made = await rungpt(["plugin", "new", "hello", "--dir", scaffold], noHome);
     assert.equal(made.code, 0, made.stderr);
     assert.ok((await Deno.stat(join(scaffold, "rungpt.yaml"))).isFile);
+  });
+});
+
+Deno.test('cli: plugin remove forgets the plugin\'s "Always allow" answers', async () => {
+  await using git = await createGitFixtures();
+  await (await git.createRepo("acme", "hello")).commit(pluginFiles(), { tags: ["v1.0.0"] });
+  await withDirs(async (vars) => {
+    const withGit = { ...vars, RUNGPT_GIT_BASE: git.base };
+    const installed = await rungpt(["plugin", "install", "acme/hello", "--yes"], withGit);
+    assert.equal(installed.code, 0, installed.stderr);
+    const settingsPath = join(vars.RUNGPT_DATA_DIR, "settings.json");
+    await Deno.writeTextFile(
+      settingsPath,
+      JSON.stringify({ alwaysAllowed: ["hello.greet", "hello-world.greet"] }),
+    );
+    const removed = await rungpt(["plugin", "remove", "hello", "--yes"], withGit);
+    assert.equal(removed.code, 0, removed.stderr);
+    // Another plugin named hello, installed later, asks before its actions run again.
+    const settings = JSON.parse(await Deno.readTextFile(settingsPath));
+    assert.deepEqual(settings.alwaysAllowed, ["hello-world.greet"]);
   });
 });
 
