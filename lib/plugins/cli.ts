@@ -51,8 +51,9 @@ export interface PluginCommandOptions {
   /** Asks a question on the terminal; default {@linkcode readAnswer}. */
   prompt?: (question: string) => Promise<string | null>;
   /**
-   * Cancels an install or update in progress (main.ts aborts it on Ctrl+C and SIGTERM): its
-   * clone is deleted and nothing changes.
+   * Cancels an install or update in progress, or a removal that is still asking (main.ts
+   * aborts it on Ctrl+C and SIGTERM, for {@linkcode CANCELLABLE_COMMANDS}): its clone is
+   * deleted and nothing changes.
    */
   signal?: AbortSignal;
   /**
@@ -63,6 +64,13 @@ export interface PluginCommandOptions {
   /** Module checker passed to the installer (the runtime supplies one). */
   validateModule?: ModuleValidator;
 }
+
+/**
+ * The subcommands that stop cleanly on {@linkcode PluginCommandOptions.signal}. main.ts turns
+ * Ctrl+C and SIGTERM into that signal for these only: any other command ends at once, as a
+ * program does without a signal listener (a listener would keep it running, unstoppable).
+ */
+export const CANCELLABLE_COMMANDS: readonly string[] = ["install", "update", "remove"];
 
 /** Usage text of `rungpt plugin`. */
 export const PLUGIN_USAGE = `usage: rungpt plugin <command>

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { runPluginCommand } from "../../../lib/plugins/cli.ts";
 import { installPlugin } from "../../../lib/plugins/install.ts";
 import { createJobRunner, type JobEvent } from "../../../lib/plugins/jobs.ts";
@@ -13,6 +14,7 @@ import { createWorkDir, sweepWorkDirs } from "../../../lib/plugins/workdirs.ts";
 import { waitFor } from "../../support/action_fixtures.ts";
 import { createGitFixtures, pluginFiles, startStallingRemote } from "../../support/git_fixtures.ts";
 import { startRungpt } from "../../support/rungpt_server.ts";
+import { buildFixture } from "../../support/wasm_fixtures.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..", "..");
 
@@ -154,6 +156,44 @@ Deno.test("cli: SIGTERM during a clone deletes it before the process exits", asy
   assert.equal(out.code, 1, new TextDecoder().decode(out.stderr));
   assert.match(new TextDecoder().decode(out.stderr), /error: cancelled: nothing was installed/);
   assert.deepEqual(await workDirs(dirs.pluginsDir), []);
+});
+
+Deno.test("cli: Ctrl+C ends a command that has nothing to clean up at once", async () => {
+  await using dirs = await tempDirs();
+  // A plugin repository whose action never returns (until the 30 s time limit).
+  const repo = join(dirs.dataDir, "loop");
+  await Deno.mkdir(repo, { recursive: true });
+  await Deno.writeTextFile(
+    join(repo, "rungpt.yaml"),
+    stringify({
+      name: "loop",
+      version: "1.0.0",
+      description: "Loops forever.",
+      wasm: "plugin.wasm",
+      actions: [{ name: "spin", description: "Never returns." }],
+    }),
+  );
+  await Deno.writeFile(join(repo, "plugin.wasm"), await buildFixture("loop"));
+  const runData = join(dirs.dataDir, "run");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "plugin", "run", repo, "spin", "--data-dir", runData],
+    cwd: ROOT,
+    env: { RUNGPT_PLUGINS_DIR: dirs.pluginsDir, RUNGPT_DATA_DIR: dirs.dataDir },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  // The plugin's data dir appears as it loads: the action is about to run.
+  await waitFor(
+    "the plugin to load",
+    () => Deno.stat(join(runData, "plugins", "loop")).then(() => true, () => undefined),
+  );
+  const sent = performance.now();
+  child.kill("SIGINT");
+  const status = await child.status;
+  const took = performance.now() - sent;
+  assert.ok(took < 10_000, `ended ${Math.round(took)} ms after Ctrl+C`);
+  assert.ok(!status.success);
 });
 
 Deno.test("sweep: work dirs of processes that died are deleted, a live one's never", async () => {
