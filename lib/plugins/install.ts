@@ -10,7 +10,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type ConsentSummary, grantsFor, summarize } from "./consent.ts";
+import { askingActions, type ConsentSummary, grantsFor, summarize } from "./consent.ts";
 import { claimPluginData, pluginDataDir, removePluginData } from "./data_dir.ts";
 import {
   checkoutCommit,
@@ -259,12 +259,16 @@ async function fetchAndCommit(
     const grants = grantsFor(manifest, {
       allowPrivateNetwork: opts.allowPrivateNetwork || previous?.grants.net.allowPrivate,
     });
+    // Which actions the installed version asks first for: taking that away asks again.
+    const asking = isUpdate && previous
+      ? await loadManifest(target).then(askingActions, () => undefined)
+      : undefined;
     const summary = summarize(
       manifest,
       { source, url, ref: resolved.ref, commit: resolved.commit },
       grants,
-      expect.name !== undefined && previous
-        ? { version: previous.version, grants: previous.grants, url: previous.url }
+      isUpdate && previous
+        ? { version: previous.version, grants: previous.grants, url: previous.url, asking }
         : undefined,
     );
     cancelled();
