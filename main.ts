@@ -169,18 +169,25 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     }
     if (command === "plugin") {
-      const { runPluginCommand } = await import("./lib/plugins/cli.ts");
+      const { CANCELLABLE_COMMANDS, runPluginCommand } = await import("./lib/plugins/cli.ts");
       // Ctrl+C or SIGTERM during an install or update: stop it, so its clone is deleted.
+      // Other commands keep the default (the process ends): a listener would swallow them.
       const interrupt = new AbortController();
       const onSignal = () => interrupt.abort();
-      const signals: Deno.Signal[] = Deno.build.os === "windows"
+      const signals: Deno.Signal[] = !CANCELLABLE_COMMANDS.includes(rest[0])
+        ? []
+        : Deno.build.os === "windows"
         ? ["SIGINT"]
         : ["SIGINT", "SIGTERM"];
       for (const s of signals) Deno.addSignalListener(s, onSignal);
       try {
         return await runPluginCommand(rest, {
           pluginsDir: pluginsDirOf(env),
-          dataDir: defaultDataDir(env),
+          dataDir: () => defaultDataDir(env),
+          forgetApprovals: async (name) => {
+            const { forgetPluginApprovals } = await import("./lib/store/settings.ts");
+            await forgetPluginApprovals(defaultDataDir(env), name);
+          },
           env,
           isTerminal: Deno.stdin.isTerminal(),
           signal: interrupt.signal,

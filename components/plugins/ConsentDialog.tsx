@@ -67,6 +67,11 @@ export function ConsentDialog({ summary: s, busy, onAnswer }: ConsentDialogProps
       {update?.added.allowPrivate && (
         <p class="perm-warn">New: access to private and loopback addresses.</p>
       )}
+      {update && update.noLongerAsks.length > 0 && (
+        <p class="perm-warn">
+          No longer asks you before it runs: {update.noLongerAsks.join(", ")}.
+        </p>
+      )}
       <h3>Actions the model can call</h3>
       {s.actions.length
         ? (
@@ -75,6 +80,9 @@ export function ConsentDialog({ summary: s, busy, onAnswer }: ConsentDialogProps
               <li key={a.name}>
                 <code>{a.name}</code> — {a.description}
                 {a.confirm && <span class="badge">asks first</span>}
+                {update?.noLongerAsks.includes(a.name) && (
+                  <span class="badge badge-new">no longer asks first</span>
+                )}
               </li>
             ))}
           </ul>

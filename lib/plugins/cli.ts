@@ -34,8 +34,12 @@ import { AUTHORING_COMMANDS, AUTHORING_USAGE, runAuthoringCommand } from "./auth
 /** Options of {@linkcode runPluginCommand}. */
 export interface PluginCommandOptions {
   pluginsDir: string;
-  /** The app's data dir, where each plugin keeps its own files (`plugins/<name>/`). */
-  dataDir: string;
+  /**
+   * The app's data dir, where each plugin keeps its own files (`plugins/<name>/`), or how to
+   * find it: only install, update and remove ask, so `--help`, `list` and the authoring
+   * commands work where no data dir can be found (no HOME).
+   */
+  dataDir: string | (() => string);
   /** Whether stdin is a terminal we may prompt on; default `Deno.stdin.isTerminal()`. */
   isTerminal?: boolean;
   /** Environment (for `RUNGPT_GIT_BASE`); default `Deno.env.toObject()`. */
@@ -47,13 +51,26 @@ export interface PluginCommandOptions {
   /** Asks a question on the terminal; default {@linkcode readAnswer}. */
   prompt?: (question: string) => Promise<string | null>;
   /**
-   * Cancels an install or update in progress (main.ts aborts it on Ctrl+C and SIGTERM): its
-   * clone is deleted and nothing changes.
+   * Cancels an install or update in progress, or a removal that is still asking (main.ts
+   * aborts it on Ctrl+C and SIGTERM, for {@linkcode CANCELLABLE_COMMANDS}): its clone is
+   * deleted and nothing changes.
    */
   signal?: AbortSignal;
+  /**
+   * Forgets the "Always allow" answers given for a plugin's actions, before `remove` removes
+   * it (main.ts: in the app's settings), so a later plugin of that name asks first again.
+   */
+  forgetApprovals?: (plugin: string) => Promise<void>;
   /** Module checker passed to the installer (the runtime supplies one). */
   validateModule?: ModuleValidator;
 }
+
+/**
+ * The subcommands that stop cleanly on {@linkcode PluginCommandOptions.signal}. main.ts turns
+ * Ctrl+C and SIGTERM into that signal for these only: any other command ends at once, as a
+ * program does without a signal listener (a listener would keep it running, unstoppable).
+ */
+export const CANCELLABLE_COMMANDS: readonly string[] = ["install", "update", "remove"];
 
 /** Usage text of `rungpt plugin`. */
 export const PLUGIN_USAGE = `usage: rungpt plugin <command>
@@ -207,6 +224,7 @@ async function dispatch(
   const pointedBase = env.RUNGPT_GIT_BASE || undefined;
   const gitTimeoutMs = gitTimeoutFrom(env);
   const dir = opts.pluginsDir;
+  const dataDir = () => typeof opts.dataDir === "string" ? opts.dataDir : opts.dataDir();
   const progress = (step: string) => err(`… ${step}`);
   switch (cmd) {
     case "install": {
@@ -216,7 +234,7 @@ async function dispatch(
       const r = await installPlugin({
         spec: pos[0],
         pluginsDir: dir,
-        dataDir: opts.dataDir,
+        dataDir: dataDir(),
         signal: opts.signal,
         gitTimeoutMs,
         confirm: confirmer(opts, flags.has("yes"), "Install", out),
@@ -236,7 +254,7 @@ async function dispatch(
       const ref = flags.get("ref");
       const r = await updatePlugin(oneName(pos, "update"), {
         pluginsDir: dir,
-        dataDir: opts.dataDir,
+        dataDir: dataDir(),
         signal: opts.signal,
         gitTimeoutMs,
         ref: typeof ref === "string" ? ref : undefined,
@@ -264,12 +282,13 @@ async function dispatch(
       }
       out(
         `Remove ${name}: its install, its settings, and its own files and state in ` +
-          pluginDataDir(opts.dataDir, name),
+          pluginDataDir(dataDir(), name),
       );
       if (!(await confirmed(opts, flags.has("yes"), "Remove? [y/N]"))) {
         throw new CliError(`not confirmed: ${name} was not removed; nothing changed`);
       }
-      await removePlugin(name, { pluginsDir: dir, dataDir: opts.dataDir });
+      await opts.forgetApprovals?.(name);
+      await removePlugin(name, { pluginsDir: dir, dataDir: dataDir() });
       out(`removed ${name} and its files`);
       return;
     }

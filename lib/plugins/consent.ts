@@ -86,12 +86,18 @@ export interface ConsentSummary {
   provides: string[];
   allowPrivateNetwork: boolean;
   /**
-   * Set for an update: the installed version, what is new, and, when the update moves the
-   * plugin to another clone URL, the URL it was installed from (that always asks).
+   * Set for an update: the installed version, what is new, the actions that asked first and
+   * no longer do, and, when the update moves the plugin to another clone URL, the URL it was
+   * installed from (that always asks).
    */
   update?: {
     previousVersion: string;
     added: PermissionDiff;
+    /**
+     * Actions the installed version marks `confirm: true` (the user is asked before each
+     * run) that the new version runs without asking: an update taking that away asks again.
+     */
+    noLongerAsks: string[];
     needsConsent: boolean;
     movedFrom?: string;
   };
@@ -138,15 +144,33 @@ export function asksForMore(diff: PermissionDiff): boolean {
     diff.secrets.length > 0 || diff.allowPrivate;
 }
 
-/** Builds the summary shown before install or update. */
+/**
+ * The actions of `manifest` that ask the user before each run (`confirm: true`).
+ *
+ * @example
+ * ```ts
+ * askingActions(manifest); // ["send_email"]
+ * ```
+ */
+export function askingActions(manifest: Manifest): string[] {
+  return manifest.actions.filter((a) => a.confirm).map((a) => a.name);
+}
+
+/**
+ * Builds the summary shown before install or update. For an update, `previous.asking` are the
+ * installed version's {@linkcode askingActions} (omitted when its manifest cannot be read).
+ */
 export function summarize(
   manifest: Manifest,
   origin: { source: string; url: string; ref: string; commit: string },
   grants: Grants,
-  previous?: { version: string; grants: Grants; url: string },
+  previous?: { version: string; grants: Grants; url: string; asking?: readonly string[] },
 ): ConsentSummary {
   const added = previous ? diffGrants(previous.grants, grants) : undefined;
   const movedFrom = previous && previous.url !== origin.url ? previous.url : undefined;
+  const noLongerAsks = (previous?.asking ?? []).filter((name) =>
+    manifest.actions.some((a) => a.name === name && !a.confirm)
+  );
   return {
     name: manifest.name,
     version: manifest.version,
@@ -169,7 +193,8 @@ export function summarize(
         update: {
           previousVersion: previous.version,
           added,
-          needsConsent: asksForMore(added) || movedFrom !== undefined,
+          noLongerAsks,
+          needsConsent: asksForMore(added) || noLongerAsks.length > 0 || movedFrom !== undefined,
           ...(movedFrom ? { movedFrom } : {}),
         },
       }
@@ -220,7 +245,15 @@ export function formatSummary(s: ConsentSummary): string {
     }`,
     `  secrets:  ${list(s.secrets.map((x) => mark(x, add?.secrets)))}`,
     `  settings: ${list(s.settings)}`,
-    `  actions:  ${list(s.actions.map((a) => a.confirm ? `${a.name} (asks first)` : a.name))}`,
+    `  actions:  ${
+      list(s.actions.map((a) =>
+        a.confirm
+          ? `${a.name} (asks first)`
+          : s.update?.noLongerAsks.includes(a.name)
+          ? `${a.name} (no longer asks first)`
+          : a.name
+      ))
+    }`,
   ];
   if (s.provides.length) lines.push(`  provides: ${list(s.provides)}`);
   if (s.update && !s.update.needsConsent) lines.push("  (asks for nothing new)");

@@ -10,7 +10,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type ConsentSummary, grantsFor, summarize } from "./consent.ts";
+import { askingActions, type ConsentSummary, grantsFor, summarize } from "./consent.ts";
 import { claimPluginData, pluginDataDir, removePluginData } from "./data_dir.ts";
 import {
   checkoutCommit,
@@ -259,12 +259,16 @@ async function fetchAndCommit(
     const grants = grantsFor(manifest, {
       allowPrivateNetwork: opts.allowPrivateNetwork || previous?.grants.net.allowPrivate,
     });
+    // Which actions the installed version asks first for: taking that away asks again.
+    const asking = isUpdate && previous
+      ? await loadManifest(target).then(askingActions, () => undefined)
+      : undefined;
     const summary = summarize(
       manifest,
       { source, url, ref: resolved.ref, commit: resolved.commit },
       grants,
-      expect.name !== undefined && previous
-        ? { version: previous.version, grants: previous.grants, url: previous.url }
+      isUpdate && previous
+        ? { version: previous.version, grants: previous.grants, url: previous.url, asking }
         : undefined,
     );
     cancelled();
@@ -357,11 +361,20 @@ async function fetchAndCommit(
  */
 export async function installPlugin(opts: InstallOptions): Promise<InstallResult> {
   const spec = parsePluginSpec(opts.spec); // validated before any git runs
-  const base = opts.gitBase ?? Deno.env.get("RUNGPT_GIT_BASE") ?? DEFAULT_GIT_BASE;
+  const base = setBase(opts.gitBase) ?? setBase(Deno.env.get("RUNGPT_GIT_BASE")) ??
+    DEFAULT_GIT_BASE;
   return await fetchAndCommit(spec, opts, {
     pinned: spec.ref !== undefined,
     url: cloneUrl(spec, base),
   });
+}
+
+/**
+ * A clone base that is set: blank (`RUNGPT_GIT_BASE=`) counts as unset, as in the CLI, not as
+ * the base "" that would make `/user/repo` on this machine the clone URL.
+ */
+function setBase(base: string | undefined): string | undefined {
+  return base?.trim() || undefined;
 }
 
 /**
@@ -383,7 +396,8 @@ export async function updatePlugin(name: string, opts: UpdateOptions): Promise<I
   }
   const follow = opts.ref ?? (entry.pinned && entry.refKind === "branch" ? entry.ref : undefined);
   const spec = parsePluginSpec(`${entry.source}${follow === undefined ? "" : `@${follow}`}`);
-  const pointed = opts.gitBase === undefined ? undefined : cloneUrl(spec, opts.gitBase);
+  const base = setBase(opts.gitBase);
+  const pointed = base === undefined ? undefined : cloneUrl(spec, base);
   let url = entry.url;
   if (opts.moveSource) {
     if (pointed === undefined) {

@@ -52,8 +52,9 @@ export interface JobRunnerOptions {
   keepMs?: number;
   /**
    * How long a job waits for the user's answer before it counts as "no" (ms; default
-   * 10 minutes). A waiting job holds the plugins lock, so an abandoned dialog must not block
-   * every other install, update, remove or settings change forever.
+   * 10 minutes). A waiting job keeps its clone in the plugins dir (it takes the plugins lock
+   * only to swap the new version in, after the answer), so an abandoned dialog must not keep
+   * it there forever.
    */
   consentTimeoutMs?: number;
 }

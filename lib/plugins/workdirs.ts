@@ -3,9 +3,10 @@
  * plugin on its way out), and sweeping the ones a killed process left behind.
  *
  * Each work dir holds an `.owner` file that its process keeps locked (an exclusive OS file
- * lock) for as long as the dir is in use. The OS releases the lock when the process dies, so a
- * sweeper that can take the lock knows the owner is gone; a live install in another process
- * (or in this one) keeps its lock, and its dir is never touched.
+ * lock) for as long as the dir is in use; the file is locked before it takes that name. The
+ * OS releases the lock when the process dies, so a sweeper that can take the lock knows the
+ * owner is gone; a live install in another process (or in this one) keeps its lock, and its
+ * dir is never touched.
  * @module
  */
 import { join } from "node:path";
@@ -15,6 +16,8 @@ export type WorkDirPrefix = ".install-" | ".remove-";
 
 const PREFIXES: readonly WorkDirPrefix[] = [".install-", ".remove-"];
 const OWNER = ".owner";
+/** The owner file while it is made: it is locked first, then renamed to {@linkcode OWNER}. */
+const OWNER_NEW = ".owner-new";
 /** A work dir without an owner file (made by an older rungpt) counts as stale after this. */
 const UNOWNED_STALE_MS = 60 * 60_000;
 
@@ -39,14 +42,10 @@ export async function createWorkDir(
   prefix: WorkDirPrefix,
 ): Promise<WorkDir> {
   const path = await Deno.makeTempDir({ dir: pluginsDir, prefix });
-  let owner: Deno.FsFile;
-  try {
-    owner = await Deno.open(join(path, OWNER), { create: true, write: true });
-    await owner.lock(true);
-  } catch (e) {
+  const owner = await lockedOwner(path).catch(async (e) => {
     await Deno.remove(path, { recursive: true }).catch(() => {});
     throw e;
-  }
+  });
   let released = false;
   return {
     path,
@@ -58,6 +57,23 @@ export async function createWorkDir(
       owner.close();
     },
   };
+}
+
+/**
+ * Creates the `.owner` file of the work dir at `path`, already locked: a sweeper that can lock
+ * an `.owner` takes its process for gone, so it must never find one not locked yet (a dir
+ * without one is young, and left alone).
+ */
+async function lockedOwner(path: string): Promise<Deno.FsFile> {
+  const file = await Deno.open(join(path, OWNER_NEW), { create: true, write: true });
+  try {
+    await file.lock(true);
+    await Deno.rename(join(path, OWNER_NEW), join(path, OWNER));
+    return file;
+  } catch (e) {
+    file.close();
+    throw e;
+  }
 }
 
 /**

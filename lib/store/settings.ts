@@ -352,6 +352,24 @@ export function updateSettings(
 }
 
 /**
+ * Forgets the "Always allow" answers given for `plugin`'s actions (`<plugin>.<action>` in
+ * `alwaysAllowed`), so that a plugin installed later under the same name, from anywhere, asks
+ * first again. Called when a plugin is removed.
+ *
+ * @example
+ * ```ts
+ * await forgetPluginApprovals(dataDir, "notes"); // drops "notes.delete", keeps "todo.add"
+ * ```
+ */
+export async function forgetPluginApprovals(dataDir: string, plugin: string): Promise<void> {
+  await updateSettings(dataDir, (current) => {
+    const all = current.alwaysAllowed ?? [];
+    const kept = all.filter((id) => !id.startsWith(`${plugin}.`));
+    return kept.length === all.length ? null : { alwaysAllowed: kept.length ? kept : null };
+  });
+}
+
+/**
  * The effective provider values: a value in the settings wins; else the environment
  * (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `RUNGPT_MODEL`); else `null`.
  *

@@ -2,6 +2,7 @@
 // and `deno task start`, as subprocesses with a temporary data dir.
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { createGitFixtures, pluginFiles } from "../support/git_fixtures.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CONFIG = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
@@ -273,6 +274,42 @@ Deno.test("cli: token on a fresh machine creates the data dir (mode 0700)", asyn
       );
       assert.ok(!/ at .*\.ts:\d+/.test(noHome.stderr), `no stack trace: ${noHome.stderr}`);
     }
+  });
+});
+
+Deno.test("cli: plugin commands that keep no plugin files run without a data dir", async () => {
+  await withDirs(async (vars) => {
+    // No home and no RUNGPT_DATA_DIR: only install, update and remove need the data dir.
+    const noHome = { HOME: "", RUNGPT_PLUGINS_DIR: vars.RUNGPT_PLUGINS_DIR };
+    const help = await rungpt(["plugin", "--help"], noHome);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout + help.stderr, /usage: rungpt plugin/);
+    const list = await rungpt(["plugin", "list"], noHome);
+    assert.equal(list.code, 0, list.stderr);
+    const scaffold = join(vars.RUNGPT_DATA_DIR, "hello");
+    const made = await rungpt(["plugin", "new", "hello", "--dir", scaffold], noHome);
+    assert.equal(made.code, 0, made.stderr);
+    assert.ok((await Deno.stat(join(scaffold, "rungpt.yaml"))).isFile);
+  });
+});
+
+Deno.test('cli: plugin remove forgets the plugin\'s "Always allow" answers', async () => {
+  await using git = await createGitFixtures();
+  await (await git.createRepo("acme", "hello")).commit(pluginFiles(), { tags: ["v1.0.0"] });
+  await withDirs(async (vars) => {
+    const withGit = { ...vars, RUNGPT_GIT_BASE: git.base };
+    const installed = await rungpt(["plugin", "install", "acme/hello", "--yes"], withGit);
+    assert.equal(installed.code, 0, installed.stderr);
+    const settingsPath = join(vars.RUNGPT_DATA_DIR, "settings.json");
+    await Deno.writeTextFile(
+      settingsPath,
+      JSON.stringify({ alwaysAllowed: ["hello.greet", "hello-world.greet"] }),
+    );
+    const removed = await rungpt(["plugin", "remove", "hello", "--yes"], withGit);
+    assert.equal(removed.code, 0, removed.stderr);
+    // Another plugin named hello, installed later, asks before its actions run again.
+    const settings = JSON.parse(await Deno.readTextFile(settingsPath));
+    assert.deepEqual(settings.alwaysAllowed, ["hello-world.greet"]);
   });
 });
 

@@ -338,12 +338,12 @@ Deno.test("plugins API: install with consent, settings, enable, update, remove",
     assert.equal((await rg.api("/api/plugins/logger", { method: "DELETE" })).status, 204);
   });
 
-  await t.step("consent on a job that does not wait is refused", async () => {
+  await t.step("consent on a job that does not exist is refused", async () => {
     const res = await getJson(rg, "/api/plugins/jobs/no-such-job/consent", {
       method: "POST",
       json: { allow: true },
     });
-    assert.equal(res.status, 409);
+    assert.equal(res.status, 404);
     assert.equal((await rg.api("/api/plugins/jobs/no-such-job/events")).status, 404);
   });
 
@@ -355,8 +355,16 @@ Deno.test("plugins API: install with consent, settings, enable, update, remove",
     const files = join(rg.dataDir, "plugins", "weather");
     await Deno.mkdir(files, { recursive: true });
     await Deno.writeTextFile(join(files, "cache.json"), "{}");
+    // "Always allow" for its confirm action: a later plugin named weather must ask again.
+    const allowed = { alwaysAllowed: ["weather.state_set", "weatherman.get"] };
+    assert.equal(
+      (await getJson(rg, "/api/settings", { method: "PUT", json: allowed })).status,
+      200,
+    );
     const res = await rg.api("/api/plugins/weather", { method: "DELETE" });
     assert.equal(res.status, 204);
+    const settings = (await getJson(rg, "/api/settings")).body;
+    assert.deepEqual(settings.actions.alwaysAllowed, ["weatherman.get"]);
     assert.deepEqual((await getJson(rg, "/api/plugins")).body, { plugins: [] });
     assert.deepEqual(JSON.parse(await Deno.readTextFile(lockPath)).plugins, {});
     const left = Object.keys(await snapshotDir(rg.pluginsDir));

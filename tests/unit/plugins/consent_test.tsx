@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { renderToString } from "preact-render-to-string";
+import { ConsentDialog } from "../../../components/plugins/ConsentDialog.tsx";
 import { PermissionList } from "../../../components/plugins/PermissionList.tsx";
 import {
   type ConsentSummary,
@@ -14,7 +15,7 @@ import {
   grantsFor,
   summarize,
 } from "../../../lib/plugins/consent.ts";
-import { installPlugin, updatePlugin } from "../../../lib/plugins/install.ts";
+import { ConsentRefusedError, installPlugin, updatePlugin } from "../../../lib/plugins/install.ts";
 import { listInstalled } from "../../../lib/plugins/installed.ts";
 import { type Manifest, parseManifest } from "../../../lib/plugins/manifest.ts";
 import { pluginView } from "../../../lib/plugins/views.ts";
@@ -96,4 +97,48 @@ Deno.test("consent: an update that drops permissions.fs asks again; the page sho
 
   const [installed] = await listInstalled(pluginsDir);
   assert.deepEqual(pluginView(installed, {}, {}).fs, [WHOLE]);
+});
+
+Deno.test("consent: an update whose action no longer asks first asks again", async () => {
+  await using git = await createGitFixtures();
+  const repo = await git.createRepo("acme", "mailer");
+  const actions = (confirm: boolean) => [
+    { name: "send", description: "Sends an email", confirm },
+    { name: "draft", description: "Writes a draft" },
+  ];
+  await repo.commit(pluginFiles({ name: "mailer", actions: actions(true) }), { tags: ["v1.0.0"] });
+  const pluginsDir = join(git.root, "plugins");
+  const asked: ConsentSummary[] = [];
+  const answering = (allow: boolean) => ({
+    pluginsDir,
+    dataDir: join(git.root, "data"),
+    gitBase: git.base,
+    confirm: (s: ConsentSummary) => (asked.push(s), Promise.resolve(allow)),
+  });
+  await installPlugin({ ...answering(true), spec: "acme/mailer" });
+
+  // The same APIs and hosts, but "send" would now run without asking the user.
+  await repo.commit(pluginFiles({ name: "mailer", version: "1.1.0", actions: actions(false) }), {
+    tags: ["v1.1.0"],
+  });
+  await assert.rejects(updatePlugin("mailer", answering(false)), ConsentRefusedError);
+  assert.equal(asked.length, 2, "the update asked");
+  const update = asked[1].update!;
+  assert.deepEqual(update.noLongerAsks, ["send"]);
+  assert.equal(update.needsConsent, true);
+  assert.match(formatSummary(asked[1]), /actions: {2}send \(no longer asks first\), draft/);
+  const html = renderToString(
+    <ConsentDialog summary={asked[1]} busy={false} onAnswer={() => {}} />,
+  );
+  assert.match(html, /No longer asks you before it runs: send\./);
+
+  // Once agreed to, a later version that keeps it so asks nothing.
+  await updatePlugin("mailer", answering(true));
+  await repo.commit(pluginFiles({ name: "mailer", version: "1.2.0", actions: actions(false) }), {
+    tags: ["v1.2.0"],
+  });
+  const r = await updatePlugin("mailer", answering(false));
+  assert.equal(r.entry.version, "1.2.0");
+  assert.equal(asked.length, 3, "1.1.0 asked once; 1.2.0 asked nothing");
+  assert.deepEqual(r.summary.update?.noLongerAsks, []);
 });

@@ -6,13 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { runPluginCommand } from "../../../lib/plugins/cli.ts";
 import { installPlugin } from "../../../lib/plugins/install.ts";
 import { createJobRunner, type JobEvent } from "../../../lib/plugins/jobs.ts";
-import { sweepWorkDirs } from "../../../lib/plugins/workdirs.ts";
+import { createWorkDir, sweepWorkDirs } from "../../../lib/plugins/workdirs.ts";
 import { waitFor } from "../../support/action_fixtures.ts";
 import { createGitFixtures, pluginFiles, startStallingRemote } from "../../support/git_fixtures.ts";
 import { startRungpt } from "../../support/rungpt_server.ts";
+import { buildFixture } from "../../support/wasm_fixtures.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..", "..");
 
@@ -156,6 +158,44 @@ Deno.test("cli: SIGTERM during a clone deletes it before the process exits", asy
   assert.deepEqual(await workDirs(dirs.pluginsDir), []);
 });
 
+Deno.test("cli: Ctrl+C ends a command that has nothing to clean up at once", async () => {
+  await using dirs = await tempDirs();
+  // A plugin repository whose action never returns (until the 30 s time limit).
+  const repo = join(dirs.dataDir, "loop");
+  await Deno.mkdir(repo, { recursive: true });
+  await Deno.writeTextFile(
+    join(repo, "rungpt.yaml"),
+    stringify({
+      name: "loop",
+      version: "1.0.0",
+      description: "Loops forever.",
+      wasm: "plugin.wasm",
+      actions: [{ name: "spin", description: "Never returns." }],
+    }),
+  );
+  await Deno.writeFile(join(repo, "plugin.wasm"), await buildFixture("loop"));
+  const runData = join(dirs.dataDir, "run");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "plugin", "run", repo, "spin", "--data-dir", runData],
+    cwd: ROOT,
+    env: { RUNGPT_PLUGINS_DIR: dirs.pluginsDir, RUNGPT_DATA_DIR: dirs.dataDir },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  // The plugin's data dir appears as it loads: the action is about to run.
+  await waitFor(
+    "the plugin to load",
+    () => Deno.stat(join(runData, "plugins", "loop")).then(() => true, () => undefined),
+  );
+  const sent = performance.now();
+  child.kill("SIGINT");
+  const status = await child.status;
+  const took = performance.now() - sent;
+  assert.ok(took < 10_000, `ended ${Math.round(took)} ms after Ctrl+C`);
+  assert.ok(!status.success);
+});
+
 Deno.test("sweep: work dirs of processes that died are deleted, a live one's never", async () => {
   await using dirs = await tempDirs();
   await Deno.mkdir(dirs.pluginsDir, { recursive: true });
@@ -200,6 +240,25 @@ Deno.test("sweep: work dirs of processes that died are deleted, a live one's nev
   await dead.stdout.cancel();
 });
 
+Deno.test("sweep: a work dir made while another install sweeps is never deleted", async () => {
+  await using dirs = await tempDirs();
+  await Deno.mkdir(dirs.pluginsDir, { recursive: true });
+  // Two installs starting at once: one makes its work dir while the other sweeps. Its owner
+  // file must be locked before a sweeper can see it.
+  for (let i = 0; i < 200; i++) {
+    const [work, swept] = await Promise.all([
+      createWorkDir(dirs.pluginsDir, ".install-"),
+      sweepWorkDirs(dirs.pluginsDir),
+    ]);
+    try {
+      assert.deepEqual(swept, [], `round ${i}: swept a live work dir`);
+      assert.ok((await Deno.stat(work.path)).isDirectory);
+    } finally {
+      await work.release();
+    }
+  }
+});
+
 Deno.test("server: Cancel stops a job's clone; shutdown ends a job waiting for consent", async () => {
   await using remote = startStallingRemote();
   await using git = await createGitFixtures();
@@ -217,7 +276,15 @@ Deno.test("server: Cancel stops a job's clone; shutdown ends a job waiting for c
   assert.deepEqual(await (await cancel()).json(), { ok: true });
   const last = (await ended).at(-1)!;
   assert.ok(last.type === "error" && /^cancelled/.test(last.message), JSON.stringify(last));
-  assert.equal((await cancel()).status, 409);
+  assert.equal((await cancel()).status, 409, "a finished job");
+  for (const what of ["cancel", "consent"]) {
+    const unknown = await stalled.api(`/api/plugins/jobs/no-such-job/${what}`, {
+      method: "POST",
+      json: what === "consent" ? { allow: true } : undefined,
+    });
+    assert.equal(unknown.status, 404, what);
+    assert.match((await unknown.json()).error, /No job with id no-such-job/);
+  }
   assert.deepEqual(await workDirs(stalled.pluginsDir), []);
 
   // A job waiting for the user's answer when the server stops.

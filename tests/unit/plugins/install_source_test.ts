@@ -141,3 +141,43 @@ Deno.test("cli: update says where it fetches from; --move-source shows the move 
   r = await run(["info", "hello"], other.base);
   assert.match(r.out, new RegExp(`source: +${other.base}/acme/hello @ v2\\.0\\.0`));
 });
+
+Deno.test("a blank RUNGPT_GIT_BASE counts as unset: no clone from /user/repo on this machine", async () => {
+  await using git = await createGitFixtures();
+  await (await git.createRepo("acme", "hello")).commit(pluginFiles(), { tags: ["v1.0.0"] });
+  const pluginsDir = join(git.root, "plugins");
+  const common = {
+    pluginsDir,
+    dataDir: join(git.root, "data"),
+    confirm: () => Promise.resolve(true),
+  };
+  // The server passes RUNGPT_GIT_BASE as it is, so "" when it is set empty.
+  const stop = new AbortController();
+  const steps: string[] = [];
+  await assert.rejects(
+    installPlugin({
+      ...common,
+      spec: "acme/hello",
+      gitBase: "",
+      signal: stop.signal,
+      onProgress: (s) => {
+        steps.push(s);
+        stop.abort(); // before the clone: nothing is fetched from anywhere
+      },
+    }),
+    /cancelled/,
+  );
+  const fallback = Deno.env.get("RUNGPT_GIT_BASE")?.trim() || "https://github.com";
+  assert.deepEqual(steps, [`cloning ${fallback}/acme/hello`]);
+
+  // An update with a blank base fetches from the recorded URL and says nothing of a move.
+  await installPlugin({ ...common, spec: "acme/hello", gitBase: git.base });
+  const updateSteps: string[] = [];
+  const r = await updatePlugin("hello", {
+    ...common,
+    gitBase: " ",
+    onProgress: (s) => updateSteps.push(s),
+  });
+  assert.equal(r.entry.url, `${git.base}/acme/hello`);
+  assert.ok(!updateSteps.some((s) => s.includes("RUNGPT_GIT_BASE")), updateSteps.join("\n"));
+});

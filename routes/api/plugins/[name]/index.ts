@@ -2,6 +2,7 @@ import { z } from "zod";
 import { setEnabled } from "../../../../lib/plugins/installed.ts";
 import { InstallError, removePlugin } from "../../../../lib/plugins/install.ts";
 import { LockfileError } from "../../../../lib/plugins/lockfile.ts";
+import { forgetPluginApprovals } from "../../../../lib/store/settings.ts";
 import { HttpError, json, readJson } from "../../../../lib/web/http.ts";
 import { loadPluginViews } from "../../../../lib/web/plugin_views.ts";
 import type { AppServices, AppState } from "../../../../lib/web/services.ts";
@@ -40,6 +41,8 @@ export const handler: Handlers<unknown, AppState> = {
   async DELETE(_req, ctx) {
     const { app } = ctx.state;
     await view(app, ctx.params.name);
+    // First: a failure here leaves the plugin installed, never its approvals for a successor.
+    await forgetPluginApprovals(app.dataDir, ctx.params.name);
     await app.plugins.invalidate(ctx.params.name);
     await removePlugin(ctx.params.name, { pluginsDir: app.pluginsDir, dataDir: app.dataDir }).catch(
       asHttp,

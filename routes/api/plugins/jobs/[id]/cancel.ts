@@ -5,9 +5,9 @@ import type { Handlers } from "../../../../../lib/web/types.ts";
 /** Cancels a running install or update job (e.g. a clone that takes too long). */
 export const handler: Handlers<unknown, AppState> = {
   POST(_req, ctx) {
-    if (!ctx.state.app.jobs.cancel(ctx.params.id)) {
-      throw new HttpError(409, "That job is not running.");
-    }
+    const { jobs } = ctx.state.app;
+    if (!jobs.get(ctx.params.id)) throw new HttpError(404, `No job with id ${ctx.params.id}.`);
+    if (!jobs.cancel(ctx.params.id)) throw new HttpError(409, "That job is not running.");
     return json({ ok: true });
   },
 };
