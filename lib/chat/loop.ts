@@ -53,8 +53,9 @@ export interface LoopOptions {
   /**
    * In auto mode: the upstream rejected the request with tools, and the same request in tags
    * mode then succeeded (a request rejected both ways is a bad request, not missing tools).
+   * The loop waits for a returned promise, so a caller can have it saved before the turn ends.
    */
-  onNativeUnsupported?(): void;
+  onNativeUnsupported?(): void | Promise<void>;
 }
 
 /** What a finished (or stopped, or failed) loop leaves behind. */
@@ -190,7 +191,7 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
     }
     if (fallingBack) {
       fallingBack = false;
-      opts.onNativeUnsupported?.();
+      await opts.onNativeUnsupported?.();
     }
     result.finishReason = acc.finishReason;
     if (acc.usage) result.usage = addUsage(result.usage, acc.usage);

@@ -257,7 +257,8 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
           message.content += text;
           publishDelta(turn, message.id, text);
         },
-        onNativeUnsupported: () => void plugins.markNativeUnsupported(model).catch(deps.onError),
+        // Saved before the turn ends, so the next turn of this conversation goes straight to tags.
+        onNativeUnsupported: () => plugins.markNativeUnsupported(model).catch(deps.onError),
         dispatch: {
           run: (plugin, action, input, s) => plugins.call(plugin, action, input, { signal: s }),
           policy: {

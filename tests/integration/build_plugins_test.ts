@@ -9,8 +9,11 @@ import { newPlugin } from "../../lib/plugins/authoring/scaffold.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..");
 
-/** Runs `deno task build-plugins <args>` in the checkout; returns the exit code and output. */
-async function task(...args: string[]): Promise<{ code: number; out: string }> {
+/**
+ * Runs `deno task build-plugins <args>` in the checkout; returns the exit code, its report
+ * (stdout) and stderr apart, where Deno may add notes such as waiting for a file lock.
+ */
+async function task(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const r = await new Deno.Command(Deno.execPath(), {
     args: ["task", "-q", "build-plugins", ...args],
     cwd: ROOT,
@@ -18,13 +21,13 @@ async function task(...args: string[]): Promise<{ code: number; out: string }> {
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
-  return { code: r.code, out };
+  const decoder = new TextDecoder();
+  return { code: r.code, out: decoder.decode(r.stdout), err: decoder.decode(r.stderr) };
 }
 
 Deno.test("build-plugins --check: every example's committed module is what its sources build", async () => {
-  const { code, out } = await task("--check");
-  assert.equal(code, 0, out);
+  const { code, out, err } = await task("--check");
+  assert.equal(code, 0, out + err);
   const examples = [...Deno.readDirSync(join(ROOT, "examples", "plugins"))]
     .filter((e) => e.isDirectory).map((e) => e.name).sort();
   assert.deepEqual(examples, ["checksum", "text-transform", "weather"]);
@@ -39,7 +42,7 @@ Deno.test("build-plugins: builds a repository, and --check catches a stale modul
   try {
     const { dir } = await newPlugin("hello", { dir: join(tmp, "hello") });
     const built = await task(dir);
-    assert.equal(built.code, 0, built.out);
+    assert.equal(built.code, 0, built.out + built.err);
     assert.match(built.out, /^built {3}hello \(assemblyscript\): \d+ bytes, changed: commit it\n$/);
     const again = await task(dir);
     assert.match(again.out, /^built {3}hello \(assemblyscript\): \d+ bytes, unchanged\n$/);
@@ -48,7 +51,7 @@ Deno.test("build-plugins: builds a repository, and --check catches a stale modul
     const wasm = join(dir, "plugin.wasm");
     await Deno.writeFile(wasm, new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
     const stale = await task("--check", dir);
-    assert.equal(stale.code, 1, stale.out);
+    assert.equal(stale.code, 1, stale.out + stale.err);
     assert.equal(
       stale.out,
       "stale   hello: plugin.wasm differs from what its sources build; run deno task build-plugins\n",
