@@ -464,6 +464,43 @@ Deno.test("plugin run --allow-host: a test-only grant for a host rungpt.yaml doe
   });
 });
 
+Deno.test("plugin run --data-dir keeps files and state in <data>/plugins/<name>/", async () => {
+  await withTemp(async (dir) => {
+    const repo = await scaffold(dir, "jot");
+    await Deno.writeTextFile(
+      join(repo, "assembly", "index.ts"),
+      `import { fail, fsAppend, fsRead, output } from "../sdk/rungpt";
+export function jot(): i32 {
+  if (!fsAppend("notes/log.txt", "x")) return fail("append failed");
+  const text = fsRead("notes/log.txt");
+  return text == null ? fail("read failed") : output(text);
+}
+`,
+    );
+    await Deno.writeTextFile(
+      join(repo, "rungpt.yaml"),
+      `name: jot
+version: 1.0.0
+description: Appends to a file.
+wasm: plugin.wasm
+apis: [rungpt:fs]
+actions:
+  - name: jot
+    description: Appends an x.
+`,
+    );
+    assertEquals((await cli("build", repo)).code, 0);
+    const data = join(dir, "data");
+    for (const expected of ["x", "xx"]) {
+      const r = await cli("run", repo, "jot", "--data-dir", data);
+      assertEquals([r.code, r.out], [0, expected], r.err);
+    }
+    assertEquals(await Deno.readTextFile(join(data, "plugins", "jot", "notes", "log.txt")), "xx");
+    // Without it, every run starts from nothing.
+    assertEquals((await cli("run", repo, "jot")).out, "x");
+  });
+});
+
 Deno.test("plugin run --config checks values as plugin config does: type, enum, length", async () => {
   await withTemp(async (dir) => {
     const repo = await scaffold(dir);
