@@ -133,7 +133,7 @@ export async function runAuthoringCommand(
       if (p.pos.length < 2 || p.pos.length > 3) {
         throw new AuthoringUsageError(
           "usage: rungpt plugin run <dir> <action> [<json>] [--config key=value] " +
-            "[--allow-host host[:port]] [--allow-private-network]",
+            "[--data-dir <data>] [--allow-host host[:port]] [--allow-private-network]",
         );
       }
       const [dir, action, json = "{}"] = p.pos;

@@ -124,6 +124,38 @@ async function readTree(dir: string, base = dir): Promise<Record<string, string>
   return out;
 }
 
+Deno.test("rungpt plugin loads the AssemblyScript compiler only when it builds", async () => {
+  // The compiler takes seconds to load: `run`, `check`, `list` … must not wait for it.
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", join(ROOT, "lib", "plugins", "cli.ts")],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assertEquals(code, 0);
+  const graph = JSON.parse(new TextDecoder().decode(stdout)) as {
+    roots: string[];
+    redirects: Record<string, string>;
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  const deps = new Map(graph.modules.map((m) => [m.specifier, m.dependencies ?? []]));
+  const loaded = new Set<string>();
+  const todo = [...graph.roots];
+  while (todo.length) {
+    const spec = todo.pop()!;
+    if (loaded.has(spec)) continue;
+    loaded.add(spec);
+    for (const d of deps.get(graph.redirects[spec] ?? spec) ?? []) {
+      if (d.code && !d.isDynamic) todo.push(d.code.specifier);
+    }
+  }
+  assert.ok(loaded.has(new URL("../../../lib/plugins/authoring/build.ts", import.meta.url).href));
+  assertEquals([...loaded].filter((s) => s.includes("assemblyscript")), []);
+});
+
 Deno.test("plugin new fills in the name everywhere and leaves no placeholder", async () => {
   // The template names itself with the placeholder, and it survives `deno fmt` as it is.
   const template = await readTree(TEMPLATE_DIR);
