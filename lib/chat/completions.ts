@@ -82,9 +82,12 @@ export async function relayCompletion(
   try {
     const model = body.model ?? await deps.defaultModel();
     if (!model) {
-      throw new LlmError("bad_request", "No model given and no default model is configured.", {
-        status: 400,
-      });
+      throw new LlmError(
+        "bad_request",
+        'No model given and no default model is configured: send "model", or choose a default ' +
+          "model in rungpt's Settings (or start rungpt with RUNGPT_MODEL).",
+        { status: 400 },
+      );
     }
     const client = await deps.client();
     if (!body.stream) {

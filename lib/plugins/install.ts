@@ -32,6 +32,7 @@ import {
   writeLockfile,
 } from "./lockfile.ts";
 import {
+  API_SPECIFIER,
   EXTISM_ENV,
   loadManifest,
   type Manifest,
@@ -137,13 +138,22 @@ export async function checkModule(wasmBytes: Uint8Array, manifest: Manifest): Pr
       `${manifest.wasm}: not a valid WebAssembly module: ${(e as Error).message}`,
     );
   }
-  const undeclared = WebAssembly.Module.imports(mod)
-    .filter((i) => i.module !== EXTISM_ENV && !manifest.apis.includes(i.module))
-    .map((i) => `"${i.module}" (${i.name})`);
-  if (undeclared.length) {
+  const foreign = WebAssembly.Module.imports(mod)
+    .filter((i) => i.module !== EXTISM_ENV && !manifest.apis.includes(i.module));
+  const listed = (imports: typeof foreign) =>
+    [...new Set(imports.map((i) => `"${i.module}" (${i.name})`))].join(", ");
+  // Modules that are no `<namespace>:<api>` cannot be declared: say so, and where they come from.
+  const unknown = foreign.filter((i) => !API_SPECIFIER.test(i.module));
+  if (unknown.length) {
+    const hints = [...new Set(unknown.map(importHint).filter(Boolean))];
     throw new InstallError(
-      `module imports ${[...new Set(undeclared)].join(", ")}, not declared in rungpt.yaml apis`,
+      `module imports ${listed(unknown)}, which rungpt does not provide: a module may import ` +
+        `only ${EXTISM_ENV} and the <namespace>:<api> modules listed in rungpt.yaml apis` +
+        (hints.length ? ` (${hints.join("; ")})` : ""),
     );
+  }
+  if (foreign.length) {
+    throw new InstallError(`module imports ${listed(foreign)}, not declared in rungpt.yaml apis`);
   }
   const fns = new Set(
     WebAssembly.Module.exports(mod).filter((e) => e.kind === "function").map((e) => e.name),
@@ -161,6 +171,29 @@ export async function checkModule(wasmBytes: Uint8Array, manifest: Manifest): Pr
       }
     }
   }
+}
+
+/**
+ * Where an import that no manifest can declare comes from, for those compilers add on their
+ * own (AssemblyScript's `env` functions, WASI), or `""`.
+ */
+function importHint({ module, name }: WebAssembly.ModuleImportDescriptor): string {
+  const as = `env.${name} is AssemblyScript's ${name === "seed" ? "Math.random" : name}()`;
+  if (module === "env" && name === "abort") {
+    return `${as}: asconfig.json needs "use": ["abort=sdk/rungpt/extism/rungptAbort"]`;
+  }
+  if (module === "env" && name === "seed") return `${as}, and plugins get no random source`;
+  if (module === "env" && name.startsWith("Date.")) return `${as}, and plugins get no clock`;
+  if (module === "env" && (name === "trace" || name.startsWith("console."))) {
+    return "AssemblyScript's console.*() and trace() import env functions: log with the SDK's " +
+      "logInfo() and the like (rungpt:log)";
+  }
+  if (module.startsWith("wasi")) return "WASI is not provided: build for wasm32-unknown-unknown";
+  if (module !== "env" && !module.includes(":")) {
+    return `an AssemblyScript "declare function" without @external("<plugin>:<api>", "${name}") ` +
+      `is imported from its file's module, "${module}"`;
+  }
+  return "";
 }
 
 /**

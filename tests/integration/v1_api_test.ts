@@ -259,6 +259,18 @@ Deno.test("v1: no provider configured is a 503 telling what to set", async () =>
   assert.match((await res.json()).error.message, /API key/);
 });
 
+Deno.test("v1: no model and no default model is a 400 telling how to set one", async () => {
+  await using model = await startScriptedModel();
+  await using rg = await startRungpt({ model, env: { RUNGPT_MODEL: "" } });
+  const res = await v1(rg, "/chat/completions", { method: "POST", json: { messages } });
+  assert.equal(res.status, 400);
+  assert.match(
+    (await res.json()).error.message,
+    /^No model given and no default model is configured: send "model", or choose a default model in rungpt's Settings \(or start rungpt with RUNGPT_MODEL\)\.$/,
+  );
+  assert.equal(model.requests.length, 0);
+});
+
 Deno.test("v1: a stream cut mid-way ends with an error event and no [DONE]", async () => {
   await using model = await startScriptedModel({
     replies: [{ text: "This will be cut short", chunkSize: 4, cutAfter: 2 }],

@@ -9,7 +9,7 @@
  * {@linkcode DEFAULT_ASC_FLAGS} apply.
  * @module
  */
-import asc from "assemblyscript/asc";
+import type asc from "assemblyscript/asc";
 import { dirname, join } from "node:path";
 import { isInside, type Manifest, MANIFEST_FILE, parseManifest } from "../manifest.ts";
 
@@ -25,9 +25,6 @@ export const DEFAULT_ASC_FLAGS: readonly string[] = [
   "--use",
   "abort=sdk/rungpt/extism/rungptAbort",
 ];
-
-/** The version of the AssemblyScript compiler in use. */
-export const ASC_VERSION: string = asc.version;
 
 /** Thrown when a plugin repository cannot be built; the message is one line. */
 export class BuildError extends Error {
@@ -124,7 +121,10 @@ export async function buildPlugin(dir: string, opts: BuildOptions = {}): Promise
   ];
   let stderr = "";
   let binary: Uint8Array | null = null;
-  const { error } = await asc.main(
+  // Loaded here, not with this module: the compiler takes seconds to load, and every
+  // `rungpt plugin` command imports this module.
+  const { default: compiler } = await import("assemblyscript/asc");
+  const { error } = await compiler.main(
     args,
     {
       writeFile(file: string, contents: Uint8Array | string) {

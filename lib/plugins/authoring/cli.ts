@@ -14,9 +14,11 @@ export const AUTHORING_USAGE =
   `  new <name> [--dir <dir>]      create a plugin repository (AssemblyScript)
   build [<dir>]                 compile <dir>/assembly/index.ts into the manifest's wasm
   check [<dir>]                 validate manifest and module as install would
-  run <dir> <action> [<json>] [--config key=value ...] [--data-dir <dir>]
+  run <dir> <action> [<json>] [--config key=value ...] [--data-dir <data>]
       [--allow-host host[:port] ...] [--allow-private-network]
                                 run one action in the sandbox, without a model;
+                                --data-dir keeps its files and state, in
+                                <data>/plugins/<name>/ (default: a temporary dir);
                                 --allow-host (for tests) lets rungpt:net reach a host
                                 rungpt.yaml does not list, e.g. a local test server`;
 
@@ -131,7 +133,7 @@ export async function runAuthoringCommand(
       if (p.pos.length < 2 || p.pos.length > 3) {
         throw new AuthoringUsageError(
           "usage: rungpt plugin run <dir> <action> [<json>] [--config key=value] " +
-            "[--allow-host host[:port]] [--allow-private-network]",
+            "[--data-dir <data>] [--allow-host host[:port]] [--allow-private-network]",
         );
       }
       const [dir, action, json = "{}"] = p.pos;

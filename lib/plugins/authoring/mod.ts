@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-export { ASC_VERSION, BuildError, buildPlugin, type BuildResult } from "./build.ts";
+export { BuildError, buildPlugin, type BuildResult } from "./build.ts";
 export { CheckError, checkPlugin, type CheckResult } from "./check.ts";
 export { CommittedError, type CommittedState } from "./committed.ts";
 export { RunError, type RunOptions, runPluginAction } from "./run.ts";

@@ -124,6 +124,38 @@ async function readTree(dir: string, base = dir): Promise<Record<string, string>
   return out;
 }
 
+Deno.test("rungpt plugin loads the AssemblyScript compiler only when it builds", async () => {
+  // The compiler takes seconds to load: `run`, `check`, `list` … must not wait for it.
+  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", join(ROOT, "lib", "plugins", "cli.ts")],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assertEquals(code, 0);
+  const graph = JSON.parse(new TextDecoder().decode(stdout)) as {
+    roots: string[];
+    redirects: Record<string, string>;
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  const deps = new Map(graph.modules.map((m) => [m.specifier, m.dependencies ?? []]));
+  const loaded = new Set<string>();
+  const todo = [...graph.roots];
+  while (todo.length) {
+    const spec = todo.pop()!;
+    if (loaded.has(spec)) continue;
+    loaded.add(spec);
+    for (const d of deps.get(graph.redirects[spec] ?? spec) ?? []) {
+      if (d.code && !d.isDynamic) todo.push(d.code.specifier);
+    }
+  }
+  assert.ok(loaded.has(new URL("../../../lib/plugins/authoring/build.ts", import.meta.url).href));
+  assertEquals([...loaded].filter((s) => s.includes("assemblyscript")), []);
+});
+
 Deno.test("plugin new fills in the name everywhere and leaves no placeholder", async () => {
   // The template names itself with the placeholder, and it survives `deno fmt` as it is.
   const template = await readTree(TEMPLATE_DIR);
@@ -461,6 +493,43 @@ Deno.test("plugin run --allow-host: a test-only grant for a host rungpt.yaml doe
     } finally {
       await server.shutdown();
     }
+  });
+});
+
+Deno.test("plugin run --data-dir keeps files and state in <data>/plugins/<name>/", async () => {
+  await withTemp(async (dir) => {
+    const repo = await scaffold(dir, "jot");
+    await Deno.writeTextFile(
+      join(repo, "assembly", "index.ts"),
+      `import { fail, fsAppend, fsRead, output } from "../sdk/rungpt";
+export function jot(): i32 {
+  if (!fsAppend("notes/log.txt", "x")) return fail("append failed");
+  const text = fsRead("notes/log.txt");
+  return text == null ? fail("read failed") : output(text);
+}
+`,
+    );
+    await Deno.writeTextFile(
+      join(repo, "rungpt.yaml"),
+      `name: jot
+version: 1.0.0
+description: Appends to a file.
+wasm: plugin.wasm
+apis: [rungpt:fs]
+actions:
+  - name: jot
+    description: Appends an x.
+`,
+    );
+    assertEquals((await cli("build", repo)).code, 0);
+    const data = join(dir, "data");
+    for (const expected of ["x", "xx"]) {
+      const r = await cli("run", repo, "jot", "--data-dir", data);
+      assertEquals([r.code, r.out], [0, expected], r.err);
+    }
+    assertEquals(await Deno.readTextFile(join(data, "plugins", "jot", "notes", "log.txt")), "xx");
+    // Without it, every run starts from nothing.
+    assertEquals((await cli("run", repo, "jot")).out, "x");
   });
 });
 

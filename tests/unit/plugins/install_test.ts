@@ -428,6 +428,43 @@ Deno.test("a failing install leaves the plugins dir byte-identical", async () =>
         /module imports "rungpt:net" \(request\), not declared in rungpt\.yaml apis/,
       ],
       [
+        "imports AssemblyScript adds, which no manifest can declare",
+        {
+          ...pluginFiles({ name: "bad" }),
+          "plugin.wasm": buildWasm({
+            imports: [["env", "seed"], ["env", "console.log"], ["env", "trace"]],
+            exports: ["greet"],
+          }),
+        },
+        new RegExp(
+          String.raw`module imports "env" \(seed\), "env" \(console\.log\), "env" \(trace\), ` +
+            String.raw`which rungpt does not provide: a module may import only extism:host/env ` +
+            String.raw`and the <namespace>:<api> modules listed in rungpt\.yaml apis ` +
+            String.raw`\(env\.seed is AssemblyScript's Math\.random\(\), and plugins get no ` +
+            String.raw`random source; AssemblyScript's console\.\*\(\) and trace\(\) import env ` +
+            String.raw`functions: log with the SDK's logInfo\(\) and the like \(rungpt:log\)\)$`,
+        ),
+      ],
+      [
+        "an AssemblyScript import without @external",
+        {
+          ...pluginFiles({ name: "bad" }),
+          "plugin.wasm": buildWasm({ imports: [["index", "upper"]], exports: ["greet"] }),
+        },
+        /"index" \(upper\), which rungpt does not provide: .*\(an AssemblyScript "declare function" without @external\("<plugin>:<api>", "upper"\) is imported from its file's module, "index"\)$/,
+      ],
+      [
+        "WASI",
+        {
+          ...pluginFiles({ name: "bad" }),
+          "plugin.wasm": buildWasm({
+            imports: [["wasi_snapshot_preview1", "fd_write"]],
+            exports: ["greet"],
+          }),
+        },
+        /"wasi_snapshot_preview1" \(fd_write\), which rungpt does not provide: .*\(WASI is not provided: build for wasm32-unknown-unknown\)$/,
+      ],
+      [
         "a function the runtime refuses",
         {
           ...pluginFiles({ name: "bad" }),
