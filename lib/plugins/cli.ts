@@ -265,6 +265,13 @@ async function dispatch(
         moveSource: flags.has("move-source"),
         allowPrivateNetwork: flags.has("allow-private-network"),
       });
+      if (r.unchanged) {
+        out(
+          `${r.name} ${r.entry.version} is up to date ` +
+            `(${r.entry.ref}, ${r.entry.commit.slice(0, 12)}); nothing changed`,
+        );
+        return;
+      }
       // Not shown by `confirm` when nothing new was asked for; show it anyway.
       if (!r.summary.update?.needsConsent) out(formatSummary(r.summary));
       out(

@@ -28,6 +28,7 @@ import {
   type LockEntry,
   readLockfile,
   sha256Hex,
+  verifyPlugin,
   withPluginsLock,
   writeLockfile,
 } from "./lockfile.ts";
@@ -118,6 +119,8 @@ export interface InstallResult {
   summary: ConsentSummary;
   /** The version replaced, if any. */
   previousVersion?: string;
+  /** An update that found the installed commit, intact: nothing was changed. */
+  unchanged?: boolean;
 }
 
 /**
@@ -305,6 +308,27 @@ async function fetchAndCommit(
         : undefined,
     );
     cancelled();
+    const next = {
+      commit: resolved.commit,
+      url,
+      ref: resolved.ref,
+      refKind: resolved.kind,
+      pinned: expect.pinned,
+      wasmSha256,
+      grants,
+    };
+    // Nothing to do is said so, not done again (a damaged install is reinstalled, though).
+    if (isUpdate && previous && await isCurrent(opts.pluginsDir, { ...previous, name }, next)) {
+      progress("already up to date");
+      return {
+        name,
+        dir: target,
+        entry: previous,
+        summary,
+        previousVersion: previous.version,
+        unchanged: true,
+      };
+    }
     if (!summary.update || summary.update.needsConsent) {
       progress("waiting for confirmation");
       const asking = opts.confirm(summary);
@@ -377,6 +401,33 @@ async function fetchAndCommit(
     await work.release();
   }
 }
+
+/**
+ * Whether an update would install what is installed: the same commit from the same place,
+ * followed the same way, granted the same, and the installed copy still verifies (a damaged
+ * one is reinstalled, which repairs it).
+ */
+async function isCurrent(
+  pluginsDir: string,
+  installed: LockEntry & { name: string },
+  next: Pick<LockEntry, (typeof SAME_INSTALL)[number]>,
+): Promise<boolean> {
+  const same = SAME_INSTALL.every((field) =>
+    JSON.stringify(installed[field]) === JSON.stringify(next[field])
+  );
+  return same && await verifyPlugin(pluginsDir, installed.name).then(() => true, () => false);
+}
+
+/** The lockfile fields that make two installs of a plugin the same install. */
+const SAME_INSTALL = [
+  "commit",
+  "url",
+  "ref",
+  "refKind",
+  "pinned",
+  "wasmSha256",
+  "grants",
+] as const;
 
 /**
  * Installs `user/repo[@ref]` into `pluginsDir` (see the module doc for the steps).

@@ -12,7 +12,14 @@ import { installPlugin, type ModuleValidator, updatePlugin } from "./install.ts"
 export type JobEvent =
   | { type: "progress"; step: string }
   | { type: "consent"; summary: ConsentSummary }
-  | { type: "done"; plugin: string; version: string; previousVersion?: string }
+  | {
+    type: "done";
+    plugin: string;
+    version: string;
+    previousVersion?: string;
+    /** An update that found nothing newer. */
+    unchanged?: boolean;
+  }
   | { type: "error"; message: string };
 
 /** What to do. */
@@ -131,12 +138,13 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
           allowPrivateNetwork: request.allowPrivateNetwork,
         })
         : await updatePlugin(request.name, { ...common, ref: request.ref });
-      await opts.onChange?.(result.name);
+      if (!result.unchanged) await opts.onChange?.(result.name);
       emit(job, {
         type: "done",
         plugin: result.name,
         version: result.entry.version,
         previousVersion: result.previousVersion,
+        unchanged: result.unchanged,
       });
     } catch (e) {
       emit(job, { type: "error", message: e instanceof Error ? e.message : String(e) });

@@ -96,8 +96,10 @@ export function applyJobEvent(job: JobView, event: JobEvent): JobView {
         plugin: event.plugin,
         message: event.previousVersion === undefined
           ? `Installed ${event.plugin} ${event.version}.`
-          : event.previousVersion === event.version
+          : event.unchanged
           ? `${event.plugin} is up to date (${event.version}).`
+          : event.previousVersion === event.version
+          ? `Updated ${event.plugin} ${event.version} to a newer commit.`
           : `Updated ${event.plugin} from ${event.previousVersion} to ${event.version}.`,
       };
     case "error":

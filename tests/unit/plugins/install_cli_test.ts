@@ -130,6 +130,12 @@ Deno.test("cli: install --yes, list, info, disable, enable, config, update, remo
     assert.equal(r.code, 0, r.err.join("\n"));
     assert.match(r.out.join("\n"), /asks for nothing new/);
     assert.match(r.out.at(-1)!, /^updated weather 1\.0\.0 -> 1\.1\.0/);
+    r = await run(["update", "weather"]);
+    assert.equal(r.code, 0, r.err.join("\n"));
+    assert.match(
+      r.out.at(-1)!,
+      /^weather 1\.1\.0 is up to date \(v1\.1\.0, [0-9a-f]{12}\); nothing changed$/,
+    );
 
     // Asking for more without --yes and without a terminal refuses.
     await repo.commit(

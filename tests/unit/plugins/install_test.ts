@@ -285,6 +285,30 @@ Deno.test("update follows a branch it was installed from", async () => {
   });
 });
 
+Deno.test("update with nothing newer changes nothing; a damaged install is reinstalled", async () => {
+  await withCtx(async (c) => {
+    const repo = await c.git.createRepo("acme", "hello");
+    await repo.commit(pluginFiles({ version: "1.0.0" }), { tags: ["v1.0.0"] });
+    const first = (await c.install("acme/hello")).entry;
+    const before = await snapshotDir(c.pluginsDir);
+    c.asked.length = 0;
+    let r = await c.update("hello");
+    assert.equal(r.unchanged, true);
+    assert.deepEqual(r.entry, first);
+    assert.equal(c.asked.length, 0);
+    assert.deepEqual(await snapshotDir(c.pluginsDir), before, "nothing was swapped or rewritten");
+
+    // The same commit, but the installed module was altered: the update puts it right.
+    const wasm = join(c.pluginsDir, "hello", "plugin.wasm");
+    await Deno.writeFile(wasm, new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+    r = await c.update("hello");
+    assert.equal(r.unchanged, undefined);
+    assert.equal(r.entry.commit, first.commit);
+    assert.equal(await sha256Hex(await Deno.readFile(wasm)), first.wasmSha256);
+    await verifyPlugin(c.pluginsDir, "hello");
+  });
+});
+
 Deno.test("remove deletes the plugin dir, lock entry and settings", async () => {
   await withCtx(async (c) => {
     const repo = await c.git.createRepo("acme", "weather");
