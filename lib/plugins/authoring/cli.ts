@@ -8,6 +8,7 @@ import { checkPlugin } from "./check.ts";
 import { runPluginAction } from "./run.ts";
 import { newPlugin } from "./scaffold.ts";
 import type { ModuleValidator } from "../install.ts";
+import { MANIFEST_FILE } from "../manifest.ts";
 
 /** The authoring commands, for the usage text. */
 export const AUTHORING_USAGE =
@@ -124,6 +125,12 @@ export async function runAuthoringCommand(
         out(`  commit:  ${r.committed.commit.slice(0, 12)} (HEAD, checked as install clones it)`);
         for (const path of r.committed.differs) {
           err(`warning: ${path} differs from HEAD: install takes the committed one; commit it`);
+        }
+        for (const tag of r.committed.offTags) {
+          err(
+            `warning: tag ${tag} is on HEAD, but its ${MANIFEST_FILE} says version ` +
+              `${r.committed.version}, which install shows; keep the two in step`,
+          );
         }
       }
       return;

@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { checkoutCommit, cloneRepo, runGit } from "../git.ts";
+import { checkoutCommit, cloneRepo, parseSemverTag, runGit } from "../git.ts";
 import { type Manifest, MANIFEST_FILE } from "../manifest.ts";
 
 /** Thrown when the committed tree would not install; the message is one line. */
@@ -18,8 +18,15 @@ export class CommittedError extends Error {
 export interface CommittedState {
   /** The 40-hex commit id of HEAD. */
   commit: string;
+  /** The version in HEAD's manifest. */
+  version: string;
   /** Files install takes from the commit that differ in the working tree (sorted). */
   differs: string[];
+  /**
+   * Version tags on HEAD that name another version than its manifest (install shows the
+   * manifest's), e.g. `v0.3.0` on a commit whose `rungpt.yaml` still says 0.2.0.
+   */
+  offTags: string[];
 }
 
 // A repository's own config must not run programs while we look at it.
@@ -47,11 +54,19 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   return x !== null && y !== null && x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
+/** The semver tags on HEAD whose version (without `v` and build metadata) is not `version`. */
+async function offTags(root: string, version: string): Promise<string[]> {
+  const plain = (v: string) => v.replace(/^v/, "").replace(/\+.*$/, "");
+  const tags = await runGit([...SAFE, "tag", "--points-at", "HEAD"], { cwd: root });
+  return tags.split("\n").filter((t) => parseSemverTag(t) && plain(t) !== plain(version)).sort();
+}
+
 /**
  * Clones the git repository at `dir` as install does, checks out HEAD and runs `check` on that
  * tree. Throws {@linkcode CommittedError} when there is no commit, when the manifest or the
  * module (`working.wasm`) is not committed (saying whether git ignores it), or when the commit
- * fails `check`. Returns HEAD and the files that differ from the working tree.
+ * fails `check`. Returns HEAD, the files that differ from the working tree and the version
+ * tags on HEAD that disagree with its manifest.
  *
  * @example
  * ```ts
@@ -97,7 +112,8 @@ export async function checkCommitted(
     for (const path of new Set([MANIFEST_FILE, working.wasm, committed.wasm])) {
       if (!(await sameFile(join(root, path), join(tree, path)))) differs.push(path);
     }
-    return { commit, differs: differs.sort() };
+    const { version } = committed;
+    return { commit, version, differs: differs.sort(), offTags: await offTags(root, version) };
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }

@@ -356,6 +356,20 @@ Deno.test("plugin check in a git repository checks the commit install would clon
       includes(r.out, "ok: hello 0.1.0 would install");
       assert.match(r.out, /commit: {2}[0-9a-f]{12} \(HEAD, checked as install clones it\)/);
     });
+    await t.step("a version tag that disagrees with the manifest: a warning", async () => {
+      await git(repo, "tag", "v0.2.0");
+      await git(repo, "tag", "v0.1.0");
+      await git(repo, "tag", "not-a-version");
+      const r = await cli("check", repo);
+      assertEquals(r.code, 0, r.err);
+      assertEquals(
+        r.err,
+        "warning: tag v0.2.0 is on HEAD, but its rungpt.yaml says version 0.1.0, which install " +
+          "shows; keep the two in step",
+      );
+      await git(repo, "tag", "-d", "v0.2.0");
+      assertEquals((await cli("check", repo)).err, "");
+    });
     const manifestPath = join(repo, "rungpt.yaml");
     const good = await Deno.readTextFile(manifestPath);
     await t.step("a change not committed: a warning", async () => {
