@@ -197,6 +197,22 @@ Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => 
         await oldArticle.waitFor();
         await waitFor("the linked message on screen", () => inViewport(page, `#m-${old.id}`));
         assert.ok((await page.locator("article.msg").count()) < 2000, "not everything loaded");
+        // Markdown renders ahead of the reader: a block never on screen renders once it is
+        // within the margin below what the list shows, before it scrolls in; far ones wait.
+        const rendered = (message: Message) =>
+          page.locator(`.msg-block:has(#m-${message.id}) .md:not([hidden])`).count();
+        const [ahead, far] = [seeded[500 + 5 * BLOCK_SIZE], seeded[500 + 9 * BLOCK_SIZE]];
+        assert.equal(await rendered(ahead), 0, "a block five further has not been near yet");
+        await page.locator(".messages").evaluate((el, id) => {
+          const block = el.querySelector(`#m-${id}`)!.closest(".msg-block")!;
+          const below = block.getBoundingClientRect().top - el.getBoundingClientRect().bottom;
+          el.scrollTop += below - 500; // the block now starts 500 px below the visible part
+        }, ahead.id);
+        await waitFor(
+          "the block below the visible part rendered",
+          async () => await rendered(ahead) > 0,
+        );
+        assert.equal(await rendered(far), 0, "a block far below waits");
 
         // Opened plainly, only the latest window is rendered.
         await page.goto(`${e2e.rg.origin}/c/${conv.id}`);
