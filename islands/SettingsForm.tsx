@@ -253,7 +253,7 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
                         disabled={saving.value}
                         onClick={() =>
                           void save(
-                            { nativeToolsUnsupported: tagsOnly.filter((x) => x !== m) },
+                            { remove: { nativeToolsUnsupported: [m] } },
                             `${m} will be offered tools again.`,
                           )}
                       >
@@ -320,7 +320,7 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
                         disabled={saving.value}
                         onClick={() =>
                           void save(
-                            { alwaysAllowed: s.actions.alwaysAllowed.filter((x) => x !== id) },
+                            { remove: { alwaysAllowed: [id] } },
                             `${id} will ask again.`,
                           )}
                       >

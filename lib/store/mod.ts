@@ -28,6 +28,8 @@ export {
 export { toFtsQuery } from "./fts_query.ts";
 export { defaultDataDir, defaultPluginsDir, ensureDir, type Env, type OS } from "./paths.ts";
 export {
+  LIST_SETTINGS,
+  type ListRemovals,
   loadSettings,
   maskApiKey,
   type ProviderConfig,

@@ -286,8 +286,9 @@ function validPatch(patch: SettingsPatch): SettingsPatch {
 }
 
 /**
- * Applies `patch` to the stored settings and writes them atomically (temporary file with
- * mode 0600, then rename). Returns the settings as saved.
+ * Applies `patch` to the stored settings, takes `remove`'s entries out of their lists, and
+ * writes them atomically (temporary file with mode 0600, then rename). Returns the settings as
+ * saved.
  *
  * @throws {SettingsError} naming the field when a value is invalid (nothing is written), or
  * naming the file when the existing file is corrupt.
@@ -295,17 +296,40 @@ function validPatch(patch: SettingsPatch): SettingsPatch {
  * @example
  * ```ts
  * await saveSettings(dir, { apiKey: "sk-...", model: null }); // set the key, clear the model
+ * await saveSettings(dir, {}, { alwaysAllowed: ["notes.delete"] }); // revoke one answer
  * ```
  */
-export function saveSettings(dataDir: string, patch: SettingsPatch): Promise<StoredSettings> {
+export function saveSettings(
+  dataDir: string,
+  patch: SettingsPatch,
+  remove: ListRemovals = {},
+): Promise<StoredSettings> {
   try {
     // Refused before it waits for other saves.
     validPatch(patch);
   } catch (e) {
     return Promise.reject(e);
   }
-  return updateSettings(dataDir, () => patch);
+  return updateSettings(dataDir, (current) => {
+    const next = { ...patch };
+    for (const field of LIST_SETTINGS) {
+      const gone = remove[field];
+      if (!gone?.length) continue;
+      const list = patch[field] === undefined ? current[field] : patch[field];
+      next[field] = (list ?? []).filter((entry) => !gone.includes(entry));
+    }
+    return next;
+  });
 }
+
+/** The settings that are lists of names. */
+export const LIST_SETTINGS = ["alwaysAllowed", "nativeToolsUnsupported"] as const;
+
+/**
+ * Entries to take out of list settings, from the list as saved at that moment: a page that
+ * sent back its whole list minus one would drop what another tab added meanwhile.
+ */
+export type ListRemovals = Partial<Record<(typeof LIST_SETTINGS)[number], string[]>>;
 
 /**
  * Computes a patch from the current settings and applies it, as one step in the queue of

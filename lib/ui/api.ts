@@ -94,15 +94,17 @@ export interface SettingsInput {
   actionMode?: ActionMode | null;
   /** `"ask"`: every action asks first; `"auto"`: only actions marked `confirm`. */
   approvalMode?: ApprovalMode | null;
-  /** The whole list of action ids allowed without asking (send it without one to revoke it). */
+  /** The whole list of action ids allowed without asking. */
   alwaysAllowed?: string[] | null;
   /** Bound on action rounds per turn, 1–50. */
   maxActionRounds?: number | null;
-  /**
-   * Models auto mode uses tags for because their server rejected tools (send the list
-   * without one, or `null`, to try tools again).
-   */
+  /** Models auto mode uses tags for because their server rejected tools (`null`: none). */
   nativeToolsUnsupported?: string[] | null;
+  /**
+   * Entries to take out of those lists as the server has them now (revoke one, try tools
+   * again for one), so what another tab added meanwhile stays.
+   */
+  remove?: { alwaysAllowed?: string[]; nativeToolsUnsupported?: string[] };
 }
 
 /**

@@ -15,6 +15,7 @@ import { listModels } from "../llm/models.ts";
 import { streamChat, type StreamChatParams } from "../llm/stream.ts";
 import {
   actionSettings,
+  type ListRemovals,
   loadSettings,
   type ProviderConfig,
   providerConfig,
@@ -55,7 +56,7 @@ export interface AppServices {
   provider(): Promise<ProviderConfig>;
   /** The settings as the browser may see them. */
   publicSettings(): Promise<PublicSettings>;
-  saveSettings(patch: SettingsPatch): Promise<PublicSettings>;
+  saveSettings(patch: SettingsPatch, remove?: ListRemovals): Promise<PublicSettings>;
   /** An `openai` client for the current settings; throws LlmError "no_key" if unusable. */
   client(): Promise<OpenAI>;
   /** The upstream's models, sorted. */
@@ -153,7 +154,8 @@ export function createServices(opts: ServiceOptions): AppServices {
     jobs,
     provider,
     publicSettings: async () => publicSettings(await loadSettings(dataDir), env),
-    saveSettings: async (patch) => publicSettings(await saveSettings(dataDir, patch), env),
+    saveSettings: async (patch, remove) =>
+      publicSettings(await saveSettings(dataDir, patch, remove), env),
     client,
     models: async () => listModels(await client()),
     reportError: opts.onError ?? ((e) => console.error(e)),

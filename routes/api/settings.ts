@@ -12,8 +12,13 @@ const patch = z.object({
   approvalMode: z.enum(["auto", "ask"]).nullable().optional(),
   alwaysAllowed: z.array(z.string()).nullable().optional(),
   maxActionRounds: z.number().nullable().optional(),
-  /** Models auto mode uses tags for; the Settings page sends a shorter list to try tools again. */
+  /** Models auto mode uses tags for (`null`: try tools again with all of them). */
   nativeToolsUnsupported: z.array(z.string()).nullable().optional(),
+  /** Entries to take out of those lists as saved now (revoke one, try tools again for one). */
+  remove: z.object({
+    alwaysAllowed: z.array(z.string()),
+    nativeToolsUnsupported: z.array(z.string()),
+  }).partial().strict().optional(),
 }).strict();
 
 export const handler: Handlers<unknown, AppState> = {
@@ -21,13 +26,13 @@ export const handler: Handlers<unknown, AppState> = {
     return json(await ctx.state.app.publicSettings());
   },
   async PUT(req, ctx) {
-    const body = await readJson(req, patch);
+    const { remove, ...fields } = await readJson(req, patch);
     // Blank text fields mean "clear", as a form would send them; other values pass as they are.
     const cleaned = Object.fromEntries(
-      Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? v.trim() || null : v]),
+      Object.entries(fields).map(([k, v]) => [k, typeof v === "string" ? v.trim() || null : v]),
     );
     try {
-      return json(await ctx.state.app.saveSettings(cleaned));
+      return json(await ctx.state.app.saveSettings(cleaned, remove));
     } catch (e) {
       if (e instanceof SettingsError) throw new HttpError(400, e.message, e.field ?? undefined);
       throw e;

@@ -185,13 +185,15 @@ Deno.test("errors and settings", async (t) => {
       await page.goto(e2e.rg.origin + "/settings");
       const tagsOnly = page.getByRole("list", { name: "Tags only" });
       assert.deepEqual(await tagsOnly.locator("code").allInnerTexts(), ["llama3", "qwen2", "phi3"]);
+      // Remembered after the page loaded: the page's answer must not drop it.
+      await actions.markNativeUnsupported("gemma");
 
       await page.getByRole("button", { name: "Try tools again with qwen2" }).click();
       await page.getByRole("status").filter({ hasText: "qwen2 will be offered tools again." })
         .waitFor();
-      assert.deepEqual(await tagsOnly.locator("code").allInnerTexts(), ["llama3", "phi3"]);
+      assert.deepEqual(await tagsOnly.locator("code").allInnerTexts(), ["llama3", "phi3", "gemma"]);
       const saved = await e2e.rg.server.services.publicSettings();
-      assert.deepEqual(saved.actions.nativeToolsUnsupported, ["llama3", "phi3"]);
+      assert.deepEqual(saved.actions.nativeToolsUnsupported, ["llama3", "phi3", "gemma"]);
 
       await page.getByRole("button", { name: "Try tools again with all" }).click();
       await page.getByRole("status").filter({ hasText: "Every model will be offered tools again." })

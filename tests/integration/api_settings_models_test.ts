@@ -162,12 +162,22 @@ Deno.test("settings: remembered actions and tags-only models all land at once, a
   assert.deepEqual(saved.alwaysAllowed, ["one.run", "two.run"]);
   assert.deepEqual(saved.nativeToolsUnsupported, ["llama3", "qwen2"]);
 
-  // "Try tools again" for one model, then for all.
-  const one = await (await put(rg, { nativeToolsUnsupported: ["qwen2"] })).json();
+  // "Revoke" and "Try tools again" for one entry take it out of the list as saved now: what
+  // was added since the page loaded stays.
+  await actions.allowAlways("three.run");
+  const revoked = await (await put(rg, { remove: { alwaysAllowed: ["one.run"] } })).json();
+  assert.deepEqual(revoked.actions.alwaysAllowed, ["two.run", "three.run"]);
+  await actions.markNativeUnsupported("phi3");
+  const one = await (await put(rg, { remove: { nativeToolsUnsupported: ["llama3", "phi3"] } }))
+    .json();
   assert.deepEqual(one.actions.nativeToolsUnsupported, ["qwen2"]);
+  for (const remove of [{ colour: ["x"] }, { alwaysAllowed: "one.run" }]) {
+    const bad = await put(rg, { remove });
+    assert.equal(bad.status, 400, JSON.stringify(remove));
+  }
   const all = await (await put(rg, { nativeToolsUnsupported: null })).json();
   assert.deepEqual(all.actions.nativeToolsUnsupported, []);
-  assert.deepEqual(all.actions.alwaysAllowed, ["one.run", "two.run"]);
+  assert.deepEqual(all.actions.alwaysAllowed, ["two.run", "three.run"]);
 });
 
 Deno.test("settings: a corrupt settings file gives pages an HTML explanation, the API JSON", async () => {
