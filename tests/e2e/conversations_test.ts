@@ -308,6 +308,37 @@ Deno.test("conversations: list, search, regenerate, edit, rename, delete", async
       },
     );
 
+    await t.step("in Edit, Enter resends and Shift+Enter adds a line", async () => {
+      await page.locator("article.msg-user").last().hover();
+      await page.getByRole("button", { name: "Edit" }).click();
+      const edit = page.getByRole("textbox", { name: "Edit message" });
+      const before = await edit.inputValue();
+      assert.deepEqual(
+        await edit.evaluate((el) => {
+          const t = el as HTMLTextAreaElement;
+          return [t.selectionStart, t.selectionEnd];
+        }),
+        [before.length, before.length],
+        "the caret starts at the end",
+      );
+      await edit.press("Shift+Enter");
+      await edit.pressSequentially("and why");
+      assert.equal(await edit.inputValue(), `${before}\nand why`);
+      const requests = e2e.model.chatRequests().length;
+      await edit.press("Enter");
+      await waitFor("the resent message", () => e2e.model.chatRequests().length === requests + 1);
+      assert.deepEqual(
+        e2e.model.chatRequests().at(-1)!.body.messages.at(-1),
+        { role: "user", content: `${before}\nand why` },
+      );
+      await settled(lastAssistant(page));
+      assert.equal(await edit.count(), 0);
+      assert.equal(
+        await page.locator("article.msg-user .user-text").last().innerText(),
+        `${before}\nand why`,
+      );
+    });
+
     assert.deepEqual(foreignRequests(), [], "every request went to rungpt");
   } finally {
     await e2e.close();
