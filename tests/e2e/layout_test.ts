@@ -100,6 +100,23 @@ Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => 
       }
       await page.emulateMedia({ colorScheme: null });
 
+      // A long model name wraps in the message's head; its time stays on one line.
+      const picker = page.getByRole("combobox", { name: "Model" });
+      await picker.fill("an-unusually-long-model-name-from-a-local-server-q4_k_m");
+      await picker.press("Enter");
+      const long = await sendMessage(page, "And with a long model name?");
+      await settled(long);
+      const lines = (selector: string) =>
+        long.locator(selector).evaluate((el) => {
+          const range = document.createRange();
+          range.selectNodeContents(el);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        });
+      assert.ok((await lines(".msg-model")) > 1, "the model name wraps");
+      assert.equal(await lines(".msg-time"), 1, "the time is on one line");
+      const headWidth = await long.locator(".msg-head").evaluate((el) => el.scrollWidth);
+      assert.ok(headWidth <= 390, `the message head fits (${headWidth}px)`);
+
       const menu = page.getByRole("button", { name: "Open conversations" });
       await menu.click();
       assert.equal(await menu.getAttribute("aria-expanded"), "true");
