@@ -124,12 +124,15 @@ export default function ChatApp(props: ChatAppProps) {
         const over = applyTurnEvent(chat, ev);
         if (over) {
           closeStream.current = null;
-          // `idle` right away: the turn ended before we attached; fetch its final state.
+          // `idle` right away: the turn ended before we (re)attached; fetch its final state.
           if (ev.type === "idle" && !sawSnapshot) void resync(id).then(refreshList);
           else void refreshList();
         }
       },
       onConnectionError() {
+        // The browser reconnects with a new stream: an `idle` there (rungpt restarted, the turn
+        // is gone) must fetch the reply's final state, like an `idle` on a first connection.
+        sawSnapshot = false;
         reconnecting.value = true;
       },
     });
