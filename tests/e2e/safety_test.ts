@@ -109,6 +109,8 @@ Deno.test("safety: remote images, links, scripts and offline", async (t) => {
     await t.step("everything else came from rungpt: the page works offline", async () => {
       await page.reload();
       await lastAssistant(page).locator(".md .katex").first().waitFor();
+      // The page's data came through the server render intact: `$$…$$` is still display math.
+      await lastAssistant(page).locator(".md .math-display .katex-display").waitFor();
       await lastAssistant(page).locator(".md a", { hasText: "link" }).waitFor();
       // A reload shows the button again: the earlier click was for that one time only.
       await lastAssistant(page).getByRole("button", { name: "Load image from example.invalid" })
