@@ -388,6 +388,21 @@ export default function ChatApp(props: ChatAppProps) {
     };
   }, []);
 
+  // The phone drawer takes the focus when it opens (its controls come before the menu button,
+  // so Tab would go on behind it), and gives it back to the menu button when it closes.
+  const drawerWasOpen = useRef(false);
+  useEffect(() => {
+    const open = drawerOpen.value;
+    if (open === drawerWasOpen.current) return;
+    drawerWasOpen.current = open;
+    const sidebar = document.getElementById("sidebar");
+    const focused = document.activeElement;
+    if (open) sidebar?.querySelector<HTMLElement>(".btn-new")?.focus();
+    else if (!focused || focused === document.body || sidebar?.contains(focused)) {
+      document.querySelector<HTMLElement>(".menu-btn")?.focus();
+    }
+  }, [drawerOpen.value]);
+
   // The tab title follows the conversation.
   const conversation = chat.conversation.value;
   useEffect(() => {

@@ -123,10 +123,20 @@ Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => 
       await waitFor("the drawer on screen", () => inViewport(page, "#sidebar"));
       await page.locator("#sidebar .conv-title", { hasText: "Hello from a phone" }).waitFor();
       await page.getByRole("searchbox", { name: "Search" }).waitFor();
-      // Esc closes it again.
+      // The focus moves into the drawer, so Tab goes on through its controls, not behind it.
+      const focusIn = () =>
+        page.evaluate(() => {
+          const el = document.activeElement;
+          return el?.closest("#sidebar") ? "sidebar" : el?.getAttribute("aria-label") ?? "";
+        });
+      assert.equal(await focusIn(), "sidebar", "the open drawer has the focus");
+      await page.keyboard.press("Tab");
+      assert.equal(await focusIn(), "sidebar", "Tab stays in the drawer");
+      // Esc closes it again, and the focus is back on the menu button.
       await page.keyboard.press("Escape");
       await waitFor("the drawer closed", async () => !(await inViewport(page, "#sidebar")));
       assert.equal(await menu.getAttribute("aria-expanded"), "false");
+      assert.equal(await focusIn(), "Open conversations");
       // "New chat" from the drawer closes it and empties the pane.
       await menu.click();
       await waitFor("the drawer on screen", () => inViewport(page, "#sidebar"));
