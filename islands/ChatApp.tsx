@@ -48,6 +48,10 @@ export default function ChatApp(props: ChatAppProps) {
     model: null,
     systemPrompt: "",
   });
+  /** The system prompt in the header's editor, while it is open (see ChatHeader). */
+  const promptEdit = useSignal<string | null>(null);
+  /** The last change of the conversation's fields sent to the server; a turn waits for it. */
+  const patching = useRef<Promise<void>>(Promise.resolve());
   const drawerOpen = useSignal(false);
   const notice = useSignal<string | null>(null);
   const reconnecting = useSignal(false);
@@ -125,6 +129,7 @@ export default function ChatApp(props: ChatAppProps) {
         }
       },
       onConnectionError() {
+        // The browser reconnects with a new stream; an `idle` there fetches the final state.
         reconnecting.value = true;
       },
     });
@@ -179,6 +184,7 @@ export default function ChatApp(props: ChatAppProps) {
       closeStream.current?.();
       closeStream.current = null;
       notice.value = null;
+      promptEdit.value = null;
       focusMessage.value = messageId ?? null;
       resetChat(chat, r.conversation, r.messages, r.running, r.hasMore);
       setUrl(`/c/${encodeURIComponent(id)}`, push);
@@ -193,6 +199,7 @@ export default function ChatApp(props: ChatAppProps) {
     closeStream.current = null;
     drawerOpen.value = false;
     notice.value = null;
+    promptEdit.value = null;
     draft.value = { model: null, systemPrompt: "" };
     resetChat(chat, null, [], false);
     setUrl("/", push);
@@ -206,8 +213,24 @@ export default function ChatApp(props: ChatAppProps) {
     follow(id);
   };
 
+  /**
+   * Before a turn: a system prompt left open in the editor counts as saved (what the header
+   * shows is what the model gets), and the field changes sent so far have landed.
+   */
+  const settleFields = async () => {
+    const pending = promptEdit.peek();
+    if (pending !== null) {
+      promptEdit.value = null;
+      const conv = chat.conversation.peek();
+      if (!conv) draft.value = { ...draft.peek(), systemPrompt: pending };
+      else if (pending !== conv.systemPrompt) void patch({ systemPrompt: pending });
+    }
+    await patching.current;
+  };
+
   const send = async (text: string): Promise<boolean> => {
     notice.value = null;
+    await settleFields();
     let conv = chat.conversation.peek();
     try {
       if (!conv) {
@@ -265,6 +288,7 @@ export default function ChatApp(props: ChatAppProps) {
       const conv = chat.conversation.peek();
       if (!conv || chat.running.peek()) return;
       notice.value = null;
+      await settleFields();
       try {
         const r = await apiClient.regenerate(conv.id);
         const lastUser = lastOfRole(chat.messages.peek(), "user");
@@ -278,6 +302,7 @@ export default function ChatApp(props: ChatAppProps) {
       const conv = chat.conversation.peek();
       if (!conv || chat.running.peek()) return false;
       notice.value = null;
+      await settleFields();
       try {
         const r = await apiClient.editLastMessage(conv.id, content);
         const lastUser = lastOfRole(chat.messages.peek(), "user");
@@ -291,16 +316,21 @@ export default function ChatApp(props: ChatAppProps) {
     },
   }), []);
 
-  const patch = async (fields: ConversationFields) => {
+  const patch = (fields: ConversationFields): Promise<void> => {
     const conv = chat.conversation.peek();
-    if (!conv) return;
-    try {
-      const updated = await apiClient.updateConversation(conv.id, fields);
-      if (chat.conversation.peek()?.id === updated.id) chat.conversation.value = updated;
-      conversations.value = conversations.peek().map((c) => c.id === updated.id ? updated : c);
-    } catch (e) {
-      fail(e);
-    }
+    if (!conv) return Promise.resolve();
+    // In order, one after the other; a turn started meanwhile waits for them (settleFields).
+    const run = patching.current.then(async () => {
+      try {
+        const updated = await apiClient.updateConversation(conv.id, fields);
+        if (chat.conversation.peek()?.id === updated.id) chat.conversation.value = updated;
+        conversations.value = conversations.peek().map((c) => c.id === updated.id ? updated : c);
+      } catch (e) {
+        fail(e);
+      }
+    });
+    patching.current = run;
+    return run;
   };
 
   const rename = async (id: string, title: string) => {
@@ -355,6 +385,21 @@ export default function ChatApp(props: ChatAppProps) {
     };
   }, []);
 
+  // The phone drawer takes the focus when it opens (its controls come before the menu button,
+  // so Tab would go on behind it), and gives it back to the menu button when it closes.
+  const drawerWasOpen = useRef(false);
+  useEffect(() => {
+    const open = drawerOpen.value;
+    if (open === drawerWasOpen.current) return;
+    drawerWasOpen.current = open;
+    const sidebar = document.getElementById("sidebar");
+    const focused = document.activeElement;
+    if (open) sidebar?.querySelector<HTMLElement>(".btn-new")?.focus();
+    else if (!focused || focused === document.body || sidebar?.contains(focused)) {
+      document.querySelector<HTMLElement>(".menu-btn")?.focus();
+    }
+  }, [drawerOpen.value]);
+
   // The tab title follows the conversation.
   const conversation = chat.conversation.value;
   useEffect(() => {
@@ -381,6 +426,7 @@ export default function ChatApp(props: ChatAppProps) {
           models={models}
           draft={draft}
           drawerOpen={drawerOpen}
+          promptEdit={promptEdit}
           onPatch={(f) => void patch(f)}
           tools={
             <button

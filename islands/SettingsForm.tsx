@@ -8,6 +8,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { ActionMode, PublicSettings } from "../lib/store/settings.ts";
 import { listModels, type ModelList, saveSettings, type SettingsInput } from "../lib/ui/api.ts";
+import { modelListHint } from "../lib/ui/format.ts";
 
 /** Props of the SettingsForm island (all JSON). */
 export interface SettingsFormProps {
@@ -211,11 +212,7 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
               {list?.models.map((m) => <option key={m} value={m} />)}
             </datalist>
             <p class="hint">
-              {list === null
-                ? "Loading the server's models…"
-                : list.error
-                ? `Could not list models: ${list.error}. You can still type a model name.`
-                : `${list.models.length} model${list.models.length === 1 ? "" : "s"} available.`}
+              {list === null ? "Loading the server's models…" : modelListHint(list)}
               {s.modelSource === "env" && " Currently from RUNGPT_MODEL."}
             </p>
           </fieldset>

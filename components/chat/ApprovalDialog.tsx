@@ -30,6 +30,8 @@ export function ApprovalDialog({ call, busy, onAnswer, onStop }: ApprovalDialogP
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
     deny.current?.focus();
+    // Long arguments: start reading at the title; the buttons stay pinned in view.
+    if (dialog) dialog.scrollTop = 0;
     return () => dialog?.close();
   }, []);
   const access = call.access ?? { apis: [], hosts: [], paths: [] };

@@ -7,6 +7,7 @@
 import { useSignal } from "@preact/signals";
 import type { Signal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import type { Conversation } from "../../lib/store/types.ts";
 import { type ConversationFields, exportUrl, type ModelList } from "../../lib/ui/api.ts";
 import { displayTitle } from "../../lib/ui/format.ts";
@@ -20,6 +21,11 @@ export interface ChatHeaderProps {
   /** Model and system prompt chosen before the conversation exists. */
   draft: Signal<{ model: string | null; systemPrompt: string }>;
   drawerOpen: Signal<boolean>;
+  /**
+   * The system prompt being edited, `null` while its editor is closed. The chat owns it, so
+   * that sending a message applies what the editor shows, saved or not.
+   */
+  promptEdit: Signal<string | null>;
   onPatch(fields: ConversationFields): void;
   /** More buttons for the header's tools (e.g. the actions panel's toggle). */
   tools?: ComponentChildren;
@@ -27,10 +33,10 @@ export interface ChatHeaderProps {
 
 /** The header bar of the main pane. */
 export function ChatHeader(
-  { conversation, models, draft, drawerOpen, onPatch, tools }: ChatHeaderProps,
+  { conversation, models, draft, drawerOpen, promptEdit, onPatch, tools }: ChatHeaderProps,
 ) {
   const renaming = useSignal(false);
-  const promptOpen = useSignal(false);
+  const promptOpen = promptEdit.value !== null;
   const model = conversation ? conversation.model : draft.value.model;
   const systemPrompt = conversation ? conversation.systemPrompt : draft.value.systemPrompt;
   const list = models.value;
@@ -113,64 +119,108 @@ export function ChatHeader(
             type="button"
             class={`btn btn-small${systemPrompt ? " has-value" : ""}`}
             aria-label="System prompt"
-            aria-expanded={promptOpen.value}
+            aria-expanded={promptOpen}
             aria-controls="system-prompt"
-            onClick={() => (promptOpen.value = !promptOpen.value)}
+            onClick={() => (promptEdit.value = promptOpen ? null : systemPrompt)}
           >
             {/* A phone shows the short label, so the model picker keeps a usable width. */}
             <span class="label-wide" aria-hidden="true">System prompt</span>
             <span class="label-narrow" aria-hidden="true">Prompt</span>
           </button>
           {tools}
-          {conversation && (
-            <details class="menu">
-              <summary class="btn btn-small" title="Export">
-                <Icon name="download" size={15} />
-                <span class="label-wide-or-sr">Export</span>
-              </summary>
-              <div class="menu-items">
-                <a href={exportUrl(conversation.id, "md")} download>Export Markdown</a>
-                <a href={exportUrl(conversation.id, "json")} download>Export JSON</a>
-              </div>
-            </details>
-          )}
+          {conversation && <ExportMenu id={conversation.id} />}
         </div>
       </div>
-      {promptOpen.value && (
+      {promptOpen && (
         <SystemPromptEditor
-          value={systemPrompt}
+          text={promptEdit}
           onSave={(v) => {
-            promptOpen.value = false;
+            promptEdit.value = null;
+            if (v === systemPrompt) return;
             if (conversation) onPatch({ systemPrompt: v });
             else draft.value = { ...draft.value, systemPrompt: v };
           }}
-          onCancel={() => (promptOpen.value = false)}
+          onCancel={() => (promptEdit.value = null)}
         />
       )}
     </header>
   );
 }
 
+/**
+ * "Export" and its two downloads. A `<details>` menu that, like any menu, closes once a
+ * download is chosen, on Esc (focus back on "Export") and on a click elsewhere.
+ */
+function ExportMenu({ id }: { id: string }) {
+  const ref = useRef<HTMLDetailsElement>(null);
+  useEffect(() => {
+    const onClick = (e: MouseEvent) => {
+      const menu = ref.current;
+      if (menu?.open && !menu.contains(e.target as Node)) menu.open = false;
+    };
+    const onKey = (e: KeyboardEvent) => {
+      const menu = ref.current;
+      if (e.key !== "Escape" || !menu?.open) return;
+      // Handled here: Esc closes the menu, it does not also stop a reply.
+      e.preventDefault();
+      menu.open = false;
+      menu.querySelector("summary")?.focus();
+    };
+    document.addEventListener("click", onClick);
+    // Capture: before the chat's own Esc (stop the reply) sees the key.
+    document.addEventListener("keydown", onKey, true);
+    return () => {
+      document.removeEventListener("click", onClick);
+      document.removeEventListener("keydown", onKey, true);
+    };
+  }, []);
+  const close = () => {
+    if (ref.current) ref.current.open = false;
+  };
+  return (
+    <details class="menu" ref={ref}>
+      <summary class="btn btn-small" title="Export">
+        <Icon name="download" size={15} />
+        <span class="label-wide-or-sr">Export</span>
+      </summary>
+      <div class="menu-items">
+        <a href={exportUrl(id, "md")} download onClick={close}>Export Markdown</a>
+        <a href={exportUrl(id, "json")} download onClick={close}>Export JSON</a>
+      </div>
+    </details>
+  );
+}
+
 function SystemPromptEditor(
-  { value, onSave, onCancel }: { value: string; onSave(v: string): void; onCancel(): void },
+  { text, onSave, onCancel }: {
+    text: Signal<string | null>;
+    onSave(v: string): void;
+    onCancel(): void;
+  },
 ) {
-  const text = useSignal(value);
   return (
     <form
       id="system-prompt"
       class="system-prompt"
       onSubmit={(e) => {
         e.preventDefault();
-        onSave(text.value);
+        onSave(text.value ?? "");
       }}
     >
       <label for="system-prompt-text">System prompt for this conversation</label>
       <textarea
         id="system-prompt-text"
         rows={4}
-        value={text.value}
+        value={text.value ?? ""}
         placeholder="e.g. You are a concise assistant. Answer in English."
         onInput={(e) => (text.value = e.currentTarget.value)}
+        ref={(el) => {
+          // Opened: the text gets the focus (once), so typing and Esc work at once.
+          if (el && !el.dataset.focused) {
+            el.dataset.focused = "1";
+            el.focus();
+          }
+        }}
         onKeyDown={(e) => {
           if (e.key === "Escape") {
             e.stopPropagation();

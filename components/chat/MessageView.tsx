@@ -88,9 +88,23 @@ export function MessageView(
                 if (e.key === "Escape") {
                   e.stopPropagation();
                   editing.value = false;
+                } else if (
+                  // As in the composer: Enter sends, Shift+Enter adds a line.
+                  e.key === "Enter" && !e.shiftKey && !e.isComposing && !e.altKey &&
+                  !e.ctrlKey && !e.metaKey
+                ) {
+                  e.preventDefault();
+                  e.currentTarget.form?.requestSubmit();
                 }
               }}
-              ref={(el) => el?.focus()}
+              ref={(el) => {
+                // Once, with the caret at the end of the text (where one goes on typing).
+                if (el && !el.dataset.focused) {
+                  el.dataset.focused = "1";
+                  el.focus();
+                  el.setSelectionRange(el.value.length, el.value.length);
+                }
+              }}
             />
             <div class="row-buttons">
               <button type="submit" class="btn btn-primary">Save and send</button>

@@ -22,7 +22,12 @@ export function ConsentDialog({ summary: s, busy, onAnswer }: ConsentDialogProps
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
+    if (dialog && !dialog.open) {
+      dialog.showModal();
+      // Focusing "Cancel" scrolled a long summary to its end; start reading at its title (the
+      // buttons stay in view, pinned to the bottom).
+      dialog.scrollTop = 0;
+    }
     return () => dialog?.close();
   }, []);
   const update = s.update;

@@ -84,6 +84,8 @@ export interface ModelList {
   models: string[];
   default: string | null;
   error?: string;
+  /** The error's kind (e.g. `no_key`, `auth`, `unreachable`) when listing failed. */
+  kind?: string;
 }
 
 /** Settings the UI may change; `null` clears a value, a missing field keeps it. */

@@ -132,3 +132,28 @@ export function settingsLinkParts(message: string): { before: string; after: str
   const at = text.search(/\bSettings\b/);
   return { before: text.slice(0, at), after: text.slice(at + "Settings".length) };
 }
+
+/**
+ * The hint under Settings' model field once the server's model list was asked for: how many
+ * models it has, or why they could not be listed (said once, for the page it is on: a
+ * missing key points at the fields above, not at "Settings").
+ *
+ * @example
+ * ```ts
+ * modelListHint({ models: ["a", "b"] }); // "2 models available."
+ * modelListHint({ models: [], error: "Cannot reach x." }); // "Could not list models: Cannot reach x. You can still type a model name."
+ * ```
+ */
+export function modelListHint(
+  list: { models: string[]; error?: string; kind?: string },
+): string {
+  if (list.kind === "no_key") {
+    return "Add an API key, or a base URL for a local server, to list its models. You can still type a model name.";
+  }
+  if (list.error) {
+    const reason = list.error.trim().replace(/[.\s]+$/, "");
+    return `Could not list models: ${reason}. You can still type a model name.`;
+  }
+  const n = list.models.length;
+  return `${n} model${n === 1 ? "" : "s"} available.`;
+}

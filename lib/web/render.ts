@@ -49,9 +49,11 @@ export function renderPage(opts: {
     serializeProps({ src, props: state.props })
   }</script><script type="module" src="${urls.boot}"></script>`;
   // The layout renders </head> and </body>; put preloads and scripts just before them.
+  // Replacer functions, not strings: the props hold conversation text, in which `$$`, `$&`
+  // or `$'` would otherwise be read as replacement patterns (turning `$$x$$` into `$x$`).
   return "<!DOCTYPE html>" +
-    body.replace("</head>", preload + "</head>").replace(
+    body.replace("</head>", () => preload + "</head>").replace(
       /<\/body>(?![\s\S]*<\/body>)/,
-      scripts + "</body>",
+      () => scripts + "</body>",
     );
 }

@@ -86,6 +86,10 @@ const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * Refuses with 403 any state-changing request from a foreign origin: an `Origin` that is
  * not this server's own, or `Sec-Fetch-Site: cross-site`. Requests without an Origin
  * (curl, API clients) pass: browsers always send one on cross-origin writes.
+ *
+ * `Origin: null` is foreign, except with `Sec-Fetch-Site: same-origin`: under this server's
+ * `Referrer-Policy: no-referrer`, browsers send `null` on the posts of its own forms (the
+ * login), and no page can forge the `Sec-Fetch-*` headers.
  */
 export function originGuard(): MiddlewareHandler {
   return async (c, next) => {
@@ -93,9 +97,11 @@ export function originGuard(): MiddlewareHandler {
       const origin = c.req.header("origin");
       const site = c.req.header("sec-fetch-site");
       let foreign = site === "cross-site";
-      if (origin !== undefined) {
+      if (origin === "null") {
+        foreign ||= site !== "same-origin";
+      } else if (origin !== undefined) {
         try {
-          foreign ||= origin === "null" || new URL(origin).host !== c.req.header("host");
+          foreign ||= new URL(origin).host !== c.req.header("host");
         } catch {
           foreign = true;
         }

@@ -286,8 +286,29 @@ Deno.test("actions in the chat: cards, native mode, approvals, Stop, details pan
 
     await t.step("approval: Allow once runs the action", async () => {
       await newChat(page);
+      // A short window: the dialog scrolls, yet opens at its title with its buttons in view.
+      await page.setViewportSize({ width: 1280, height: 330 });
       const reply = await sendMessage(page, "guard once");
       const dialog = page.getByRole("dialog", { name: "Allow action guard.upper?" });
+      await dialog.waitFor();
+      assert(await dialog.evaluate((d) => d.scrollHeight > d.clientHeight), "the dialog scrolls");
+      const box = (await dialog.boundingBox())!;
+      for (
+        const el of [
+          dialog.getByRole("heading", { name: "Allow action guard.upper?" }),
+          dialog.getByRole("button", { name: "Deny" }),
+          dialog.getByRole("button", { name: "Allow once" }),
+        ]
+      ) {
+        const b = (await el.boundingBox())!;
+        assert(b.y >= box.y && b.y + b.height <= box.y + box.height, `${el} is in view`);
+        const [x, y] = [b.x + b.width / 2, b.y + b.height / 2];
+        assert(
+          await el.evaluate((e, [x, y]) => e.contains(document.elementFromPoint(x, y)), [x, y]),
+          `${el} is not covered`,
+        );
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
       await dialog.getByRole("button", { name: "Allow once" }).click();
       const guard = card(reply, "guard.upper");
       await cardStatus(guard, "done");

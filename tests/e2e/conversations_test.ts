@@ -233,6 +233,112 @@ Deno.test("conversations: list, search, regenerate, edit, rename, delete", async
       assert.match(copied, /^Reply \d+ to: Ahoy there$/);
     });
 
+    await t.step(
+      "a system prompt left unsaved in its editor is the one the reply gets",
+      async () => {
+        // New chat: typed, not saved, then Send.
+        await page.getByRole("button", { name: "New chat" }).click();
+        await page.getByRole("button", { name: "System prompt" }).click();
+        const editor = page.getByRole("textbox", { name: "System prompt for this conversation" });
+        await editor.waitFor();
+        assert.equal(
+          await page.evaluate(() => document.activeElement?.id),
+          "system-prompt-text",
+          "the opened editor has the focus",
+        );
+        await page.keyboard.type("Answer in haiku.");
+        await page.getByRole("textbox", { name: "Message" }).fill("Autumn leaves");
+        await page.getByRole("button", { name: "Send" }).click();
+        await settled(lastAssistant(page));
+        const systemOf = () =>
+          e2e.model.chatRequests().at(-1)!.body.messages
+            .filter((m: { role: string }) => m.role === "system")
+            .map((m: { content: string }) => m.content);
+        assert.deepEqual(systemOf(), ["Answer in haiku."]);
+        assert.equal(await editor.count(), 0, "applied, the editor closed");
+        const id = conversationIdOf(page)!;
+        assert.equal((await store.getConversation(id))?.systemPrompt, "Answer in haiku.");
+
+        // An existing conversation: changed, not saved, then Enter in the composer.
+        await page.getByRole("button", { name: "System prompt" }).click();
+        assert.equal(await editor.inputValue(), "Answer in haiku.");
+        await editor.fill("Answer in limericks.");
+        await settled(await sendMessage(page, "Winter snow"));
+        assert.deepEqual(systemOf(), ["Answer in limericks."]);
+        assert.equal((await store.getConversation(id))?.systemPrompt, "Answer in limericks.");
+
+        // Esc still discards the edit.
+        await page.getByRole("button", { name: "System prompt" }).click();
+        await editor.fill("Discard me.");
+        await editor.press("Escape");
+        assert.equal(await editor.count(), 0);
+        await settled(await sendMessage(page, "Spring rain"));
+        assert.deepEqual(systemOf(), ["Answer in limericks."]);
+
+        // The editor does not carry one conversation's text into another.
+        await page.getByRole("button", { name: "System prompt" }).click();
+        await editor.fill("Not for the other one.");
+        await page.locator("#sidebar .conv-link", { hasText: "Ahoy there" }).click();
+        await page.locator("h1.chat-title", { hasText: "Ahoy there" }).waitFor();
+        assert.equal(await editor.count(), 0);
+      },
+    );
+
+    await t.step(
+      "the Export menu closes on choosing, on Esc and on a click elsewhere",
+      async () => {
+        const menu = page.locator("details.menu");
+        const isOpen = () => menu.evaluate((d) => (d as HTMLDetailsElement).open);
+        const summary = menu.locator("summary");
+        await summary.click();
+        assert.equal(await isOpen(), true);
+        await page.keyboard.press("Escape");
+        assert.equal(await isOpen(), false, "Esc closes it");
+        assert.equal(await page.evaluate(() => document.activeElement?.tagName), "SUMMARY");
+        await summary.click();
+        await page.locator("h1.chat-title").click();
+        assert.equal(await isOpen(), false, "a click elsewhere closes it");
+        await summary.click();
+        const [download] = await Promise.all([
+          page.waitForEvent("download"),
+          page.getByRole("link", { name: "Export JSON" }).click(),
+        ]);
+        assert.match(download.suggestedFilename(), /\.json$/);
+        assert.equal(await isOpen(), false, "choosing a download closes it");
+      },
+    );
+
+    await t.step("in Edit, Enter resends and Shift+Enter adds a line", async () => {
+      await page.locator("article.msg-user").last().hover();
+      await page.getByRole("button", { name: "Edit" }).click();
+      const edit = page.getByRole("textbox", { name: "Edit message" });
+      const before = await edit.inputValue();
+      assert.deepEqual(
+        await edit.evaluate((el) => {
+          const t = el as HTMLTextAreaElement;
+          return [t.selectionStart, t.selectionEnd];
+        }),
+        [before.length, before.length],
+        "the caret starts at the end",
+      );
+      await edit.press("Shift+Enter");
+      await edit.pressSequentially("and why");
+      assert.equal(await edit.inputValue(), `${before}\nand why`);
+      const requests = e2e.model.chatRequests().length;
+      await edit.press("Enter");
+      await waitFor("the resent message", () => e2e.model.chatRequests().length === requests + 1);
+      assert.deepEqual(
+        e2e.model.chatRequests().at(-1)!.body.messages.at(-1),
+        { role: "user", content: `${before}\nand why` },
+      );
+      await settled(lastAssistant(page));
+      assert.equal(await edit.count(), 0);
+      assert.equal(
+        await page.locator("article.msg-user .user-text").last().innerText(),
+        `${before}\nand why`,
+      );
+    });
+
     assert.deepEqual(foreignRequests(), [], "every request went to rungpt");
   } finally {
     await e2e.close();

@@ -41,6 +41,12 @@ Deno.test("errors and settings", async (t) => {
       await page.waitForURL(e2e.rg.origin + "/settings");
       await page.getByRole("heading", { name: "Settings" }).waitFor();
       await page.getByText("No key set.", { exact: false }).waitFor();
+      // The model field's hint says what to do here, not "add one in Settings", and once.
+      const hint = page.locator("#default-model ~ .hint");
+      await hint.filter({ hasNotText: "Loading" }).waitFor();
+      const text = await hint.innerText();
+      assert.match(text, /^Add an API key, or a base URL for a local server, to list its models\./);
+      assert.doesNotMatch(text, /Settings|\.\./);
     });
 
     await t.step("an invalid base URL shows the server's validation error", async () => {

@@ -100,16 +100,43 @@ Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => 
       }
       await page.emulateMedia({ colorScheme: null });
 
+      // A long model name wraps in the message's head; its time stays on one line.
+      const picker = page.getByRole("combobox", { name: "Model" });
+      await picker.fill("an-unusually-long-model-name-from-a-local-server-q4_k_m");
+      await picker.press("Enter");
+      const long = await sendMessage(page, "And with a long model name?");
+      await settled(long);
+      const lines = (selector: string) =>
+        long.locator(selector).evaluate((el) => {
+          const range = document.createRange();
+          range.selectNodeContents(el);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        });
+      assert.ok((await lines(".msg-model")) > 1, "the model name wraps");
+      assert.equal(await lines(".msg-time"), 1, "the time is on one line");
+      const headWidth = await long.locator(".msg-head").evaluate((el) => el.scrollWidth);
+      assert.ok(headWidth <= 390, `the message head fits (${headWidth}px)`);
+
       const menu = page.getByRole("button", { name: "Open conversations" });
       await menu.click();
       assert.equal(await menu.getAttribute("aria-expanded"), "true");
       await waitFor("the drawer on screen", () => inViewport(page, "#sidebar"));
       await page.locator("#sidebar .conv-title", { hasText: "Hello from a phone" }).waitFor();
       await page.getByRole("searchbox", { name: "Search" }).waitFor();
-      // Esc closes it again.
+      // The focus moves into the drawer, so Tab goes on through its controls, not behind it.
+      const focusIn = () =>
+        page.evaluate(() => {
+          const el = document.activeElement;
+          return el?.closest("#sidebar") ? "sidebar" : el?.getAttribute("aria-label") ?? "";
+        });
+      assert.equal(await focusIn(), "sidebar", "the open drawer has the focus");
+      await page.keyboard.press("Tab");
+      assert.equal(await focusIn(), "sidebar", "Tab stays in the drawer");
+      // Esc closes it again, and the focus is back on the menu button.
       await page.keyboard.press("Escape");
       await waitFor("the drawer closed", async () => !(await inViewport(page, "#sidebar")));
       assert.equal(await menu.getAttribute("aria-expanded"), "false");
+      assert.equal(await focusIn(), "Open conversations");
       // "New chat" from the drawer closes it and empties the pane.
       await menu.click();
       await waitFor("the drawer on screen", () => inViewport(page, "#sidebar"));

@@ -83,10 +83,32 @@ Deno.test("plugins page: install with consent, disable, settings, remove", async
     });
 
     await t.step("install: progress, consent dialog with APIs and hosts, Allow", async () => {
+      // A short window: the summary is longer than the dialog can show at once.
+      await page.setViewportSize({ width: 1280, height: 420 });
       await page.getByRole("textbox", { name: "Plugin repository" }).fill("acme/weather");
       await page.getByRole("button", { name: "Install plugin" }).click();
       const dialog = page.getByRole("dialog", { name: "Install weather 1.0.0?" });
       await dialog.waitFor();
+      // It opens at its title (not scrolled to the focused Cancel), its buttons in view.
+      assert(
+        await dialog.evaluate((d) => d.scrollHeight > d.clientHeight),
+        "the dialog scrolls",
+      );
+      const box = (await dialog.boundingBox())!;
+      const inView = async (name: string, el: ReturnType<typeof dialog.getByRole>) => {
+        const b = (await el.boundingBox())!;
+        assert(b.y >= box.y && b.y + b.height <= box.y + box.height, `${name} is in view`);
+        const [x, y] = [b.x + b.width / 2, b.y + b.height / 2];
+        assert(
+          await el.evaluate((e, [x, y]) => e.contains(document.elementFromPoint(x, y)), [x, y]),
+          `${name} is not covered`,
+        );
+      };
+      await inView("the title", dialog.getByRole("heading", { name: "Install weather 1.0.0?" }));
+      await inView("Cancel", dialog.getByRole("button", { name: "Cancel" }));
+      await inView("Allow", dialog.getByRole("button", { name: "Allow" }));
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Cancel");
+      await page.setViewportSize({ width: 1280, height: 800 });
       const progress = page.getByRole("log", { name: "Progress" });
       const steps = await progress.innerText();
       assert.match(steps, /cloning /);

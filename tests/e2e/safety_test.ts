@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { launchBrowser } from "../support/chromium.ts";
+import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { lastAssistant, sendMessage, settled, startE2E } from "./_helpers.ts";
 
 const HOSTILE = [
@@ -107,6 +109,8 @@ Deno.test("safety: remote images, links, scripts and offline", async (t) => {
     await t.step("everything else came from rungpt: the page works offline", async () => {
       await page.reload();
       await lastAssistant(page).locator(".md .katex").first().waitFor();
+      // The page's data came through the server render intact: `$$…$$` is still display math.
+      await lastAssistant(page).locator(".md .math-display .katex-display").waitFor();
       await lastAssistant(page).locator(".md a", { hasText: "link" }).waitFor();
       // A reload shows the button again: the earlier click was for that one time only.
       await lastAssistant(page).getByRole("button", { name: "Load image from example.invalid" })
@@ -120,5 +124,38 @@ Deno.test("safety: remote images, links, scripts and offline", async (t) => {
     });
   } finally {
     await e2e.close();
+  }
+});
+
+Deno.test("safety: bound beyond loopback, the login form logs a browser in", async () => {
+  let rg: TestRungpt;
+  try {
+    rg = await startRungpt({ hostname: "0.0.0.0" });
+  } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied || /0\.0\.0\.0/.test(String(e))) {
+      console.warn("skipping: cannot bind 0.0.0.0 here:", e);
+      return;
+    }
+    throw e;
+  }
+  await using _rg = rg;
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(rg.origin + "/settings");
+    await page.waitForURL(/\/login\?next=%2Fsettings$/);
+    const token = page.getByLabel("Access token");
+    // A wrong token: the form says so (not a refused cross-origin request).
+    await token.fill("rgt_not-the-token-000000000");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("alert").filter({ hasText: "That token is not right." }).waitFor();
+    // The right one: in, and on to the page asked for.
+    await page.getByLabel("Access token").fill(rg.token);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.waitForURL(rg.origin + "/settings");
+    await page.getByRole("heading", { name: "Settings" }).waitFor();
+  } finally {
+    await browser.close();
   }
 });

@@ -10,8 +10,7 @@ import type { Conversation, Message } from "../../lib/store/types.ts";
 import { installPlugins, TEXT_ARGS } from "../support/action_fixtures.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { startScriptedModel } from "../support/scripted_model.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { spawnRungpt } from "../support/rungpt_process.ts";
 
 /** The message row as it is in the database file. */
 function dbMessage(dataDir: string, id: string) {
@@ -91,79 +90,6 @@ Deno.test("restart: a clean shutdown mid-stream keeps the partial answer as stop
     await Deno.remove(dataDir, { recursive: true });
   }
 });
-
-/** The permissions of `deno task start`, so the subprocess runs as users run it. */
-async function startTaskArgs(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
-  const words = (config.tasks.start as string).split(/\s+/);
-  assert.deepEqual(words.slice(0, 2), ["deno", "run"]);
-  return words.slice(2);
-}
-
-/** Reads a child's stdout until a line matches; returns the match. */
-async function waitForLine(
-  lines: ReadableStreamDefaultReader<string>,
-  pattern: RegExp,
-): Promise<RegExpMatchArray> {
-  let buffer = "";
-  while (true) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error(`output ended without ${pattern}:\n${buffer}`);
-    buffer += value;
-    const match = buffer.match(pattern);
-    if (match) return match;
-  }
-}
-
-/** PATH, HOME and Deno's cache location: enough to run deno, nothing from the user's setup. */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1" };
-  for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"]) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
-}
-
-/** A real `rungpt serve` process, as users start it, that the test can SIGKILL. */
-async function spawnRungpt(env: Record<string, string>) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...await startTaskArgs(), "serve", "--port", "0"],
-    cwd: ROOT,
-    clearEnv: true,
-    env: {
-      ...baseEnv(),
-      RUNGPT_API_TOKEN: "rgt_crash-test-token-0123456789",
-      OPENAI_API_KEY: "sk-crash-key-0123456789",
-      RUNGPT_MODEL: "gpt-4o",
-      ...env,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const kill = async () => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already exited */ }
-    await child.status;
-    await stdout.cancel().catch(() => {});
-  };
-  try {
-    const [, url] = await waitForLine(stdout, /running at (http:\/\/\S+?)\/?\s/);
-    const post = (path: string, json: unknown) =>
-      fetch(url + path, {
-        method: "POST",
-        headers: { "content-type": "application/json", origin: url },
-        body: JSON.stringify(json),
-      });
-    return { post, kill };
-  } catch (e) {
-    await kill();
-    throw e;
-  }
-}
 
 Deno.test("restart: after a crash mid-stream the reply is recovered as stopped", async () => {
   // A slow reply (100 chunks over about 4 s): the crash comes once the database has seen it

@@ -170,6 +170,9 @@ Deno.test("security: state-changing requests from a foreign origin are refused w
   const foreign: Array<Record<string, string>> = [
     { origin: "http://evil.example" },
     { origin: "null" },
+    { origin: "null", "sec-fetch-site": "cross-site" },
+    { origin: "null", "sec-fetch-site": "same-site" },
+    { origin: "null", "sec-fetch-site": "none" },
     { origin: `http://127.0.0.1:${port + 1 > 65535 ? port - 1 : port + 1}` },
     { origin: `https://127.0.0.1:${port}.evil.example` },
     { origin: "not a url" },
@@ -237,6 +240,15 @@ Deno.test("security: same-origin and Origin-less (curl-like) writes pass", async
   });
   assert.equal(curl.status, 200);
   assert.equal((await curl.json()).title, "from curl");
+  // A form of rungpt's own page posts with `Origin: null` (its Referrer-Policy is
+  // no-referrer); the browser's Sec-Fetch-Site, which no page can set, says it is same-origin.
+  const form = await rg.api("/api/conversations", {
+    method: "POST",
+    json: {},
+    headers: { origin: "null", "sec-fetch-site": "same-origin" },
+  });
+  assert.equal(form.status, 201);
+  await form.body?.cancel();
   const del = await fetch(rg.origin + `/api/conversations/${conv.id}`, { method: "DELETE" });
   assert.equal(del.status, 204);
   await del.body?.cancel();

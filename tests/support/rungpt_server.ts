@@ -39,6 +39,8 @@ export interface TestRungptOptions {
   hostname?: string;
   /** Reuse an existing data dir (e.g. to restart over the same database). */
   dataDir?: string;
+  /** Listen on this port (default 0: a free one), e.g. where a page expects rungpt back. */
+  port?: number;
 }
 
 /** Starts rungpt on 127.0.0.1 with a free port. */
@@ -59,7 +61,7 @@ export async function startRungpt(opts: TestRungptOptions = {}): Promise<TestRun
   };
   const logs: string[] = [];
   const server = await startServer({
-    port: 0,
+    port: opts.port ?? 0,
     hostname: opts.hostname ?? "127.0.0.1",
     dataDir,
     pluginsDir,

@@ -4,6 +4,7 @@ import {
   displayTitle,
   isSettingsError,
   loadImageLabel,
+  modelListHint,
   relativeTime,
   safeImageUrl,
   settingsLinkParts,
@@ -88,4 +89,27 @@ Deno.test("settingsLinkParts links the message's own Settings, or appends the re
     `${bare.before}Settings${bare.after}`,
     "The key was refused. Check your API key in Settings.",
   );
+});
+
+Deno.test("modelListHint: one period between the reason and the advice; no key points above", () => {
+  assertEquals(modelListHint({ models: ["a", "b"] }), "2 models available.");
+  assertEquals(modelListHint({ models: ["a"] }), "1 model available.");
+  assertEquals(
+    modelListHint({ models: [], error: "Cannot reach http://x/v1: connection refused." }),
+    "Could not list models: Cannot reach http://x/v1: connection refused. You can still type a model name.",
+  );
+  assertEquals(
+    modelListHint({ models: [], error: "The server had an error" }),
+    "Could not list models: The server had an error. You can still type a model name.",
+  );
+  // On the Settings page, "add one in Settings" would send the user where they already are.
+  const noKey = modelListHint({
+    models: [],
+    kind: "no_key",
+    error:
+      "No API key is set. Add one in Settings (or set OPENAI_API_KEY), or point the base URL " +
+      "at a local server such as Ollama.",
+  });
+  assertEquals(noKey.includes("Settings"), false);
+  assertEquals(noKey.includes(".."), false);
 });
