@@ -129,7 +129,25 @@ export function parsePluginSpec(spec: string): PluginSpec {
 
 /** The clone URL `${base}/${user}/${repo}` for a validated spec. */
 export function cloneUrl(spec: PluginSpec, base: string = DEFAULT_GIT_BASE): string {
+  refuseCredentials(base);
   return `${base.replace(/\/+$/, "")}/${validateUser(spec.user)}/${validateRepo(spec.repo)}`;
+}
+
+/**
+ * The clone URL is written to the lockfile and shown in progress and consent: a base holding
+ * a secret (`https://token@host`, `scheme://user:password@host`) is refused. An ssh login
+ * name (`ssh://git@host`) is no secret.
+ */
+function refuseCredentials(base: string): void {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)@/i.exec(base);
+  if (!m) return;
+  const [, scheme, userinfo] = m;
+  if (/^https?$/i.test(scheme) || userinfo.includes(":")) {
+    throw new GitError(
+      `RUNGPT_GIT_BASE must not hold credentials (${scheme}://…@): the clone URL is saved in ` +
+        `the lockfile and shown; let a git credential helper supply them`,
+    );
+  }
 }
 
 /** Options of {@linkcode runGit}. */

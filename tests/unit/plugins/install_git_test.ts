@@ -67,6 +67,21 @@ Deno.test("cloneUrl joins base, user and repo", () => {
   assert.throws(() => cloneUrl({ user: "..", repo: "w" }), GitError);
 });
 
+Deno.test("cloneUrl refuses a base holding credentials (it is saved and shown); an ssh login is fine", () => {
+  const spec = { user: "acme", repo: "w" };
+  for (const base of ["https://ghp_token@github.com", "http://u:p@git.test", "ssh://git:pw@h"]) {
+    assert.throws(
+      () => cloneUrl(spec, base),
+      (e: Error) =>
+        e instanceof GitError && /must not hold credentials/.test(e.message) &&
+        !/ghp_token|pw|u:p/.test(e.message),
+      base,
+    );
+  }
+  assert.equal(cloneUrl(spec, "ssh://git@github.com"), "ssh://git@github.com/acme/w");
+  assert.equal(cloneUrl(spec, "https://git.test/a@b"), "https://git.test/a@b/acme/w");
+});
+
 Deno.test("semver tag ordering: numeric, prerelease below release, non-semver ignored", () => {
   const tags = ["v1.2.0", "1.10.0", "v1.9.9", "nightly", "v2.0.0-rc.1", "v2.0.0-rc.10", "release"];
   assert.equal(highestSemverTag(tags), "v2.0.0-rc.10");
