@@ -110,7 +110,13 @@ export function isPrivateAddress(ip: string): boolean {
     if (g[5] === 0 && g[6] === 0) return true;
     return privateV4(embedded);
   }
-  if (g[0] === 0x64 && g[1] === 0xff9b) return privateV4(embedded); // NAT64
+  // ::ffff:0:a.b.c.d (IPv4-translated)
+  if (g.slice(0, 4).every((x) => x === 0) && g[4] === 0xffff && g[5] === 0) {
+    return privateV4(embedded);
+  }
+  if (g[0] === 0x64 && g[1] === 0xff9b) return privateV4(embedded); // NAT64, incl. 64:ff9b:1::/48
+  if (g[0] === 0x2001 && g[1] === 0) return true; // Teredo: a tunnel to an address it hides
+  if (g[0] === 0x100 && g.slice(1, 4).every((x) => x === 0)) return true; // discard 100::/64
   if (g[0] === 0x2002) return privateV4([g[1] >> 8, g[1] & 0xff, g[2] >> 8, g[2] & 0xff]); // 6to4
   return (g[0] & 0xfe00) === 0xfc00 || // unique-local fc00::/7
     (g[0] & 0xffc0) === 0xfe80 || // link-local fe80::/10

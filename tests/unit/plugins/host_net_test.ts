@@ -148,11 +148,24 @@ Deno.test("isPrivateAddress covers IPv4, IPv6 and mapped forms", () => {
       "::ffff:10.0.0.1",
       "64:ff9b::a00:1",
       "2002:7f00:1::",
+      "::ffff:0:127.0.0.1",
+      "::ffff:0:a00:1",
+      "64:ff9b:1::a00:1",
+      "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+      "100::1",
       "ff02::1",
       "not-an-ip",
     ]
   ) assertEquals(isPrivateAddress(ip), true, ip);
-  for (const ip of ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"]) {
+  for (
+    const ip of [
+      "93.184.216.34",
+      "8.8.8.8",
+      "2606:4700::1111",
+      "::ffff:8.8.8.8",
+      "::ffff:0:8.8.8.8",
+    ]
+  ) {
     assertEquals(isPrivateAddress(ip), false, ip);
   }
   assert.ok(hostMatches("*.example.com", "api.example.com", "443"));
