@@ -8,6 +8,11 @@
 import type { ConsentSummary } from "./consent.ts";
 import { installPlugin, type ModuleValidator, updatePlugin } from "./install.ts";
 
+/** Thrown by `start` once the runner is closed (rungpt is stopping). */
+export class JobsClosedError extends Error {
+  override name = "JobsClosedError";
+}
+
 /** What a job reports. */
 export type JobEvent =
   | { type: "progress"; step: string }
@@ -157,7 +162,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
 
   return {
     start(request) {
-      if (closed) throw new Error("rungpt is shutting down; no new installs");
+      if (closed) throw new JobsClosedError("rungpt is shutting down; no new installs");
       // Finished jobs stay for late subscribers for a while; drop older ones here, not on a timer.
       const keepMs = opts.keepMs ?? 10 * 60_000;
       for (const [id, old] of jobs) {

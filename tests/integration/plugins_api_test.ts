@@ -374,3 +374,14 @@ Deno.test("plugins API: install with consent, settings, enable, update, remove",
     assert.equal((await rg.api("/api/plugins/weather", { method: "DELETE" })).status, 404);
   });
 });
+
+Deno.test("plugins API: an install asked for while rungpt stops is a 503, not a 500", async () => {
+  await using rg = await startRungpt();
+  await rg.server.services.jobs.close();
+  const res = await getJson(rg, "/api/plugins/jobs", {
+    method: "POST",
+    json: { action: "install", spec: "acme/weather" },
+  });
+  assert.equal(res.status, 503);
+  assert.match(res.body.error, /shutting down/);
+});

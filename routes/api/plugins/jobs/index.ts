@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { json, readJson } from "../../../../lib/web/http.ts";
+import { JobsClosedError } from "../../../../lib/plugins/jobs.ts";
+import { HttpError, json, readJson } from "../../../../lib/web/http.ts";
 import type { AppState } from "../../../../lib/web/services.ts";
 import type { Handlers } from "../../../../lib/web/types.ts";
 
@@ -18,7 +19,12 @@ const request = z.discriminatedUnion("action", [
 
 export const handler: Handlers<unknown, AppState> = {
   async POST(req, ctx) {
-    const job = ctx.state.app.jobs.start(await readJson(req, request));
-    return json({ jobId: job.id }, 202);
+    const body = await readJson(req, request);
+    try {
+      return json({ jobId: ctx.state.app.jobs.start(body).id }, 202);
+    } catch (e) {
+      if (e instanceof JobsClosedError) throw new HttpError(503, e.message);
+      throw e;
+    }
   },
 };
