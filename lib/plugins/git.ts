@@ -353,7 +353,30 @@ export async function cloneRepo(
     "--",
     url,
     dir,
-  ], { signal: opts.signal, timeoutMs });
+  ], { signal: opts.signal, timeoutMs }).catch((e) => {
+    throw e instanceof GitCancelledError ? e : explainCloneFailure(url, e);
+  });
+}
+
+/**
+ * git's own words for a repository that is not there, or a host it cannot reach, lead with
+ * what the user can do about it (git's text follows, for the details).
+ */
+function explainCloneFailure(url: string, error: unknown): unknown {
+  if (!(error instanceof GitError)) return error;
+  const text = error.message;
+  if (
+    /does not appear to be a git repository|repository '[^']*' not found|Repository not found|could not read Username/i
+      .test(text)
+  ) {
+    return new GitError(`no repository at ${url} (or it is private): check user/repo — ${text}`);
+  }
+  if (/Could not resolve host/i.test(text)) {
+    return new GitError(
+      `cannot reach the host of ${url}: no network, or RUNGPT_GIT_BASE is wrong — ${text}`,
+    );
+  }
+  return error;
 }
 
 /** Lists the clone's tags. */

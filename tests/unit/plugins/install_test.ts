@@ -534,7 +534,10 @@ Deno.test("a failing install leaves the plugins dir byte-identical", async () =>
       c.install("acme/bad", { confirm: () => Promise.resolve(false) }),
       /not confirmed/,
     );
-    await assert.rejects(c.install("acme/missing"), /git clone failed/);
+    await assert.rejects(
+      c.install("acme/missing"),
+      /no repository at file:\/\/.*\/acme\/missing \(or it is private\): check user\/repo — git clone failed: /,
+    );
     await assert.rejects(c.install("acme/bad@v9.9.9"), /ref "v9\.9\.9" not found/);
     // A validator from the runtime replaces the default check.
     await assert.rejects(
