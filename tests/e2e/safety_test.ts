@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { launchBrowser } from "../support/chromium.ts";
-import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
+import { startRungptOnAllInterfaces } from "../support/rungpt_server.ts";
 import { lastAssistant, sendMessage, settled, startE2E } from "./_helpers.ts";
 
 const HOSTILE = [
@@ -128,17 +128,8 @@ Deno.test("safety: remote images, links, scripts and offline", async (t) => {
 });
 
 Deno.test("safety: bound beyond loopback, the login form logs a browser in", async () => {
-  let rg: TestRungpt;
-  try {
-    rg = await startRungpt({ hostname: "0.0.0.0" });
-  } catch (e) {
-    if (e instanceof Deno.errors.PermissionDenied || /0\.0\.0\.0/.test(String(e))) {
-      console.warn("skipping: cannot bind 0.0.0.0 here:", e);
-      return;
-    }
-    throw e;
-  }
-  await using _rg = rg;
+  await using rg = await startRungptOnAllInterfaces();
+  if (!rg) return;
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();

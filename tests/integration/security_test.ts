@@ -2,7 +2,11 @@
 // (DNS rebinding), Origin checks (CSRF), security headers, the login wall off loopback, and
 // the key never reaching a page or an API answer.
 import assert from "node:assert/strict";
-import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
+import {
+  startRungpt,
+  startRungptOnAllInterfaces,
+  type TestRungpt,
+} from "../support/rungpt_server.ts";
 import { startScriptedModel } from "../support/scripted_model.ts";
 
 const PROVIDER_KEY = "sk-test-key-0123456789";
@@ -413,17 +417,8 @@ Deno.test("security: the key is never logged nor answered, even when the upstrea
 
 Deno.test("security: bound beyond loopback, the UI needs the token (login, link, cookie)", async () => {
   await using model = await startScriptedModel();
-  let rg: TestRungpt;
-  try {
-    rg = await startRungpt({ model, hostname: "0.0.0.0" });
-  } catch (e) {
-    if (e instanceof Deno.errors.PermissionDenied || /0\.0\.0\.0/.test(String(e))) {
-      console.warn("skipping: cannot bind 0.0.0.0 here:", e);
-      return;
-    }
-    throw e;
-  }
-  await using _rg = rg;
+  await using rg = await startRungptOnAllInterfaces({ model });
+  if (!rg) return;
   const get = (path: string, headers: Record<string, string> = {}) =>
     fetch(rg.origin + path, { headers, redirect: "manual" });
 

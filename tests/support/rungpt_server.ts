@@ -111,3 +111,21 @@ export async function readEvents(
   }
   return out;
 }
+
+/**
+ * {@linkcode startRungpt} bound to 0.0.0.0 (every interface), or `null`, with a warning, where
+ * this machine does not allow binding it.
+ */
+export async function startRungptOnAllInterfaces(
+  opts: Omit<TestRungptOptions, "hostname"> = {},
+): Promise<TestRungpt | null> {
+  try {
+    return await startRungpt({ ...opts, hostname: "0.0.0.0" });
+  } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied || /0\.0\.0\.0/.test(String(e))) {
+      console.warn("skipping: cannot bind 0.0.0.0 here:", e);
+      return null;
+    }
+    throw e;
+  }
+}

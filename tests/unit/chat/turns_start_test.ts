@@ -9,32 +9,42 @@ import { createTurnRunner } from "../../../lib/chat/turns.ts";
 import { LlmError } from "../../../lib/llm/errors.ts";
 import type { PublicSettings } from "../../../lib/store/settings.ts";
 import { openSqliteStore } from "../../../lib/store/sqlite.ts";
+import type { Store } from "../../../lib/store/types.ts";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/**
+ * A turn runner whose default model is held while the turn starts: `asked` resolves when the
+ * turn reads it, `model.resolve` lets the turn go on (to a model that must not be asked).
+ */
+function runnerHoldingTheModel(store: Store) {
+  const asked = Promise.withResolvers<void>();
+  const model = Promise.withResolvers<string>();
+  const turns = createTurnRunner({
+    store,
+    model: {
+      defaultModel() {
+        asked.resolve();
+        return model.promise;
+      },
+      // deno-lint-ignore require-yield
+      async *stream(_params, signal): AsyncGenerator<ChatCompletionChunk> {
+        if (signal.aborted) throw new LlmError("aborted", "The request was cancelled.");
+        throw new Error("a stopped turn must not ask the model");
+      },
+    },
+  });
+  return { turns, asked: asked.promise, model };
+}
 
 Deno.test("a turn stopped while it starts: Stop waits for the stopped reply to be saved; subscribers get no empty snapshot; the page follows it", async () => {
   const store = await openSqliteStore(":memory:");
   try {
     // The default model is read while the turn starts: hold it there.
-    const modelAsked = Promise.withResolvers<void>();
-    const model = Promise.withResolvers<string>();
-    const turns = createTurnRunner({
-      store,
-      model: {
-        defaultModel() {
-          modelAsked.resolve();
-          return model.promise;
-        },
-        // deno-lint-ignore require-yield
-        async *stream(_params, signal): AsyncGenerator<ChatCompletionChunk> {
-          if (signal.aborted) throw new LlmError("aborted", "The request was cancelled.");
-          throw new Error("a stopped turn must not ask the model");
-        },
-      },
-    });
+    const { turns, asked, model } = runnerHoldingTheModel(store);
     const conv = await store.createConversation();
     const starting = turns.start(conv.id, { kind: "send", content: "Hi" });
-    await modelAsked.promise;
+    await asked;
 
     const events: TurnEvent[] = [];
     subscribe(turns.live, conv.id, (e) => events.push(e));
@@ -73,25 +83,10 @@ Deno.test("a turn stopped while it starts: Stop waits for the stopped reply to b
 
 Deno.test("shutdown waits for a turn that is still starting", async () => {
   const store = await openSqliteStore(":memory:");
-  const modelAsked = Promise.withResolvers<void>();
-  const model = Promise.withResolvers<string>();
-  const turns = createTurnRunner({
-    store,
-    model: {
-      defaultModel() {
-        modelAsked.resolve();
-        return model.promise;
-      },
-      // deno-lint-ignore require-yield
-      async *stream(_params, signal): AsyncGenerator<ChatCompletionChunk> {
-        if (signal.aborted) throw new LlmError("aborted", "The request was cancelled.");
-        throw new Error("a stopped turn must not ask the model");
-      },
-    },
-  });
+  const { turns, asked, model } = runnerHoldingTheModel(store);
   const conv = await store.createConversation();
   const starting = turns.start(conv.id, { kind: "send", content: "Hi" });
-  await modelAsked.promise;
+  await asked;
   let down = false;
   const shutdown = turns.shutdown().then(() => (down = true));
   await tick();
