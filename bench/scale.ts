@@ -8,7 +8,7 @@
  * @module
  */
 // Before playwright-core loads: it probes a /proc file that needs --allow-all otherwise.
-import "../tests/e2e/_node_fs_shim.ts";
+import "../tests/support/node_fs_shim.ts";
 import { launchBrowser } from "../tests/support/chromium.ts";
 import { openSqliteStore } from "../lib/store/sqlite.ts";
 import { spawnRungpt } from "./procs.ts";

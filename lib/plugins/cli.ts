@@ -267,7 +267,7 @@ async function dispatch(
       });
       if (r.unchanged) {
         out(
-          `${r.name} ${r.entry.version} is up to date ` +
+          `${r.name} ${r.entry.version} is up to date with ${r.entry.url} ` +
             `(${r.entry.ref}, ${r.entry.commit.slice(0, 12)}); nothing changed`,
         );
         return;

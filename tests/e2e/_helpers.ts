@@ -4,7 +4,6 @@
  * assert that nothing left the rungpt origin.
  * @module
  */
-import "./_node_fs_shim.ts";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { launchBrowser } from "../support/chromium.ts";
 import { startRungpt, type TestRungpt, type TestRungptOptions } from "../support/rungpt_server.ts";

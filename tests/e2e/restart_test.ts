@@ -3,7 +3,6 @@
  * same port and database. The open page reconnects, learns that nothing runs any more, and
  * shows the reply as the server kept it (stopped), with Regenerate, without a reload.
  */
-import "./_node_fs_shim.ts";
 import assert from "node:assert/strict";
 import { launchBrowser } from "../support/chromium.ts";
 import { spawnRungpt } from "../support/rungpt_process.ts";

@@ -3,6 +3,8 @@
  * playwright-core, which never downloads a browser of its own).
  * @module
  */
+// Before playwright-core, which probes a file Deno only lets -A read (see the shim).
+import "./node_fs_shim.ts";
 import { type Browser, chromium } from "playwright-core";
 import { findChromium } from "./chromium_path.ts";
 

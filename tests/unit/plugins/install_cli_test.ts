@@ -134,7 +134,7 @@ Deno.test("cli: install --yes, list, info, disable, enable, config, update, remo
     assert.equal(r.code, 0, r.err.join("\n"));
     assert.match(
       r.out.at(-1)!,
-      /^weather 1\.1\.0 is up to date \(v1\.1\.0, [0-9a-f]{12}\); nothing changed$/,
+      /^weather 1\.1\.0 is up to date with file:\/\/\S+\/acme\/weather \(v1\.1\.0, [0-9a-f]{12}\); nothing changed$/,
     );
 
     // Asking for more without --yes and without a terminal refuses.

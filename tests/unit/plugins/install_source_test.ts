@@ -131,7 +131,10 @@ Deno.test("cli: update says where it fetches from; --move-source shows the move 
   let r = await run(["update", "hello"], other.base);
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /RUNGPT_GIT_BASE points at .*, but hello was installed from /);
-  assert.match(r.out, new RegExp(`from: +${origin.base}/acme/hello @ v1\\.0\\.0`));
+  assert.match(
+    r.out,
+    new RegExp(`^hello 1\\.0\\.0 is up to date with ${origin.base}/acme/hello \\(v1\\.0\\.0, `),
+  );
   r = await run(["update", "hello", "--move-source"], other.base);
   assert.equal(r.code, 1);
   assert.match(r.err, /re-run with --yes to confirm/);
