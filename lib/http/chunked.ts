@@ -3,6 +3,7 @@
  * position and returns, for each piece fed in, all the payload it completed, as one array.
  * @module
  */
+import { concatBytes } from "./bytes.ts";
 
 /** Thrown on a body that is not valid chunked encoding. */
 export class ChunkedEncodingError extends Error {
@@ -75,13 +76,11 @@ export function createChunkedDecoder(): ChunkedDecoder {
     },
     push(bytes) {
       const parts: Uint8Array[] = [];
-      let size = 0;
       let i = 0;
       while (i < bytes.length && state !== "done") {
         if (state === "data") {
           const take = Math.min(remaining, bytes.length - i);
           parts.push(bytes.subarray(i, i + take));
-          size += take;
           i += take;
           remaining -= take;
           if (remaining === 0) state = "data_end";
@@ -106,14 +105,7 @@ export function createChunkedDecoder(): ChunkedDecoder {
           state = "done"; // the empty line that ends the trailer
         }
       }
-      if (parts.length === 1) return parts[0].slice();
-      const out = new Uint8Array(size);
-      let at = 0;
-      for (const part of parts) {
-        out.set(part, at);
-        at += part.length;
-      }
-      return out;
+      return concatBytes(parts);
     },
   };
 }

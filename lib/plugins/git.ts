@@ -4,6 +4,7 @@
  * value is validated before git sees it and passed after `--` or `--end-of-options`.
  * @module
  */
+import { concatBytes } from "../http/bytes.ts";
 
 /** GitHub user/org names: alphanumerics and `-`, no leading `-`, at most 39 characters. */
 const USER = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/;
@@ -241,20 +242,10 @@ function drain(stream: ReadableStream<Uint8Array>): { bytes: Promise<Uint8Array>
   const reader = stream.getReader();
   const bytes = (async () => {
     const chunks: Uint8Array[] = [];
-    let size = 0;
     try {
-      for (let r = await reader.read(); !r.done; r = await reader.read()) {
-        chunks.push(r.value);
-        size += r.value.length;
-      }
+      for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
     } catch { /* cancelled */ }
-    const out = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return concatBytes(chunks);
   })();
   return { bytes, cancel: () => void reader.cancel().catch(() => {}) };
 }

@@ -18,6 +18,7 @@
  * Private to the runtime.
  * @module
  */
+import { concatBytes } from "../http/bytes.ts";
 import { PluginError } from "./runtime_errors.ts";
 
 /** Export added by {@link prepareModule}; traps when memory is (nearly) at the cap. */
@@ -134,17 +135,6 @@ function nameBytes(name: string): number[] {
   return [...u32(b.length), ...b];
 }
 
-function concat(parts: (Uint8Array | number[])[]): Uint8Array {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function readSections(bytes: Uint8Array): Section[] {
   const r = new Reader(bytes);
   const magic = r.bytesN(8);
@@ -192,7 +182,7 @@ function vec(body: Uint8Array): { count: number; rest: Uint8Array } {
 }
 
 function withEntries(count: number, entries: (Uint8Array | number[])[]): Uint8Array {
-  return concat([u32(count), ...entries]);
+  return concatBytes([u32(count), ...entries]);
 }
 
 /**
@@ -324,14 +314,14 @@ export function prepareModule(
 
   const parts: (Uint8Array | number[])[] = [input.subarray(0, 8)];
   for (const s of out) parts.push([s.id, ...u32(s.body.length)], s.body);
-  return { bytes: concat(parts), initExports, probe };
+  return { bytes: concatBytes(parts), initExports, probe };
 }
 
 /** Appends one entry to vector section `id` (creating it), returning the entry's index. */
 function appendEntry(sections: Section[], id: number, entry: number[]): number {
   const existing = sections.find((s) => s.id === id);
   const { count, rest } = existing ? vec(existing.body) : { count: 0, rest: new Uint8Array() };
-  setSection(sections, id, concat([u32(count + 1), rest, entry]));
+  setSection(sections, id, concatBytes([u32(count + 1), rest, entry]));
   return count;
 }
 

@@ -19,6 +19,7 @@
  * certificate check. Proxy settings of the environment are not used.
  * @module
  */
+import { concatBytes } from "../../http/bytes.ts";
 import { connectTcp, http1Request } from "../../http/http1.ts";
 import { type ApiDefinition, type HostCall, parseRequest, requireString } from "../registry.ts";
 
@@ -253,13 +254,7 @@ async function readCapped(res: Response, max: number): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 function requestHeaders(req: Record<string, unknown>): Headers {
