@@ -9,7 +9,6 @@ import {
   endOf,
   events,
   hasResults,
-  installPlugins,
   isCallStatus,
   lastContent,
   LOOPER,
@@ -21,44 +20,25 @@ import {
   resultBlocks,
   send,
   settle,
+  startActionsEnv,
   startBarrier,
   TEXT_ARGS,
   turn,
   waitFor,
   WEB,
 } from "../support/action_fixtures.ts";
-import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
-import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
-
-async function setup(
-  responder: (req: RecordedRequest) => Reply,
-  plugins: Parameters<typeof installPlugins>[1],
-  env: Record<string, string> = {},
-) {
-  const model = await startScriptedModel({ responder });
-  const rg = await startRungpt({ model, env });
-  await installPlugins(rg, plugins);
-  await putSettings(rg, { actionMode: "tags" });
-  return {
-    model,
-    rg,
-    async [Symbol.asyncDispose]() {
-      await rg.close();
-      await model.close();
-    },
-  };
-}
+import type { TestRungpt } from "../support/rungpt_server.ts";
 
 Deno.test("concurrency: two calls of a slow action in one reply run at the same time", async () => {
   await using barrier = startBarrier(2);
-  await using env = await setup(
+  await using env = await startActionsEnv(
     (req) =>
       hasResults(req)
         ? answerWithResults(req)
         : { text: `Both: ${barrier.tag("a")} ${barrier.tag("b")}` },
     [WEB],
     // A failure (calls run one after the other) shows as a timeout rather than a hang.
-    { RUNGPT_ACTION_TIMEOUT_MS: "10000" },
+    { env: { RUNGPT_ACTION_TIMEOUT_MS: "10000" } },
   );
   const conv = await newConversation(env.rg);
   const message = await turn(env.rg, conv.id, "Fetch both");
@@ -76,13 +56,13 @@ Deno.test("concurrency: two calls of a slow action in one reply run at the same 
 });
 
 Deno.test("timeout: an action that never returns becomes an error result; the turn completes", async () => {
-  await using env = await setup(
+  await using env = await startActionsEnv(
     (req) =>
       hasResults(req)
         ? answerWithResults(req)
         : { text: 'Spinning. <action name="looper.spin">{}</action>' },
     [LOOPER],
-    { RUNGPT_ACTION_TIMEOUT_MS: "500" },
+    { env: { RUNGPT_ACTION_TIMEOUT_MS: "500" } },
   );
   const conv = await newConversation(env.rg);
   const message = await turn(env.rg, conv.id, "Spin");
@@ -97,7 +77,7 @@ Deno.test("timeout: an action that never returns becomes an error result; the tu
 });
 
 Deno.test("stop: Stop during a running action cancels it; the plugin works on the next call", async () => {
-  await using env = await setup(
+  await using env = await startActionsEnv(
     (req) => {
       if (hasResults(req)) return answerWithResults(req);
       if (lastContent(req) === "Echo") {
@@ -108,7 +88,7 @@ Deno.test("stop: Stop during a running action cancels it; the plugin works on th
     // A provider runs one call at a time: a worker left spinning would block the next call
     // until its time limit.
     [{ ...LOOPER, provides: [{ name: "spinner", functions: ["hello"] }] }],
-    { RUNGPT_ACTION_TIMEOUT_MS: "20000" },
+    { env: { RUNGPT_ACTION_TIMEOUT_MS: "20000" } },
   );
   const conv = await newConversation(env.rg);
   const { assistantMessage } = await send(env.rg, conv.id, "Spin");
@@ -166,7 +146,7 @@ async function answer(rg: TestRungpt, id: string, callId: string, decision: stri
 }
 
 Deno.test("approval: allow once, always allow, deny, ask first, Stop while waiting", async (t) => {
-  await using env = await setup((req) => {
+  await using env = await startActionsEnv((req) => {
     if (hasResults(req)) return answerWithResults(req);
     const tool = lastContent(req).startsWith("echo") ? "echo" : "upper";
     return { text: `<action name="guard.${tool}">{"text":"${lastContent(req)}"}</action>` };
@@ -265,7 +245,7 @@ Deno.test("approval: allow once, always allow, deny, ask first, Stop while waiti
 });
 
 Deno.test('approval: when "Always allow" cannot be saved, the call still runs once and the failure is logged', async () => {
-  await using env = await setup(
+  await using env = await startActionsEnv(
     (req) =>
       hasResults(req)
         ? answerWithResults(req)
@@ -300,7 +280,7 @@ Deno.test('approval: when "Always allow" cannot be saved, the call still runs on
 });
 
 Deno.test('approval: "Always allow" also covers the same action waiting beside it and in the later rounds of the turn', async () => {
-  await using env = await setup((req) => {
+  await using env = await startActionsEnv((req) => {
     const rounds = messagesOf(req).filter((m) =>
       m.role === "user" && m.content.includes("<action_result")
     ).length;

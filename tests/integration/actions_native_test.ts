@@ -6,19 +6,18 @@ import { countTokens } from "../../lib/chat/system_message.ts";
 import {
   conversation,
   hasResults,
-  installPlugins,
   lastContent,
   messagesOf,
   metaOf,
   newConversation,
   putSettings,
   resultBlocks,
+  startActionsEnv,
   TEXT_ARGS,
   toolResults,
   turn,
 } from "../support/action_fixtures.ts";
-import { startRungpt } from "../support/rungpt_server.ts";
-import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
+import type { RecordedRequest, Reply } from "../support/scripted_model.ts";
 
 // A plugin name with a hyphen, so the encoded tool name differs from the id.
 const PROBE = {
@@ -30,19 +29,8 @@ const PROBE = {
   ],
 };
 
-async function setup(mode: "native" | "auto", responder: (req: RecordedRequest) => Reply) {
-  const model = await startScriptedModel({ responder });
-  const rg = await startRungpt({ model });
-  await installPlugins(rg, [PROBE]);
-  await putSettings(rg, { actionMode: mode });
-  return {
-    model,
-    rg,
-    async [Symbol.asyncDispose]() {
-      await rg.close();
-      await model.close();
-    },
-  };
+function setup(mode: "native" | "auto", responder: (req: RecordedRequest) => Reply) {
+  return startActionsEnv(responder, [PROBE], { mode });
 }
 
 Deno.test("native: tool-call deltas split across chunks run the action; the result goes back as a tool message", async () => {

@@ -4,65 +4,28 @@
 import assert from "node:assert/strict";
 import type { TurnEvent } from "../../lib/chat/events.ts";
 import {
+  CYCLE,
   endOf,
   events,
   hasResults,
-  installPlugins,
   isCallStatus,
   lastContent,
   metaOf,
   newConversation,
   nextEvent,
-  putSettings,
   resultBlocks,
   send,
-  type TestPluginSpec,
+  startActionsEnv,
   turn,
 } from "../support/action_fixtures.ts";
-import { startRungpt } from "../support/rungpt_server.ts";
-import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
-
-async function setup(
-  responder: (req: RecordedRequest) => Reply,
-  plugins: TestPluginSpec[],
-  env: Record<string, string> = {},
-) {
-  const model = await startScriptedModel({ responder });
-  const rg = await startRungpt({ model, env });
-  await installPlugins(rg, plugins);
-  await putSettings(rg, { actionMode: "tags" });
-  return {
-    model,
-    rg,
-    async [Symbol.asyncDispose]() {
-      await rg.close();
-      await model.close();
-    },
-  };
-}
 
 Deno.test("turn: plugins whose APIs form a cycle fail with the cycle named; the turn completes", async () => {
-  await using env = await setup(
+  await using env = await startActionsEnv(
     (req) =>
       hasResults(req)
         ? { text: resultBlocks(lastContent(req)).map((b) => b.body).join("\n") }
         : { text: '<action name="ping.ping">{}</action><action name="pong.pong">{}</action>' },
-    [
-      {
-        name: "ping",
-        wasm: "ping",
-        apis: ["pong:api"],
-        provides: [{ name: "api", functions: ["ping"] }],
-        actions: [{ name: "ping" }],
-      },
-      {
-        name: "pong",
-        wasm: "pong",
-        apis: ["ping:api"],
-        provides: [{ name: "api", functions: ["pong"] }],
-        actions: [{ name: "pong" }],
-      },
-    ],
+    CYCLE,
   );
   const conv = await newConversation(env.rg);
   const message = await turn(env.rg, conv.id, "Ping and pong");
@@ -75,12 +38,12 @@ Deno.test("turn: plugins whose APIs form a cycle fail with the cycle named; the 
 });
 
 Deno.test("turn: Stop while the action's plugin is still loading cancels the call", async () => {
-  await using env = await setup(
+  await using env = await startActionsEnv(
     (req) => hasResults(req) ? { text: "done" } : { text: '<action name="slow.echo">{}</action>' },
     // Its start-up code never ends: the load would run for the whole time limit (an hour, so
     // a Stop that waited for it would hang the test).
     [{ name: "slow", wasm: "slowstart", actions: [{ name: "echo" }] }],
-    { RUNGPT_ACTION_TIMEOUT_MS: "3600000" },
+    { env: { RUNGPT_ACTION_TIMEOUT_MS: "3600000" } },
   );
   const conv = await newConversation(env.rg);
   await send(env.rg, conv.id, "Echo");

@@ -16,6 +16,7 @@ import {
   resultBlocks,
   send,
   settle,
+  startActionsEnv,
   TEXT_ARGS,
   turn,
 } from "../support/action_fixtures.ts";
@@ -37,19 +38,8 @@ const PROBE = {
 };
 
 /** A server with the probe plugin, in tag mode. */
-async function setup(responder: (req: RecordedRequest) => Reply) {
-  const model = await startScriptedModel({ responder });
-  const rg = await startRungpt({ model });
-  await installPlugins(rg, [PROBE]);
-  await putSettings(rg, { actionMode: "tags" });
-  return {
-    model,
-    rg,
-    async [Symbol.asyncDispose]() {
-      await rg.close();
-      await model.close();
-    },
-  };
+function setup(responder: (req: RecordedRequest) => Reply) {
+  return startActionsEnv(responder, [PROBE]);
 }
 
 /** Replies with the first result block it got, so the final answer reflects the result. */

@@ -9,12 +9,12 @@ import OpenAI from "openai";
 import {
   answerWithResults,
   hasResults,
-  installPlugins,
   lastContent,
   LOOPER,
   messagesOf,
   putSettings,
   resultBlocks,
+  startActionsEnv,
   startBarrier,
   type TestPluginSpec,
   TEXT_ARGS,
@@ -22,8 +22,8 @@ import {
   waitFor,
   WEB,
 } from "../support/action_fixtures.ts";
-import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
-import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
+import type { TestRungpt } from "../support/rungpt_server.ts";
+import type { RecordedRequest, Reply } from "../support/scripted_model.ts";
 
 const PROBE = {
   name: "probe",
@@ -65,19 +65,8 @@ async function setup(
   env: Record<string, string> = {},
   plugins: TestPluginSpec[] = [],
 ) {
-  const model = await startScriptedModel({ responder });
-  const rg = await startRungpt({ model, env });
-  await installPlugins(rg, [PROBE, SPINNER, ...plugins]);
-  await putSettings(rg, { actionMode: mode });
-  return {
-    model,
-    rg,
-    openai: client(rg),
-    async [Symbol.asyncDispose]() {
-      await rg.close();
-      await model.close();
-    },
-  };
+  const started = await startActionsEnv(responder, [PROBE, SPINNER, ...plugins], { mode, env });
+  return Object.assign(started, { openai: client(started.rg) });
 }
 
 const EXPECTED = 'Checking. \n\nResult: {"TEXT":"HI"}';

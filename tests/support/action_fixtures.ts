@@ -21,8 +21,13 @@ import type { ActionCall, ActionMeta } from "../../lib/chat/action_types.ts";
 import { installPlugin } from "../../lib/plugins/install.ts";
 import type { Conversation, Message } from "../../lib/store/types.ts";
 import { createGitFixtures } from "./git_fixtures.ts";
-import type { TestRungpt } from "./rungpt_server.ts";
-import type { RecordedRequest, Reply } from "./scripted_model.ts";
+import { startRungpt, type TestRungpt } from "./rungpt_server.ts";
+import {
+  type RecordedRequest,
+  type Reply,
+  type ScriptedModel,
+  startScriptedModel,
+} from "./scripted_model.ts";
 import { buildFixture } from "./wasm_fixtures.ts";
 
 /** One action of a test plugin's manifest. */
@@ -92,6 +97,41 @@ export async function installPlugins(
       allowPrivateNetwork: spec.allowPrivateNetwork,
     });
   }
+}
+
+/** A scripted model and a rungpt using it, with test plugins installed; disposes of both. */
+export interface ActionsEnv {
+  model: ScriptedModel;
+  rg: TestRungpt;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts the scripted model with `responder`, a rungpt using it (with `opts.env`), installs
+ * `plugins` and sets the action mode (`opts.mode`, default tags).
+ *
+ * @example
+ * ```ts
+ * await using env = await startActionsEnv(responder, [PROBE], { mode: "native" });
+ * ```
+ */
+export async function startActionsEnv(
+  responder: (req: RecordedRequest) => Reply,
+  plugins: TestPluginSpec[],
+  opts: { mode?: "tags" | "native" | "auto"; env?: Record<string, string> } = {},
+): Promise<ActionsEnv> {
+  const model = await startScriptedModel({ responder });
+  const rg = await startRungpt({ model, env: opts.env });
+  await installPlugins(rg, plugins);
+  await putSettings(rg, { actionMode: opts.mode ?? "tags" });
+  return {
+    model,
+    rg,
+    async [Symbol.asyncDispose]() {
+      await rg.close();
+      await model.close();
+    },
+  };
 }
 
 /** Changes settings through `PUT /api/settings`. */
@@ -264,6 +304,24 @@ export function answerWithResults(req: RecordedRequest): Reply {
   const blocks = resultBlocks(lastContent(req));
   return { text: blocks.map((b) => `${b.name}${b.error ? " failed" : ""}: ${b.body}`).join("\n") };
 }
+
+/** ping and pong: each provides an API and imports the other's (tests/fixtures/wasm/ping). */
+export const CYCLE: TestPluginSpec[] = [
+  {
+    name: "ping",
+    wasm: "ping",
+    apis: ["pong:api"],
+    provides: [{ name: "api", functions: ["ping"] }],
+    actions: [{ name: "ping" }],
+  },
+  {
+    name: "pong",
+    wasm: "pong",
+    apis: ["ping:api"],
+    provides: [{ name: "api", functions: ["pong"] }],
+    actions: [{ name: "pong" }],
+  },
+];
 
 /** A plugin whose `spin` never returns (until its time limit) and whose `echo` echoes. */
 export const LOOPER: TestPluginSpec = {

@@ -8,25 +8,7 @@ import { join } from "node:path";
 import { setEnabled } from "../../../lib/plugins/installed.ts";
 import { createPluginManager, type PluginManager } from "../../../lib/plugins/manager.ts";
 import { PluginError } from "../../../lib/plugins/runtime.ts";
-import { installPlugins, type TestPluginSpec } from "../../support/action_fixtures.ts";
-
-/** ping and pong: each provides an API and imports the other's (tests/fixtures/wasm/ping). */
-const CYCLE: TestPluginSpec[] = [
-  {
-    name: "ping",
-    wasm: "ping",
-    apis: ["pong:api"],
-    provides: [{ name: "api", functions: ["ping"] }],
-    actions: [{ name: "ping" }],
-  },
-  {
-    name: "pong",
-    wasm: "pong",
-    apis: ["ping:api"],
-    provides: [{ name: "api", functions: ["pong"] }],
-    actions: [{ name: "pong" }],
-  },
-];
+import { CYCLE, installPlugins, type TestPluginSpec } from "../../support/action_fixtures.ts";
 
 /** A manager over fresh plugins and data dirs holding `specs`; dispose closes and removes. */
 async function managerWith(specs: TestPluginSpec[], limits = {}) {
