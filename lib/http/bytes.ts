@@ -1,6 +1,6 @@
 /**
- * Byte helpers for rungpt's own code; this is the lowest layer (see docs/architecture.md), so
- * the HTTP client, git runner, `rungpt:net` and the wasm tools share them.
+ * Byte helpers for rungpt's own code. This is the lowest layer (see docs/architecture.md), so
+ * the HTTP client, the git runner, `rungpt:net`, the wasm tools and the island cache share them.
  * @module
  */
 

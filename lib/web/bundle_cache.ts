@@ -10,6 +10,7 @@
  * @module
  */
 import { join, relative } from "node:path";
+import { concatBytes } from "../http/bytes.ts";
 import { type BuiltFile, etagOf, type IslandBuild } from "./bundle.ts";
 
 /** What goes into the key, besides the options. */
@@ -101,7 +102,7 @@ export async function bundleKey(
     parts.push(encode(`\n${path}\n${bytes ? bytes.length : -1}\n`));
     if (bytes) parts.push(bytes);
   });
-  const digest = await crypto.subtle.digest("SHA-256", concat(parts) as BufferSource);
+  const digest = await crypto.subtle.digest("SHA-256", concatBytes(parts) as BufferSource);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -164,7 +165,7 @@ async function writeEntry(islandsDir: string, key: string, build: IslandBuild): 
       });
       blobs.push(file.contents);
     }
-    await Deno.writeFile(join(tmp, BLOB), concat(blobs));
+    await Deno.writeFile(join(tmp, BLOB), concatBytes(blobs));
     await Deno.writeTextFile(join(tmp, INDEX), JSON.stringify(index));
     // A damaged entry of this key may be in the way (it was not served): replace it.
     await Deno.remove(join(islandsDir, key), { recursive: true }).catch(() => {});
@@ -192,14 +193,4 @@ async function exists(path: string): Promise<boolean> {
 
 function encode(text: string): Uint8Array {
   return new TextEncoder().encode(text);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
