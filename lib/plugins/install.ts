@@ -308,7 +308,8 @@ async function fetchAndCommit(
         : undefined,
     );
     cancelled();
-    const next = {
+    // What the lockfile will record of this install, and what tells it from the installed one.
+    const next: Pick<LockEntry, SameInstallField> = {
       commit: resolved.commit,
       url,
       ref: resolved.ref,
@@ -318,7 +319,7 @@ async function fetchAndCommit(
       grants,
     };
     // Nothing to do is said so, not done again (a damaged install is reinstalled, though).
-    if (isUpdate && previous && await isCurrent(opts.pluginsDir, { ...previous, name }, next)) {
+    if (isUpdate && previous && await isCurrent(opts.pluginsDir, name, previous, next)) {
       progress("already up to date");
       return {
         name,
@@ -360,16 +361,10 @@ async function fetchAndCommit(
       progress(`installing into ${target}`);
       const entry: LockEntry = {
         source,
-        url,
-        ref: resolved.ref,
-        refKind: resolved.kind,
-        pinned: expect.pinned,
-        commit: resolved.commit,
+        ...next,
         version: manifest.version,
-        wasmSha256,
         installedAt: new Date().toISOString(),
         enabled: previous?.enabled ?? true,
-        grants,
       };
       // Swap: park the old version inside tmp, move the new one in, then write the lockfile;
       // undo in reverse order if a step fails.
@@ -409,13 +404,14 @@ async function fetchAndCommit(
  */
 async function isCurrent(
   pluginsDir: string,
-  installed: LockEntry & { name: string },
-  next: Pick<LockEntry, (typeof SAME_INSTALL)[number]>,
+  name: string,
+  installed: LockEntry,
+  next: Pick<LockEntry, SameInstallField>,
 ): Promise<boolean> {
   const same = SAME_INSTALL.every((field) =>
     JSON.stringify(installed[field]) === JSON.stringify(next[field])
   );
-  return same && await verifyPlugin(pluginsDir, installed.name).then(() => true, () => false);
+  return same && await verifyPlugin(pluginsDir, name).then(() => true, () => false);
 }
 
 /** The lockfile fields that make two installs of a plugin the same install. */
@@ -428,6 +424,7 @@ const SAME_INSTALL = [
   "wasmSha256",
   "grants",
 ] as const;
+type SameInstallField = (typeof SAME_INSTALL)[number];
 
 /**
  * Installs `user/repo[@ref]` into `pluginsDir` (see the module doc for the steps).
