@@ -477,9 +477,12 @@ export async function callAction(
   );
 
   // Serialize calls to this plugin: wait for the previous one, within this call's budget.
+  // The gate exists before anything can fail, so every exit (time-out or cancel while still
+  // waiting included) opens it and the queue never wedges.
   const previous = int.tail;
   let release!: () => void;
-  int.tail = previous.then(() => new Promise<void>((r) => (release = r)));
+  const gate = new Promise<void>((r) => (release = r));
+  int.tail = previous.then(() => gate);
   let instance: ExtismPlugin | null = null;
   let heldBytes = 0;
   try {

@@ -65,6 +65,35 @@ Deno.test("a call can be cancelled with an AbortSignal", async () => {
   assertEquals(await callAction(loop, "echo", "after"), "after");
 });
 
+Deno.test("time-outs and cancels at any point of the queue leave it healthy", async () => {
+  await using env = await pluginEnv();
+  const loop = await env.load("loop");
+  // One call holds the instance; the others time out or are cancelled while they wait.
+  const running = callAction(loop, "spin", "", { timeoutMs: 1500 });
+  const waiting = Array.from({ length: 6 }, (_, i) => {
+    if (i % 2 === 0) return callAction(loop, "echo", `t${i}`, { timeoutMs: 50 + 20 * i });
+    return callAction(loop, "echo", `c${i}`, { signal: AbortSignal.timeout(30 + 20 * i) });
+  });
+  // And one cancelled before it ever queued.
+  const early = callAction(loop, "echo", "x", { signal: AbortSignal.abort() });
+  const kinds = (await Promise.allSettled([running, ...waiting, early])).map((r) =>
+    r.status === "rejected" ? (r.reason as PluginError).kind : `ok:${r.value}`
+  );
+  assertEquals(kinds, [
+    "timeout",
+    "timeout",
+    "aborted",
+    "timeout",
+    "aborted",
+    "timeout",
+    "aborted",
+    "aborted",
+  ]);
+  // The queue is free again: the next calls run at once and in order.
+  const after = await Promise.all(["a", "b", "c"].map((s) => callAction(loop, "echo", s)));
+  assertEquals(after, ["a", "b", "c"]);
+});
+
 Deno.test("memory growth is capped: the call fails with kind memory, a fresh instance follows", async () => {
   await using env = await pluginEnv();
   const hog = await env.load("memhog", { limits: { memoryBytes: 8 * 1024 * 1024 } });
