@@ -226,6 +226,58 @@ async function benchOne(p: BenchPlugin, dataDir: string): Promise<Figure[]> {
   return figures;
 }
 
+/**
+ * A hostile plugin (the `allocbomb` fixture) asks the host to hold 2 GiB in one block, 4 GiB in
+ * 4 MiB blocks, a million empty blocks and 50 MiB of host answers; each call fails with kind
+ * `memory`. Measured: the longest the event loop was blocked (the server's answer time to
+ * anything else) and how much RSS grew. Before the allocation guard the first call alone took
+ * the process to 4.3 GB and blocked it for 30 s and more.
+ */
+async function benchHostile(dataDir: string): Promise<Figure[]> {
+  const manifest = await fixtureManifest("allocbomb");
+  const plugin = await loadPlugin({
+    wasm: await buildFixture("allocbomb"),
+    manifest,
+    grants: { apis: manifest.apis },
+    dataDir,
+  });
+  const rss0 = Deno.memoryUsage().rss;
+  let worst = 0;
+  let last = performance.now();
+  const tick = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 10);
+    last = now;
+  }, 10);
+  const kinds: string[] = [];
+  try {
+    for (const attack of ["huge", "many", "tiny", "hostleak"]) {
+      await callAction(plugin, attack, "").then(
+        () => kinds.push("ok"),
+        (e) => kinds.push(e.kind),
+      );
+    }
+  } finally {
+    clearInterval(tick);
+    await plugin.close();
+  }
+  const area = "actions";
+  return [{
+    area,
+    name: "hostile plugin: longest event-loop stall",
+    value: worst,
+    unit: "ms",
+    target: { op: "<", limit: 1000 },
+    note: `alloc 2 GiB, 1000 x 4 MiB, 10^6 x 0 B, host answers: ${kinds.join(", ")}`,
+  }, {
+    area,
+    name: "hostile plugin: RSS growth",
+    value: (Deno.memoryUsage().rss - rss0) / 2 ** 20,
+    unit: "MiB",
+    note: "over the four calls, each refused at the 64 MiB budget",
+  }];
+}
+
 /** Runs the actions benchmark. */
 export async function benchActions(log: (s: string) => void): Promise<Figure[]> {
   const plugins = await examplePlugins(log);
@@ -238,6 +290,7 @@ export async function benchActions(log: (s: string) => void): Promise<Figure[]> 
   const figures: Figure[] = [];
   try {
     for (const p of plugins) figures.push(...await benchOne(offline(p, om), dataDir));
+    figures.push(...await benchHostile(dataDir));
   } finally {
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }

@@ -32,20 +32,12 @@ export interface ModuleImports {
  * ```
  */
 export function checkImports(
-  wasm: Uint8Array | WebAssembly.Module,
+  wasm: Uint8Array | WebAssembly.Module | readonly WebAssembly.ModuleImportDescriptor[],
   manifest: Manifest,
   grants?: Grants,
 ): ModuleImports {
-  let module: WebAssembly.Module;
-  try {
-    module = wasm instanceof WebAssembly.Module
-      ? wasm
-      : new WebAssembly.Module(wasm as BufferSource);
-  } catch (e) {
-    throw new PluginError("invalid", `invalid wasm module: ${(e as Error).message}`, manifest.name);
-  }
   const result: ModuleImports = { apis: new Map(), extism: [], extismUser: [] };
-  for (const imp of WebAssembly.Module.imports(module)) {
+  for (const imp of importsOf(wasm, manifest.name)) {
     const where = `module "${imp.module}" ${imp.kind} "${imp.name}"`;
     if (imp.module === "extism:host/env") {
       result.extism.push(imp.name);
@@ -81,4 +73,19 @@ export function checkImports(
     result.apis.set(imp.module, list);
   }
   return result;
+}
+
+function importsOf(
+  wasm: Uint8Array | WebAssembly.Module | readonly WebAssembly.ModuleImportDescriptor[],
+  plugin: string,
+): readonly WebAssembly.ModuleImportDescriptor[] {
+  if (Array.isArray(wasm)) return wasm;
+  try {
+    const module = wasm instanceof WebAssembly.Module
+      ? wasm
+      : new WebAssembly.Module(wasm as BufferSource);
+    return WebAssembly.Module.imports(module);
+  } catch (e) {
+    throw new PluginError("invalid", `invalid wasm module: ${(e as Error).message}`, plugin);
+  }
 }

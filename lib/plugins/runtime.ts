@@ -7,7 +7,9 @@
  *   instance, and calls to the same plugin are serialized (Extism instances are not reentrant).
  * - Every call is bounded: time (`limits.timeoutMs`, including waiting for the instance and
  *   host functions), guest linear memory (`limits.memoryBytes`, enforced by rewriting the
- *   module's memory limits, see `runtime_wasm.ts`), output size (`limits.outputBytes`).
+ *   module's memory limits, see `runtime_wasm.ts`), what it asks the host to hold in Extism
+ *   blocks (the same budget, kept by the allocation guard, `runtime_guard.ts`), output size
+ *   (`limits.outputBytes`). The instance's blocks are freed after every call.
  *   An overrun ends that call with a {@link PluginError}; a timed-out, cancelled or trapped
  *   instance is discarded (its worker terminated) and a fresh one is created on the next call.
  * - Time limits and cancellation are the runtime's own (terminating the worker), not Extism's
@@ -49,6 +51,7 @@ import { resolveSettings } from "./host/config.ts";
 import { clampMessage, createLogRing, type LogRing, pushLog } from "./host/log.ts";
 import { PluginError } from "./runtime_errors.ts";
 import { MEMORY_PROBE, type PreparedModule, prepareModule } from "./runtime_wasm.ts";
+import { GUARD_MODULE } from "./runtime_guard.ts";
 
 export { PluginError, type PluginErrorKind } from "./runtime_errors.ts";
 
@@ -115,27 +118,25 @@ interface Internal {
   host: PluginHost;
   prepared: PreparedModule;
   module: WebAssembly.Module;
+  guard: WebAssembly.Module | null;
   registry: ApiRegistry;
   imports: Map<string, string[]>;
   extismConfig: Record<string, string>;
   instance: ExtismPlugin | null;
-  /** Calls, and input and output bytes, the instance's Extism blocks hold since its reset. */
-  held: { calls: number; bytes: number };
   tail: Promise<void>;
   closed: boolean;
   provided: string[];
 }
 
-/** Calls between resets of an instance's Extism blocks (see the end of `callAction`). */
-const RESET_EVERY_CALLS = 32;
-/** Input and output bytes held that bring the reset forward. */
-const RESET_AFTER_BYTES = 1024 * 1024;
-
 const internals = new WeakMap<LoadedPlugin, Internal>();
-const moduleCache = new Map<
-  string,
-  Promise<{ prepared: PreparedModule; module: WebAssembly.Module }>
->();
+/** A plugin's module as compiled, with its allocation guard (see `runtime_guard.ts`). */
+interface Compiled {
+  prepared: PreparedModule;
+  module: WebAssembly.Module;
+  guard: WebAssembly.Module | null;
+}
+
+const moduleCache = new Map<string, Promise<Compiled>>();
 let defaultRegistry: ApiRegistry | null = null;
 
 /** The process-wide registry used when {@link LoadPluginOptions.registry} is omitted. */
@@ -160,7 +161,9 @@ function compile(bytes: Uint8Array, hash: string, maxPages: number) {
     entry = (async () => {
       const prepared = prepareModule(bytes, { maxPages });
       try {
-        return { prepared, module: await WebAssembly.compile(prepared.bytes as BufferSource) };
+        const module = await WebAssembly.compile(prepared.bytes as BufferSource);
+        const guard = prepared.guard && await WebAssembly.compile(prepared.guard as BufferSource);
+        return { prepared, module, guard };
       } catch (e) {
         throw new PluginError("invalid", `invalid wasm module: ${(e as Error).message}`);
       }
@@ -199,7 +202,7 @@ export async function checkLoadable(
     if (e instanceof PluginError) throw new PluginError(e.kind, e.message, name);
     throw e;
   }
-  const imports = checkImports(compiled.module, manifest, opts.grants);
+  const imports = checkImports(compiled.prepared.imports, manifest, opts.grants);
   const badExtism = imports.extism.filter((f) => FORBIDDEN_EXTISM.includes(f));
   if (badExtism.length) {
     throw new PluginError(
@@ -237,7 +240,7 @@ export async function checkLoadable(
 
 /** What {@link checkLoadable} found, reused by {@link loadPlugin}. */
 export interface Checked {
-  compiled: { prepared: PreparedModule; module: WebAssembly.Module };
+  compiled: Compiled;
   imports: ReturnType<typeof checkImports>;
   limits: PluginLimits;
   registry: ApiRegistry;
@@ -285,11 +288,11 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
     host,
     prepared: compiled.prepared,
     module: compiled.module,
+    guard: compiled.guard,
     registry,
     imports: imports.apis,
     extismConfig: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, String(v)])),
     instance: null,
-    held: { calls: 0, bytes: 0 },
     tail: Promise.resolve(),
     closed: false,
     provided: [],
@@ -380,11 +383,11 @@ function extismLogger(host: PluginHost): ExtismLogger {
 }
 
 async function newInstance(int: Internal): Promise<ExtismPlugin> {
-  const maxPages = Math.max(1, Math.floor(int.host.limits.memoryBytes / PAGE));
   try {
     // Loaded on first use: a server without plugins never pays for it at start-up.
     const { default: createPlugin } = await import("@extism/extism");
-    return await createPlugin({ wasm: [{ module: int.module }] }, {
+    const guard = int.guard ? [{ module: int.guard, name: GUARD_MODULE }] : [];
+    return await createPlugin({ wasm: [...guard, { module: int.module, name: "main" }] }, {
       runInWorker: true,
       nodeWorkerArgs: { execArgv: [] },
       useWasi: false,
@@ -393,8 +396,9 @@ async function newInstance(int: Internal): Promise<ExtismPlugin> {
       allowedHosts: [],
       logger: extismLogger(int.host),
       logLevel: "debug",
-      // Caps Extism's host-side buffers (input, output, vars); guest memory is capped in the module.
-      memory: { maxPages, maxVarBytes: 1024 * 1024 },
+      // The allocation guard bounds the kernel's blocks and the module its own memory; Extism's
+      // `maxPages` would only check after allocating, summing every block on every `alloc`.
+      memory: { maxVarBytes: 1024 * 1024 },
     });
   } catch (e) {
     throw new PluginError("trap", `could not instantiate: ${(e as Error).message}`, int.host.name);
@@ -484,7 +488,6 @@ export async function callAction(
   const gate = new Promise<void>((r) => (release = r));
   int.tail = previous.then(() => gate);
   let instance: ExtismPlugin | null = null;
-  let heldBytes = 0;
   try {
     await raceAbort(previous, signal);
     if (int.closed) throw new PluginError("not_found", "the plugin was closed", name);
@@ -503,7 +506,6 @@ export async function callAction(
       }, () => {});
       instance = await raceAbort(creating, signal);
       int.instance = instance;
-      int.held = { calls: 0, bytes: 0 };
       deadline = Math.min(deadline + (performance.now() - started), parent?.deadline ?? Infinity);
       clearTimeout(timer);
       timer = setTimeout(
@@ -516,10 +518,8 @@ export async function callAction(
       }
     }
     if (exportName === "") return "";
-    heldBytes = input.length;
     const output = await raceAbort(instance.call(exportName, input, budget), signal);
     const bytes = output ? output.bytes() : new Uint8Array();
-    heldBytes += bytes.length;
     if (bytes.length > plugin.limits.outputBytes) {
       throw new PluginError(
         "output_too_large",
@@ -534,20 +534,19 @@ export async function callAction(
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onCancel);
     parent?.signal.removeEventListener("abort", onParentAbort);
-    // Extism keeps every call's input and output blocks until a reset, and walks them all on
-    // each call: without one, memory and call time grow without end. A reset is a round trip
-    // to the worker, so it happens every few calls, or sooner when the blocks grow large.
+    // Extism keeps every block until a reset, walks them all on each call, and the guard's
+    // budget spans them: a reset after each call keeps both small (and calls faster).
     if (instance && int.instance === instance) {
-      const held = int.held;
-      held.calls++;
-      held.bytes += heldBytes;
-      if (held.calls >= RESET_EVERY_CALLS || held.bytes >= RESET_AFTER_BYTES) {
-        int.held = { calls: 0, bytes: 0 };
-        await instance.reset().catch(() => discard(int));
-      }
+      await resetBlocks(int, instance).catch(() => discard(int));
     }
     release();
   }
+}
+
+/** Frees the instance's Extism blocks and clears the allocation guard's books with them. */
+async function resetBlocks(int: Internal, instance: ExtismPlugin): Promise<void> {
+  await instance.reset();
+  if (int.prepared.guardReset) await instance.call(int.prepared.guardReset, "");
 }
 
 /** Turns any failure into a PluginError, discarding the instance when it may be unusable. */

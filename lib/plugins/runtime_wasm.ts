@@ -9,17 +9,30 @@
  * - Moves start-up code out of instantiation: the `start` section and the `_initialize` export
  *   become plain exports the runtime calls under its own time limit (Extism would otherwise run
  *   them while instantiating, where a runaway loop cannot be interrupted cleanly).
+ * - Routes `alloc`, `free`, `log_*`, `config_get`, `var_get` and every host API import through
+ *   the allocation guard (`runtime_guard.ts`), which bounds what the Extism kernel holds for the
+ *   plugin, and adds the export that clears the guard's books.
  * - Adds one tiny export, {@link MEMORY_PROBE}, that traps when the guest's memory is within
- *   `slackPages` of the cap (default: half the cap): after a trap the runtime calls it to tell
- *   "ran out of memory" apart from other traps. Half, because allocators that double their
- *   heap fail with half the cap still unused; a trap for another reason while memory is above
- *   half the cap is therefore also reported as a memory overrun (with the trap's message).
+ *   `slackPages` of the cap (default: half the cap), or when the guard refused a request: after
+ *   a trap the runtime calls it to tell "ran out of memory" apart from other traps. Half,
+ *   because allocators that double their heap fail with half the cap still unused; a trap for
+ *   another reason while memory is above half the cap is therefore also reported as a memory
+ *   overrun (with the trap's message).
  *
  * Private to the runtime.
  * @module
  */
 import { concatBytes } from "../http/bytes.ts";
 import { PluginError } from "./runtime_errors.ts";
+import { nameBytes, s32, s64, u32 } from "./wasm_encode.ts";
+import {
+  GUARD_MODULE,
+  GUARD_RESET,
+  guardApiName,
+  guardModule,
+  isGuardedExtism,
+  newGuardSecret,
+} from "./runtime_guard.ts";
 
 /** Export added by {@link prepareModule}; traps when memory is (nearly) at the cap. */
 export const MEMORY_PROBE = "__rungpt_memory_full";
@@ -28,6 +41,7 @@ export const START_EXPORT = "__rungpt_start";
 /** Export name given to the module's `_initialize` export, if it had one. */
 export const INITIALIZE_EXPORT = "__rungpt_initialize";
 
+const PAGE = 65536;
 /** Largest table a plugin may declare or grow to (entries). */
 const TABLE_MAX = 100_000;
 
@@ -37,8 +51,14 @@ export interface PreparedModule {
   bytes: Uint8Array;
   /** Exports to call once, in order, after instantiation (start code). */
   initExports: string[];
-  /** The memory probe export, or null when the module has no memory. */
+  /** The memory probe export, or null when the module has no memory and no `alloc`. */
   probe: string | null;
+  /** The allocation guard to link as {@link GUARD_MODULE}, or null when nothing needs it. */
+  guard: Uint8Array | null;
+  /** The export that clears the guard's books, or null when the module imports no `alloc`. */
+  guardReset: string | null;
+  /** The module's imports as written (before the guard's renames). */
+  imports: WebAssembly.ModuleImportDescriptor[];
 }
 
 interface Section {
@@ -106,35 +126,6 @@ function invalid(message: string): PluginError {
   return new PluginError("invalid", `invalid wasm module: ${message}`);
 }
 
-function u32(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value !== 0) b |= 0x80;
-    out.push(b);
-  } while (value !== 0);
-  return out;
-}
-
-function s32(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (b & 0x40) === 0) || (value === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function nameBytes(name: string): number[] {
-  const b = new TextEncoder().encode(name);
-  return [...u32(b.length), ...b];
-}
-
 function readSections(bytes: Uint8Array): Section[] {
   const r = new Reader(bytes);
   const magic = r.bytesN(8);
@@ -199,34 +190,11 @@ export function prepareModule(
 ): PreparedModule {
   const sections = readSections(input);
   const cap = opts.maxPages;
-  let importedFuncs = 0;
+  const scan = scanImports(sections);
+  const importedFuncs = scan.importedFuncs;
   let memories = 0;
-
-  for (const s of sections) {
-    if (s.id !== 2) continue;
-    const r = new Reader(s.body);
-    const n = r.u32();
-    for (let i = 0; i < n; i++) {
-      const mod = r.name();
-      const field = r.name();
-      const kind = r.u8();
-      if (kind === 0) {
-        importedFuncs++;
-        r.u32();
-      } else if (kind === 1) {
-        r.u8();
-        readLimits(r, `imported table "${mod}" "${field}"`);
-      } else if (kind === 2) {
-        throw invalid(`imports its memory ("${mod}" "${field}"); a plugin must define its own`);
-      } else if (kind === 3) {
-        r.u8();
-        r.u8();
-      } else if (kind === 4) {
-        r.u8();
-        r.u32();
-      } else throw invalid(`unknown import kind ${kind}`);
-    }
-  }
+  const secret = newGuardSecret();
+  const guard = scan.guarded ? guardModule({ budget: cap * PAGE, secret, apis: scan.apis }) : null;
 
   let definedFuncs = 0;
   let startFunc = -1;
@@ -271,7 +239,7 @@ export function prepareModule(
       let name = r.name();
       const kind = r.u8();
       const index = r.u32();
-      if (name === MEMORY_PROBE || name === START_EXPORT || name === INITIALIZE_EXPORT) {
+      if ([MEMORY_PROBE, START_EXPORT, INITIALIZE_EXPORT, GUARD_RESET].includes(name)) {
         throw invalid(`exports the reserved name "${name}"`);
       }
       if (name === "_initialize" && kind === 0) {
@@ -287,34 +255,130 @@ export function prepareModule(
   }
   if (hadInitialize) initExports.push(INITIALIZE_EXPORT);
 
+  // Functions added below: the probe, then the guard's reset.
+  let next = importedFuncs + definedFuncs;
   let probe: string | null = null;
-  if (memories === 1) {
+  const voidType = memories === 1 || scan.alloc >= 0 ? appendEntry(out, 1, [0x60, 0x00, 0x00]) : -1;
+  if (memories === 1 || scan.alloc >= 0) {
     probe = MEMORY_PROBE;
     const slack = opts.slackPages ?? Math.floor(cap / 2);
-    // (func (if (i32.ge_u (memory.size) (i32.const cap-slack)) (then unreachable)))
+    // deno-fmt-ignore
     const code = [
-      0x00,
-      0x3f,
-      0x00,
-      0x41,
-      ...s32(Math.max(0, cap - slack)),
-      0x4f,
-      0x04,
-      0x40,
-      0x00,
-      0x0b,
-      0x0b,
+      // (if (i32.ge_u (memory.size) (i32.const cap-slack)) (then unreachable))
+      ...(memories === 1 ? [0x3f, 0x00, 0x41, ...s32(Math.max(0, cap - slack)), 0x4f, 0x04, 0x40, 0x00, 0x0b] : []),
+      // (if (i64.ne (call $alloc (i64.const secret+1)) (i64.const 0)) (then unreachable))
+      ...(scan.alloc >= 0 ? [0x42, ...s64(secret + 1n), 0x10, ...u32(scan.alloc), 0x50, 0x45, 0x04, 0x40, 0x00, 0x0b] : []),
     ];
-    const typeIndex = appendEntry(out, 1, [0x60, 0x00, 0x00]);
-    appendEntry(out, 3, u32(typeIndex));
-    appendEntry(out, 10, [...u32(code.length), ...code]);
-    exports.push([...nameBytes(MEMORY_PROBE), 0, ...u32(importedFuncs + definedFuncs)]);
+    addFunction(out, voidType, code);
+    exports.push([...nameBytes(MEMORY_PROBE), 0, ...u32(next++)]);
   }
+  if (scan.alloc >= 0) {
+    // (drop (call $alloc (i64.const secret)))
+    addFunction(out, voidType, [0x42, ...s64(secret), 0x10, ...u32(scan.alloc), 0x1a]);
+    exports.push([...nameBytes(GUARD_RESET), 0, ...u32(next++)]);
+  }
+  if (scan.guarded) setSection(out, 2, scan.rewritten);
   setSection(out, 7, withEntries(exports.length, exports));
 
   const parts: (Uint8Array | number[])[] = [input.subarray(0, 8)];
   for (const s of out) parts.push([s.id, ...u32(s.body.length)], s.body);
-  return { bytes: concatBytes(parts), initExports, probe };
+  return {
+    bytes: concatBytes(parts),
+    initExports,
+    probe,
+    guard,
+    guardReset: scan.alloc >= 0 ? GUARD_RESET : null,
+    imports: scan.imports,
+  };
+}
+
+/** Appends a defined function with no locals. */
+function addFunction(sections: Section[], type: number, code: number[]): void {
+  appendEntry(sections, 3, u32(type));
+  const bytes = [0x00, ...code, 0x0b];
+  appendEntry(sections, 10, [...u32(bytes.length), ...bytes]);
+}
+
+/** What {@link scanImports} found. */
+interface ImportScan {
+  /** The original imports, for checking against the manifest. */
+  imports: WebAssembly.ModuleImportDescriptor[];
+  importedFuncs: number;
+  /** Function index of the `alloc` import, or -1. */
+  alloc: number;
+  /** Host API functions imported, in the guard's order. */
+  apis: { module: string; name: string }[];
+  /** Whether any import goes through the guard. */
+  guarded: boolean;
+  /** The import section with guarded imports renamed to the guard. */
+  rewritten: Uint8Array;
+}
+
+/** Reads the import section, renaming what the allocation guard stands in for. */
+function scanImports(sections: Section[]): ImportScan {
+  const scan: ImportScan = {
+    imports: [],
+    importedFuncs: 0,
+    alloc: -1,
+    apis: [],
+    guarded: false,
+    rewritten: new Uint8Array(),
+  };
+  const entries: (number[] | Uint8Array)[] = [];
+  for (const s of sections) {
+    if (s.id !== 2) continue;
+    const r = new Reader(s.body);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      const start = r.pos;
+      const mod = r.name();
+      const field = r.name();
+      const kind = r.u8();
+      const kindName = IMPORT_KINDS[kind] as WebAssembly.ImportExportKind;
+      scan.imports.push({ module: mod, name: field, kind: kindName });
+      if (kind === 0) {
+        const type = r.u32();
+        const renamed = guardedName(scan, mod, field);
+        if (renamed === null) entries.push(s.body.subarray(start, r.pos));
+        else entries.push([...nameBytes(GUARD_MODULE), ...nameBytes(renamed), 0, ...u32(type)]);
+        if (mod === "extism:host/env" && field === "alloc") scan.alloc = scan.importedFuncs;
+        scan.importedFuncs++;
+      } else if (kind === 1) {
+        r.u8();
+        readLimits(r, `imported table "${mod}" "${field}"`);
+      } else if (kind === 2) {
+        throw invalid(`imports its memory ("${mod}" "${field}"); a plugin must define its own`);
+      } else if (kind === 3) {
+        r.u8();
+        r.u8();
+      } else if (kind === 4) {
+        r.u8();
+        r.u32();
+      } else throw invalid(`unknown import kind ${kind}`);
+      if (kind !== 0) entries.push(s.body.subarray(start, r.pos));
+    }
+    scan.rewritten = withEntries(n, entries);
+  }
+  return scan;
+}
+
+const IMPORT_KINDS = ["function", "table", "memory", "global", "tag"];
+
+/** The guard's name for a function import it stands in for, or null to leave it. */
+function guardedName(scan: ImportScan, mod: string, field: string): string | null {
+  if (mod === "extism:host/env") {
+    if (!isGuardedExtism(field)) return null;
+    scan.guarded = true;
+    return field;
+  }
+  if (mod.startsWith("extism:") || mod === "wasi_snapshot_preview1" || mod === GUARD_MODULE) {
+    return null;
+  }
+  // A host API: every one takes and returns an Extism block address.
+  let index = scan.apis.findIndex((a) => a.module === mod && a.name === field);
+  if (index < 0) index = scan.apis.push({ module: mod, name: field }) - 1;
+  scan.guarded = true;
+  return guardApiName(index);
 }
 
 /** Appends one entry to vector section `id` (creating it), returning the entry's index. */

@@ -103,6 +103,26 @@ Deno.test("memory growth is capped: the call fails with kind memory, a fresh ins
   assertEquals(await callAction(hog, "echo", "after"), "after:0");
 });
 
+Deno.test("a plugin cannot make the host hold more than its memory budget", async () => {
+  await using env = await pluginEnv();
+  const limits = { memoryBytes: 16 * 1024 * 1024 };
+  const bomb = await env.load("allocbomb", { limits, grants: { apis: ["rungpt:config"] } });
+  const rss = () => Deno.memoryUsage().rss;
+  const before = rss();
+  // One 2 GiB block, 4 GiB in 4 MiB blocks, a million empty blocks, 512 MiB of host results:
+  // each is refused before the host allocates it, and the call ends as out of memory.
+  for (const attack of ["huge", "many", "tiny", "hostleak"]) {
+    await rejectsKind(callAction(bomb, attack, ""), "memory", "16777216 bytes");
+    assertEquals(await callAction(bomb, "echo", attack), attack);
+  }
+  assert.ok(rss() - before < 256 * 1024 * 1024, `rss grew by ${rss() - before} bytes`);
+  // Blocks that are freed are credited back: far more than the budget in all is fine.
+  assertEquals(await callAction(bomb, "churn", ""), "churned");
+  assertEquals(await callAction(bomb, "hostfair", ""), "read");
+  // The books are cleared with the blocks after each call: a long run of fair calls goes on.
+  for (let i = 0; i < 40; i++) assertEquals(await callAction(bomb, "churn", ""), "churned");
+});
+
 Deno.test("prepareModule caps declared memory and refuses modules that start above the cap", () => {
   // (module (memory 10)) and (module (memory 2 100))
   const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
