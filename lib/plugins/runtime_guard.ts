@@ -16,8 +16,9 @@
  *   results) is charged its size plus {@link BLOCK_OVERHEAD} and marked in a bitmap by index;
  * - a marked block that is freed (`free`, or the kernel freeing it in `log_*`, `config_get`,
  *   `var_get`) is credited back; blocks the plugin did not get from the guard are never credited;
- * - block indices at or past {@link MAX_BLOCK_INDEX} are refused (the kernel's addresses hold
- *   15 usable bits of index, so more blocks would alias).
+ * - at most {@link MAX_LIVE_BLOCKS} charged blocks at once, and block indices at or past
+ *   {@link MAX_BLOCK_INDEX} are refused (the kernel's addresses hold 15 usable bits of index, so
+ *   more blocks would alias).
  *
  * The books are cleared when the runtime resets the kernel's blocks, after every call: it calls
  * the plugin's added export {@link GUARD_RESET}, which calls the guard's `alloc` with a secret value baked
@@ -38,6 +39,11 @@ export const GUARD_RESET = "__rungpt_guard_reset";
 export const BLOCK_OVERHEAD = 128;
 /** Block indices from here on are refused: the kernel reads an address as a signed i64. */
 export const MAX_BLOCK_INDEX = 32767;
+/**
+ * Blocks the plugin may hold at once: each is copied to the main thread as its own buffer after
+ * the call, so their number, not only their bytes, bounds how long that copy blocks the server.
+ */
+export const MAX_LIVE_BLOCKS = 4096;
 
 /** Kernel functions the guard wraps, and how: `credit` first frees (or the kernel frees) its argument. */
 const EXTISM_WRAPPED = {
@@ -107,6 +113,8 @@ const op = {
   i32Or: 0x72,
   i32Xor: 0x73,
   i32Shl: 0x74,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
   i32ShrU: 0x76,
   i64Add: 0x7c,
   i64Sub: 0x7d,
@@ -122,6 +130,7 @@ const T_I64 = 1; // (i64) -> ()
 const T_VOID = 2; // () -> ()
 const G_USED = 0; // i64: bytes charged
 const G_TRIPPED = 1; // i32: 1 once a request was refused
+const G_LIVE = 2; // i32: charged blocks not yet credited
 const BITMAP_BYTES = (MAX_BLOCK_INDEX + 1) / 8;
 const EXTISM_IMPORTS = ["alloc", "free", "length", ...Object.keys(EXTISM_WRAPPED).slice(2)];
 const IMPORT = Object.fromEntries(EXTISM_IMPORTS.map((n, i) => [n, i]));
@@ -166,7 +175,9 @@ export function guardModule(opts: GuardOptions): Uint8Array {
     ...tripIf([...blockIndex(1), op.i32Const, ...maxIndex, op.i32GeU]),
     op.localGet, 0, op.call, IMPORT.length, op.i64Const, ...overhead, op.i64Add, op.localSet, 2,
     ...tripIf([op.localGet, 2, op.i64Const, ...budget, op.globalGet, G_USED, op.i64Sub, op.i64GtU]),
+    ...tripIf([op.globalGet, G_LIVE, op.i32Const, ...s32(MAX_LIVE_BLOCKS), op.i32GeU]),
     op.globalGet, G_USED, op.localGet, 2, op.i64Add, op.globalSet, G_USED,
+    op.globalGet, G_LIVE, op.i32Const, 1, op.i32Add, op.globalSet, G_LIVE,
     ...byteAddr(1), ...byteAddr(1), ...op.load8, ...bit(1), op.i32Or, ...op.store8,
   ]);
   // credit(addr): locals 1 idx, 2 byte, 3 mask, 4 cost
@@ -177,6 +188,7 @@ export function guardModule(opts: GuardOptions): Uint8Array {
     ...bit(1), op.localTee, 3, op.localGet, 2, op.i32And, op.i32Eqz,
     op.if, op.void, op.return, op.end,
     ...byteAddr(1), op.localGet, 2, op.localGet, 3, op.i32Xor, ...op.store8,
+    op.globalGet, G_LIVE, op.i32Const, 1, op.i32Sub, op.globalSet, G_LIVE,
     op.localGet, 0, op.call, IMPORT.length, op.i64Const, ...overhead, op.i64Add, op.localSet, 4,
     op.globalGet, G_USED, op.localGet, 4, op.i64LtU,
     op.if, op.void, op.i64Const, 0, op.globalSet, G_USED,
@@ -187,6 +199,7 @@ export function guardModule(opts: GuardOptions): Uint8Array {
   const alloc = body(["i64"], [
     op.localGet, 0, op.i64Const, ...s64(opts.secret), op.i64Eq, op.if, op.void,
     op.i64Const, 0, op.globalSet, G_USED, op.i32Const, 0, op.globalSet, G_TRIPPED,
+    op.i32Const, 0, op.globalSet, G_LIVE,
     op.i32Const, 0, op.i32Const, 0, op.i32Const, ...s32(BITMAP_BYTES), ...op.memoryFill,
     op.i64Const, 0, op.return, op.end,
     op.localGet, 0, op.i64Const, ...s64(opts.secret + 1n), op.i64Eq, op.if, op.void,
@@ -255,7 +268,11 @@ export function guardModule(opts: GuardOptions): Uint8Array {
     section(5, vector([[0x01, ...u32(memPages), ...u32(memPages)]])),
     section(
       6,
-      vector([[0x7e, 0x01, op.i64Const, 0, op.end], [0x7f, 0x01, op.i32Const, 0, op.end]]),
+      vector([
+        [0x7e, 0x01, op.i64Const, 0, op.end], // used
+        [0x7f, 0x01, op.i32Const, 0, op.end], // tripped
+        [0x7f, 0x01, op.i32Const, 0, op.end], // live
+      ]),
     ),
     section(7, vector(exports)),
     section(10, vector(defined.map((d) => d.code))),
