@@ -30,7 +30,7 @@ import { EmptyState } from "../components/chat/EmptyState.tsx";
 import { ApprovalDialog } from "../components/chat/ApprovalDialog.tsx";
 import { ActionsPanel } from "../components/chat/ActionsPanel.tsx";
 import { approvalKey, nextApproval } from "../lib/ui/actions.ts";
-import type { ApprovalDecision } from "../lib/chat/action_types.ts";
+import type { ApprovalDecision } from "../lib/tools/call.ts";
 import type { ChatPageData } from "../lib/chat/page_data.ts";
 
 /** Props of the ChatApp island (all JSON): what the chat page loads. */

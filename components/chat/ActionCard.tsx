@@ -4,7 +4,7 @@
  * @module
  */
 import { useSignal } from "@preact/signals";
-import type { ActionCall, ActionStatus } from "../../lib/chat/action_types.ts";
+import type { ActionCall, ActionStatus } from "../../lib/tools/call.ts";
 import { Icon } from "../Icon.tsx";
 import {
   callDuration,

@@ -6,7 +6,7 @@
  * @module
  */
 import { useEffect, useRef } from "preact/hooks";
-import type { ActionCall, ApprovalDecision } from "../../lib/chat/action_types.ts";
+import type { ActionCall, ApprovalDecision } from "../../lib/tools/call.ts";
 import { prettyArgs } from "../../lib/ui/actions.ts";
 
 /** Props of {@linkcode ApprovalDialog}. */

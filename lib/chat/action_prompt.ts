@@ -6,8 +6,9 @@
  */
 import type { ChatCompletionTool } from "openai/resources/chat/completions";
 import type { ActionSettings } from "../store/settings.ts";
-import { buildActionSystemMessage, countTokens, type EnabledAction } from "./system_message.ts";
-import { toOpenAITools } from "./tools.ts";
+import { buildActionSystemMessage, countTokens } from "./system_message.ts";
+import type { DescribedTool } from "../tools/tool.ts";
+import { toOpenAITools } from "../tools/openai.ts";
 
 /** How a turn offers actions: `auto` is native with a fallback to tags. */
 export type TurnMode = "tags" | "native" | "auto";
@@ -53,7 +54,7 @@ export function requestMode(mode: TurnMode): "tags" | "native" {
  * ```
  */
 export function actionPrompt(
-  actions: readonly EnabledAction[],
+  actions: readonly DescribedTool[],
   mode: "tags" | "native",
 ): ActionPrompt {
   return {

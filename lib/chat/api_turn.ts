@@ -8,8 +8,7 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
 import { LlmError } from "../llm/errors.ts";
-import type { EnabledAction } from "../plugins/manager.ts";
-import type { ActionSettings } from "../store/settings.ts";
+import type { ToolSession } from "../tools/catalogue.ts";
 import { turnMode } from "./action_prompt.ts";
 import { errorResponse } from "./completions.ts";
 import type { CompletionRequest } from "./completions.ts";
@@ -18,9 +17,8 @@ import { type LoopResult, runActionLoop, type StreamFn } from "./loop.ts";
 /** What the API turn needs. */
 export interface ApiTurnDeps {
   stream: StreamFn;
-  actions: readonly EnabledAction[];
-  settings: ActionSettings;
-  run(plugin: string, action: string, input: string, signal: AbortSignal): Promise<string>;
+  /** The request's tools, opened without `ask`: what needs approval is denied unless allowed. */
+  tools: ToolSession;
   onNativeUnsupported?(model: string): void;
 }
 
@@ -56,14 +54,14 @@ export function completeWithActions(
   // Every round is streamed from the upstream, which sends usage in a stream only when asked:
   // a non-streamed answer always carries usage, so ask for it.
   if (!body.stream) extra.stream_options = { include_usage: true };
-  const { settings } = deps;
+  const { settings } = deps.tools;
   // The client's own messages, as it sent them, in either mode.
   const messages = body.messages as unknown as ChatCompletionMessageParam[];
   const run = (onText: (text: string) => void, abort: AbortSignal) =>
     runActionLoop({
       model: body.model,
       messages: () => messages,
-      actions: deps.actions,
+      tools: deps.tools.tools,
       mode: turnMode(settings, body.model),
       maxRounds: settings.maxRounds,
       stream: deps.stream,
@@ -71,14 +69,7 @@ export function completeWithActions(
       extra,
       onText,
       onNativeUnsupported: () => deps.onNativeUnsupported?.(body.model),
-      dispatch: {
-        run: deps.run,
-        policy: {
-          askAlways: settings.approvalMode === "ask",
-          alwaysAllowed: new Set(settings.alwaysAllowed),
-        },
-        update: () => {},
-      },
+      dispatch: deps.tools.dispatch,
     });
 
   if (!body.stream) {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Message } from "../store/types.ts";
-import type { ActionCall } from "./action_types.ts";
+import type { ActionCall } from "../tools/call.ts";
 
 /**
  * Sent first on every subscription: the message being generated as it stands now, so a

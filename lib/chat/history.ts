@@ -5,9 +5,10 @@
  * @module
  */
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import type { ActionCall, RoundRecord } from "./action_types.ts";
-import { resultText } from "./dispatch.ts";
-import { toolName } from "./tools.ts";
+import type { ActionCall } from "../tools/call.ts";
+import type { RoundRecord } from "./action_types.ts";
+import { resultText } from "../tools/dispatch.ts";
+import { toolName } from "../tools/openai.ts";
 
 /** Escapes text for an attribute value in a result tag. */
 function attr(text: string): string {

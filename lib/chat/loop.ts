@@ -12,13 +12,14 @@ import type {
 import type { CompletionUsage } from "openai/resources/completions";
 import { LlmError, toLlmError } from "../llm/errors.ts";
 import { addChunk, newAccumulator } from "../llm/stream.ts";
-import type { EnabledAction } from "../plugins/manager.ts";
-import type { ActionCall, RoundRecord } from "./action_types.ts";
+import { type Tool, toolId } from "../tools/tool.ts";
+import type { ActionCall } from "../tools/call.ts";
+import type { RoundRecord } from "./action_types.ts";
 import { actionPrompt, requestMode, type TurnMode } from "./action_prompt.ts";
-import { dispatchCall, type DispatchDeps } from "./dispatch.ts";
+import { dispatchCall, type DispatchDeps } from "../tools/dispatch.ts";
 import { roundMessages } from "./history.ts";
 import { createTagParser, parseActionArgs } from "./tag_parser.ts";
-import { parseToolName } from "./tools.ts";
+import { parseToolName } from "../tools/openai.ts";
 
 /** Streams one completion (the caller supplies client, key and errors mapping). */
 export type StreamFn = (
@@ -34,7 +35,8 @@ export interface LoopOptions {
    * a request in `mode` replays it: a fallback to tags needs past native rounds as tags.
    */
   messages(mode: "tags" | "native"): ChatCompletionMessageParam[];
-  actions: readonly EnabledAction[];
+  /** The turn's tools (from its tool session). */
+  tools: readonly Tool[];
   /** How actions are offered for this turn. */
   mode: TurnMode;
   /**
@@ -44,7 +46,7 @@ export interface LoopOptions {
   maxRounds: number;
   stream: StreamFn;
   /** Dispatch settings: how to run, approve and report calls. */
-  dispatch: Omit<DispatchDeps, "actions">;
+  dispatch: Omit<DispatchDeps, "tools">;
   signal: AbortSignal;
   /** Extra request parameters passed through (temperature, …). */
   extra?: Record<string, unknown>;
@@ -79,7 +81,7 @@ export interface LoopResult {
  * produced so far.
  */
 export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
-  const hasActions = opts.actions.length > 0;
+  const hasActions = opts.tools.length > 0;
   let mode: "tags" | "native" = hasActions ? requestMode(opts.mode) : "tags";
   /** Set while the tags retry of auto mode has not succeeded yet. */
   let fallingBack = false;
@@ -98,7 +100,7 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
     result.text += text;
     opts.onText(text);
   };
-  const deps: DispatchDeps = { ...opts.dispatch, actions: opts.actions };
+  const deps: DispatchDeps = { ...opts.dispatch, tools: opts.tools };
   const base = new Map<"tags" | "native", ChatCompletionMessageParam[]>();
   const baseMessages = (m: "tags" | "native") => {
     if (!base.has(m)) base.set(m, opts.messages(m));
@@ -161,8 +163,12 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
       }
       if (mode === "tags" && hasActions) handle(parser.end());
       for (const tc of acc.toolCalls) {
-        const ref = parseToolName(tc.name, opts.actions as EnabledAction[]);
-        const call = newCall(ref ? `${ref.plugin}.${ref.action}` : tc.name, "native", tc.id);
+        const ref = parseToolName(tc.name, opts.tools);
+        const call = newCall(
+          ref ? toolId({ owner: ref.owner, spec: ref }) : tc.name,
+          "native",
+          tc.id,
+        );
         call.args = tc.arguments;
         start(
           call,
@@ -255,7 +261,7 @@ function buildRequest(
 ) {
   const messages: ChatCompletionMessageParam[] = [];
   // Tags mode explains the syntax and lists the actions; native mode's tools carry them.
-  const prompt = actionPrompt(opts.actions, mode);
+  const prompt = actionPrompt(opts.tools, mode);
   if (prompt.text) messages.push({ role: "system", content: prompt.text });
   messages.push(...base, ...history);
   return {

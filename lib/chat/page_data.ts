@@ -106,7 +106,7 @@ export async function loadChatPage(
   store: Store,
   settings: PublicSettings,
   conversationId: string | null,
-  liveTurn: (conversationId: string) => { message: Message | null } | undefined,
+  snapshot: (conversationId: string) => Message | null | undefined,
 ): Promise<ChatPageData | null> {
   const conversations = await store.listConversations({ limit: 200 });
   if (!conversationId) {
@@ -121,8 +121,12 @@ export async function loadChatPage(
   }
   const conversation = await store.getConversation(conversationId);
   if (!conversation) return null;
-  const turn = liveTurn(conversationId);
-  const live = turn?.message ?? undefined;
-  const { messages, hasMore } = await loadMessageWindow(store, conversationId, {}, live);
-  return { conversations, conversation, messages, hasMore, running: turn !== undefined, settings };
+  const live = snapshot(conversationId);
+  const { messages, hasMore } = await loadMessageWindow(
+    store,
+    conversationId,
+    {},
+    live ?? undefined,
+  );
+  return { conversations, conversation, messages, hasMore, running: live !== undefined, settings };
 }

@@ -4,7 +4,8 @@
  * card stays "running" or "waiting for approval" forever.
  * @module
  */
-import type { ActionCall, ActionMeta } from "./action_types.ts";
+import type { ActionCall } from "../tools/call.ts";
+import type { ActionMeta } from "./action_types.ts";
 
 /** The error an action call gets when rungpt stopped before it finished. */
 export const INTERRUPTED_ERROR = "interrupted: rungpt stopped before this action finished";

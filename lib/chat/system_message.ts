@@ -8,17 +8,7 @@
  * In native mode the tools carry their schemas, so the message is a short note.
  * @module
  */
-import type { ActionSpec } from "../plugins/manifest.ts";
-
-/** An action the model may call in this turn. */
-export interface EnabledAction {
-  /** The plugin's name, e.g. `weather`. */
-  plugin: string;
-  /** The action as declared in the plugin's manifest. */
-  action: ActionSpec;
-  /** The plugin's one-line description, shown above its actions. */
-  pluginDescription?: string;
-}
+import { type DescribedTool, toolId } from "../tools/tool.ts";
 
 /** How actions are offered to the model. */
 export type ActionMode = "tags" | "native";
@@ -148,28 +138,29 @@ function exampleValue(schema: unknown): unknown {
 }
 
 /** The example call: the first action with its required arguments filled in. */
-function exampleCall({ plugin, action }: EnabledAction): string {
-  const props = isSchema(action.parameters.properties) ? action.parameters.properties : {};
-  const required = Array.isArray(action.parameters.required) ? action.parameters.required : [];
+function exampleCall(tool: DescribedTool): string {
+  const { parameters } = tool.spec;
+  const props = isSchema(parameters.properties) ? parameters.properties : {};
+  const required = Array.isArray(parameters.required) ? parameters.required : [];
   const args: Record<string, unknown> = {};
   for (const key of required) {
     if (typeof key === "string") args[key] = exampleValue(props[key]);
   }
-  return `<action name="${plugin}.${action.name}">${JSON.stringify(args)}</action>`;
+  return `<action name="${toolId(tool)}">${JSON.stringify(args)}</action>`;
 }
 
 /** The action list, grouped by plugin in the order given. */
-function actionList(actions: readonly EnabledAction[]): string[] {
+function actionList(tools: readonly DescribedTool[]): string[] {
   const lines: string[] = [];
-  let lastPlugin: string | undefined;
-  for (const a of actions) {
-    if (a.plugin !== lastPlugin) {
-      const about = oneLine(a.pluginDescription);
-      lines.push(`Plugin ${a.plugin}${about ? `: ${about}` : ""}`);
-      lastPlugin = a.plugin;
+  let lastOwner: string | undefined;
+  for (const t of tools) {
+    if (t.owner !== lastOwner) {
+      const about = oneLine(t.ownerDescription);
+      lines.push(`Plugin ${t.owner}${about ? `: ${about}` : ""}`);
+      lastOwner = t.owner;
     }
-    lines.push(`- ${a.plugin}.${a.action.name} — ${oneLine(a.action.description)}`);
-    lines.push(...parameterLines(a.action.parameters));
+    lines.push(`- ${toolId(t)} — ${oneLine(t.spec.description)}`);
+    lines.push(...parameterLines(t.spec.parameters));
   }
   return lines;
 }
@@ -179,14 +170,14 @@ function actionList(actions: readonly EnabledAction[]): string[] {
  *
  * @example
  * ```ts
- * const text = buildActionSystemMessage([{ plugin: "weather", action: forecast }], "tags");
+ * const text = buildActionSystemMessage([{ owner: "weather", spec: forecast }], "tags");
  * // "You can call actions provided by plugins. …
  * //  - weather.forecast — Daily forecast for a city.
  * //      city (required): string — City name"
  * ```
  */
 export function buildActionSystemMessage(
-  actions: readonly EnabledAction[],
+  actions: readonly DescribedTool[],
   mode: ActionMode,
 ): string {
   if (actions.length === 0) return "";

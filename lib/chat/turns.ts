@@ -6,12 +6,12 @@
  * @module
  */
 import { LlmError } from "../llm/errors.ts";
-import type { EnabledAction } from "../plugins/manager.ts";
-import type { ActionSettings } from "../store/settings.ts";
 import type { Conversation, Message, Store } from "../store/types.ts";
+import { createToolCatalogue, type ToolCatalogue } from "../tools/catalogue.ts";
+import type { ActionCall, ApprovalDecision } from "../tools/call.ts";
 import { turnMode } from "./action_prompt.ts";
-import type { ActionCall, ActionMeta, ApprovalDecision } from "./action_types.ts";
-import { type LiveTurn, type LiveTurns, publish, publishDelta } from "./live.ts";
+import type { ActionMeta } from "./action_types.ts";
+import { eventStream, type LiveTurn, type LiveTurns, publish, publishDelta } from "./live.ts";
 import { runActionLoop, type StreamFn } from "./loop.ts";
 import { buildPrompt, titleFrom } from "./prompt.ts";
 
@@ -23,33 +23,12 @@ export interface ModelAccess {
   stream: StreamFn;
 }
 
-/** What a turn needs from the plugin side. */
-export interface ActionAccess {
-  /** The enabled actions, read at the start of each turn. */
-  actions(): Promise<EnabledAction[]>;
-  /** Runs an action in its sandbox. */
-  call(
-    plugin: string,
-    action: string,
-    input: string,
-    opts: { signal?: AbortSignal },
-  ): Promise<string>;
-  /** The current action settings. */
-  settings(): Promise<ActionSettings>;
-  /** Remembers "Always allow" for an action id. */
-  allowAlways(actionId: string): Promise<void>;
-  /** Remembers that the upstream rejected native tools for a model. */
-  markNativeUnsupported(model: string): Promise<void>;
-  /** Starts loading the plugins in the background (optional). */
-  warm?(): void;
-}
-
 /** Dependencies of the turn runner. */
 export interface TurnDeps {
   store: Store;
   model: ModelAccess;
-  /** Plugins; without them turns are plain chat. */
-  actions?: ActionAccess;
+  /** The tools turns may call; without them turns are plain chat. */
+  tools?: ToolCatalogue;
   /** How often a streaming message is written to the store (ms). */
   persistEveryMs?: number;
   /** Reports unexpected failures (the turn itself still ends cleanly). */
@@ -84,8 +63,13 @@ export interface TurnRunner {
   /** Answers an action waiting for approval; false when none with that id waits. */
   answerApproval(conversationId: string, callId: string, decision: ApprovalDecision): boolean;
   isRunning(conversationId: string): boolean;
-  /** The live turns, for subscribers. */
-  live: LiveTurns;
+  /**
+   * The running turn's reply as it stands (a copy), `null` while the turn is starting, or
+   * `undefined` when no turn runs.
+   */
+  snapshot(conversationId: string): Message | null | undefined;
+  /** The turn's events as Server-Sent Events: a snapshot, then each change, until it ends. */
+  subscribe(conversationId: string, signal: AbortSignal): ReadableStream<Uint8Array>;
   /** Stops every turn and waits until all are persisted (server shutdown). */
   shutdown(): Promise<void>;
 }
@@ -101,16 +85,12 @@ interface WaitingCall {
 interface TurnApprovals {
   /** Calls waiting for an answer, by call id. */
   waiting: Map<string, WaitingCall>;
-  /**
-   * Action ids that run without asking: those allowed in advance, and those the user picked
-   * "Always allow" for during this turn (even if saving that choice failed).
-   */
-  allowed: Set<string>;
+  /** Lets a tool run without asking for the rest of the turn (the user chose "Always allow"). */
+  allow(id: string): void;
 }
 
-const NO_ACTIONS: ActionAccess = {
-  actions: () => Promise.resolve([]),
-  call: () => Promise.reject(new Error("no plugins")),
+const NO_TOOLS: ToolCatalogue = createToolCatalogue({
+  sources: [],
   settings: () =>
     Promise.resolve({
       mode: "tags",
@@ -121,7 +101,7 @@ const NO_ACTIONS: ActionAccess = {
     }),
   allowAlways: () => Promise.resolve(),
   markNativeUnsupported: () => Promise.resolve(),
-};
+});
 
 /**
  * Creates the turn runner.
@@ -137,7 +117,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
   const approvals = new Map<string, TurnApprovals>();
   const persistEveryMs = deps.persistEveryMs ?? 250;
   const { store } = deps;
-  const plugins = deps.actions ?? NO_ACTIONS;
+  const catalogue = deps.tools ?? NO_TOOLS;
 
   async function prepare(conversationId: string, how: TurnStart) {
     const conversation = await store.getConversation(conversationId);
@@ -240,17 +220,27 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
           "No model is configured. Choose one in Settings or in this conversation.",
         );
       }
-      const [actions, settings] = await Promise.all([plugins.actions(), plugins.settings()]);
+      const tools = await catalogue.session({
+        ask: (call, s) => waitForApproval(turn.conversationId, call, s),
+        onError: deps.onError,
+        update(call: ActionCall) {
+          const calls = meta.actions ??= [];
+          const i = calls.findIndex((c) => c.id === call.id);
+          if (i === -1) calls.push({ ...call });
+          else calls[i] = { ...call };
+          metaDirty = true;
+          publish(turn, { type: "action", messageId: message.id, call: { ...call } });
+        },
+      });
       // Start the sandboxes while the model thinks: the first call then finds them warm.
-      if (actions.length) plugins.warm?.();
-      const allowed = new Set(settings.alwaysAllowed);
-      approvals.set(turn.conversationId, { waiting: new Map(), allowed });
+      if (tools.tools.length) catalogue.warm();
+      approvals.set(turn.conversationId, { waiting: new Map(), allow: tools.allow });
       const result = await runActionLoop({
         model,
         messages: (mode) => buildPrompt(conversation, history, mode),
-        actions,
-        mode: turnMode(settings, model),
-        maxRounds: settings.maxRounds,
+        tools: tools.tools,
+        mode: turnMode(tools.settings, model),
+        maxRounds: tools.settings.maxRounds,
         stream: deps.model.stream,
         signal,
         onText(text) {
@@ -258,25 +248,8 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
           publishDelta(turn, message.id, text);
         },
         // Saved before the turn ends, so the next turn of this conversation goes straight to tags.
-        onNativeUnsupported: () => plugins.markNativeUnsupported(model).catch(deps.onError),
-        dispatch: {
-          run: (plugin, action, input, s) => plugins.call(plugin, action, input, { signal: s }),
-          policy: {
-            askAlways: settings.approvalMode === "ask",
-            alwaysAllowed: allowed,
-          },
-          ask: (call, s) => waitForApproval(turn.conversationId, call, s),
-          allowAlways: (id) => plugins.allowAlways(id),
-          onError: deps.onError,
-          update(call: ActionCall) {
-            const calls = meta.actions ??= [];
-            const i = calls.findIndex((c) => c.id === call.id);
-            if (i === -1) calls.push({ ...call });
-            else calls[i] = { ...call };
-            metaDirty = true;
-            publish(turn, { type: "action", messageId: message.id, call: { ...call } });
-          },
-        },
+        onNativeUnsupported: () => catalogue.markNativeUnsupported(model).catch(deps.onError),
+        dispatch: tools.dispatch,
       });
       if (result.calls.length) meta.rounds = result.rounds;
       error = result.error;
@@ -342,9 +315,14 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
   }
 
   return {
-    live,
     start,
     isRunning: (id) => live.has(id),
+    snapshot(id) {
+      const turn = live.get(id);
+      if (!turn) return undefined;
+      return turn.message && { ...turn.message };
+    },
+    subscribe: (id, signal) => eventStream(live, id, signal),
     answerApproval(conversationId, callId, decision) {
       const state = approvals.get(conversationId);
       const call = state?.waiting.get(callId);
@@ -353,7 +331,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
       if (decision === "always") {
         // It holds for the rest of the turn: later calls of the action do not ask, and those
         // waiting beside this one go ahead.
-        state.allowed.add(call.actionId);
+        state.allow(call.actionId);
         const beside = [...state.waiting.values()].filter((w) => w.actionId === call.actionId);
         for (const other of beside) other.answer("once");
       }

@@ -1,12 +1,12 @@
 /**
- * Running one action call the model made: find the action, check its arguments against the
- * schema, get approval when needed, run it in its sandbox, and turn every failure into an
+ * Running one tool call the model made: find the tool, check its arguments against the
+ * schema, get approval when needed, run it at its source, and turn every failure into an
  * error result the model can read — the turn always goes on.
  * @module
  */
-import type { EnabledAction } from "../plugins/manager.ts";
-import type { ActionAccess, ActionCall, ApprovalDecision } from "./action_types.ts";
-import { toolName } from "./tools.ts";
+import type { ActionCall, ApprovalDecision } from "./call.ts";
+import { toolName } from "./openai.ts";
+import { type Tool, toolId } from "./tool.ts";
 import { formatArgErrors, validateArgs } from "../plugins/validate_args.ts";
 
 /** Who decides whether an action may run without asking. */
@@ -19,10 +19,10 @@ export interface ApprovalPolicy {
 
 /** What dispatching needs. */
 export interface DispatchDeps {
-  /** The enabled actions of this turn. */
-  actions: readonly EnabledAction[];
-  /** Runs the plugin; throws with a clear message on failure. */
-  run(plugin: string, action: string, input: string, signal: AbortSignal): Promise<string>;
+  /** The tools of this turn. */
+  tools: readonly Tool[];
+  /** Runs the tool with this id; throws with a clear message on failure. */
+  run(id: string, input: string, signal: AbortSignal): Promise<string>;
   policy: ApprovalPolicy;
   /**
    * Asks the user; absent for API clients, where an action that needs approval is denied
@@ -41,20 +41,10 @@ export interface DispatchDeps {
 
 const DEFAULT_MAX_RESULT = 32_000;
 
-/** What the plugin may touch, for the approval dialog. */
-export function accessOf(action: EnabledAction): ActionAccess {
-  return {
-    apis: [...action.apis],
-    hosts: [...action.grants.net.hosts],
-    paths: action.grants.fs.map((p) => ({ path: p.path, access: p.access })),
-  };
-}
-
-/** Does this action need the user's approval before it runs? */
-export function needsApproval(action: EnabledAction, policy: ApprovalPolicy): boolean {
-  const id = `${action.plugin}.${action.action.name}`;
-  if (policy.alwaysAllowed.has(id)) return false;
-  return policy.askAlways || action.action.confirm;
+/** Does this tool need the user's approval before it runs? */
+export function needsApproval(tool: Tool, policy: ApprovalPolicy): boolean {
+  if (policy.alwaysAllowed.has(toolId(tool))) return false;
+  return policy.askAlways || tool.spec.confirm;
 }
 
 /**
@@ -78,26 +68,24 @@ export async function dispatchCall(
     call.endedAt = Date.now();
     deps.update(call);
   };
-  const [plugin, name] = splitId(call.name);
-  const action = deps.actions.find((a) => a.plugin === plugin && a.action.name === name);
-  if (!action) {
-    // Name them as the model calls them: tool names in native mode.
+  const tool = deps.tools.find((t) => toolId(t) === call.name);
+  if (!tool) {
+    // Name them as the model calls them: function names in native mode.
     const native = call.mode === "native";
-    const known = deps.actions.map((a) =>
-      native ? toolName(a.plugin, a.action.name) : `${a.plugin}.${a.action.name}`
-    ).join(", ") || "none";
+    const known = deps.tools.map((t) => native ? toolName(t.owner, t.spec.name) : toolId(t))
+      .join(", ") || "none";
     return fail(
       "error",
       `unknown action "${call.name}". Available ${native ? "tools" : "actions"}: ${known}.`,
     );
   }
-  call.access = accessOf(action);
+  call.access = tool.access;
   if (!args.ok) return fail("error", args.error);
   call.args = args.value;
-  const problems = formatArgErrors(validateArgs(action.action.parameters, args.value));
+  const problems = formatArgErrors(validateArgs(tool.spec.parameters, args.value));
   if (problems) return fail("error", problems);
 
-  if (needsApproval(action, deps.policy)) {
+  if (needsApproval(tool, deps.policy)) {
     if (!deps.ask) {
       return fail(
         "denied",
@@ -121,7 +109,7 @@ export async function dispatchCall(
   call.startedAt = Date.now();
   deps.update(call);
   try {
-    const output = await deps.run(plugin, name, JSON.stringify(args.value), signal);
+    const output = await deps.run(call.name, JSON.stringify(args.value), signal);
     const max = deps.maxResultChars ?? DEFAULT_MAX_RESULT;
     call.result = output.length > max
       ? `${output.slice(0, max)}\n[… ${output.length - max} more characters cut]`
@@ -150,11 +138,6 @@ async function rememberAllowed(actionId: string, deps: DispatchDeps): Promise<vo
       ),
     );
   }
-}
-
-function splitId(id: string): [string, string] {
-  const dot = id.indexOf(".");
-  return dot === -1 ? [id, ""] : [id.slice(0, dot), id.slice(dot + 1)];
 }
 
 /** The text the model gets back for a finished call. */

@@ -25,9 +25,7 @@ import type {
   ChatCompletionTool,
 } from "openai/resources/chat/completions";
 import { IDENTIFIER, PLUGIN_NAME } from "../plugins/manifest.ts";
-import type { EnabledAction } from "./system_message.ts";
-
-export type { EnabledAction };
+import { type DescribedTool, toolId } from "./tool.ts";
 
 /** What OpenAI accepts as a function name. */
 export const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -35,10 +33,10 @@ export const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const MAX_TOOL_NAME = 64;
 const SHORT_PREFIX = 55; // + "Z" + 8 hex digits = 64
 
-/** A plugin action id, split. */
-export interface ActionRef {
-  plugin: string;
-  action: string;
+/** A tool id, split. */
+export interface ToolRef {
+  owner: string;
+  name: string;
 }
 
 function encodePlugin(plugin: string): string {
@@ -85,18 +83,18 @@ export function toolName(plugin: string, action: string): string {
  *
  * @example
  * ```ts
- * parseToolName("webDsearch__query"); // { plugin: "web-search", action: "query" }
+ * parseToolName("webDsearch__query"); // { owner: "web-search", name: "query" }
  * parseToolName("nope"); // null
  * ```
  */
 export function parseToolName(
   name: string,
-  actions: readonly EnabledAction[] = [],
-): ActionRef | null {
+  tools: readonly DescribedTool[] = [],
+): ToolRef | null {
   if (!TOOL_NAME.test(name)) return null;
   if (name.includes("Z")) {
-    const found = actions.find((a) => toolName(a.plugin, a.action.name) === name);
-    return found ? { plugin: found.plugin, action: found.action.name } : null;
+    const found = tools.find((t) => toolName(t.owner, t.spec.name) === name);
+    return found ? { owner: found.owner, name: found.spec.name } : null;
   }
   const sep = name.indexOf("__");
   if (sep < 1) return null;
@@ -104,24 +102,25 @@ export function parseToolName(
   const action = name.slice(sep + 2);
   if (!PLUGIN_NAME.test(plugin) || !IDENTIFIER.test(action)) return null;
   // Only canonical names map back, so the mapping is exact in both directions.
-  return toolName(plugin, action) === name ? { plugin, action } : null;
+  return toolName(plugin, action) === name ? { owner: plugin, name: action } : null;
 }
 
 /**
- * The enabled actions as OpenAI function tools. Throws if two actions would share a name
- * (the same action listed twice).
+ * Tools as OpenAI function tools. Throws if two would share a name (the same tool listed
+ * twice).
  *
  * @example
  * ```ts
- * const tools = toOpenAITools([{ plugin: "probe", action: echoSpec }]);
+ * const tools = toOpenAITools([{ owner: "probe", spec: echoSpec }]);
  * // [{ type: "function", function: { name: "probe__echo", description, parameters } }]
  * ```
  */
-export function toOpenAITools(actions: readonly EnabledAction[]): ChatCompletionFunctionTool[] {
+export function toOpenAITools(tools: readonly DescribedTool[]): ChatCompletionFunctionTool[] {
   const seen = new Map<string, string>();
-  return actions.map(({ plugin, action }) => {
-    const name = toolName(plugin, action.name);
-    const id = `${plugin}.${action.name}`;
+  return tools.map((tool) => {
+    const { spec } = tool;
+    const name = toolName(tool.owner, spec.name);
+    const id = toolId(tool);
     const other = seen.get(name);
     if (other !== undefined) {
       throw new Error(`actions ${other} and ${id} map to the same tool name "${name}"`);
@@ -131,8 +130,8 @@ export function toOpenAITools(actions: readonly EnabledAction[]): ChatCompletion
       type: "function",
       function: {
         name,
-        description: action.description,
-        parameters: { ...action.parameters },
+        description: spec.description,
+        parameters: { ...spec.parameters },
       },
     } satisfies ChatCompletionTool;
   });

@@ -3,7 +3,7 @@
  * merges into the list, and the words and durations the cards show. No DOM.
  * @module
  */
-import type { ActionCall, ActionStatus } from "../chat/action_types.ts";
+import type { ActionCall, ActionStatus } from "../tools/call.ts";
 import type { MessageStatus } from "../store/types.ts";
 
 /** A run of message text followed by the calls the model made right after it. */

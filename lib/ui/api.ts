@@ -10,7 +10,7 @@ import type {
   ApprovalMode,
   PublicSettings,
 } from "../store/settings.ts";
-import type { ApprovalDecision } from "../chat/action_types.ts";
+import type { ApprovalDecision } from "../tools/call.ts";
 
 /** An error answer from the API (or a network failure, with status 0). */
 export class ApiError extends Error {

@@ -7,7 +7,7 @@
 import { type Signal, signal } from "@preact/signals";
 import type { Conversation, Message, MessageStatus, Role } from "../store/types.ts";
 import type { TurnEvent } from "../chat/events.ts";
-import type { ActionCall } from "../chat/action_types.ts";
+import type { ActionCall } from "../tools/call.ts";
 import { callsFromMeta, upsertCall } from "./actions.ts";
 
 /** One message as the UI holds it: fixed identity plus signals for what changes. */

@@ -3,12 +3,9 @@
  * model access and the turn runner. Built once by `main.ts` (and by tests).
  * @module
  */
-import {
-  type ActionAccess,
-  createTurnRunner,
-  type ModelAccess,
-  type TurnRunner,
-} from "../chat/turns.ts";
+import { createTurnRunner, type ModelAccess, type TurnRunner } from "../chat/turns.ts";
+import { createToolCatalogue, type ToolCatalogue } from "../tools/catalogue.ts";
+import { pluginSource } from "../tools/plugin_source.ts";
 import { createClient } from "../llm/client.ts";
 import { LlmError } from "../llm/errors.ts";
 import { listModels } from "../llm/models.ts";
@@ -46,8 +43,8 @@ export interface AppServices {
   turns: TurnRunner;
   /** Streams completions from the configured upstream. */
   model: ModelAccess;
-  /** Plugin actions and their settings, as turns use them. */
-  actions: ActionAccess;
+  /** Every tool (plugin actions), listed, approved and run through one port. */
+  tools: ToolCatalogue;
   /** Installed plugins and their sandboxed actions. */
   plugins: PluginManager;
   /** Install and update jobs started from the browser. */
@@ -131,15 +128,12 @@ export function createServices(opts: ServiceOptions): AppServices {
       yield* streamChat(await client(), request as StreamChatParams, signal);
     },
   };
-  const settingsNow = async () => actionSettings(await loadSettings(dataDir), env);
-  const actions: ActionAccess = {
-    actions: () => plugins.actions(),
-    call: (plugin, action, input, callOpts) => plugins.call(plugin, action, input, callOpts),
-    warm: () => plugins.warm(),
-    settings: settingsNow,
+  const tools = createToolCatalogue({
+    sources: [pluginSource(plugins)],
+    settings: async () => actionSettings(await loadSettings(dataDir), env),
     allowAlways: (id) => addToList(dataDir, "alwaysAllowed", id),
     markNativeUnsupported: (name) => addToList(dataDir, "nativeToolsUnsupported", name),
-  };
+  });
   return {
     version: opts.version,
     store: opts.store,
@@ -147,9 +141,9 @@ export function createServices(opts: ServiceOptions): AppServices {
     pluginsDir: opts.pluginsDir,
     env,
     apiToken: opts.apiToken,
-    turns: createTurnRunner({ store: opts.store, model, actions, onError: opts.onError }),
+    turns: createTurnRunner({ store: opts.store, model, tools, onError: opts.onError }),
     model,
-    actions,
+    tools,
     plugins,
     jobs,
     provider,

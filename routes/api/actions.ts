@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { actionPrompt, promptTokens, requestMode, turnMode } from "../../lib/chat/action_prompt.ts";
+import { toolId } from "../../lib/tools/tool.ts";
 import { HttpError, json } from "../../lib/web/http.ts";
 import type { AppState } from "../../lib/web/services.ts";
 import type { Handlers } from "../../lib/web/types.ts";
@@ -29,16 +30,16 @@ export const handler: Handlers<unknown, AppState> = {
       model = conversation.model;
     }
     model ??= await app.provider().then((p) => p.model, () => null);
-    const [actions, settings] = await Promise.all([app.actions.actions(), app.actions.settings()]);
+    const [actions, settings] = await Promise.all([app.tools.list(), app.tools.settings()]);
     const mode = turnMode(settings, model);
     const prompt = actionPrompt(actions, requestMode(mode));
     return json({
       settings,
       model,
       actions: actions.map((a) => ({
-        id: `${a.plugin}.${a.action.name}`,
-        description: a.action.description,
-        confirm: a.action.confirm,
+        id: toolId(a),
+        description: a.spec.description,
+        confirm: a.spec.confirm,
       })),
       systemMessage: {
         mode: prompt.mode,

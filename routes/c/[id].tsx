@@ -10,7 +10,7 @@ export const handler: Handlers<ChatPageData, AppState> = {
       app.store,
       await app.publicSettings(),
       ctx.params.id,
-      (id) => app.turns.live.get(id),
+      (id) => app.turns.snapshot(id),
     );
     return data ? ctx.render(data) : ctx.renderNotFound();
   },

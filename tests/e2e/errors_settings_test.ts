@@ -186,13 +186,13 @@ Deno.test("errors and settings", async (t) => {
 
     await t.step("models kept on tags can be offered tools again, one or all", async () => {
       // What auto mode remembers when a model's server rejects tools.
-      const { actions } = e2e.rg.server.services;
-      for (const m of ["llama3", "qwen2", "phi3"]) await actions.markNativeUnsupported(m);
+      const { tools } = e2e.rg.server.services;
+      for (const m of ["llama3", "qwen2", "phi3"]) await tools.markNativeUnsupported(m);
       await page.goto(e2e.rg.origin + "/settings");
       const tagsOnly = page.getByRole("list", { name: "Tags only" });
       assert.deepEqual(await tagsOnly.locator("code").allInnerTexts(), ["llama3", "qwen2", "phi3"]);
       // Remembered after the page loaded: the page's answer must not drop it.
-      await actions.markNativeUnsupported("gemma");
+      await tools.markNativeUnsupported("gemma");
 
       await page.getByRole("button", { name: "Try tools again with qwen2" }).click();
       await page.getByRole("status").filter({ hasText: "qwen2 will be offered tools again." })

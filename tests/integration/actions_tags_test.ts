@@ -2,7 +2,7 @@
 // plugin: a tag split across chunks, code that is not run, bad JSON, an unknown action, the
 // round bound, and the replay of a finished turn's rounds in the next prompt.
 import assert from "node:assert/strict";
-import type { ActionCall } from "../../lib/chat/action_types.ts";
+import type { ActionCall } from "../../lib/tools/call.ts";
 import {
   conversation,
   endOf,

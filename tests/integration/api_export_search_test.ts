@@ -38,7 +38,7 @@ Deno.test("export: Markdown and JSON downloads of a conversation", async () => {
   await sent.body?.cancel();
   for (
     let i = 0;
-    i < 500 && rg.server.services.turns.live.get(conv.id)?.message?.content !== "Lyon ";
+    i < 500 && rg.server.services.turns.snapshot(conv.id)?.content !== "Lyon ";
     i++
   ) {
     await new Promise((r) => setTimeout(r, 20));

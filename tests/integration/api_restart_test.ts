@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import type { ActionCall, ActionMeta } from "../../lib/chat/action_types.ts";
+import type { ActionCall } from "../../lib/tools/call.ts";
+import type { ActionMeta } from "../../lib/chat/action_types.ts";
 import { INTERRUPTED_ERROR } from "../../lib/chat/recovery.ts";
 import type { Conversation, Message } from "../../lib/store/types.ts";
 import { installPlugins, TEXT_ARGS } from "../support/action_fixtures.ts";
@@ -72,7 +73,7 @@ Deno.test("restart: a clean shutdown mid-stream keeps the partial answer as stop
       assert.equal(sent.status, 202);
       messageId = (await sent.json()).assistantMessage.id;
       await waitFor("the partial answer in memory", () => {
-        const live = rg.server.services.turns.live.get(conv.id)?.message?.content;
+        const live = rg.server.services.turns.snapshot(conv.id)?.content;
         return live === "Half an answer" ? live : undefined;
       });
       // Leaving the block closes the server while the reply is still streaming.

@@ -149,14 +149,14 @@ Deno.test("models: an unreachable upstream reports where it tried", async () => 
 
 Deno.test("settings: remembered actions and tags-only models all land at once, and can be reset", async () => {
   await using rg = await startRungpt({ env: { OPENAI_API_KEY: ENV_KEY } });
-  const { actions } = rg.server.services;
+  const { tools } = rg.server.services;
   // What "Always allow" and the auto-mode fallback save, several at once.
   await Promise.all([
-    actions.allowAlways("one.run"),
-    actions.markNativeUnsupported("llama3"),
-    actions.allowAlways("two.run"),
-    actions.markNativeUnsupported("qwen2"),
-    actions.allowAlways("one.run"),
+    tools.allowAlways("one.run"),
+    tools.markNativeUnsupported("llama3"),
+    tools.allowAlways("two.run"),
+    tools.markNativeUnsupported("qwen2"),
+    tools.allowAlways("one.run"),
   ]);
   const saved = (await (await rg.api("/api/settings")).json()).actions;
   assert.deepEqual(saved.alwaysAllowed, ["one.run", "two.run"]);
@@ -164,10 +164,10 @@ Deno.test("settings: remembered actions and tags-only models all land at once, a
 
   // "Revoke" and "Try tools again" for one entry take it out of the list as saved now: what
   // was added since the page loaded stays.
-  await actions.allowAlways("three.run");
+  await tools.allowAlways("three.run");
   const revoked = await (await put(rg, { remove: { alwaysAllowed: ["one.run"] } })).json();
   assert.deepEqual(revoked.actions.alwaysAllowed, ["two.run", "three.run"]);
-  await actions.markNativeUnsupported("phi3");
+  await tools.markNativeUnsupported("phi3");
   const one = await (await put(rg, { remove: { nativeToolsUnsupported: ["llama3", "phi3"] } }))
     .json();
   assert.deepEqual(one.actions.nativeToolsUnsupported, ["qwen2"]);

@@ -22,7 +22,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { toolName } from "../../lib/chat/tools.ts";
+import { toolName } from "../../lib/tools/openai.ts";
 import { newPlugin } from "../../lib/plugins/authoring/scaffold.ts";
 import { installPlugin } from "../../lib/plugins/install.ts";
 import { getPluginConfig, readUserConfig } from "../../lib/plugins/installed.ts";

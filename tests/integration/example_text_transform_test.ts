@@ -15,7 +15,7 @@ import { installPlugin } from "../../lib/plugins/install.ts";
 import { setPluginConfig } from "../../lib/plugins/installed.ts";
 import { createPluginManager } from "../../lib/plugins/manager.ts";
 import { PluginError } from "../../lib/plugins/runtime.ts";
-import { toolName } from "../../lib/chat/tools.ts";
+import { toolName } from "../../lib/tools/openai.ts";
 import { createGitFixtures, type FileMap } from "../support/git_fixtures.ts";
 import { readEvents, startRungpt } from "../support/rungpt_server.ts";
 import { startScriptedModel } from "../support/scripted_model.ts";

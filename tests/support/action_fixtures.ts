@@ -17,7 +17,8 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import type { EndEvent, TurnEvent } from "../../lib/chat/events.ts";
-import type { ActionCall, ActionMeta } from "../../lib/chat/action_types.ts";
+import type { ActionCall } from "../../lib/tools/call.ts";
+import type { ActionMeta } from "../../lib/chat/action_types.ts";
 import { installPlugin } from "../../lib/plugins/install.ts";
 import type { Conversation, Message } from "../../lib/store/types.ts";
 import { createGitFixtures } from "./git_fixtures.ts";

@@ -17,12 +17,13 @@ export const handler: Handlers<unknown, AppState> = {
     const { app } = ctx.state;
     const body = await readJson(req, completionRequest);
     const defaultModel = async () => (await app.provider()).model;
-    const actions = await app.actions.actions();
+    // Opened without `ask`: a tool that needs approval is denied unless allowed in advance.
+    const tools = await app.tools.session();
     // A client that brings its own tools gets a plain relay: their calls are its to run.
-    if (actions.length === 0 || body.tools !== undefined) {
+    if (tools.tools.length === 0 || body.tools !== undefined) {
       return relayCompletion({ client: app.client, defaultModel }, body, req.signal);
     }
-    app.actions.warm?.();
+    app.tools.warm();
     const model = body.model ?? await defaultModel();
     if (!model) {
       return errorResponse(
@@ -34,12 +35,9 @@ export const handler: Handlers<unknown, AppState> = {
     return completeWithActions(
       {
         stream: app.model.stream,
-        actions,
-        settings: await app.actions.settings(),
-        run: (plugin, action, input, signal) => app.actions.call(plugin, action, input, { signal }),
+        tools,
         // The answer does not wait for this; a failure to save it is only logged.
-        onNativeUnsupported: (m) =>
-          void app.actions.markNativeUnsupported(m).catch(app.reportError),
+        onNativeUnsupported: (m) => void app.tools.markNativeUnsupported(m).catch(app.reportError),
       },
       { ...body, model },
       req.signal,

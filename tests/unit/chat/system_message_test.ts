@@ -1,10 +1,7 @@
+import type { DescribedTool } from "../../../lib/tools/tool.ts";
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { ActionSpec } from "../../../lib/plugins/manifest.ts";
-import {
-  buildActionSystemMessage,
-  countTokens,
-  type EnabledAction,
-} from "../../../lib/chat/system_message.ts";
+import { buildActionSystemMessage, countTokens } from "../../../lib/chat/system_message.ts";
 import { createTagParser, parseActionArgs } from "../../../lib/chat/tag_parser.ts";
 
 const forecast: ActionSpec = {
@@ -34,9 +31,9 @@ const now: ActionSpec = {
   confirm: false,
   parameters: { type: "object", properties: {} },
 };
-const ACTIONS: EnabledAction[] = [
-  { plugin: "weather", action: forecast, pluginDescription: "Forecasts from open-meteo." },
-  { plugin: "clock", action: now },
+const ACTIONS: DescribedTool[] = [
+  { owner: "weather", spec: forecast, ownerDescription: "Forecasts from open-meteo." },
+  { owner: "clock", spec: now },
 ];
 
 Deno.test("no actions: no message", () => {
@@ -96,10 +93,10 @@ Deno.test("token counts are positive and stable", async () => {
 });
 
 Deno.test("ten actions stay lean", async () => {
-  const many: EnabledAction[] = Array.from({ length: 10 }, (_, i) => ({
-    plugin: `plugin${i}`,
-    pluginDescription: `Plugin number ${i}.`,
-    action: { ...forecast, name: `action${i}` },
+  const many: DescribedTool[] = Array.from({ length: 10 }, (_, i) => ({
+    owner: `plugin${i}`,
+    ownerDescription: `Plugin number ${i}.`,
+    spec: { ...forecast, name: `action${i}` },
   }));
   const m = buildActionSystemMessage(many, "tags");
   // Every action is listed once, each parameter on its own short line.
@@ -112,8 +109,8 @@ Deno.test("ten actions stay lean", async () => {
 
 Deno.test("long or hostile descriptions are flattened and capped", () => {
   const m = buildActionSystemMessage([{
-    plugin: "x",
-    action: { ...now, description: "line one\nline two " + "y".repeat(1000) },
+    owner: "x",
+    spec: { ...now, description: "line one\nline two " + "y".repeat(1000) },
   }], "tags");
   const line = m.split("\n").find((l) => l.startsWith("- x.now"))!;
   assert(line.includes("line one line two"));

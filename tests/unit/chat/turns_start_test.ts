@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { TurnEvent } from "../../../lib/chat/events.ts";
-import { subscribe } from "../../../lib/chat/live.ts";
 import { loadChatPage } from "../../../lib/chat/page_data.ts";
 import { createTurnRunner } from "../../../lib/chat/turns.ts";
 import { LlmError } from "../../../lib/llm/errors.ts";
@@ -12,6 +11,14 @@ import { openSqliteStore } from "../../../lib/store/sqlite.ts";
 import type { Store } from "../../../lib/store/types.ts";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** The events of a turn's SSE stream, once it has ended. */
+async function sseEvents(stream: ReadableStream<Uint8Array>): Promise<TurnEvent[]> {
+  const text = await new Response(stream).text();
+  return text.split("\n\n").flatMap((block) =>
+    block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)))
+  );
+}
 
 /**
  * A turn runner whose default model is held while the turn starts: `asked` resolves when the
@@ -46,13 +53,12 @@ Deno.test("a turn stopped while it starts: Stop waits for the stopped reply to b
     const starting = turns.start(conv.id, { kind: "send", content: "Hi" });
     await asked;
 
-    const events: TurnEvent[] = [];
-    subscribe(turns.live, conv.id, (e) => events.push(e));
+    const events = sseEvents(turns.subscribe(conv.id, new AbortController().signal));
     const page = await loadChatPage(
       store,
       {} as PublicSettings,
       conv.id,
-      (id) => turns.live.get(id),
+      (id) => turns.snapshot(id),
     );
     assert.equal(page?.running, true, "a reloaded page follows the starting turn");
 
@@ -72,10 +78,11 @@ Deno.test("a turn stopped while it starts: Stop waits for the stopped reply to b
     assert.equal(saved?.status, "stopped");
     assert.equal(turns.isRunning(conv.id), false);
 
-    assert.ok(!events.some((e) => e.type === "snapshot"), JSON.stringify(events));
-    assert.equal(events[0].type, "message");
-    assert.equal(events[0].type === "message" && events[0].message.id, assistantMessage.id);
-    assert.deepEqual(events.at(-1), { type: "end", status: "stopped" });
+    const seen = await events;
+    assert.ok(!seen.some((e) => e.type === "snapshot"), JSON.stringify(seen));
+    assert.equal(seen[0].type, "message");
+    assert.equal(seen[0].type === "message" && seen[0].message.id, assistantMessage.id);
+    assert.deepEqual(seen.at(-1), { type: "end", status: "stopped" });
   } finally {
     await store.close();
   }

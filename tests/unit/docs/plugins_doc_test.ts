@@ -9,7 +9,7 @@ import { createDefaultRegistry } from "../../../lib/plugins/host/mod.ts";
 import { BUILTIN_APIS, manifestSchema, parseManifest } from "../../../lib/plugins/manifest.ts";
 import { DEFAULT_LIMITS, type PluginLimits } from "../../../lib/plugins/registry.ts";
 import { resultsMessage } from "../../../lib/chat/history.ts";
-import { toolName } from "../../../lib/chat/tools.ts";
+import { toolName } from "../../../lib/tools/openai.ts";
 
 const ROOT = new URL("../../../", import.meta.url);
 const DOC = await Deno.readTextFile(new URL("docs/plugins.md", ROOT));

@@ -1,12 +1,7 @@
+import type { DescribedTool } from "../../../lib/tools/tool.ts";
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { ActionSpec } from "../../../lib/plugins/manifest.ts";
-import {
-  type EnabledAction,
-  parseToolName,
-  TOOL_NAME,
-  toolName,
-  toOpenAITools,
-} from "../../../lib/chat/tools.ts";
+import { parseToolName, TOOL_NAME, toolName, toOpenAITools } from "../../../lib/tools/openai.ts";
 
 function spec(name: string, parameters: Record<string, unknown> = { type: "object" }): ActionSpec {
   return { name, description: `does ${name}`, parameters, confirm: false };
@@ -16,8 +11,8 @@ Deno.test("simple names read naturally", () => {
   assertEquals(toolName("probe", "echo"), "probe__echo");
   assertEquals(toolName("my_tool", "run_it"), "my_tool__run_it");
   assertEquals(toolName("web-search", "query"), "webDsearch__query");
-  assertEquals(parseToolName("probe__echo"), { plugin: "probe", action: "echo" });
-  assertEquals(parseToolName("webDsearch__query"), { plugin: "web-search", action: "query" });
+  assertEquals(parseToolName("probe__echo"), { owner: "probe", name: "echo" });
+  assertEquals(parseToolName("webDsearch__query"), { owner: "web-search", name: "query" });
 });
 
 Deno.test("names that collide under a naive plugin__action scheme stay distinct", () => {
@@ -41,7 +36,7 @@ Deno.test("names that collide under a naive plugin__action scheme stay distinct"
     const other = names.get(name);
     assert(other === undefined || other === id, `${id} and ${other} both map to ${name}`);
     names.set(name, id);
-    assertEquals(parseToolName(name), { plugin, action }, name);
+    assertEquals(parseToolName(name), { owner: plugin, name: action }, name);
   }
   assertEquals(toolName("a", "b__c"), "a__b__c");
   assertEquals(toolName("a__b", "c"), "aU_b__c");
@@ -67,7 +62,7 @@ Deno.test("round trip over every plugin name of up to 3 characters", () => {
       assert(TOOL_NAME.test(name), name);
       assert(!seen.has(name), `duplicate ${name}`);
       seen.add(name);
-      assertEquals(parseToolName(name), { plugin, action }, name);
+      assertEquals(parseToolName(name), { owner: plugin, name: action }, name);
     }
   }
 });
@@ -99,12 +94,12 @@ Deno.test("names over 64 characters are shortened and resolved through the actio
   assert(TOOL_NAME.test(name));
   const other = toolName(plugin, "a".repeat(63) + "b");
   assert(other !== name);
-  const enabled: EnabledAction[] = [
-    { plugin, action: spec(action) },
-    { plugin, action: spec("a".repeat(63) + "b") },
+  const enabled: DescribedTool[] = [
+    { owner: plugin, spec: spec(action) },
+    { owner: plugin, spec: spec("a".repeat(63) + "b") },
   ];
-  assertEquals(parseToolName(name, enabled), { plugin, action });
-  assertEquals(parseToolName(other, enabled), { plugin, action: "a".repeat(63) + "b" });
+  assertEquals(parseToolName(name, enabled), { owner: plugin, name: action });
+  assertEquals(parseToolName(other, enabled), { owner: plugin, name: "a".repeat(63) + "b" });
   assertEquals(parseToolName(name), null);
   // Deterministic.
   assertEquals(toolName(plugin, action), name);
@@ -122,8 +117,8 @@ Deno.test("toOpenAITools builds function tools with schema and description", () 
     required: ["text"],
   };
   const tools = toOpenAITools([
-    { plugin: "probe", action: spec("echo", parameters) },
-    { plugin: "web-search", action: spec("query") },
+    { owner: "probe", spec: spec("echo", parameters) },
+    { owner: "web-search", spec: spec("query") },
   ]);
   assertEquals(tools, [
     {
@@ -147,8 +142,8 @@ Deno.test("toOpenAITools refuses the same action twice", () => {
   assert.throws(
     () =>
       toOpenAITools([
-        { plugin: "probe", action: spec("echo") },
-        { plugin: "probe", action: spec("echo") },
+        { owner: "probe", spec: spec("echo") },
+        { owner: "probe", spec: spec("echo") },
       ]),
     /probe\.echo and probe\.echo map to the same tool name "probe__echo"/,
   );

@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, equal, ok } from "node:assert/strict";
 import { effect } from "@preact/signals";
-import type { ActionCall } from "../../../lib/chat/action_types.ts";
+import type { ActionCall } from "../../../lib/tools/call.ts";
 import type { Message } from "../../../lib/store/types.ts";
 import {
   approvalKey,

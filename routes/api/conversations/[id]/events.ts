@@ -1,4 +1,3 @@
-import { eventStream } from "../../../../lib/chat/live.ts";
 import { requireConversation } from "../../../../lib/web/conversation.ts";
 import type { AppState } from "../../../../lib/web/services.ts";
 import type { Handlers } from "../../../../lib/web/types.ts";
@@ -7,7 +6,7 @@ export const handler: Handlers<unknown, AppState> = {
   async GET(req, ctx) {
     const { app } = ctx.state;
     await requireConversation(app, ctx.params.id);
-    return new Response(eventStream(app.turns.live, ctx.params.id, req.signal), {
+    return new Response(app.turns.subscribe(ctx.params.id, req.signal), {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-cache, no-transform",

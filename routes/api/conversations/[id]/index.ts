@@ -29,15 +29,15 @@ export const handler: Handlers<unknown, AppState> = {
     if (!q.success) throw new HttpError(400, `Invalid query: ${describeIssues(q.error)}`);
     const conversation = await requireConversation(app, ctx.params.id);
     // A turn still starting has no message yet, but runs: the client follows it.
-    const turn = app.turns.live.get(conversation.id);
+    const live = app.turns.snapshot(conversation.id);
     try {
       const { messages, hasMore } = await loadMessageWindow(
         app.store,
         conversation.id,
         q.data,
-        turn?.message ?? undefined,
+        live ?? undefined,
       );
-      return json({ conversation, messages, running: turn !== undefined, hasMore });
+      return json({ conversation, messages, running: live !== undefined, hasMore });
     } catch (err) {
       if (err instanceof MessageNotFoundError) throw new HttpError(404, err.message);
       throw err;
