@@ -1,0 +1,133 @@
+/**
+ * Reading a commit without checking it out: paths resolve through the commit's own symlinks as
+ * a checkout's would, those leaving the repository are refused, and an install reads the
+ * manifest and module this way, then installs what it read.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  type Resolved,
+  resolveInTree,
+  type Tree,
+  type TreeEntry,
+} from "../../../lib/plugins/git_tree.ts";
+import { installPlugin } from "../../../lib/plugins/install.ts";
+import { sha256Hex } from "../../../lib/plugins/lockfile.ts";
+import { createGitFixtures, pluginFiles } from "../../support/git_fixtures.ts";
+
+/** A tree of files (`"file"`) and symlinks (`{ link }`), its links read from memory. */
+function fakeTree(spec: Record<string, "file" | "submodule" | { link: string }>) {
+  const tree: Tree = { entries: new Map(), dirs: new Set(), bytes: 0 };
+  const targets = new Map<string, string>();
+  for (const [path, what] of Object.entries(spec)) {
+    const object = path; // stands in for the object id
+    const mode = what === "file" ? "100644" : what === "submodule" ? "160000" : "120000";
+    const size = typeof what === "object" ? what.link.length : 1;
+    if (typeof what === "object") targets.set(object, what.link);
+    tree.entries.set(path, { mode, object, size });
+    const parts = path.split("/");
+    for (let i = 1; i < parts.length; i++) tree.dirs.add(parts.slice(0, i).join("/"));
+  }
+  const readLink = (e: TreeEntry) =>
+    Promise.resolve(new TextEncoder().encode(targets.get(e.object)));
+  return (rel: string) => resolveInTree(tree, rel, readLink);
+}
+
+/** The resolved path, or what went wrong. */
+function outcome(r: Resolved): string {
+  return r.found === "file" ? r.path : r.found;
+}
+
+Deno.test("resolveInTree follows symlinks inside the commit and refuses the rest", async () => {
+  const resolve = fakeTree({
+    "rungpt.yaml": "file",
+    "build/plugin.wasm": "file",
+    "link.wasm": { link: "build/plugin.wasm" },
+    "dist": { link: "build" },
+    "up/back.wasm": { link: "../build/plugin.wasm" },
+    "abs.wasm": { link: "/etc/passwd" },
+    "escape.wasm": { link: "../outside.wasm" },
+    "deep/escape.wasm": { link: "../../x" },
+    "loop.wasm": { link: "loop2.wasm" },
+    "loop2.wasm": { link: "loop.wasm" },
+    "dangling.wasm": { link: "nowhere.wasm" },
+    "dirlink": { link: "build/" },
+    "vendor/lib": "submodule",
+  });
+  const cases: [string, string][] = [
+    ["rungpt.yaml", "rungpt.yaml"],
+    ["./build/../build/plugin.wasm", "build/plugin.wasm"],
+    ["link.wasm", "build/plugin.wasm"],
+    ["dist/plugin.wasm", "build/plugin.wasm"],
+    ["dirlink/plugin.wasm", "build/plugin.wasm"],
+    ["up/back.wasm", "build/plugin.wasm"],
+    ["abs.wasm", "outside"],
+    ["escape.wasm", "outside"],
+    ["deep/escape.wasm", "outside"],
+    ["loop.wasm", "loop"],
+    ["dangling.wasm", "missing"],
+    ["missing.wasm", "missing"],
+    ["build", "not-a-file"],
+    ["dist", "not-a-file"],
+    ["rungpt.yaml/x", "not-a-file"],
+    ["vendor/lib", "not-a-file"],
+    ["vendor/lib/x.wasm", "not-a-file"],
+    ["nodir/x.wasm", "missing"],
+  ];
+  for (const [rel, expected] of cases) assert.equal(outcome(await resolve(rel)), expected, rel);
+});
+
+Deno.test("install reads manifest and module through in-repo symlinks; an LFS pointer is refused", async () => {
+  await using git = await createGitFixtures();
+  const pluginsDir = join(git.root, "plugins");
+  const dataDir = join(git.root, "data");
+  const files = pluginFiles({ name: "linked", wasm: "dist/plugin.wasm" });
+  const repo = await git.createRepo("acme", "linked");
+  await repo.commit({
+    "meta/rungpt.yaml": files["rungpt.yaml"],
+    "rungpt.yaml": { symlink: "meta/rungpt.yaml" },
+    "build/plugin.wasm": files["plugin.wasm"],
+    "dist": { symlink: "build" },
+  }, { tags: ["v1.0.0"] });
+  const install = (spec: string) =>
+    installPlugin({
+      spec,
+      pluginsDir,
+      dataDir,
+      gitBase: git.base,
+      confirm: () => Promise.resolve(true),
+    });
+  const { entry } = await install("acme/linked");
+  assert.equal(entry.wasmSha256, await sha256Hex(files["plugin.wasm"] as Uint8Array));
+  assert.ok((await Deno.lstat(join(pluginsDir, "linked", "dist"))).isSymlink);
+
+  const lfs = await git.createRepo("acme", "lfs");
+  await lfs.commit({
+    ...pluginFiles({ name: "lfs" }),
+    "plugin.wasm": "version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n",
+  }, { tags: ["v1.0.0"] });
+  await assert.rejects(
+    install("acme/lfs"),
+    /rungpt\.yaml: wasm: "plugin\.wasm" is a Git LFS pointer, not the module: install does not fetch LFS files; commit the module itself/,
+  );
+});
+
+Deno.test("install writes each file as its blob, whatever .gitattributes asks for", async () => {
+  await using git = await createGitFixtures();
+  const pluginsDir = join(git.root, "plugins");
+  const text = "line one\nline two\n";
+  const repo = await git.createRepo("acme", "attrs");
+  await repo.commit({
+    ...pluginFiles({ name: "attrs" }),
+    ".gitattributes": "* text eol=crlf ident\n",
+    "notes.txt": text,
+  }, { tags: ["v1.0.0"] });
+  await installPlugin({
+    spec: "acme/attrs",
+    pluginsDir,
+    dataDir: join(git.root, "data"),
+    gitBase: git.base,
+    confirm: () => Promise.resolve(true),
+  });
+  assert.equal(await Deno.readTextFile(join(pluginsDir, "attrs", "notes.txt")), text);
+});
