@@ -1,9 +1,11 @@
 /**
  * Installing, updating and removing plugins, atomically. A plugin is cloned into a temp dir
- * inside the plugins dir (same filesystem, so the final move is a rename), checked out at the
- * resolved commit, validated (manifest, module, imports), shown to the user for consent, and
- * only then renamed into `<pluginsDir>/<name>`, replacing the previous version. Any failure
- * leaves the plugins dir as it was.
+ * inside the plugins dir (same filesystem, so the final move is a rename); the resolved commit's
+ * listing is checked against the repository limits, its manifest and module are read from git's
+ * objects and validated (manifest, module, imports) and shown to the user for consent; only then
+ * is the commit checked out (the listing bounds what it writes) and renamed into
+ * `<pluginsDir>/<name>`, replacing the previous version. The git steps share one time limit.
+ * Any failure leaves the plugins dir as it was.
  *
  * The installed copy has no `.git`: the lockfile records source and commit, and an update
  * clones afresh, so nothing in the plugin dir can steer git later.

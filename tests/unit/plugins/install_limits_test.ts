@@ -17,6 +17,7 @@ import {
   TimeBudget,
 } from "../../../lib/plugins/git.ts";
 import { type InstallOptions, installPlugin } from "../../../lib/plugins/install.ts";
+import type { JobEvent } from "../../../lib/plugins/jobs.ts";
 import { DEFAULT_REPO_LIMITS, repoLimitsFrom } from "../../../lib/plugins/repo_limits.ts";
 import {
   createGitFixtures,
@@ -26,6 +27,7 @@ import {
   snapshotDir,
   startStallingRemote,
 } from "../../support/git_fixtures.ts";
+import { startRungpt } from "../../support/rungpt_server.ts";
 
 const MiB = 1024 * 1024;
 
@@ -260,5 +262,32 @@ Deno.test("runGit: a consumer of stdout that throws stops git with its error; a 
       onStdout: () => cancel.abort(),
     }),
     GitCancelledError,
+  );
+});
+
+Deno.test("server: an install job from the browser is held to RUNGPT_PLUGIN_MAX_FILES", async () => {
+  await using git = await createGitFixtures();
+  await (await git.createRepo("acme", "crowd")).commit(
+    pluginFiles({ name: "crowd" }, manyFiles(20)),
+    { tags: ["v1.0.0"] },
+  );
+  await using rg = await startRungpt({
+    env: { RUNGPT_GIT_BASE: git.base, RUNGPT_PLUGIN_MAX_FILES: "10" },
+  });
+  const job = rg.server.services.jobs.start({ action: "install", spec: "acme/crowd" });
+  const last = await new Promise<JobEvent>((resolve) =>
+    rg.server.services.jobs.subscribe(job.id, (e) => {
+      if (e.type === "done" || e.type === "error") resolve(e);
+    })
+  );
+  assert.ok(
+    last.type === "error" &&
+      /it has more than 10 files .*RUNGPT_PLUGIN_MAX_FILES$/.test(last.message),
+    JSON.stringify(last),
+  );
+  assert.ok(!job.events.some((e) => e.type === "consent"), "not asked");
+  assert.deepEqual(
+    [...Deno.readDirSync(rg.pluginsDir)].filter((e) => e.name.startsWith(".install-")),
+    [],
   );
 });
