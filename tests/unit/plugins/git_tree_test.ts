@@ -131,3 +131,34 @@ Deno.test("install writes each file as its blob, whatever .gitattributes asks fo
   });
   assert.equal(await Deno.readTextFile(join(pluginsDir, "attrs", "notes.txt")), text);
 });
+
+Deno.test("the checkout ignores the user's global git configuration: its post-checkout hook does not run", async () => {
+  await using git = await createGitFixtures();
+  const repo = await git.createRepo("acme", "plain");
+  await repo.commit(pluginFiles({ name: "plain" }), { tags: ["v1.0.0"] });
+  const hooks = join(git.root, "hooks");
+  const marker = join(git.root, "hook-ran");
+  await Deno.mkdir(hooks);
+  await Deno.writeTextFile(join(hooks, "post-checkout"), `#!/bin/sh\ntouch '${marker}'\n`);
+  await Deno.chmod(join(hooks, "post-checkout"), 0o755);
+  const config = join(git.root, "gitconfig");
+  await Deno.writeTextFile(
+    config,
+    `[core]\n\thooksPath = ${hooks}\n`,
+  );
+  const saved = Deno.env.get("GIT_CONFIG_GLOBAL");
+  Deno.env.set("GIT_CONFIG_GLOBAL", config);
+  try {
+    await installPlugin({
+      spec: "acme/plain",
+      pluginsDir: join(git.root, "plugins"),
+      dataDir: join(git.root, "data"),
+      gitBase: git.base,
+      confirm: () => Promise.resolve(true),
+    });
+  } finally {
+    if (saved === undefined) Deno.env.delete("GIT_CONFIG_GLOBAL");
+    else Deno.env.set("GIT_CONFIG_GLOBAL", saved);
+  }
+  assert.equal(await Deno.lstat(marker).then(() => "ran", () => "not run"), "not run");
+});
