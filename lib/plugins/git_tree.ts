@@ -7,7 +7,7 @@
  */
 import { concatBytes } from "../http/bytes.ts";
 import { GitError, runGit, type TimeBudget } from "./git.ts";
-import { filesTooLarge, type RepoLimits, tooManyFiles } from "./repo_limits.ts";
+import { filesTooLarge, RepoLimitError, type RepoLimits, tooManyFiles } from "./repo_limits.ts";
 
 /** One entry of a commit's listing. */
 export interface TreeEntry {
@@ -23,8 +23,8 @@ export interface TreeEntry {
 export interface Tree {
   /** Every file, symlink and submodule, by path (`/`-separated, relative to the root). */
   entries: Map<string, TreeEntry>;
-  /** Every folder that holds one of them. */
-  dirs: Set<string>;
+  /** The paths of `entries`, sorted, to find folders by (see {@linkcode isDir}). */
+  paths: string[];
   /** Total bytes of the blobs, what a checkout writes. */
   bytes: number;
 }
@@ -43,8 +43,8 @@ export const SYMLINK_MODE = "120000";
 const FILE_MODES = new Set(["100644", "100755"]);
 /** Symlinks followed in one path before it counts as a loop (as the OS does). */
 const MAX_SYMLINK_HOPS = 40;
-/** Longest symlink target read. */
-const MAX_LINK_BYTES = 4096;
+/** Longest symlink target read, and longest path listed (Linux's PATH_MAX; git could not check a longer one out). */
+const MAX_PATH_BYTES = 4096;
 const NUL = 0;
 
 /**
@@ -65,18 +65,16 @@ export async function listTree(
   what: string,
   opts: TreeGitOptions = {},
 ): Promise<Tree> {
-  const tree: Tree = { entries: new Map(), dirs: new Set(), bytes: 0 };
-  const records = new NulSplitter();
+  const tree: Tree = { entries: new Map(), paths: [], bytes: 0 };
+  const records = new NulSplitter(MAX_PATH_BYTES + 128, () => pathTooLong(what));
   const add = (record: string) => {
     if (tree.entries.size >= limits.maxFiles) {
       throw tooManyFiles(what, tree.entries.size + 1, limits.maxFiles);
     }
     const [path, entry] = parseRecord(record);
+    if (new TextEncoder().encode(path).length > MAX_PATH_BYTES) throw pathTooLong(what);
     tree.entries.set(path, entry);
     tree.bytes += entry.size;
-    for (let i = path.indexOf("/"); i !== -1; i = path.indexOf("/", i + 1)) {
-      tree.dirs.add(path.slice(0, i));
-    }
   };
   await runGit(["ls-tree", "-r", "-l", "-z", "--full-tree", "--end-of-options", commit], {
     cwd: dir,
@@ -84,7 +82,28 @@ export async function listTree(
     onStdout: (chunk) => records.push(chunk).forEach(add),
   });
   if (tree.bytes > limits.maxBytes) throw filesTooLarge(what, tree.bytes, limits.maxBytes);
+  tree.paths = [...tree.entries.keys()].sort();
   return tree;
+}
+
+/** The error for a commit with a path no checkout could write. */
+function pathTooLong(what: string): RepoLimitError {
+  return new RepoLimitError(
+    `${what}: a path is longer than ${MAX_PATH_BYTES} bytes, more than a checkout can write; ` +
+      `nothing was written`,
+  );
+}
+
+/** Whether `path` is a folder of the commit: some entry lies below it (binary search). */
+export function isDir(tree: Tree, path: string): boolean {
+  const prefix = `${path}/`;
+  let lo = 0, hi = tree.paths.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tree.paths[mid] < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  return tree.paths[lo]?.startsWith(prefix) ?? false;
 }
 
 /** `<mode> <type> <object> <size>\t<path>` -> path and entry. */
@@ -94,10 +113,17 @@ function parseRecord(record: string): [string, TreeEntry] {
   return [m[5], { mode: m[1], object: m[3], size: m[4] === "-" ? 0 : Number(m[4]) }];
 }
 
-/** Splits a byte stream into NUL-terminated UTF-8 records. */
+/** Splits a byte stream into NUL-terminated UTF-8 records of at most `maxBytes`. */
 class NulSplitter {
   #pending: Uint8Array = new Uint8Array(0);
   #decoder = new TextDecoder();
+  #maxBytes: number;
+  #tooLong: () => Error;
+
+  constructor(maxBytes: number, tooLong: () => Error) {
+    this.#maxBytes = maxBytes;
+    this.#tooLong = tooLong;
+  }
 
   /** The records completed by `chunk`. */
   push(chunk: Uint8Array): string[] {
@@ -109,6 +135,7 @@ class NulSplitter {
       start = i + 1;
     }
     this.#pending = bytes.slice(start);
+    if (this.#pending.length > this.#maxBytes) throw this.#tooLong();
     return out;
   }
 }
@@ -134,6 +161,7 @@ export async function resolveInTree(
   rel: string,
   readLink: (entry: TreeEntry) => Promise<Uint8Array>,
 ): Promise<Resolved> {
+  if (rel.length > MAX_PATH_BYTES) return { found: "missing" };
   let parts = rel.split("/");
   let hops = 0;
   for (let i = 0; i < parts.length;) {
@@ -146,15 +174,15 @@ export async function resolveInTree(
     const entry = tree.entries.get(path);
     const last = i === parts.length;
     if (entry?.mode === SYMLINK_MODE) {
-      if (++hops > MAX_SYMLINK_HOPS || entry.size > MAX_LINK_BYTES) return { found: "loop" };
+      if (++hops > MAX_SYMLINK_HOPS || entry.size > MAX_PATH_BYTES) return { found: "loop" };
       const target = new TextDecoder().decode(await readLink(entry));
       if (target.startsWith("/")) return { found: "outside" };
       parts = [...normal.slice(0, -1), ...target.split("/"), ...parts.slice(i)];
       i = 0;
     } else if (last) {
       if (entry && FILE_MODES.has(entry.mode)) return { found: "file", path, entry };
-      return { found: entry || tree.dirs.has(path) ? "not-a-file" : "missing" };
-    } else if (!tree.dirs.has(path)) {
+      return { found: entry || isDir(tree, path) ? "not-a-file" : "missing" };
+    } else if (!isDir(tree, path)) {
       return { found: entry ? "not-a-file" : "missing" };
     }
   }

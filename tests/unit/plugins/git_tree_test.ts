@@ -13,11 +13,12 @@ import {
 } from "../../../lib/plugins/git_tree.ts";
 import { installPlugin } from "../../../lib/plugins/install.ts";
 import { sha256Hex } from "../../../lib/plugins/lockfile.ts";
+import { runGit } from "../../../lib/plugins/git.ts";
 import { createGitFixtures, pluginFiles } from "../../support/git_fixtures.ts";
 
 /** A tree of files (`"file"`) and symlinks (`{ link }`), its links read from memory. */
 function fakeTree(spec: Record<string, "file" | "submodule" | { link: string }>) {
-  const tree: Tree = { entries: new Map(), dirs: new Set(), bytes: 0 };
+  const tree: Tree = { entries: new Map(), paths: [], bytes: 0 };
   const targets = new Map<string, string>();
   for (const [path, what] of Object.entries(spec)) {
     const object = path; // stands in for the object id
@@ -25,9 +26,8 @@ function fakeTree(spec: Record<string, "file" | "submodule" | { link: string }>)
     const size = typeof what === "object" ? what.link.length : 1;
     if (typeof what === "object") targets.set(object, what.link);
     tree.entries.set(path, { mode, object, size });
-    const parts = path.split("/");
-    for (let i = 1; i < parts.length; i++) tree.dirs.add(parts.slice(0, i).join("/"));
   }
+  tree.paths = [...tree.entries.keys()].sort();
   const readLink = (e: TreeEntry) =>
     Promise.resolve(new TextEncoder().encode(targets.get(e.object)));
   return (rel: string) => resolveInTree(tree, rel, readLink);
@@ -161,4 +161,48 @@ Deno.test("the checkout ignores the user's global git configuration: its post-ch
     else Deno.env.set("GIT_CONFIG_GLOBAL", saved);
   }
   assert.equal(await Deno.lstat(marker).then(() => "ran", () => "not run"), "not run");
+});
+
+/** Runs git in `cwd` with `input` on stdin (git_fixtures' runGit gives git no stdin); stdout. */
+async function gitWithInput(cwd: string, args: string[], input: string): Promise<string> {
+  const child = new Deno.Command("git", { args, cwd, stdin: "piped", stdout: "piped" }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input));
+  await writer.close();
+  const out = await child.output();
+  assert.ok(out.success, `git ${args.join(" ")}`);
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+Deno.test("install refuses a commit with a path longer than a checkout can write", async () => {
+  await using git = await createGitFixtures();
+  const repo = await git.createRepo("acme", "deep");
+  await repo.commit(pluginFiles({ name: "deep" }));
+  // Folders nested 20 deep, 250 characters each: a 5000-byte path, made from git objects
+  // (no filesystem would hold it).
+  const blob = await gitWithInput(repo.bare, ["hash-object", "-w", "--stdin"], "x\n");
+  let entry = `100644 blob ${blob}\tfile.txt\n`;
+  for (let i = 0; i < 20; i++) {
+    const tree = await gitWithInput(repo.bare, ["mktree"], entry);
+    entry = `040000 tree ${tree}\t${String(i).padStart(250, "d")}\n`;
+  }
+  const base = await runGit(["ls-tree", "main"], { cwd: repo.bare });
+  const root = await gitWithInput(repo.bare, ["mktree"], `${base}\n${entry}`);
+  const commit = await runGit(
+    ["-c", "user.name=F", "-c", "user.email=f@example.invalid", "commit-tree", root, "-m", "deep"],
+    { cwd: repo.bare },
+  );
+  await runGit(["tag", "v1.0.0", commit], { cwd: repo.bare });
+  const pluginsDir = join(git.root, "plugins");
+  await assert.rejects(
+    installPlugin({
+      spec: "acme/deep",
+      pluginsDir,
+      dataDir: join(git.root, "data"),
+      gitBase: git.base,
+      confirm: () => Promise.reject(new Error("must not be asked")),
+    }),
+    /^RepoLimitError: acme\/deep@v1\.0\.0 \([0-9a-f]{12}\): a path is longer than 4096 bytes, more than a checkout can write; nothing was written$/,
+  );
+  assert.deepEqual([...Deno.readDirSync(pluginsDir)].map((e) => e.name), []);
 });
