@@ -216,10 +216,14 @@ async function dispatch(
   err: (l: string) => void,
 ): Promise<void> {
   const [cmd, ...rest] = args;
-  if (cmd !== undefined && AUTHORING_COMMANDS.includes(cmd)) {
-    return runAuthoringCommand(cmd, rest, out, err, { validateModule: opts.validateModule });
-  }
   const env = opts.env ?? Deno.env.toObject();
+  if (cmd !== undefined && AUTHORING_COMMANDS.includes(cmd)) {
+    return runAuthoringCommand(cmd, rest, out, err, {
+      validateModule: opts.validateModule,
+      // `check` clones as install does, within the same limits.
+      ...(cmd === "check" ? { repoLimits: repoLimitsFrom(env) } : {}),
+    });
+  }
   const gitBase = env.RUNGPT_GIT_BASE || DEFAULT_GIT_BASE;
   // An update clones from the URL recorded at install; a base set now is only compared.
   const pointedBase = env.RUNGPT_GIT_BASE || undefined;

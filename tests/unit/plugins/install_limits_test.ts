@@ -291,3 +291,42 @@ Deno.test("server: an install job from the browser is held to RUNGPT_PLUGIN_MAX_
     [],
   );
 });
+
+Deno.test("cli: plugin check holds a git repository to the install's limits", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rungpt-check-limits-" });
+  try {
+    const files = pluginFiles({ name: "crowd" }, manyFiles(20));
+    for (const [path, content] of Object.entries(files)) {
+      await Deno.mkdir(join(dir, path, ".."), { recursive: true });
+      if (typeof content === "string") await Deno.writeTextFile(join(dir, path), content);
+      else await Deno.writeFile(join(dir, path), content as Uint8Array);
+    }
+    await runGit(["init", "--quiet", "-b", "main"], { cwd: dir });
+    await runGit(["add", "-A"], { cwd: dir });
+    await runGit(
+      ["-c", "user.name=F", "-c", "user.email=f@example.invalid", "commit", "--quiet", "-m", "c"],
+      { cwd: dir },
+    );
+    const check = async (env: Record<string, string>) => {
+      const err: string[] = [];
+      const code = await runPluginCommand(["check", dir], {
+        pluginsDir: join(dir, "no-plugins"),
+        dataDir: join(dir, "no-data"),
+        isTerminal: false,
+        env,
+        stdout: () => {},
+        stderr: (l) => err.push(l),
+      });
+      return { code, err: err.join("\n") };
+    };
+    const few = await check({ RUNGPT_PLUGIN_MAX_FILES: "10" });
+    assert.equal(few.code, 1);
+    assert.match(
+      few.err,
+      /^error: install would refuse the commit at HEAD \([0-9a-f]{12}\): it has more than 10 files \(the limit; listing stopped at 11\); nothing was written; if you trust this plugin, raise the limit with RUNGPT_PLUGIN_MAX_FILES$/,
+    );
+    assert.equal((await check({})).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
