@@ -17,6 +17,7 @@ import {
 } from "./consent.ts";
 import { pluginDataDir } from "./data_dir.ts";
 import { DEFAULT_GIT_BASE, gitTimeoutFrom } from "./git.ts";
+import { repoLimitsFrom } from "./repo_limits.ts";
 import { installPlugin, type ModuleValidator, removePlugin, updatePlugin } from "./install.ts";
 import {
   getPluginConfig,
@@ -215,14 +216,19 @@ async function dispatch(
   err: (l: string) => void,
 ): Promise<void> {
   const [cmd, ...rest] = args;
-  if (cmd !== undefined && AUTHORING_COMMANDS.includes(cmd)) {
-    return runAuthoringCommand(cmd, rest, out, err, { validateModule: opts.validateModule });
-  }
   const env = opts.env ?? Deno.env.toObject();
+  if (cmd !== undefined && AUTHORING_COMMANDS.includes(cmd)) {
+    return runAuthoringCommand(cmd, rest, out, err, {
+      validateModule: opts.validateModule,
+      // `check` clones as install does, within the same limits.
+      ...(cmd === "check" ? { repoLimits: repoLimitsFrom(env) } : {}),
+    });
+  }
   const gitBase = env.RUNGPT_GIT_BASE || DEFAULT_GIT_BASE;
   // An update clones from the URL recorded at install; a base set now is only compared.
   const pointedBase = env.RUNGPT_GIT_BASE || undefined;
   const gitTimeoutMs = gitTimeoutFrom(env);
+  const repoLimits = repoLimitsFrom(env);
   const dir = opts.pluginsDir;
   const dataDir = () => typeof opts.dataDir === "string" ? opts.dataDir : opts.dataDir();
   const progress = (step: string) => err(`… ${step}`);
@@ -237,6 +243,7 @@ async function dispatch(
         dataDir: dataDir(),
         signal: opts.signal,
         gitTimeoutMs,
+        repoLimits,
         confirm: confirmer(opts, flags.has("yes"), "Install", out),
         onProgress: progress,
         validateModule: opts.validateModule,
@@ -257,6 +264,7 @@ async function dispatch(
         dataDir: dataDir(),
         signal: opts.signal,
         gitTimeoutMs,
+        repoLimits,
         ref: typeof ref === "string" ? ref : undefined,
         confirm: confirmer(opts, flags.has("yes"), "Update", out),
         onProgress: progress,

@@ -156,10 +156,29 @@ export interface RunGitOptions {
   cwd?: string;
   /** Extra environment on top of the inherited one. */
   env?: Record<string, string>;
-  /** Stops git (the call rejects with {@linkcode GitCancelledError}). */
+  /**
+   * Stops git. The call rejects with the signal's reason when that is a {@linkcode GitError}
+   * (a caller that stopped git for a reason of its own, e.g. a size limit), else with
+   * {@linkcode GitCancelledError}.
+   */
   signal?: AbortSignal;
   /** Stops git after this long (ms; the call rejects saying so). */
   timeoutMs?: number;
+  /**
+   * The time limit this call shares with the calls before it: git gets what is left of it, and
+   * its time is charged to it. Used instead of `timeoutMs`.
+   */
+  budget?: TimeBudget;
+  /**
+   * Receives stdout as it comes, instead of the call returning it; when it throws, git is
+   * stopped and the call rejects with that error.
+   */
+  onStdout?: (chunk: Uint8Array) => void;
+}
+
+/** git ran and exited with an error (it was not stopped); the message has git's words. */
+export class GitFailedError extends GitError {
+  override name = "GitFailedError";
 }
 
 /** git was stopped because the caller cancelled (not a failure of git). */
@@ -169,16 +188,20 @@ export class GitCancelledError extends GitError {
 
 /**
  * Runs `git <args>` without a shell, no prompts; returns trimmed stdout, throws
- * {@linkcode GitError} with git's stderr on a non-zero exit.
+ * {@linkcode GitError} with git's stderr on a non-zero exit. git is killed (SIGTERM) when
+ * `signal` aborts, when its time is up, or when `onStdout` throws.
  */
 export async function runGit(args: string[], opts: RunGitOptions = {}): Promise<string> {
-  opts.signal?.throwIfAborted();
+  if (opts.signal?.aborted) throw stoppedError(args, opts.signal.reason, 0);
+  const timeoutMs = opts.budget ? opts.budget.remainingFor(args) : opts.timeoutMs;
+  const shared = opts.budget?.started ?? false;
   const stop = new AbortController();
-  const onCancel = () => stop.abort("cancelled");
+  const onCancel = () => stop.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onCancel, { once: true });
-  const timer = opts.timeoutMs === undefined
+  const timer = timeoutMs === undefined
     ? undefined
-    : setTimeout(() => stop.abort("timeout"), opts.timeoutMs);
+    : setTimeout(() => stop.abort(TIMED_OUT), timeoutMs);
+  const started = performance.now();
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("git", {
@@ -204,7 +227,7 @@ export async function runGit(args: string[], opts: RunGitOptions = {}): Promise<
     if (e instanceof Deno.errors.NotFound) throw new GitError("git is not installed (not on PATH)");
     throw e;
   }
-  const stdoutRead = drain(child.stdout);
+  const stdoutRead = drain(child.stdout, opts.onStdout, (e) => stop.abort(new StdoutError(e)));
   const stderrRead = drain(child.stderr);
   let status: Deno.CommandStatus;
   try {
@@ -212,38 +235,122 @@ export async function runGit(args: string[], opts: RunGitOptions = {}): Promise<
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onCancel);
+    opts.budget?.charge(performance.now() - started);
   }
   if (stop.signal.aborted) {
     // A transport helper git started may outlive it and keep the pipes open: stop reading.
     stdoutRead.cancel();
     stderrRead.cancel();
-    if (stop.signal.reason === "cancelled") {
-      throw new GitCancelledError(`git ${subcommand(args)} was cancelled`);
-    }
-    throw new GitError(
-      `git ${subcommand(args)} took longer than ${
-        formatSeconds(opts.timeoutMs!)
-      } and was stopped: the remote is not answering or is too slow ` +
-        `(RUNGPT_GIT_TIMEOUT_MS sets the limit)`,
-    );
+    throw stoppedError(args, stop.signal.reason, opts.budget?.limitMs ?? timeoutMs!, shared);
   }
   const stdout = new TextDecoder().decode(await stdoutRead.bytes).trim();
   if (!status.success) {
     const stderr = new TextDecoder().decode(await stderrRead.bytes).trim().split("\n")
       .filter((l) => l && !l.startsWith("hint:")).join(" / ");
-    throw new GitError(`git ${subcommand(args)} failed: ${stderr || `exit code ${status.code}`}`);
+    throw new GitFailedError(
+      `git ${subcommand(args)} failed: ${stderr || `exit code ${status.code}`}`,
+    );
   }
   stderrRead.cancel();
   return stdout;
 }
 
-/** Reads a whole stream in the background; `cancel()` stops reading (what was read is dropped). */
-function drain(stream: ReadableStream<Uint8Array>): { bytes: Promise<Uint8Array>; cancel(): void } {
+/** The abort reason of a git call whose time ran out. */
+const TIMED_OUT = Symbol("timed out");
+
+/** The abort reason of a git call whose `onStdout` threw `error`. */
+class StdoutError {
+  constructor(readonly error: unknown) {}
+}
+
+/** Why a git call was stopped, as the error its caller gets. */
+function stoppedError(
+  args: string[],
+  reason: unknown,
+  limitMs: number,
+  shared = false,
+): unknown {
+  if (reason instanceof StdoutError) return reason.error;
+  if (reason instanceof GitError) return reason;
+  if (reason !== TIMED_OUT) return new GitCancelledError(`git ${subcommand(args)} was cancelled`);
+  const limit = formatSeconds(limitMs);
+  if (shared) {
+    return new GitError(
+      `git ${subcommand(args)} was stopped: the clone and the steps after it took longer than ` +
+        `${limit} together (RUNGPT_GIT_TIMEOUT_MS sets the limit)`,
+    );
+  }
+  return new GitError(
+    `git ${subcommand(args)} took longer than ${limit} and was stopped: the remote is not ` +
+      `answering or is too slow (RUNGPT_GIT_TIMEOUT_MS sets the limit)`,
+  );
+}
+
+/**
+ * A time limit shared by several git calls (an install's clone, listing and checkout): each
+ * call gets what the ones before it left. Time between calls (waiting for the user's consent)
+ * is not charged.
+ *
+ * @example
+ * ```ts
+ * const budget = new TimeBudget(60_000);
+ * await runGit(["clone", "--", url, dir], { budget });
+ * await runGit(["checkout", commit], { cwd: dir, budget }); // gets 60 s minus the clone's time
+ * ```
+ */
+export class TimeBudget {
+  /** The whole limit (ms). */
+  readonly limitMs: number;
+  #usedMs = 0;
+
+  constructor(limitMs: number) {
+    this.limitMs = limitMs;
+  }
+
+  /** Charges `ms` of git time. */
+  charge(ms: number): void {
+    this.#usedMs += ms;
+  }
+
+  /** Whether an earlier call was charged already. */
+  get started(): boolean {
+    return this.#usedMs > 0;
+  }
+
+  /** What is left (ms); throws the time-out error when nothing is, before `args` runs. */
+  remainingFor(args: string[]): number {
+    const left = this.limitMs - this.#usedMs;
+    if (left <= 0) throw stoppedError(args, TIMED_OUT, this.limitMs, this.started);
+    return left;
+  }
+}
+
+/**
+ * Reads a whole stream in the background; `cancel()` stops reading (what was read is dropped).
+ * With `onChunk`, chunks go there instead of being kept; if it throws, `onError` gets the error
+ * and reading stops.
+ */
+function drain(
+  stream: ReadableStream<Uint8Array>,
+  onChunk?: (chunk: Uint8Array) => void,
+  onError?: (error: unknown) => void,
+): { bytes: Promise<Uint8Array>; cancel(): void } {
   const reader = stream.getReader();
   const bytes = (async () => {
     const chunks: Uint8Array[] = [];
     try {
-      for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        if (!onChunk) chunks.push(r.value);
+        else {
+          try {
+            onChunk(r.value);
+          } catch (e) {
+            onError?.(e);
+            await reader.cancel().catch(() => {});
+            break;
+          }
+        }
+      }
     } catch { /* cancelled */ }
     return concatBytes(chunks);
   })();
@@ -309,17 +416,25 @@ export interface ResolvedRef {
   commit: string;
 }
 
+/** Options of the git steps of an install: a shared time limit and a cancel signal. */
+export interface GitStepOptions {
+  /** The time limit shared by the steps (default: a fresh one of `DEFAULT_GIT_TIMEOUT_MS`). */
+  budget?: TimeBudget;
+  /** Stops git (see {@linkcode RunGitOptions.signal}). */
+  signal?: AbortSignal;
+}
+
 /**
  * Clones `url` into `dir` (which must not exist or be empty) without checking out files.
- * Submodules are not fetched; hooks are not cloned by git. `opts.timeoutMs` bounds the clone
+ * Submodules are not fetched; hooks are not cloned by git. `opts.budget` bounds the clone
  * (default {@linkcode DEFAULT_GIT_TIMEOUT_MS}); `opts.signal` cancels it.
  */
 export async function cloneRepo(
   url: string,
   dir: string,
-  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+  opts: GitStepOptions = {},
 ): Promise<void> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
+  const budget = opts.budget ?? new TimeBudget(DEFAULT_GIT_TIMEOUT_MS);
   // Only fetch through protocols an installer needs; `ext::` and friends stay disabled.
   await runGit([
     "-c",
@@ -337,14 +452,14 @@ export async function cloneRepo(
     "-c",
     "http.lowSpeedLimit=1",
     "-c",
-    `http.lowSpeedTime=${Math.ceil(timeoutMs / 1000)}`,
+    `http.lowSpeedTime=${Math.ceil(budget.limitMs / 1000)}`,
     "clone",
     "--quiet",
     "--no-checkout",
     "--",
     url,
     dir,
-  ], { signal: opts.signal, timeoutMs }).catch((e) => {
+  ], { signal: opts.signal, budget }).catch((e) => {
     throw e instanceof GitCancelledError ? e : explainCloneFailure(url, e);
   });
 }
@@ -371,15 +486,20 @@ function explainCloneFailure(url: string, error: unknown): unknown {
 }
 
 /** Lists the clone's tags. */
-async function listTags(dir: string): Promise<string[]> {
+async function listTags(dir: string, opts: GitStepOptions): Promise<string[]> {
   const out = await runGit(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"], {
     cwd: dir,
+    ...opts,
   });
   return out ? out.split("\n") : [];
 }
 
 /** The commit a full ref name points to (peeling tags), or `undefined` when there is none. */
-async function commitOf(dir: string, fullRef: string): Promise<string | undefined> {
+async function commitOf(
+  dir: string,
+  fullRef: string,
+  opts: GitStepOptions,
+): Promise<string | undefined> {
   try {
     return await runGit([
       "rev-parse",
@@ -387,25 +507,37 @@ async function commitOf(dir: string, fullRef: string): Promise<string | undefine
       "--quiet",
       "--end-of-options",
       `${fullRef}^{commit}`,
-    ], {
-      cwd: dir,
-    });
-  } catch {
+    ], { cwd: dir, ...opts });
+  } catch (e) {
+    if (isStopped(e)) throw e;
     return undefined;
   }
+}
+
+/** A git call that was stopped (time, cancel, a limit) rather than one that answered "no". */
+function isStopped(error: unknown): boolean {
+  return !(error instanceof GitFailedError);
 }
 
 /**
  * The one commit whose id starts with `prefix` (7-39 hex digits), `undefined` when there is
  * none; throws when several commits share it.
  */
-async function commitByPrefix(dir: string, prefix: string): Promise<string | undefined> {
+async function commitByPrefix(
+  dir: string,
+  prefix: string,
+  opts: GitStepOptions,
+): Promise<string | undefined> {
   // Every object (commit, tree, blob) whose id starts with the prefix; only commits count.
-  const objects = (await runGit(["rev-parse", `--disambiguate=${prefix}`], { cwd: dir })
-    .catch(() => "")).split("\n").filter((id) => COMMIT.test(id));
+  const objects = (await runGit(["rev-parse", `--disambiguate=${prefix}`], { cwd: dir, ...opts })
+    .catch((e) => {
+      if (isStopped(e)) throw e;
+      return "";
+    })).split("\n").filter((id) => COMMIT.test(id));
   const commits: string[] = [];
   for (const id of objects) {
-    if (await runGit(["cat-file", "-t", id], { cwd: dir }) === "commit") commits.push(id);
+    const type = await runGit(["cat-file", "-t", id], { cwd: dir, ...opts });
+    if (type === "commit") commits.push(id);
   }
   if (commits.length > 1) {
     throw new GitError(
@@ -420,28 +552,36 @@ async function commitByPrefix(dir: string, prefix: string): Promise<string | und
  * abbreviation of at least 7 that only one commit starts with, recorded in full); without one,
  * the highest semver tag, else the default branch.
  */
-export async function resolveRef(dir: string, ref?: string): Promise<ResolvedRef> {
+export async function resolveRef(
+  dir: string,
+  ref?: string,
+  opts: GitStepOptions = {},
+): Promise<ResolvedRef> {
   if (ref === undefined) {
-    const latest = highestSemverTag(await listTags(dir));
+    const latest = highestSemverTag(await listTags(dir, opts));
     if (latest) {
-      return { ref: latest, kind: "tag", commit: (await commitOf(dir, `refs/tags/${latest}`))! };
+      const commit = (await commitOf(dir, `refs/tags/${latest}`, opts))!;
+      return { ref: latest, kind: "tag", commit };
     }
-    const head = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], { cwd: dir })
-      .catch(() => "");
-    const commit = await commitOf(dir, "HEAD");
+    const head = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], { cwd: dir, ...opts })
+      .catch((e) => {
+        if (isStopped(e)) throw e;
+        return "";
+      });
+    const commit = await commitOf(dir, "HEAD", opts);
     if (!commit) throw new GitError("the repository has no commits");
     return { ref: head || commit, kind: head ? "branch" : "commit", commit };
   }
   validateRef(ref);
-  const tag = await commitOf(dir, `refs/tags/${ref}`);
+  const tag = await commitOf(dir, `refs/tags/${ref}`, opts);
   if (tag) return { ref, kind: "tag", commit: tag };
-  const branch = await commitOf(dir, `refs/remotes/origin/${ref}`);
+  const branch = await commitOf(dir, `refs/remotes/origin/${ref}`, opts);
   if (branch) return { ref, kind: "branch", commit: branch };
   if (COMMIT.test(ref)) {
-    const commit = await commitOf(dir, ref);
+    const commit = await commitOf(dir, ref, opts);
     if (commit) return { ref, kind: "commit", commit };
   } else if (SHORT_COMMIT.test(ref)) {
-    const commit = await commitByPrefix(dir, ref);
+    const commit = await commitByPrefix(dir, ref, opts);
     if (commit) return { ref: commit, kind: "commit", commit };
   }
   const hint = /^[0-9a-f]{1,6}$/.test(ref)
@@ -450,13 +590,30 @@ export async function resolveRef(dir: string, ref?: string): Promise<ResolvedRef
   throw new GitError(`ref "${ref}" not found: no tag, branch or commit of that name${hint}`);
 }
 
-/** Checks out `commit` (40-hex) as a detached HEAD in `dir`. */
-export async function checkoutCommit(dir: string, commit: string): Promise<void> {
+/**
+ * What a checkout must not do to the bytes of a blob: no end-of-line conversion, no `ident`,
+ * no filters (Git LFS and the like), whatever the repository's `.gitattributes` say. The
+ * clone's `info/attributes` overrides them, so each file is its blob, byte for byte, and the
+ * sizes the listing gave are the sizes written.
+ */
+const VERBATIM_ATTRIBUTES = "* -text -eol -ident -filter -diff -merge -working-tree-encoding\n";
+
+/**
+ * Checks out `commit` (40-hex) as a detached HEAD in the clone at `dir`, each file exactly its
+ * blob (see {@linkcode VERBATIM_ATTRIBUTES}), without the user's global git configuration (its
+ * filters and hooks); `opts.budget` bounds it and `opts.signal` stops it.
+ */
+export async function checkoutCommit(
+  dir: string,
+  commit: string,
+  opts: GitStepOptions = {},
+): Promise<void> {
   if (!COMMIT.test(commit)) throw new GitError(`not a commit id: "${commit}"`);
+  // A clone made by `cloneRepo` keeps its git dir in `.git`.
+  await Deno.mkdir(`${dir}/.git/info`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/.git/info/attributes`, VERBATIM_ATTRIBUTES);
   await runGit(
     ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit, "--"],
-    {
-      cwd: dir,
-    },
+    { cwd: dir, env: { GIT_CONFIG_GLOBAL: "/dev/null" }, ...opts },
   );
 }

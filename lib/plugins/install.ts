@@ -1,9 +1,11 @@
 /**
  * Installing, updating and removing plugins, atomically. A plugin is cloned into a temp dir
- * inside the plugins dir (same filesystem, so the final move is a rename), checked out at the
- * resolved commit, validated (manifest, module, imports), shown to the user for consent, and
- * only then renamed into `<pluginsDir>/<name>`, replacing the previous version. Any failure
- * leaves the plugins dir as it was.
+ * inside the plugins dir (same filesystem, so the final move is a rename); the resolved commit's
+ * listing is checked against the repository limits, its manifest and module are read from git's
+ * objects and validated (manifest, module, imports) and shown to the user for consent; only then
+ * is the commit checked out (the listing bounds what it writes) and renamed into
+ * `<pluginsDir>/<name>`, replacing the previous version. The git steps share one time limit.
+ * Any failure leaves the plugins dir as it was.
  *
  * The installed copy has no `.git`: the lockfile records source and commit, and an update
  * clones afresh, so nothing in the plugin dir can steer git later.
@@ -14,13 +16,18 @@ import { askingActions, type ConsentSummary, grantsFor, summarize } from "./cons
 import { claimPluginData, pluginDataDir, removePluginData } from "./data_dir.ts";
 import {
   checkoutCommit,
-  cloneRepo,
   cloneUrl,
   DEFAULT_GIT_BASE,
+  DEFAULT_GIT_TIMEOUT_MS,
+  type GitStepOptions,
   parsePluginSpec,
   type PluginSpec,
   resolveRef,
+  TimeBudget,
 } from "./git.ts";
+import { cloneWithin, readManifestAt, readModuleAt } from "./fetch_repo.ts";
+import { listTree } from "./git_tree.ts";
+import { DEFAULT_REPO_LIMITS, type RepoLimits } from "./repo_limits.ts";
 import { configPath } from "./installed.ts";
 import { checkLoadable, PluginError, raceAbort } from "./runtime.ts";
 import { createWorkDir, sweepWorkDirs } from "./workdirs.ts";
@@ -89,8 +96,17 @@ export interface FetchOptions {
    * in; the clone is deleted and nothing changes.
    */
   signal?: AbortSignal;
-  /** Time limit of the clone (ms); default `DEFAULT_GIT_TIMEOUT_MS` of `git.ts`. */
+  /**
+   * Time limit of the git steps together, clone, listing and checkout (ms; the wait for consent
+   * does not count); default `DEFAULT_GIT_TIMEOUT_MS` of `git.ts`.
+   */
   gitTimeoutMs?: number;
+  /**
+   * How large the repository may be (download and files) and how many files the commit may
+   * have; unset ones keep `DEFAULT_REPO_LIMITS` of `repo_limits.ts`. Checked before any of the
+   * plugin's files is written.
+   */
+  repoLimits?: Partial<RepoLimits>;
 }
 
 /** Options of {@linkcode installPlugin}. */
@@ -246,17 +262,22 @@ async function fetchAndCommit(
   let installed: LockEntry | undefined;
   try {
     const repoDir = join(tmp, "repo");
+    const git: GitStepOptions = {
+      budget: new TimeBudget(opts.gitTimeoutMs ?? DEFAULT_GIT_TIMEOUT_MS),
+      signal: opts.signal,
+    };
+    const limits: RepoLimits = { ...DEFAULT_REPO_LIMITS, ...opts.repoLimits };
     progress(`cloning ${url}`);
-    await cloneRepo(url, repoDir, { signal: opts.signal, timeoutMs: opts.gitTimeoutMs });
+    await cloneWithin(url, repoDir, limits, git);
     cancelled();
-    const resolved = await resolveRef(repoDir, spec.ref);
-    progress(`checking out ${resolved.ref} (${resolved.commit.slice(0, 12)})`);
-    await checkoutCommit(repoDir, resolved.commit);
-    // The installed copy carries no git metadata (see the module doc).
-    await Deno.remove(join(repoDir, ".git"), { recursive: true });
+    const resolved = await resolveRef(repoDir, spec.ref, git);
+    const at = `${resolved.ref} (${resolved.commit.slice(0, 12)})`;
+    // Nothing of the plugin is written before consent: what it asks for is read from git.
+    progress(`listing the files of ${at}`);
+    const tree = await listTree(repoDir, resolved.commit, limits, `${source}@${at}`, git);
 
     progress("validating manifest");
-    const manifest = await loadManifest(repoDir);
+    const manifest = await readManifestAt(repoDir, tree, git);
     const name = manifest.name;
     if (expect.name !== undefined && name !== expect.name) {
       throw new InstallError(
@@ -284,11 +305,7 @@ async function fetchAndCommit(
     }
 
     progress("validating module");
-    const wasmPath = await resolveWasmPath(repoDir, manifest);
-    if ((await Deno.stat(wasmPath)).size > MAX_WASM_BYTES) {
-      throw new InstallError(`${manifest.wasm}: larger than ${MAX_WASM_BYTES} bytes`);
-    }
-    const wasmBytes = await Deno.readFile(wasmPath);
+    const wasmBytes = await readModuleAt(repoDir, tree, manifest, MAX_WASM_BYTES, git);
     await (opts.validateModule ?? checkInstallable)(wasmBytes, manifest);
     const wasmSha256 = await sha256Hex(wasmBytes);
 
@@ -337,6 +354,12 @@ async function fetchAndCommit(
         throw new ConsentRefusedError(`not confirmed: ${name} was not installed; nothing changed`);
       }
     }
+    cancelled();
+    progress(`checking out ${at}`);
+    await checkoutCommit(repoDir, resolved.commit, git);
+    // The installed copy carries no git metadata (see the module doc).
+    await Deno.remove(join(repoDir, ".git"), { recursive: true });
+    await sameAsConsented(repoDir, manifest, wasmSha256);
     cancelled();
 
     // Only the final swap holds the plugins lock, so a question left open in a browser tab
@@ -394,6 +417,23 @@ async function fetchAndCommit(
     throw e;
   } finally {
     await work.release();
+  }
+}
+
+/**
+ * Checks the checked-out files against what the user consented to, read from git before: the
+ * same manifest and module (and the checks of a plugin dir on disk, symlinks and all, pass).
+ */
+async function sameAsConsented(dir: string, manifest: Manifest, wasmSha256: string) {
+  const onDisk = await loadManifest(dir);
+  const wasm = await Deno.readFile(await resolveWasmPath(dir, onDisk));
+  if (
+    JSON.stringify(onDisk) !== JSON.stringify(manifest) || await sha256Hex(wasm) !== wasmSha256
+  ) {
+    throw new InstallError(
+      "the checked-out files differ from the commit's manifest or module as read before; " +
+        "nothing was installed",
+    );
   }
 }
 

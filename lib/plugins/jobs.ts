@@ -7,6 +7,7 @@
  */
 import type { ConsentSummary } from "./consent.ts";
 import { installPlugin, type ModuleValidator, updatePlugin } from "./install.ts";
+import type { RepoLimits } from "./repo_limits.ts";
 
 /** Thrown by `start` once the runner is closed (rungpt is stopping). */
 export class JobsClosedError extends Error {
@@ -58,6 +59,8 @@ export interface JobRunnerOptions {
   validateModule?: ModuleValidator;
   /** Time limit of a clone (ms); see `FetchOptions.gitTimeoutMs`. */
   gitTimeoutMs?: number;
+  /** Size and file limits of a repository; see `FetchOptions.repoLimits`. */
+  repoLimits?: Partial<RepoLimits>;
   /** Called after a job changed the installed plugins. */
   onChange?: (name: string) => Promise<void> | void;
   /** How long a finished job stays available to late subscribers (ms). */
@@ -107,6 +110,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       dataDir: opts.dataDir,
       signal: job.controller.signal,
       gitTimeoutMs: opts.gitTimeoutMs,
+      repoLimits: opts.repoLimits,
       gitBase: opts.gitBase,
       validateModule: opts.validateModule,
       onProgress: (step: string) => emit(job, { type: "progress", step }),

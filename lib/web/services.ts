@@ -25,6 +25,7 @@ import {
 } from "../store/settings.ts";
 import type { Env } from "../store/paths.ts";
 import { gitTimeoutFrom } from "../plugins/git.ts";
+import { repoLimitsFrom } from "../plugins/repo_limits.ts";
 import { createJobRunner, type JobRunner } from "../plugins/jobs.ts";
 import { createPluginManager, type PluginManager } from "../plugins/manager.ts";
 import type { PluginLimits } from "../plugins/registry.ts";
@@ -101,6 +102,7 @@ export function createServices(opts: ServiceOptions): AppServices {
     dataDir,
     gitBase: env.RUNGPT_GIT_BASE,
     gitTimeoutMs: gitTimeoutFrom(env, (m) => opts.log?.(`warning: ${m}`)),
+    repoLimits: repoLimitsFrom(env, (m) => opts.log?.(`warning: ${m}`)),
     onChange: (name) => plugins.invalidate(name),
   });
   const provider = async () => {

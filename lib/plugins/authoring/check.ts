@@ -12,6 +12,7 @@ import { sha256Hex } from "../lockfile.ts";
 import { createDefaultRegistry } from "../host/mod.ts";
 import { loadPlugin } from "../runtime.ts";
 import { checkCommitted, type CommittedState, isGitRoot } from "./committed.ts";
+import type { RepoLimits } from "../repo_limits.ts";
 
 /** Thrown when the repository would not install; the message is one line. */
 export class CheckError extends Error {
@@ -42,11 +43,16 @@ export interface CheckResult {
  */
 export async function checkPlugin(
   dir: string,
-  opts: { validateModule?: ModuleValidator } = {},
+  opts: { validateModule?: ModuleValidator; repoLimits?: Partial<RepoLimits> } = {},
 ): Promise<CheckResult> {
   const result = await checkTree(dir, opts);
   if (!(await isGitRoot(dir))) return result;
-  const committed = await checkCommitted(dir, result.manifest, (tree) => checkTree(tree, opts));
+  const committed = await checkCommitted(
+    dir,
+    result.manifest,
+    (tree) => checkTree(tree, opts),
+    opts.repoLimits,
+  );
   return { ...result, committed };
 }
 

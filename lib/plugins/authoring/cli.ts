@@ -9,6 +9,7 @@ import { runPluginAction } from "./run.ts";
 import { newPlugin } from "./scaffold.ts";
 import type { ModuleValidator } from "../install.ts";
 import { MANIFEST_FILE } from "../manifest.ts";
+import type { RepoLimits } from "../repo_limits.ts";
 
 /** The authoring commands, for the usage text. */
 export const AUTHORING_USAGE =
@@ -88,7 +89,7 @@ export async function runAuthoringCommand(
   args: string[],
   out: (line: string) => void,
   err: (line: string) => void,
-  opts: { validateModule?: ModuleValidator } = {},
+  opts: { validateModule?: ModuleValidator; repoLimits?: Partial<RepoLimits> } = {},
 ): Promise<void> {
   switch (cmd) {
     case "new": {

@@ -6,7 +6,10 @@
  * @module
  */
 import { join } from "node:path";
-import { checkoutCommit, cloneRepo, parseSemverTag, runGit } from "../git.ts";
+import { checkoutCommit, parseSemverTag, runGit } from "../git.ts";
+import { cloneWithin } from "../fetch_repo.ts";
+import { listTree } from "../git_tree.ts";
+import { DEFAULT_REPO_LIMITS, RepoLimitError, type RepoLimits } from "../repo_limits.ts";
 import { type Manifest, MANIFEST_FILE } from "../manifest.ts";
 
 /** Thrown when the committed tree would not install; the message is one line. */
@@ -62,10 +65,11 @@ async function offTags(root: string, version: string): Promise<string[]> {
 }
 
 /**
- * Clones the git repository at `dir` as install does, checks out HEAD and runs `check` on that
- * tree. Throws {@linkcode CommittedError} when there is no commit, when the manifest or the
- * module (`working.wasm`) is not committed (saying whether git ignores it), or when the commit
- * fails `check`. Returns HEAD, the files that differ from the working tree and the version
+ * Clones the git repository at `dir` as install does, within the same `limits` (default
+ * `DEFAULT_REPO_LIMITS`), checks out HEAD and runs `check` on that tree. Throws
+ * {@linkcode CommittedError} when there is no commit, when the repository is over a limit,
+ * when the manifest or the module (`working.wasm`) is not committed (saying whether git ignores
+ * it), or when the commit fails `check`. Returns HEAD, the files that differ from the working tree and the version
  * tags on HEAD that disagree with its manifest.
  *
  * @example
@@ -77,6 +81,7 @@ export async function checkCommitted(
   dir: string,
   working: Manifest,
   check: (tree: string) => Promise<{ manifest: Manifest }>,
+  limits: Partial<RepoLimits> = {},
 ): Promise<CommittedState> {
   const root = await Deno.realPath(dir);
   // Fails clearly when git is missing or this is no repository after all.
@@ -93,7 +98,17 @@ export async function checkCommitted(
   const tmp = await Deno.makeTempDir({ prefix: "rungpt-check-git-" });
   try {
     const tree = join(tmp, "repo");
-    await cloneRepo(root, tree);
+    const head = `the commit at HEAD (${commit.slice(0, 12)})`;
+    try {
+      const bounds = { ...DEFAULT_REPO_LIMITS, ...limits };
+      await cloneWithin(root, tree, bounds, {});
+      await listTree(tree, commit, bounds, head, {});
+    } catch (e) {
+      if (e instanceof RepoLimitError) {
+        throw new CommittedError(`install would refuse ${e.message}`);
+      }
+      throw e;
+    }
     await checkoutCommit(tree, commit);
     for (const path of [MANIFEST_FILE, working.wasm]) {
       if (!(await Deno.lstat(join(tree, path)).then(() => true, () => false))) {
@@ -105,7 +120,7 @@ export async function checkCommitted(
       committed = (await check(tree)).manifest;
     } catch (e) {
       throw new CommittedError(
-        `the commit at HEAD (${commit.slice(0, 12)}) would not install: ${(e as Error).message}`,
+        `${head} would not install: ${(e as Error).message}`,
       );
     }
     const differs: string[] = [];
