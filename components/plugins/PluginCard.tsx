@@ -101,6 +101,7 @@ export function PluginCard(props: PluginCardProps) {
         apis={p.apis}
         hosts={p.hosts}
         fs={p.fs}
+        quota={p.quota}
         allowPrivateNetwork={p.allowPrivateNetwork}
       />
       {p.provides.length > 0 && (

@@ -15,6 +15,7 @@ import {
   grantsFor,
   summarize,
 } from "../../../lib/plugins/consent.ts";
+import { DEFAULT_QUOTA } from "../../../lib/plugins/host/quota.ts";
 import { ConsentRefusedError, installPlugin, updatePlugin } from "../../../lib/plugins/install.ts";
 import { listInstalled } from "../../../lib/plugins/installed.ts";
 import { type Manifest, parseManifest } from "../../../lib/plugins/manifest.ts";
@@ -97,6 +98,7 @@ Deno.test("consent: an update that drops permissions.fs asks again; the page sho
 
   const [installed] = await listInstalled(pluginsDir);
   assert.deepEqual(pluginView(installed, {}, {}).fs, [WHOLE]);
+  assert.deepEqual(pluginView(installed, {}, {}).quota, DEFAULT_QUOTA, "shown on its page");
 });
 
 Deno.test("consent: an update whose action no longer asks first asks again", async () => {
@@ -141,4 +143,41 @@ Deno.test("consent: an update whose action no longer asks first asks again", asy
   assert.equal(r.entry.version, "1.2.0");
   assert.equal(asked.length, 3, "1.1.0 asked once; 1.2.0 asked nothing");
   assert.deepEqual(r.summary.update?.noLongerAsks, []);
+});
+
+Deno.test("consent: the data dir quota is shown wherever file access is asked for", () => {
+  const origin = {
+    source: "acme/hello",
+    url: "https://github.com/acme/hello",
+    ref: "v1.0.0",
+    commit: "0".repeat(40),
+  };
+  const m = manifest({ apis: ["rungpt:fs"] });
+  const summary = summarize(m, origin, grantsFor(m));
+  assert.deepEqual(summary.quota, DEFAULT_QUOTA);
+  assert.match(
+    formatSummary(summary),
+    /\n {2}files: {4}whole data dir \(read-write\)\n {2}quota: {4}up to 100 MB in 10,000 files and folders\n/,
+  );
+  const html = renderToString(<ConsentDialog summary={summary} busy={false} onAnswer={() => {}} />);
+  assert.match(html, /At most 100 MB in 10,000 files and folders/);
+
+  // An update shows the quota the user set, which it keeps.
+  const raised = { bytes: 500 * 1024 * 1024, files: 50_000 };
+  const update = summarize(m, origin, grantsFor(m), {
+    version: "0.9.0",
+    grants: grantsFor(m),
+    url: origin.url,
+    quota: raised,
+  });
+  assert.match(formatSummary(update), /quota: {4}up to 500 MB in 50,000 files and folders/);
+
+  // No files, no quota.
+  const none = summarize(manifest({}), origin, grantsFor(manifest({})));
+  assert.equal(none.quota, null);
+  assert.doesNotMatch(formatSummary(none), /quota/);
+  assert.doesNotMatch(
+    renderToString(<ConsentDialog summary={none} busy={false} onAnswer={() => {}} />),
+    /At most/,
+  );
 });
