@@ -7,6 +7,11 @@
  * is allowed by. Plugins cannot create symlinks, so only links planted from outside exist, and
  * those may not lead out.
  *
+ * Writes and deletes keep the plugin's quota account (`QuotaLedger` in `./quota.ts`, shared by
+ * all its instances): a write reserves the bytes, files and folders it adds before it writes and
+ * settles what it really changed; a delete gives back what it removed. Each runs alone among
+ * the plugin's changes, so what it measures before and after is its own.
+ *
  * Functions (requests and `ok` values are JSON):
  * - `read   {path, encoding?: "utf8"|"base64"}` → `{content, encoding, size}`
  * - `write  {path, content, encoding?: "utf8"|"base64", append?: boolean}` → `{size}`
@@ -215,7 +220,8 @@ async function write(ctx: HostCall, input: string): Promise<unknown> {
       await Deno.writeFile(path, bytes, { append: req.append === true });
       return { size: total };
     } finally {
-      const after = await footprint(ctx.plugin.dir, segs);
+      // Settled whatever happens: a reservation left open would hold its bytes for good.
+      const after = await footprint(ctx.plugin.dir, segs).catch(() => before);
       reservation.settle({
         bytes: after.size - before.size,
         files: before.missingDirs - after.missingDirs + Number(after.exists) -
@@ -225,22 +231,41 @@ async function write(ctx: HostCall, input: string): Promise<unknown> {
   });
 }
 
+/** What a write finds where it would go (see {@linkcode footprint}). */
+interface Footprint {
+  /** Parent folders that do not exist (the write creates them). */
+  missingDirs: number;
+  exists: boolean;
+  /** The file's size, 0 when missing or not a file. */
+  size: number;
+}
+
+/** What a write that will be refused (a link leading out, a broken link) finds: nothing. */
+const REFUSED: Footprint = { missingDirs: 0, exists: true, size: 0 };
+
 /**
- * What a write to `segs` finds: how many of its parent folders are missing (a write creates
- * them), whether the file exists and its size. Read lexically, before anything is resolved or
- * created; a final symlink is followed, as the write follows it.
+ * What a write to `segs` finds, read before anything is created: how many of its parent
+ * folders are missing, whether the file exists and its size. A final symlink is followed, as
+ * the write follows it; nothing outside the data dir is looked at (such a write is refused).
  */
-async function footprint(
-  dir: string,
-  segs: string[],
-): Promise<{ missingDirs: number; exists: boolean; size: number }> {
-  for (let i = 0; i < segs.length - 1; i++) {
-    if (!(await lstatOrNull(join(dir, ...segs.slice(0, i + 1))))) {
-      return { missingDirs: segs.length - 1 - i, exists: false, size: 0 };
+async function footprint(dir: string, segs: string[]): Promise<Footprint> {
+  await Deno.mkdir(dir, { recursive: true });
+  const root = await Deno.realPath(dir);
+  for (let i = 0; i < segs.length; i++) {
+    const lexical = join(dir, ...segs.slice(0, i + 1));
+    const real = await realOrNull(lexical);
+    if (real === null) {
+      if (await lstatOrNull(lexical)) return REFUSED; // a broken link
+      const missingDirs = segs.length - 1 - i;
+      return { missingDirs, exists: false, size: 0 };
+    }
+    if (!inside(root, real)) return REFUSED;
+    if (i === segs.length - 1) {
+      const info = await Deno.stat(real);
+      return { missingDirs: 0, exists: true, size: info.isFile ? info.size : 0 };
     }
   }
-  const info = await Deno.stat(join(dir, ...segs)).catch(() => null);
-  return { missingDirs: 0, exists: info !== null, size: info?.isFile ? info.size : 0 };
+  return REFUSED; // no segments: the root itself, refused as a directory
 }
 
 async function list(ctx: HostCall, input: string): Promise<unknown> {
@@ -283,7 +308,7 @@ async function remove(ctx: HostCall, input: string): Promise<unknown> {
       await Deno.remove(r.path, { recursive: req.recursive === true });
     } finally {
       // A recursive delete that failed halfway still freed what it removed.
-      const after = await measurePath(r.path);
+      const after = await measurePath(r.path).catch(() => before);
       freed.settle({ bytes: after.bytes - before.bytes, files: after.files - before.files });
     }
   });

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { renderToString } from "preact-render-to-string";
 import { ConsentDialog } from "../../../components/plugins/ConsentDialog.tsx";
 import { PermissionList } from "../../../components/plugins/PermissionList.tsx";
+import { PluginCard } from "../../../components/plugins/PluginCard.tsx";
+import { quotaFromFields } from "../../../components/plugins/PluginQuota.tsx";
 import {
   type ConsentSummary,
   diffGrants,
@@ -19,7 +21,7 @@ import { DEFAULT_QUOTA } from "../../../lib/plugins/host/quota.ts";
 import { ConsentRefusedError, installPlugin, updatePlugin } from "../../../lib/plugins/install.ts";
 import { listInstalled } from "../../../lib/plugins/installed.ts";
 import { type Manifest, parseManifest } from "../../../lib/plugins/manifest.ts";
-import { pluginView } from "../../../lib/plugins/views.ts";
+import { type PluginView, pluginView } from "../../../lib/plugins/views.ts";
 import { createGitFixtures, manifestFields, pluginFiles } from "../../support/git_fixtures.ts";
 import { stringify } from "yaml";
 
@@ -180,4 +182,49 @@ Deno.test("consent: the data dir quota is shown wherever file access is asked fo
     renderToString(<ConsentDialog summary={none} busy={false} onAnswer={() => {}} />),
     /At most/,
   );
+});
+
+Deno.test("plugin page: a plugin with files shows its quota in a form that changes it", () => {
+  const view: PluginView = {
+    name: "notes",
+    version: "1.0.0",
+    description: "Notes.",
+    source: "acme/notes",
+    url: "https://github.com/acme/notes",
+    ref: "v1.0.0",
+    commit: "0".repeat(40),
+    installedAt: "2026-01-01T00:00:00Z",
+    enabled: true,
+    error: null,
+    apis: ["rungpt:fs"],
+    hosts: [],
+    allowPrivateNetwork: false,
+    fs: [WHOLE],
+    quota: { bytes: 500 * 1024 * 1024, files: 50_000 },
+    actions: [],
+    provides: [],
+    settings: [],
+  };
+  const card = (p: PluginView) =>
+    renderToString(
+      <PluginCard
+        plugin={p}
+        jobRunning={false}
+        onToggle={() => Promise.resolve()}
+        onSaveSettings={() => Promise.resolve()}
+        onSaveQuota={() => Promise.resolve()}
+        onRemove={() => Promise.resolve()}
+        onUpdate={() => {}}
+      />,
+    );
+  const html = card(view);
+  assert.match(html, /At most 500 MB in 50,000 files and folders/);
+  assert.match(html, /<form class="plugin-settings plugin-quota" aria-label="notes storage quota"/);
+  assert.match(html, /id="plugin-notes-quota-bytes" value="500 MB"/);
+  assert.match(html, /id="plugin-notes-quota-files" inputMode="numeric" value="50000"/i);
+  assert.doesNotMatch(card({ ...view, apis: [], fs: [] }), /quota/);
+
+  assert.deepEqual(quotaFromFields("1 GB", "20,000"), { bytes: 1024 ** 3, files: 20_000 });
+  assert.throws(() => quotaFromFields("big", "5"), /"big" is not a size/);
+  assert.throws(() => quotaFromFields("5MB", "0"), /"0" is not a number of files/);
 });

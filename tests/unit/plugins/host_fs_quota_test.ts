@@ -187,3 +187,27 @@ Deno.test("quota sizes: parsed from words, refused when unclear", () => {
   }
   assertEquals(formatSize(100 * 1024 * 1024), "100 MB");
 });
+
+Deno.test("quota: a link planted from outside counts as one entry; writes through it are refused", async () => {
+  const { env, dir, quota, load } = await withQuota({ bytes: 1000, files: 10 });
+  await using _ = env;
+  const outside = await Deno.makeTempDir({ prefix: "rungpt-outside-" });
+  try {
+    await Deno.writeTextFile(join(outside, "big.txt"), "b".repeat(5000));
+    await Deno.mkdir(join(dir, "notes"), { recursive: true });
+    await Deno.symlink(join(outside, "big.txt"), join(dir, "notes", "link"));
+    await Deno.symlink(outside, join(dir, "notes", "out"));
+    await quota.remeasure();
+    assertEquals(quota.used, { bytes: 0, files: 3 }, "links are not followed");
+    const files = await load();
+    assertError(await fs(files, "write", { path: "notes/link", content: "x" }), "leads outside");
+    assertError(await fs(files, "write", { path: "notes/out/big.txt", content: "x" }), "outside");
+    assertEquals(quota.used, { bytes: 0, files: 3 });
+    assertEquals(await Deno.readTextFile(join(outside, "big.txt")), "b".repeat(5000));
+    assertEquals(await fs(files, "remove", { path: "notes/out" }), { ok: null });
+    assertEquals(quota.used, { bytes: 0, files: 2 });
+    await assertAccounted(quota, dir);
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});
