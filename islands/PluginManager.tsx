@@ -23,6 +23,7 @@ import {
   type JobRequest,
   listPlugins,
   removePlugin,
+  savePluginQuota,
   savePluginSettings,
   setPluginEnabled,
   startJob,
@@ -176,6 +177,7 @@ export default function PluginManager(props: PluginManagerProps) {
               jobRunning={running}
               onToggle={async (enabled) => replace(await setPluginEnabled(p.name, enabled))}
               onSaveSettings={async (values) => replace(await savePluginSettings(p.name, values))}
+              onSaveQuota={async (quota) => replace(await savePluginQuota(p.name, quota))}
               onRemove={async () => {
                 await removePlugin(p.name);
                 plugins.value = plugins.value.filter((q) => q.name !== p.name);

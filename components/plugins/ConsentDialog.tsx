@@ -60,6 +60,7 @@ export function ConsentDialog({ summary: s, busy, onAnswer }: ConsentDialogProps
         apis={s.apis}
         hosts={s.hosts}
         fs={s.fs}
+        quota={s.quota}
         allowPrivateNetwork={s.allowPrivateNetwork}
         secrets={s.secrets}
         added={update?.added}

@@ -1,11 +1,12 @@
 /**
  * What a plugin may touch: the APIs it links, the hosts it may reach, the paths of its data
- * dir it may use, and private network access. Used on each plugin's card and in the consent
+ * dir it may use and how much it may store there, and private network access. Used on each plugin's card and in the consent
  * dialog (where `added` marks what an update newly asks for).
  * @module
  */
 
 import type { WHOLE_DATA_DIR } from "../../lib/plugins/consent.ts";
+import { formatSize } from "../../lib/plugins/quota_size.ts";
 
 /** The path of a grant of the whole data dir (`WHOLE_DATA_DIR`; a type-only import). */
 const WHOLE: typeof WHOLE_DATA_DIR = ".";
@@ -21,6 +22,8 @@ export interface PermissionListProps {
   apis: string[];
   hosts: string[];
   fs: FsGrant[];
+  /** The most its data dir may hold, shown with the files when it has any. */
+  quota?: { bytes: number; files: number } | null;
   allowPrivateNetwork: boolean;
   /** Secret settings it asks for (consent dialog only). */
   secrets?: string[];
@@ -103,6 +106,12 @@ export function PermissionList(props: PermissionListProps) {
             </ul>
           )
           : none}
+        {props.quota && props.fs.length > 0 && (
+          <p class="muted perm-quota">
+            At most {formatSize(props.quota.bytes)} in {props.quota.files.toLocaleString("en")}{" "}
+            files and folders
+          </p>
+        )}
       </dd>
       {props.secrets && (
         <>

@@ -1,7 +1,7 @@
 /**
  * One installed plugin on /plugins: a region named after it with its version, description,
- * source, the "Enabled" switch, what it may touch, its actions, settings, recent logs, and
- * "Update" and "Remove" (which asks to confirm).
+ * source, the "Enabled" switch, what it may touch, its actions, its storage quota (with files),
+ * settings, recent logs, and "Update" and "Remove" (which asks to confirm).
  * @module
  */
 import { useSignal } from "@preact/signals";
@@ -10,6 +10,7 @@ import type { PluginView } from "../../lib/plugins/views.ts";
 import type { SettingInput } from "../../lib/ui/plugins_api.ts";
 import { PermissionList } from "./PermissionList.tsx";
 import { PluginLogs } from "./PluginLogs.tsx";
+import { PluginQuota, type Quota } from "./PluginQuota.tsx";
 import { PluginSettings } from "./PluginSettings.tsx";
 
 /** Props of {@linkcode PluginCard}. */
@@ -20,6 +21,8 @@ export interface PluginCardProps {
   /** Each rejects with a message to show on the card. */
   onToggle(enabled: boolean): Promise<void>;
   onSaveSettings(values: Record<string, SettingInput>): Promise<void>;
+  /** Sets how much its data dir may hold (`null`: the default). */
+  onSaveQuota(quota: Quota | null): Promise<void>;
   onRemove(): Promise<void>;
   onUpdate(): void;
 }
@@ -101,6 +104,7 @@ export function PluginCard(props: PluginCardProps) {
         apis={p.apis}
         hosts={p.hosts}
         fs={p.fs}
+        quota={p.quota}
         allowPrivateNetwork={p.allowPrivateNetwork}
       />
       {p.provides.length > 0 && (
@@ -123,6 +127,13 @@ export function PluginCard(props: PluginCardProps) {
           </ul>
         )
         : <p class="muted">None.</p>}
+
+      {p.fs.length > 0 && (
+        <>
+          <h3>Storage quota</h3>
+          <PluginQuota plugin={p.name} quota={p.quota} onSave={props.onSaveQuota} />
+        </>
+      )}
 
       <h3>Settings</h3>
       <PluginSettings plugin={p.name} settings={p.settings} onSave={props.onSaveSettings} />

@@ -1,5 +1,5 @@
 /**
- * `rungpt plugin …`: install, update, remove, list, info, enable, disable, config, and the
+ * `rungpt plugin …`: install, update, remove, list, info, enable, disable, config, quota, and the
  * authoring commands new, build, check, run (./authoring/cli.ts). Errors
  * print one line to stderr and exit 1; never a stack trace.
  *
@@ -11,6 +11,7 @@
 import {
   type ConsentSummary,
   describeFsGrant,
+  describeQuota,
   formatSummary,
   fsGrantsFor,
   printable,
@@ -23,10 +24,13 @@ import {
   getPluginConfig,
   listInstalled,
   parseConfigTexts,
+  quotaOf,
   readUserConfig,
   setEnabled,
   setPluginConfig,
+  setQuota,
 } from "./installed.ts";
+import { parseSize } from "./quota_size.ts";
 import { readLockfile, verifyPlugin } from "./lockfile.ts";
 import { raceAbort } from "./runtime.ts";
 import type { ConfigValue } from "./installed.ts";
@@ -83,6 +87,7 @@ export const PLUGIN_USAGE = `usage: rungpt plugin <command>
   enable <name>
   disable <name>
   config <name> [key=value ...] [--unset <key>]
+  quota <name> [--bytes <size>] [--files <count>] [--reset]
 Writing plugins:
 ${AUTHORING_USAGE}`;
 
@@ -350,6 +355,8 @@ async function dispatch(
       return info(rest, dir, out);
     case "config":
       return config(rest, dir, out);
+    case "quota":
+      return quota(rest, dir, out);
     case undefined:
     case "help":
     case "--help":
@@ -387,6 +394,7 @@ async function info(rest: string[], dir: string, out: (l: string) => void): Prom
   // What rungpt:fs really gets follows from the manifest (older lockfiles recorded none for
   // the whole data dir).
   out(`  files:     ${list((m ? fsGrantsFor(m) : g.fs).map(describeFsGrant))}`);
+  out(`  quota:     ${describeQuota(quotaOf(entry))}`);
   if (m) {
     out(`  actions:   ${list(m.actions.map((a) => a.name))}`);
     const user = await readUserConfig(dir, name);
@@ -428,4 +436,40 @@ async function config(rest: string[], dir: string, out: (l: string) => void): Pr
     const v = values[key];
     out(`${key} = ${spec.secret && v !== undefined ? "(secret)" : JSON.stringify(v ?? null)}`);
   }
+}
+
+/**
+ * `quota <name> [--bytes <size>] [--files <count>] [--reset]`: show or change how much the
+ * plugin's data dir may hold; an option left out keeps its value, `--reset` restores the defaults.
+ */
+async function quota(rest: string[], dir: string, out: (l: string) => void): Promise<void> {
+  const { pos, flags } = parseArgs(rest, ["bytes", "files"]);
+  onlyFlags(flags, ["bytes", "files", "reset"]);
+  const name = oneName(pos, "quota [--bytes <size>] [--files <count>] [--reset]");
+  const entry = (await readLockfile(dir)).plugins[name];
+  if (!entry) throw new CliError(`plugin ${name} is not installed`);
+  const bytes = flags.get("bytes"), files = flags.get("files");
+  if (flags.has("reset") && (bytes || files)) {
+    throw new CliError("--reset restores the defaults; give it without --bytes or --files");
+  }
+  let limits = quotaOf(entry);
+  if (flags.has("reset")) limits = await setQuota(dir, name, null);
+  else if (bytes || files) {
+    limits = await setQuota(dir, name, {
+      bytes: typeof bytes === "string" ? parseSize(bytes) : limits.bytes,
+      files: typeof files === "string" ? parseCount(files) : limits.files,
+    });
+  }
+  out(`${name} may store ${describeQuota(limits)}`);
+}
+
+/** A whole number of files, e.g. `50000` or `50,000`. */
+function parseCount(text: string): number {
+  const n = Number(text.replaceAll(",", "").replaceAll("_", ""));
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new CliError(
+      `--files must be a whole number of at least 1, such as 50000; got "${text}"`,
+    );
+  }
+  return n;
 }

@@ -5,6 +5,8 @@
  */
 import type { FsPermission, Manifest } from "./manifest.ts";
 import type { Grants } from "./lockfile.ts";
+import { DEFAULT_QUOTA, type QuotaLimits } from "./host/quota.ts";
+import { formatSize } from "./quota_size.ts";
 
 /**
  * The `path` of a filesystem grant covering the plugin's whole data dir: what `rungpt:fs` gets
@@ -38,6 +40,18 @@ export function fsGrantsFor(manifest: Manifest): FsPermission[] {
  */
 export function describeFsGrant(f: FsPermission): string {
   return `${f.path === WHOLE_DATA_DIR ? "whole data dir" : printable(f.path)} (${f.access})`;
+}
+
+/**
+ * A data dir quota in words.
+ *
+ * @example
+ * ```ts
+ * describeQuota(DEFAULT_QUOTA); // "up to 100 MB in 10,000 files and folders"
+ * ```
+ */
+export function describeQuota(q: QuotaLimits): string {
+  return `up to ${formatSize(q.bytes)} in ${q.files.toLocaleString("en")} files and folders`;
 }
 
 /** Whether grant `outer` already allows everything `inner` asks for. */
@@ -77,6 +91,11 @@ export interface ConsentSummary {
   apis: string[];
   hosts: string[];
   fs: FsPermission[];
+  /**
+   * The most its data dir may hold (bytes, and files and folders), when it gets files; the
+   * user can raise it later (`rungpt plugin quota`).
+   */
+  quota: QuotaLimits | null;
   /** Secret settings the plugin asks the user for (e.g. an API key for its service). */
   secrets: string[];
   /** Non-secret settings. */
@@ -164,7 +183,14 @@ export function summarize(
   manifest: Manifest,
   origin: { source: string; url: string; ref: string; commit: string },
   grants: Grants,
-  previous?: { version: string; grants: Grants; url: string; asking?: readonly string[] },
+  previous?: {
+    version: string;
+    grants: Grants;
+    url: string;
+    asking?: readonly string[];
+    /** The quota the user set for the installed version, which the update keeps. */
+    quota?: QuotaLimits;
+  },
 ): ConsentSummary {
   const added = previous ? diffGrants(previous.grants, grants) : undefined;
   const movedFrom = previous && previous.url !== origin.url ? previous.url : undefined;
@@ -179,6 +205,7 @@ export function summarize(
     apis: grants.apis,
     hosts: grants.net.hosts,
     fs: grants.fs,
+    quota: grants.fs.length ? { ...(previous?.quota ?? DEFAULT_QUOTA) } : null,
     secrets: grants.secrets,
     settings: Object.entries(manifest.config).filter(([, c]) => !c.secret).map(([k]) => k),
     actions: manifest.actions.map((a) => ({
@@ -243,6 +270,7 @@ export function formatSummary(s: ConsentSummary): string {
         return `${describeFsGrant(f)}${isNew ? " (new)" : ""}`;
       }))
     }`,
+    ...(s.quota ? [`  quota:    ${describeQuota(s.quota)}`] : []),
     `  secrets:  ${list(s.secrets.map((x) => mark(x, add?.secrets)))}`,
     `  settings: ${list(s.settings)}`,
     `  actions:  ${

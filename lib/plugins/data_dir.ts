@@ -7,6 +7,8 @@
  * @module
  */
 import { join } from "node:path";
+import { isStateFile } from "./host/fs.ts";
+import { QuotaLedger, type QuotaLimits } from "./host/quota.ts";
 import { PLUGIN_NAME } from "./manifest.ts";
 
 /** Where the owner records live; a dot name no plugin can have. */
@@ -83,4 +85,22 @@ export async function removePluginData(dataDir: string, name: string): Promise<v
   await Deno.remove(ownerPath(dataDir, name)).catch((e) => {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   });
+}
+
+/**
+ * The quota account of plugin `name`'s data dir `dir`, starting from what is on disk. The
+ * `rungpt:config` state file (and its temporary copies) is not counted: `limits.stateBytes`
+ * bounds it.
+ *
+ * @example
+ * ```ts
+ * const quota = await openDataQuota("notes", pluginDataDir(dataDir, "notes"), DEFAULT_QUOTA);
+ * ```
+ */
+export function openDataQuota(
+  name: string,
+  dir: string,
+  limits: QuotaLimits,
+): Promise<QuotaLedger> {
+  return QuotaLedger.open(name, dir, limits, (rel) => !rel.includes("/") && isStateFile(rel));
 }

@@ -321,7 +321,13 @@ async function fetchAndCommit(
       { source, url, ref: resolved.ref, commit: resolved.commit },
       grants,
       isUpdate && previous
-        ? { version: previous.version, grants: previous.grants, url: previous.url, asking }
+        ? {
+          version: previous.version,
+          grants: previous.grants,
+          url: previous.url,
+          asking,
+          quota: previous.quota,
+        }
         : undefined,
     );
     cancelled();
@@ -388,6 +394,8 @@ async function fetchAndCommit(
         version: manifest.version,
         installedAt: new Date().toISOString(),
         enabled: previous?.enabled ?? true,
+        // A quota the user raised stays with the plugin's data across updates.
+        ...(previous?.quota ? { quota: previous.quota } : {}),
       };
       // Swap: park the old version inside tmp, move the new one in, then write the lockfile;
       // undo in reverse order if a step fails.

@@ -19,6 +19,7 @@ import {
   withPluginsLock,
   writeFileAtomic,
 } from "./lockfile.ts";
+import { DEFAULT_QUOTA, type QuotaLimits } from "./host/quota.ts";
 import { type ConfigSpec, loadManifest, type Manifest, PLUGIN_NAME } from "./manifest.ts";
 
 /** A setting's value. */
@@ -135,6 +136,50 @@ export function setEnabled(pluginsDir: string, name: string, enabled: boolean): 
       if (!entry) throw new LockfileError(`plugin ${name} is not installed`);
       entry.enabled = enabled;
     });
+  });
+}
+
+/**
+ * The quota of installed plugin `entry`'s data dir: what the user set, else the default.
+ *
+ * @example
+ * ```ts
+ * quotaOf(entry); // { bytes: 104857600, files: 10000 }
+ * ```
+ */
+export function quotaOf(entry: LockEntry): QuotaLimits {
+  return { ...(entry.quota ?? DEFAULT_QUOTA) };
+}
+
+/**
+ * Sets the quota of installed plugin `name`'s data dir (`null` goes back to the default);
+ * returns the quota in force. A running server picks it up on the plugin's next call.
+ *
+ * @example
+ * ```ts
+ * await setQuota("./plugins_store", "notes", { bytes: 500 * 1024 ** 2, files: 50_000 });
+ * ```
+ */
+export function setQuota(
+  pluginsDir: string,
+  name: string,
+  quota: QuotaLimits | null,
+): Promise<QuotaLimits> {
+  for (const [key, value] of Object.entries(quota ?? {})) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new LockfileError(`quota ${key} must be a whole number of at least 1, not ${value}`);
+    }
+  }
+  return withPluginsLock(pluginsDir, async () => {
+    let entry: LockEntry | undefined;
+    await updateLockfile(pluginsDir, (lock) => {
+      entry = lock.plugins[name];
+      if (!entry) throw new LockfileError(`plugin ${name} is not installed`);
+      if (quota && (quota.bytes !== DEFAULT_QUOTA.bytes || quota.files !== DEFAULT_QUOTA.files)) {
+        entry.quota = { bytes: quota.bytes, files: quota.files };
+      } else delete entry.quota;
+    });
+    return quotaOf(entry!);
   });
 }
 

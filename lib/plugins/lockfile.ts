@@ -53,6 +53,16 @@ const entryFields = z.object({
   installedAt: z.string(),
   enabled: z.boolean(),
   grants: grantsSchema,
+  /**
+   * The quota of the plugin's data dir when the user changed it (`rungpt plugin quota`);
+   * absent means the default.
+   */
+  quota: z.object({
+    /** Total bytes of its files. */
+    bytes: z.number().int().positive(),
+    /** Files and folders it may hold. */
+    files: z.number().int().positive(),
+  }).strict().optional(),
 }).strict();
 
 /** Lockfiles written before the clone URL was recorded: those plugins came from the default. */

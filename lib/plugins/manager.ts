@@ -10,12 +10,15 @@
  * reloads it and every plugin that uses its APIs.
  * @module
  */
+import { openDataQuota, pluginDataDir } from "./data_dir.ts";
+import type { QuotaLedger, QuotaLimits } from "./host/quota.ts";
 import {
   configPath,
   getPluginConfig,
   type InstalledPlugin,
   listInstalled,
   loadInstalled,
+  quotaOf,
 } from "./installed.ts";
 import { type Grants as LockGrants, lockfilePath } from "./lockfile.ts";
 import type { ActionSpec } from "./manifest.ts";
@@ -120,6 +123,10 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
   // Instances being closed: a new load of the same plugin waits for them, so the APIs the old
   // one provides are unregistered before the new one registers them.
   const closing = new Map<string, Promise<void>>();
+  // Each plugin's quota account, shared by all its instances and kept across reloads (calls on
+  // old instances may still be writing); `stale` ones are measured again on the next load.
+  const quotas = new Map<string, Promise<QuotaLedger>>();
+  const staleQuotas = new Set<string>();
 
   /** The stamp of a file (mtime and size), to notice changes made by another process. */
   async function stampOf(path: string): Promise<string> {
@@ -160,6 +167,25 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
   }
 
   /**
+   * The quota account of `name`'s data dir, with the quota its lock entry gives: opened from
+   * disk on first use, measured again after the plugin was reloaded (a removal or a fresh
+   * install may have changed its files).
+   */
+  async function quotaFor(name: string, limits: QuotaLimits): Promise<QuotaLedger> {
+    let pending = quotas.get(name);
+    if (!pending) {
+      pending = openDataQuota(name, pluginDataDir(dataDir, name), limits);
+      quotas.set(name, pending);
+      pending.catch(() => quotas.delete(name));
+    } else if (staleQuotas.delete(name)) {
+      await (await pending).remeasure();
+    }
+    const ledger = await pending;
+    ledger.setLimits(limits);
+    return ledger;
+  }
+
+  /**
    * Starts one instance of an installed, enabled plugin. It never waits for another plugin's
    * load (providers are loaded before, by {@linkcode ensureLoaded}), so loads cannot wait for
    * each other in a circle.
@@ -176,6 +202,7 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       dataDir,
       config: await getPluginConfig(pluginsDir, name),
       limits: opts.limits,
+      quota: await quotaFor(name, quotaOf(plugin.entry)),
       signal: shutdown.signal,
       onLog: (entry) => {
         const ring = logs.get(entry.plugin) ?? [];
@@ -285,6 +312,7 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
     loadedSettings.delete(name);
     const pool = spares.get(name);
     spares.delete(name);
+    if (quotas.has(name)) staleQuotas.add(name);
     const done = Promise.all([
       closing.get(name),
       pending?.then((p) => p.close(), () => {}),

@@ -11,6 +11,7 @@
  */
 import type { CallContext } from "@extism/extism";
 import type { Manifest } from "./manifest.ts";
+import type { QuotaLedger } from "./host/quota.ts";
 import { PluginError } from "./runtime_errors.ts";
 
 /** A declared setting's value. */
@@ -80,6 +81,8 @@ export interface PluginHost {
   /** Declared settings: user values over manifest defaults. */
   settings: Readonly<Record<string, SettingValue>>;
   limits: Readonly<PluginLimits>;
+  /** The quota account of the data dir, shared by every instance of the plugin. */
+  quota: QuotaLedger;
   /** Writes one line to the server log and the plugin's ring buffer. */
   log(level: LogLevel, message: string): void;
 }

@@ -29,7 +29,7 @@
 import type createPluginFn from "@extism/extism";
 import type { Plugin as ExtismPlugin } from "@extism/extism";
 import type { Manifest } from "./manifest.ts";
-import { pluginDataDir } from "./data_dir.ts";
+import { openDataQuota, pluginDataDir } from "./data_dir.ts";
 import { checkImports } from "./imports.ts";
 import {
   type ApiRegistry,
@@ -48,6 +48,7 @@ import {
 } from "./registry.ts";
 import { createDefaultRegistry } from "./host/mod.ts";
 import { resolveSettings } from "./host/config.ts";
+import { DEFAULT_QUOTA, type QuotaLedger } from "./host/quota.ts";
 import { clampMessage, createLogRing, type LogRing, pushLog } from "./host/log.ts";
 import { PluginError } from "./runtime_errors.ts";
 import { MEMORY_PROBE, type PreparedModule, prepareModule } from "./runtime_wasm.ts";
@@ -80,6 +81,11 @@ export interface LoadPluginOptions {
   onLog?: (entry: LogEntry) => void;
   /** Cancels loading: the worker is stopped and the load rejects (kind `aborted`). */
   signal?: AbortSignal;
+  /**
+   * The quota account of the plugin's data dir, shared by all its instances (the plugin
+   * manager keeps one per plugin); without it, one is opened with {@linkcode DEFAULT_QUOTA}.
+   */
+  quota?: QuotaLedger;
 }
 
 /** A loaded plugin, ready to call. Close it to stop its worker. */
@@ -274,6 +280,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
     dir,
     settings,
     limits,
+    quota: opts.quota ?? await openDataQuota(name, dir, DEFAULT_QUOTA),
     log(level: LogLevel, message: string) {
       const entry: LogEntry = { time: Date.now(), plugin: name, level, message };
       pushLog(logs, entry);

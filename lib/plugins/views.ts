@@ -4,7 +4,8 @@
  * @module
  */
 import { fsGrantsFor } from "./consent.ts";
-import type { ConfigValue, InstalledPlugin } from "./installed.ts";
+import { type ConfigValue, type InstalledPlugin, quotaOf } from "./installed.ts";
+import type { QuotaLimits } from "./host/quota.ts";
 import type { ActionSpec } from "./manifest.ts";
 
 /** One setting on the plugin's page. */
@@ -39,6 +40,8 @@ export interface PluginView {
   hosts: string[];
   allowPrivateNetwork: boolean;
   fs: { path: string; access: "read" | "read-write" }[];
+  /** The most its data dir may hold (`rungpt plugin quota` changes it). */
+  quota: QuotaLimits;
   actions: Pick<ActionSpec, "name" | "description" | "confirm" | "parameters">[];
   provides: string[];
   settings: SettingView[];
@@ -73,6 +76,7 @@ export function pluginView(
     // What rungpt:fs really gets, from the manifest (older lockfiles recorded no paths for the
     // whole data dir).
     fs: m ? fsGrantsFor(m) : p.lock.grants.fs,
+    quota: quotaOf(p.lock),
     actions: (m?.actions ?? []).map((a) => ({
       name: a.name,
       description: a.description,

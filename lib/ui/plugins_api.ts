@@ -48,6 +48,20 @@ export const savePluginSettings = (
 ): Promise<PluginView> =>
   api<{ plugin: PluginView }>("PUT", `${plugin(name)}/config`, { values }).then((r) => r.plugin);
 
+/**
+ * Sets how much the plugin's data dir may hold; `null` restores the default.
+ *
+ * @example
+ * ```ts
+ * await savePluginQuota("notes", { bytes: 500 * 1024 * 1024, files: 50_000 });
+ * ```
+ */
+export const savePluginQuota = (
+  name: string,
+  quota: { bytes: number; files: number } | null,
+): Promise<PluginView> =>
+  api<{ plugin: PluginView }>("PUT", `${plugin(name)}/quota`, { quota }).then((r) => r.plugin);
+
 /** What a job does: install `user/repo[@ref]`, or update an installed plugin. */
 export type JobRequest =
   | { action: "install"; spec: string; allowPrivateNetwork?: boolean }

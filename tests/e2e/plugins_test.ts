@@ -1,7 +1,8 @@
 /**
  * Browser tests of /plugins: install from a local git repo with live progress and the
  * consent dialog, a bad manifest's error, disabling, changing settings (a secret shows only
- * "set"), and removing; plus the links between chat and /plugins.
+ * "set"), raising a plugin's storage quota, and removing; plus the links between chat and
+ * /plugins.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -241,6 +242,68 @@ Deno.test("plugins page: Cancel stops an install whose clone does not answer", a
         e.name.startsWith(".install-")
       ).length;
     await waitFor("the clone to be deleted", async () => await clones() === 0);
+  } finally {
+    await e2e.close();
+  }
+});
+
+Deno.test("plugins page: the consent dialog shows the storage quota; the card raises it", async () => {
+  const wasm = await buildFixture("files");
+  await using git = await createGitFixtures();
+  await (await git.createRepo("acme", "files")).commit({
+    "rungpt.yaml": stringify({
+      name: "files",
+      version: "1.0.0",
+      description: "Writes files.",
+      wasm: "plugin.wasm",
+      apis: ["rungpt:fs"],
+      permissions: { fs: [{ path: "notes", access: "read-write" }] },
+      actions: [{ name: "write", description: "Writes a file." }],
+    }),
+    "plugin.wasm": wasm,
+  }, { tags: ["v1.0.0"] });
+  const e2e = await startE2E({ rungpt: { env: { RUNGPT_GIT_BASE: git.base } } });
+  const { rg } = e2e;
+  const { page } = await e2e.newPage();
+  const lock = async () =>
+    JSON.parse(await Deno.readTextFile(join(rg.pluginsDir, "rungpt.lock.json")));
+  const write = async (size: number) =>
+    JSON.parse(
+      await rg.server.services.plugins.call(
+        "files",
+        "write",
+        JSON.stringify({ path: "notes/a.txt", content: "x".repeat(size) }),
+      ),
+    );
+  try {
+    await page.goto(rg.origin + "/plugins");
+    await page.getByRole("textbox", { name: "Plugin repository" }).fill("acme/files");
+    await page.getByRole("button", { name: "Install plugin" }).click();
+    const dialog = page.getByRole("dialog", { name: "Install files 1.0.0?" });
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /At most 100 MB in 10,000 files and folders/);
+    await dialog.getByRole("button", { name: "Allow" }).click();
+
+    const card = page.getByRole("region", { name: "files" });
+    const form = card.getByRole("form", { name: "files storage quota" });
+    await form.waitFor();
+    assert.equal(await form.getByRole("textbox", { name: "Size" }).inputValue(), "100 MB");
+    await form.getByRole("textbox", { name: "Size" }).fill("2 KB");
+    await form.getByRole("textbox", { name: "Files and folders" }).fill("5");
+    await form.getByRole("button", { name: "Save quota" }).click();
+    await form.getByRole("status").filter({ hasText: "Quota saved." }).waitFor();
+    assert.deepEqual((await lock()).plugins.files.quota, { bytes: 2048, files: 5 });
+    await card.getByText("At most 2 KB in 5 files and folders").waitFor();
+    assert.match((await write(3000)).error, /quota exceeded: writing notes\/a.txt/);
+
+    await form.getByRole("textbox", { name: "Size" }).fill("lots");
+    await form.getByRole("button", { name: "Save quota" }).click();
+    assert.match(await form.getByRole("alert").innerText(), /"lots" is not a size/);
+
+    await form.getByRole("button", { name: "Default" }).click();
+    await form.getByRole("status").filter({ hasText: "Quota back to the default." }).waitFor();
+    assert.equal((await lock()).plugins.files.quota, undefined);
+    assert.deepEqual(await write(3000), { ok: { size: 3000 } });
   } finally {
     await e2e.close();
   }

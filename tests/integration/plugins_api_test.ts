@@ -1,7 +1,7 @@
 /**
  * The plugin manager's JSON API over real HTTP, with real git (local bare repos with tags)
  * and a real wasm module compiled from tests/fixtures/wasm/settings: install jobs with
- * consent (allow, deny), a bad manifest, enable/disable, settings (secrets never echoed),
+ * consent (allow, deny), a bad manifest, enable/disable, settings (secrets never echoed), quota,
  * updates that ask again only for more, and removal.
  */
 import assert from "node:assert/strict";
@@ -10,7 +10,8 @@ import { stringify } from "yaml";
 import { createGitFixtures, type FileMap, snapshotDir } from "../support/git_fixtures.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { buildFixture } from "../support/wasm_fixtures.ts";
-import { sha256Hex } from "../../lib/plugins/lockfile.ts";
+import { readLockfile, sha256Hex } from "../../lib/plugins/lockfile.ts";
+import { DEFAULT_QUOTA } from "../../lib/plugins/host/quota.ts";
 import type { PluginView, SettingView } from "../../lib/plugins/views.ts";
 
 /** A test plugin on the `settings` fixture module (exports get, state_set, …; links rungpt:config). */
@@ -264,6 +265,39 @@ Deno.test("plugins API: install with consent, settings, enable, update, remove",
     s = byKey(cleared.body.plugin);
     assert.equal(s.units.value, "metric", "back to the default");
     assert.deepEqual([s.api_token.value, s.api_token.isSet], [null, false]);
+  });
+
+  await t.step("quota: raised, refused when not a count, back to the default", async () => {
+    assert.deepEqual(
+      (await getJson(rg, "/api/plugins/weather")).body.plugin.quota,
+      DEFAULT_QUOTA,
+    );
+    const raised = { bytes: 500 * 1024 * 1024, files: 50_000 };
+    const set = await getJson(rg, "/api/plugins/weather/quota", {
+      method: "PUT",
+      json: { quota: raised },
+    });
+    assert.equal(set.status, 200);
+    assert.deepEqual(set.body.plugin.quota, raised);
+    assert.deepEqual((await readLockfile(rg.pluginsDir)).plugins.weather.quota, raised);
+    for (const quota of [{ bytes: 0, files: 5 }, { bytes: 1.5, files: 5 }, { bytes: 5 }]) {
+      const bad = await getJson(rg, "/api/plugins/weather/quota", {
+        method: "PUT",
+        json: { quota },
+      });
+      assert.equal(bad.status, 400, JSON.stringify(quota));
+    }
+    const missing = await getJson(rg, "/api/plugins/nope/quota", {
+      method: "PUT",
+      json: { quota: null },
+    });
+    assert.equal(missing.status, 404);
+    const reset = await getJson(rg, "/api/plugins/weather/quota", {
+      method: "PUT",
+      json: { quota: null },
+    });
+    assert.deepEqual(reset.body.plugin.quota, DEFAULT_QUOTA);
+    assert.equal((await readLockfile(rg.pluginsDir)).plugins.weather.quota, undefined);
   });
 
   await t.step("an update asking for nothing new needs no consent", async () => {

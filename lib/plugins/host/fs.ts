@@ -7,6 +7,11 @@
  * is allowed by. Plugins cannot create symlinks, so only links planted from outside exist, and
  * those may not lead out.
  *
+ * Writes and deletes keep the plugin's quota account (`QuotaLedger` in `./quota.ts`, shared by
+ * all its instances): a write reserves the bytes, files and folders it adds before it writes and
+ * settles what it really changed; a delete gives back what it removed. Each runs alone among
+ * the plugin's changes, so what it measures before and after is its own.
+ *
  * Functions (requests and `ok` values are JSON):
  * - `read   {path, encoding?: "utf8"|"base64"}` → `{content, encoding, size}`
  * - `write  {path, content, encoding?: "utf8"|"base64", append?: boolean}` → `{size}`
@@ -16,6 +21,7 @@
  */
 import { dirname, join, sep as SEPARATOR } from "node:path";
 import { decodeBase64, encodeBase64 } from "./encoding.ts";
+import { measurePath } from "./quota.ts";
 import {
   type ApiDefinition,
   type HostCall,
@@ -26,8 +32,18 @@ import {
 
 /** File name of the plugin's key-value state at the root of its data dir; fs refuses it. */
 export const STATE_FILE = ".rungpt-state.json";
+/**
+ * Whether `name`, at the root of the data dir, is the state file or one of its temporary copies
+ * (`rungpt:config` writes a copy, then renames it): fs refuses them and the quota does not count
+ * them (`limits.stateBytes` bounds the state).
+ */
+export function isStateFile(name: string): boolean {
+  return name === STATE_FILE || name.startsWith(`${STATE_FILE}.`);
+}
+
 const MAX_LIST = 1000;
 const MAX_PATH = 1024;
+const NOTHING = { bytes: 0, files: 0 };
 
 type Access = "read" | "read-write";
 
@@ -83,6 +99,23 @@ async function lstatOrNull(p: string): Promise<Deno.FileInfo | null> {
   }
 }
 
+/** Checks a request path against the declared paths and their access, touching nothing. */
+function allowed(host: PluginHost, raw: string, need: Access) {
+  const segs = pathSegments(raw);
+  const shown = segs.join("/") || ".";
+  if (segs.length && isStateFile(segs[0])) {
+    throw new Error(`${shown} is reserved for rungpt:config state`);
+  }
+  const rule = rules(host)
+    .filter((r) => r.segs.every((s, i) => segs[i] === s))
+    .sort((a, b) => b.segs.length - a.segs.length)[0];
+  if (!rule) throw new Error(`${shown} is outside the paths rungpt.yaml declares`);
+  if (need === "read-write" && rule.access !== "read-write") {
+    throw new Error(`${shown} is read-only for this plugin`);
+  }
+  return { segs, shown, rule };
+}
+
 /**
  * Resolves a request path to a real location inside the allowed subpath, checking access.
  * With `create`, missing parents (and the subpath itself) are created after the check.
@@ -93,16 +126,7 @@ async function resolve(
   need: Access,
   create: boolean,
 ): Promise<Resolved> {
-  const segs = pathSegments(raw);
-  const shown = segs.join("/") || ".";
-  if (segs[0] === STATE_FILE) throw new Error(`${shown} is reserved for rungpt:config state`);
-  const rule = rules(host)
-    .filter((r) => r.segs.every((s, i) => segs[i] === s))
-    .sort((a, b) => b.segs.length - a.segs.length)[0];
-  if (!rule) throw new Error(`${shown} is outside the paths rungpt.yaml declares`);
-  if (need === "read-write" && rule.access !== "read-write") {
-    throw new Error(`${shown} is read-only for this plugin`);
-  }
+  const { segs, shown, rule } = allowed(host, raw, need);
   await Deno.mkdir(host.dir, { recursive: true });
   const root = await Deno.realPath(host.dir);
   const baseLexical = join(root, ...rule.segs);
@@ -171,23 +195,77 @@ async function write(ctx: HostCall, input: string): Promise<unknown> {
   const bytes = req.encoding === "base64"
     ? decodeBase64(content)
     : new TextEncoder().encode(content);
-  const r = await resolve(
-    ctx.plugin,
-    requireString(req, "path", "rungpt:fs write"),
-    "read-write",
-    true,
-  );
-  if (r.isBase) throw new Error(`${r.shown} is a directory`);
-  const path = await follow(r);
-  const existing = await lstatOrNull(path);
-  if (existing && !existing.isFile) throw new Error(`${r.shown} is not a file`);
-  const total = bytes.length + (req.append === true && existing ? existing.size : 0);
-  const max = ctx.plugin.limits.fileBytes;
-  if (total > max) {
-    throw new Error(`${r.shown} would be ${total} bytes, above the ${max}-byte limit`);
+  const raw = requireString(req, "path", "rungpt:fs write");
+  const { segs, shown } = allowed(ctx.plugin, raw, "read-write");
+  if (segs.length === 0) throw new Error(`${shown} is a directory`);
+  // Alone among this plugin's changes, so what is measured before and after is this write's.
+  return await ctx.plugin.quota.exclusive(async () => {
+    const before = await footprint(ctx.plugin.dir, segs);
+    const total = bytes.length + (req.append === true ? before.size : 0);
+    const max = ctx.plugin.limits.fileBytes;
+    if (total > max) {
+      throw new Error(`${shown} would be ${total} bytes, above the ${max}-byte limit`);
+    }
+    const grow = {
+      bytes: total - before.size,
+      files: before.missingDirs + (before.exists ? 0 : 1),
+    };
+    const reservation = ctx.plugin.quota.reserve(grow, `writing ${shown}`);
+    try {
+      const r = await resolve(ctx.plugin, raw, "read-write", true);
+      if (r.isBase) throw new Error(`${r.shown} is a directory`);
+      const path = await follow(r);
+      const existing = await lstatOrNull(path);
+      if (existing && !existing.isFile) throw new Error(`${r.shown} is not a file`);
+      await Deno.writeFile(path, bytes, { append: req.append === true });
+      return { size: total };
+    } finally {
+      // Settled whatever happens: a reservation left open would hold its bytes for good.
+      const after = await footprint(ctx.plugin.dir, segs).catch(() => before);
+      reservation.settle({
+        bytes: after.size - before.size,
+        files: before.missingDirs - after.missingDirs + Number(after.exists) -
+          Number(before.exists),
+      });
+    }
+  });
+}
+
+/** What a write finds where it would go (see {@linkcode footprint}). */
+interface Footprint {
+  /** Parent folders that do not exist (the write creates them). */
+  missingDirs: number;
+  exists: boolean;
+  /** The file's size, 0 when missing or not a file. */
+  size: number;
+}
+
+/** What a write that will be refused (a link leading out, a broken link) finds: nothing. */
+const REFUSED: Footprint = { missingDirs: 0, exists: true, size: 0 };
+
+/**
+ * What a write to `segs` finds, read before anything is created: how many of its parent
+ * folders are missing, whether the file exists and its size. A final symlink is followed, as
+ * the write follows it; nothing outside the data dir is looked at (such a write is refused).
+ */
+async function footprint(dir: string, segs: string[]): Promise<Footprint> {
+  await Deno.mkdir(dir, { recursive: true });
+  const root = await Deno.realPath(dir);
+  for (let i = 0; i < segs.length; i++) {
+    const lexical = join(dir, ...segs.slice(0, i + 1));
+    const real = await realOrNull(lexical);
+    if (real === null) {
+      if (await lstatOrNull(lexical)) return REFUSED; // a broken link
+      const missingDirs = segs.length - 1 - i;
+      return { missingDirs, exists: false, size: 0 };
+    }
+    if (!inside(root, real)) return REFUSED;
+    if (i === segs.length - 1) {
+      const info = await Deno.stat(real);
+      return { missingDirs: 0, exists: true, size: info.isFile ? info.size : 0 };
+    }
   }
-  await Deno.writeFile(path, bytes, { append: req.append === true });
-  return { size: total };
+  return REFUSED; // no segments: the root itself, refused as a directory
 }
 
 async function list(ctx: HostCall, input: string): Promise<unknown> {
@@ -200,7 +278,7 @@ async function list(ctx: HostCall, input: string): Promise<unknown> {
   if (!info.isDirectory) throw new Error(`${r.shown} is not a directory`);
   const entries: { name: string; type: string; size: number }[] = [];
   for await (const e of Deno.readDir(path)) {
-    if (path === (await Deno.realPath(ctx.plugin.dir)) && e.name === STATE_FILE) continue;
+    if (path === (await Deno.realPath(ctx.plugin.dir)) && isStateFile(e.name)) continue;
     if (entries.length >= MAX_LIST) throw new Error(`${r.shown} has more than ${MAX_LIST} entries`);
     const st = await lstatOrNull(join(path, e.name));
     const type = e.isSymlink ? "symlink" : e.isFile ? "file" : e.isDirectory ? "dir" : "other";
@@ -223,7 +301,17 @@ async function remove(ctx: HostCall, input: string): Promise<unknown> {
   const info = await lstatOrNull(r.path);
   if (!info) throw new Error(`${r.shown}: no such file or directory`);
   if (!inside(r.base, dirname(r.path))) throw new Error(`${r.shown} is outside its allowed path`);
-  await Deno.remove(r.path, { recursive: req.recursive === true });
+  await ctx.plugin.quota.exclusive(async () => {
+    const before = await measurePath(r.path);
+    const freed = ctx.plugin.quota.reserve(NOTHING, `deleting ${r.shown}`);
+    try {
+      await Deno.remove(r.path, { recursive: req.recursive === true });
+    } finally {
+      // A recursive delete that failed halfway still freed what it removed.
+      const after = await measurePath(r.path).catch(() => before);
+      freed.settle({ bytes: after.bytes - before.bytes, files: after.files - before.files });
+    }
+  });
   return null;
 }
 

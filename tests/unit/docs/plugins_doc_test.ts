@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { createDefaultRegistry } from "../../../lib/plugins/host/mod.ts";
 import { BUILTIN_APIS, manifestSchema, parseManifest } from "../../../lib/plugins/manifest.ts";
 import { DEFAULT_LIMITS, type PluginLimits } from "../../../lib/plugins/registry.ts";
+import { DEFAULT_QUOTA } from "../../../lib/plugins/host/quota.ts";
 import { resultsMessage } from "../../../lib/chat/history.ts";
 import { toolName } from "../../../lib/tools/openai.ts";
 
@@ -127,6 +128,15 @@ Deno.test("plugins doc: the limits table states the defaults", () => {
     const row = table.split("\n").find((l) => l.startsWith(`| ${label}`));
     assert(row, `no limits row "${label}"`);
     assert.equal(row.split("|")[2].trim(), value, `limit "${label}"`);
+  }
+  const quota: [string, string][] = [
+    ["Data dir total", `${DEFAULT_QUOTA.bytes / MiB} MiB`],
+    ["Files and folders in the data dir", DEFAULT_QUOTA.files.toLocaleString("en")],
+  ];
+  for (const [label, value] of quota) {
+    const row = table.split("\n").find((l) => l.startsWith(`| ${label}`));
+    assert(row, `no limits row "${label}"`);
+    assert.equal(row.split("|")[2].trim(), value, `quota "${label}"`);
   }
 });
 

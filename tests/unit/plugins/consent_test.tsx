@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { renderToString } from "preact-render-to-string";
 import { ConsentDialog } from "../../../components/plugins/ConsentDialog.tsx";
 import { PermissionList } from "../../../components/plugins/PermissionList.tsx";
+import { PluginCard } from "../../../components/plugins/PluginCard.tsx";
+import { quotaFromFields } from "../../../components/plugins/PluginQuota.tsx";
 import {
   type ConsentSummary,
   diffGrants,
@@ -15,10 +17,11 @@ import {
   grantsFor,
   summarize,
 } from "../../../lib/plugins/consent.ts";
+import { DEFAULT_QUOTA } from "../../../lib/plugins/host/quota.ts";
 import { ConsentRefusedError, installPlugin, updatePlugin } from "../../../lib/plugins/install.ts";
 import { listInstalled } from "../../../lib/plugins/installed.ts";
 import { type Manifest, parseManifest } from "../../../lib/plugins/manifest.ts";
-import { pluginView } from "../../../lib/plugins/views.ts";
+import { type PluginView, pluginView } from "../../../lib/plugins/views.ts";
 import { createGitFixtures, manifestFields, pluginFiles } from "../../support/git_fixtures.ts";
 import { stringify } from "yaml";
 
@@ -97,6 +100,7 @@ Deno.test("consent: an update that drops permissions.fs asks again; the page sho
 
   const [installed] = await listInstalled(pluginsDir);
   assert.deepEqual(pluginView(installed, {}, {}).fs, [WHOLE]);
+  assert.deepEqual(pluginView(installed, {}, {}).quota, DEFAULT_QUOTA, "shown on its page");
 });
 
 Deno.test("consent: an update whose action no longer asks first asks again", async () => {
@@ -141,4 +145,86 @@ Deno.test("consent: an update whose action no longer asks first asks again", asy
   assert.equal(r.entry.version, "1.2.0");
   assert.equal(asked.length, 3, "1.1.0 asked once; 1.2.0 asked nothing");
   assert.deepEqual(r.summary.update?.noLongerAsks, []);
+});
+
+Deno.test("consent: the data dir quota is shown wherever file access is asked for", () => {
+  const origin = {
+    source: "acme/hello",
+    url: "https://github.com/acme/hello",
+    ref: "v1.0.0",
+    commit: "0".repeat(40),
+  };
+  const m = manifest({ apis: ["rungpt:fs"] });
+  const summary = summarize(m, origin, grantsFor(m));
+  assert.deepEqual(summary.quota, DEFAULT_QUOTA);
+  assert.match(
+    formatSummary(summary),
+    /\n {2}files: {4}whole data dir \(read-write\)\n {2}quota: {4}up to 100 MB in 10,000 files and folders\n/,
+  );
+  const html = renderToString(<ConsentDialog summary={summary} busy={false} onAnswer={() => {}} />);
+  assert.match(html, /At most 100 MB in 10,000 files and folders/);
+
+  // An update shows the quota the user set, which it keeps.
+  const raised = { bytes: 500 * 1024 * 1024, files: 50_000 };
+  const update = summarize(m, origin, grantsFor(m), {
+    version: "0.9.0",
+    grants: grantsFor(m),
+    url: origin.url,
+    quota: raised,
+  });
+  assert.match(formatSummary(update), /quota: {4}up to 500 MB in 50,000 files and folders/);
+
+  // No files, no quota.
+  const none = summarize(manifest({}), origin, grantsFor(manifest({})));
+  assert.equal(none.quota, null);
+  assert.doesNotMatch(formatSummary(none), /quota/);
+  assert.doesNotMatch(
+    renderToString(<ConsentDialog summary={none} busy={false} onAnswer={() => {}} />),
+    /At most/,
+  );
+});
+
+Deno.test("plugin page: a plugin with files shows its quota in a form that changes it", () => {
+  const view: PluginView = {
+    name: "notes",
+    version: "1.0.0",
+    description: "Notes.",
+    source: "acme/notes",
+    url: "https://github.com/acme/notes",
+    ref: "v1.0.0",
+    commit: "0".repeat(40),
+    installedAt: "2026-01-01T00:00:00Z",
+    enabled: true,
+    error: null,
+    apis: ["rungpt:fs"],
+    hosts: [],
+    allowPrivateNetwork: false,
+    fs: [WHOLE],
+    quota: { bytes: 500 * 1024 * 1024, files: 50_000 },
+    actions: [],
+    provides: [],
+    settings: [],
+  };
+  const card = (p: PluginView) =>
+    renderToString(
+      <PluginCard
+        plugin={p}
+        jobRunning={false}
+        onToggle={() => Promise.resolve()}
+        onSaveSettings={() => Promise.resolve()}
+        onSaveQuota={() => Promise.resolve()}
+        onRemove={() => Promise.resolve()}
+        onUpdate={() => {}}
+      />,
+    );
+  const html = card(view);
+  assert.match(html, /At most 500 MB in 50,000 files and folders/);
+  assert.match(html, /<form class="plugin-settings plugin-quota" aria-label="notes storage quota"/);
+  assert.match(html, /id="plugin-notes-quota-bytes" value="500 MB"/);
+  assert.match(html, /id="plugin-notes-quota-files" inputMode="numeric" value="50000"/i);
+  assert.doesNotMatch(card({ ...view, apis: [], fs: [] }), /quota/);
+
+  assert.deepEqual(quotaFromFields("1 GB", "20,000"), { bytes: 1024 ** 3, files: 20_000 });
+  assert.throws(() => quotaFromFields("big", "5"), /"big" is not a size/);
+  assert.throws(() => quotaFromFields("5MB", "0"), /"0" is not a number of files/);
 });
