@@ -23,16 +23,17 @@ import * as $19 from "./routes/api/plugins/jobs/[id]/events.ts";
 import * as $20 from "./routes/api/plugins/jobs/index.ts";
 import * as $21 from "./routes/api/search.ts";
 import * as $22 from "./routes/api/settings.ts";
-import * as $23 from "./routes/c/[id].tsx";
-import * as $24 from "./routes/index.tsx";
-import * as $25 from "./routes/login.tsx";
-import * as $26 from "./routes/plugins.tsx";
-import * as $27 from "./routes/settings.tsx";
-import * as $28 from "./routes/v1/chat/completions.ts";
-import * as $29 from "./routes/v1/models.ts";
-import * as $30 from "./islands/ChatApp.tsx";
-import * as $31 from "./islands/PluginManager.tsx";
-import * as $32 from "./islands/SettingsForm.tsx";
+import * as $23 from "./routes/api/settings/test.ts";
+import * as $24 from "./routes/c/[id].tsx";
+import * as $25 from "./routes/index.tsx";
+import * as $26 from "./routes/login.tsx";
+import * as $27 from "./routes/plugins.tsx";
+import * as $28 from "./routes/settings.tsx";
+import * as $29 from "./routes/v1/chat/completions.ts";
+import * as $30 from "./routes/v1/models.ts";
+import * as $31 from "./islands/ChatApp.tsx";
+import * as $32 from "./islands/PluginManager.tsx";
+import * as $33 from "./islands/SettingsForm.tsx";
 
 import type { Manifest } from "./lib/web/types.ts";
 
@@ -61,18 +62,19 @@ const manifest = {
     "./routes/api/plugins/jobs/index.ts": $20,
     "./routes/api/search.ts": $21,
     "./routes/api/settings.ts": $22,
-    "./routes/c/[id].tsx": $23,
-    "./routes/index.tsx": $24,
-    "./routes/login.tsx": $25,
-    "./routes/plugins.tsx": $26,
-    "./routes/settings.tsx": $27,
-    "./routes/v1/chat/completions.ts": $28,
-    "./routes/v1/models.ts": $29,
+    "./routes/api/settings/test.ts": $23,
+    "./routes/c/[id].tsx": $24,
+    "./routes/index.tsx": $25,
+    "./routes/login.tsx": $26,
+    "./routes/plugins.tsx": $27,
+    "./routes/settings.tsx": $28,
+    "./routes/v1/chat/completions.ts": $29,
+    "./routes/v1/models.ts": $30,
   },
   islands: {
-    "./islands/ChatApp.tsx": $30,
-    "./islands/PluginManager.tsx": $31,
-    "./islands/SettingsForm.tsx": $32,
+    "./islands/ChatApp.tsx": $31,
+    "./islands/PluginManager.tsx": $32,
+    "./islands/SettingsForm.tsx": $33,
   },
   baseUrl: import.meta.url,
 } as unknown as Manifest;

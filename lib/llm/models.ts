@@ -18,6 +18,24 @@ import { LlmError, toLlmError } from "./errors.ts";
  * ```
  */
 export async function listModels(client: OpenAI, signal?: AbortSignal): Promise<string[]> {
+  return (await listModelsInOrder(client, signal)).sort((a, b) => a.localeCompare(b));
+}
+
+/**
+ * Returns the ids of the models at the client's base URL in the provider's own order (the
+ * order a default model is chosen in), without duplicates.
+ *
+ * @throws {LlmError} as {@linkcode listModels} does.
+ *
+ * @example
+ * ```ts
+ * const [first] = await listModelsInOrder(client);
+ * ```
+ */
+export async function listModelsInOrder(
+  client: OpenAI,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const ctx = errorContext(client);
   const ids = new Set<string>();
   try {
@@ -31,5 +49,5 @@ export async function listModels(client: OpenAI, signal?: AbortSignal): Promise<
     if (signal?.aborted) throw new LlmError("aborted", "The request was cancelled.");
     throw toLlmError(e, ctx);
   }
-  return [...ids].sort((a, b) => a.localeCompare(b));
+  return [...ids];
 }
