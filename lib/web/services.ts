@@ -141,8 +141,17 @@ export function createServices(opts: ServiceOptions): AppServices {
     return createClient({ apiKey: cfg.apiKey, baseURL: cfg.baseURL });
   };
   const model: ModelAccess = {
-    // None set: the provider's list picks one (a base URL given by OPENAI_BASE_URL alone).
-    defaultModel: async () => (await provider()).model ?? (await modelStatus(dataDir, env)).default,
+    async defaultModel() {
+      const set = (await provider()).model;
+      if (set !== null) return set;
+      // None set (a base URL from OPENAI_BASE_URL alone): the provider's list picks one, and
+      // when it cannot be listed, the reply says why rather than "no model".
+      const status = await modelStatus(dataDir, env);
+      if (status.default === null && status.error) {
+        throw new LlmError(status.kind ?? "protocol", status.error);
+      }
+      return status.default;
+    },
     async ready() {
       let cfg: ProviderConfig;
       try {

@@ -154,3 +154,34 @@ Deno.test("setup: Test connection names an unreachable server and a base URL mis
   assert.equal(bad.status, 400);
   assert.match((await bad.json()).error, /model/);
 });
+
+Deno.test("setup: with only OPENAI_BASE_URL set, the first turn chooses the model; an unreachable server is named, not 'no model'", async () => {
+  await using model = await startScriptedModel({
+    models: ["text-embedding-3-small", "llama3.2:3b"],
+    replies: [{ text: "Hi!" }],
+  });
+  await using rg = await startRungpt({ env: { ...FRESH, OPENAI_BASE_URL: model.url } });
+  const res = await rg.api("/api/conversations", { method: "POST", json: { content: "Hello" } });
+  assert.equal(res.status, 202, await res.clone().text());
+  const { conversation, assistantMessage } = await res.json();
+  assert.equal(assistantMessage.model, "llama3.2:3b");
+  await (await rg.api(`/api/conversations/${conversation.id}/events`)).text();
+  assert.equal(model.chatRequests().at(-1)?.body.model, "llama3.2:3b");
+  assert.equal((await savedFile(rg)).model, "llama3.2:3b", "remembered as the default");
+
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  await using down = await startRungpt({
+    env: { ...FRESH, OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` },
+  });
+  const sent = await down.api("/api/conversations", { method: "POST", json: { content: "Hi" } });
+  assert.equal(sent.status, 202);
+  const started = await sent.json();
+  await (await down.api(`/api/conversations/${started.conversation.id}/events`)).text();
+  const window = await (await down.api(`/api/conversations/${started.conversation.id}`)).json();
+  const reply = window.messages[1];
+  assert.equal(reply.status, "error");
+  assert.match(reply.error, new RegExp(`Cannot reach http://127.0.0.1:${port}/v1`));
+  assert.equal(reply.meta.errorKind, "unreachable");
+});
