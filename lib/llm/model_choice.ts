@@ -27,7 +27,8 @@ export function isChatModel(id: string): boolean {
 /**
  * The model to use by default from a provider's list, in the provider's order: the only one,
  * else the first chat model (see {@linkcode isChatModel}); `null` when the list is empty or
- * holds no chat model.
+ * holds no chat model. Ids that are blank, longer than 200 characters or hold control
+ * characters are never chosen.
  *
  * @example
  * ```ts
@@ -37,6 +38,18 @@ export function isChatModel(id: string): boolean {
  * ```
  */
 export function chooseDefaultModel(ids: readonly string[]): string | null {
-  if (ids.length === 1) return ids[0];
-  return ids.find(isChatModel) ?? null;
+  // A provider's list is not trusted: an id that could not be saved as a setting is skipped.
+  const usable = ids.filter(isUsableId);
+  if (usable.length === 1) return usable[0];
+  return usable.find(isChatModel) ?? null;
+}
+
+/** The longest model name rungpt saves (as its settings do). */
+const MAX_MODEL_NAME = 200;
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/u;
+
+function isUsableId(id: string): boolean {
+  return id.trim() !== "" && id.length <= MAX_MODEL_NAME && !CONTROL.test(id);
 }

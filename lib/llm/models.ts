@@ -7,8 +7,12 @@ import type OpenAI from "openai";
 import { errorContext } from "./client.ts";
 import { LlmError, toLlmError } from "./errors.ts";
 
+/** The most model ids kept from one listing. */
+export const MAX_MODELS = 1000;
+
 /**
- * Returns the ids of the models at the client's base URL, sorted and without duplicates.
+ * Returns the ids of the models at the client's base URL (at most {@linkcode MAX_MODELS}),
+ * sorted and without duplicates.
  *
  * @throws {LlmError} mapped from the upstream error, or `protocol` for a malformed list.
  *
@@ -44,6 +48,8 @@ export async function listModelsInOrder(
         throw new LlmError("protocol", `The model list from ${ctx.baseURL} is malformed.`);
       }
       ids.add(model.id);
+      // Enough for any real server; a hostile one cannot grow the pages' lists past it.
+      if (ids.size >= MAX_MODELS) break;
     }
   } catch (e) {
     if (signal?.aborted) throw new LlmError("aborted", "The request was cancelled.");

@@ -184,3 +184,15 @@ Deno.test("setup: with only OPENAI_BASE_URL set, the first turn chooses the mode
   assert.match(reply.error, new RegExp(`Cannot reach http://127.0.0.1:${port}/v1`));
   assert.equal(reply.meta.errorKind, "unreachable");
 });
+
+Deno.test("setup: a hostile model list is bounded, and a name that cannot be saved is never chosen", async () => {
+  const many = Array.from({ length: 1500 }, (_, i) => `model-${String(i).padStart(4, "0")}`);
+  await using model = await startScriptedModel({
+    models: ["x".repeat(300), "bad\u0007id", ...many],
+  });
+  await using rg = await startRungpt({ env: FRESH });
+  const saved = await put(rg, { baseURL: model.url });
+  assert.equal(saved.models.models.length, 1000, "at most 1000 ids kept");
+  assert.equal(saved.models.chosen, "model-0000");
+  assert.equal((await savedFile(rg)).model, "model-0000");
+});

@@ -44,3 +44,10 @@ Deno.test("isChatModel: skips embeddings, speech, images, moderation, legacy com
   const chat = ["gpt-4o", "gpt-4o-mini", "o3-mini", "llama3.2:3b", "qwen2.5-coder:7b", "mistral"];
   for (const id of chat) assertEquals(isChatModel(id), true, id);
 });
+
+Deno.test("chooseDefaultModel: ids that cannot be saved as a setting are never chosen", () => {
+  const long = "m".repeat(201);
+  assertEquals(chooseDefaultModel([long, "bad\nname", "  ", "llama3.2:3b"]), "llama3.2:3b");
+  assertEquals(chooseDefaultModel([long]), null);
+  assertEquals(chooseDefaultModel(["\u0007", "x"]), "x");
+});
