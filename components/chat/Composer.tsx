@@ -73,6 +73,7 @@ export function Composer({ running, onSend, onStop, focusToken, noProvider }: Co
           ref={area}
           class="composer-input"
           aria-label="Message"
+          aria-describedby={noProvider ? "composer-hint" : undefined}
           placeholder={isRunning
             ? "Generating… (Esc to stop)"
             : "Message (Enter to send, Shift+Enter for a new line)"}
