@@ -24,16 +24,17 @@ import * as $20 from "./routes/api/plugins/jobs/[id]/events.ts";
 import * as $21 from "./routes/api/plugins/jobs/index.ts";
 import * as $22 from "./routes/api/search.ts";
 import * as $23 from "./routes/api/settings.ts";
-import * as $24 from "./routes/c/[id].tsx";
-import * as $25 from "./routes/index.tsx";
-import * as $26 from "./routes/login.tsx";
-import * as $27 from "./routes/plugins.tsx";
-import * as $28 from "./routes/settings.tsx";
-import * as $29 from "./routes/v1/chat/completions.ts";
-import * as $30 from "./routes/v1/models.ts";
-import * as $31 from "./islands/ChatApp.tsx";
-import * as $32 from "./islands/PluginManager.tsx";
-import * as $33 from "./islands/SettingsForm.tsx";
+import * as $24 from "./routes/api/settings/test.ts";
+import * as $25 from "./routes/c/[id].tsx";
+import * as $26 from "./routes/index.tsx";
+import * as $27 from "./routes/login.tsx";
+import * as $28 from "./routes/plugins.tsx";
+import * as $29 from "./routes/settings.tsx";
+import * as $30 from "./routes/v1/chat/completions.ts";
+import * as $31 from "./routes/v1/models.ts";
+import * as $32 from "./islands/ChatApp.tsx";
+import * as $33 from "./islands/PluginManager.tsx";
+import * as $34 from "./islands/SettingsForm.tsx";
 
 import type { Manifest } from "./lib/web/types.ts";
 
@@ -63,18 +64,19 @@ const manifest = {
     "./routes/api/plugins/jobs/index.ts": $21,
     "./routes/api/search.ts": $22,
     "./routes/api/settings.ts": $23,
-    "./routes/c/[id].tsx": $24,
-    "./routes/index.tsx": $25,
-    "./routes/login.tsx": $26,
-    "./routes/plugins.tsx": $27,
-    "./routes/settings.tsx": $28,
-    "./routes/v1/chat/completions.ts": $29,
-    "./routes/v1/models.ts": $30,
+    "./routes/api/settings/test.ts": $24,
+    "./routes/c/[id].tsx": $25,
+    "./routes/index.tsx": $26,
+    "./routes/login.tsx": $27,
+    "./routes/plugins.tsx": $28,
+    "./routes/settings.tsx": $29,
+    "./routes/v1/chat/completions.ts": $30,
+    "./routes/v1/models.ts": $31,
   },
   islands: {
-    "./islands/ChatApp.tsx": $31,
-    "./islands/PluginManager.tsx": $32,
-    "./islands/SettingsForm.tsx": $33,
+    "./islands/ChatApp.tsx": $32,
+    "./islands/PluginManager.tsx": $33,
+    "./islands/SettingsForm.tsx": $34,
   },
   baseUrl: import.meta.url,
 } as unknown as Manifest;

@@ -54,6 +54,8 @@ export default function ChatApp(props: ChatAppProps) {
   const patching = useRef<Promise<void>>(Promise.resolve());
   const drawerOpen = useSignal(false);
   const notice = useSignal<string | null>(null);
+  /** Nothing to talk to (no key, no base URL): Send waits for Settings. */
+  const noProvider = useSignal(!props.settings.apiKeySet && !props.settings.baseURL);
   const reconnecting = useSignal(false);
   const focusMessage = useSignal<string | null>(null);
   const focusComposer = useSignal(0);
@@ -233,23 +235,30 @@ export default function ChatApp(props: ChatAppProps) {
     await settleFields();
     let conv = chat.conversation.peek();
     try {
+      let r: apiClient.TurnStarted;
       if (!conv) {
+        // One request creates the conversation with its message: a refused first message
+        // leaves no empty conversation behind.
         const d = draft.peek();
-        conv = await apiClient.createConversation({
+        const started = await apiClient.startConversation({
           ...(d.model ? { model: d.model } : {}),
           ...(d.systemPrompt ? { systemPrompt: d.systemPrompt } : {}),
-        });
+        }, text);
+        conv = started.conversation;
         chat.conversation.value = conv;
         conversations.value = [conv, ...conversations.peek().filter((c) => c.id !== conv!.id)];
         setUrl(`/c/${encodeURIComponent(conv.id)}`, false);
+        r = started;
+      } else {
+        r = await apiClient.sendMessage(conv.id, text);
       }
-      const r = await apiClient.sendMessage(conv.id, text);
       startTurn(conv.id, r);
       // The first message titled the conversation and every message reorders the list:
       // show both now, not only once the reply is over.
       void refreshList();
       return true;
     } catch (e) {
+      if (e instanceof apiClient.ApiError && e.kind === "no_key") noProvider.value = true;
       fail(e);
       return false;
     }
@@ -363,7 +372,10 @@ export default function ChatApp(props: ChatAppProps) {
       focusMessage.value = target;
       if (!chat.messages.peek().some((m) => m.id === target)) void loadOlder(target);
     }
-    apiClient.listModels().then((m) => (models.value = m)).catch((e) =>
+    apiClient.listModels().then((m) => {
+      models.value = m;
+      noProvider.value = m.kind === "no_key";
+    }).catch((e) =>
       models.value = { models: [], default: props.settings.model, error: (e as Error).message }
     );
     const onPop = () => {
@@ -406,7 +418,6 @@ export default function ChatApp(props: ChatAppProps) {
     document.title = conversation ? `${displayTitle(conversation.title)} · rungpt` : "rungpt";
   }, [conversation?.title, conversation?.id]);
 
-  const noModel = !props.settings.apiKeySet && !props.settings.baseURL;
   const empty = chat.messages.value.length === 0 && !chat.hasMore.value;
   return (
     <div class={`app${drawerOpen.value ? " drawer-open" : ""}`}>
@@ -447,7 +458,7 @@ export default function ChatApp(props: ChatAppProps) {
             onClose={() => (actionsOpen.value = false)}
           />
         )}
-        {empty ? <EmptyState noModel={noModel} /> : (
+        {empty ? <EmptyState noModel={noProvider.value} /> : (
           <MessageList
             key={conversation?.id ?? "new"}
             chat={chat}
@@ -478,6 +489,7 @@ export default function ChatApp(props: ChatAppProps) {
             onSend={send}
             onStop={() => void stop()}
             focusToken={focusComposer}
+            noProvider={noProvider.value}
           />
         </div>
         <div class="sr-only" role="status" aria-live="polite">{status.value}</div>

@@ -7,8 +7,15 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { ActionMode, PublicSettings } from "../lib/store/settings.ts";
-import { listModels, type ModelList, saveSettings, type SettingsInput } from "../lib/ui/api.ts";
-import { modelListHint } from "../lib/ui/format.ts";
+import {
+  type ConnectionTest,
+  listModels,
+  type ModelList,
+  saveSettings,
+  type SettingsInput,
+  testConnection,
+} from "../lib/ui/api.ts";
+import { connectionTestText, modelListHint } from "../lib/ui/format.ts";
 
 /** Props of the SettingsForm island (all JSON). */
 export interface SettingsFormProps {
@@ -60,11 +67,36 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
   const actionMode = useSignal<ActionMode>(initial.actions.mode);
   const askAll = useSignal(initial.actions.approvalMode === "ask");
   const rounds = useSignal(String(initial.actions.maxRounds));
+  const testing = useSignal(false);
+  const tested = useSignal<ConnectionTest | null>(null);
 
+  /** The model list, and the default rungpt may just have chosen from it. */
+  const showModels = (m: ModelList) => {
+    models.value = m;
+    if (m.chosen && !model.peek()) {
+      model.value = m.chosen;
+      settings.value = { ...settings.peek(), model: m.chosen, modelSource: "settings" };
+    }
+  };
   const loadModels = () => {
-    listModels().then((m) => (models.value = m)).catch((e) =>
+    listModels().then(showModels).catch((e) =>
       models.value = { models: [], default: null, error: (e as Error).message }
     );
+  };
+  const test = async () => {
+    testing.value = true;
+    tested.value = null;
+    try {
+      const key = apiKey.value.trim();
+      tested.value = await testConnection({
+        ...(key ? { apiKey: key } : {}),
+        baseURL: baseURL.value.trim(),
+      });
+    } catch (e) {
+      tested.value = { ok: false, baseURL: baseURL.value, error: (e as Error).message, kind: "" };
+    } finally {
+      testing.value = false;
+    }
   };
   useEffect(loadModels, []);
 
@@ -81,8 +113,12 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
       actionMode.value = next.actions.mode;
       askAll.value = next.actions.approvalMode === "ask";
       rounds.value = String(next.actions.maxRounds);
-      saved.value = message;
-      loadModels();
+      const chosen = next.models?.chosen;
+      saved.value = chosen
+        ? `${message} Default model: ${chosen}, chosen from the server's models.`
+        : message;
+      if (next.models) showModels(next.models);
+      else loadModels();
     } catch (e) {
       error.value = (e as Error).message;
     } finally {
@@ -194,6 +230,27 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
                 </button>
               ))}
             </div>
+            <div class="row-buttons">
+              <button
+                type="button"
+                class="btn"
+                disabled={testing.value}
+                onClick={() => void test()}
+              >
+                {testing.value ? "Testing…" : "Test connection"}
+              </button>
+            </div>
+            <div aria-live="polite">
+              {tested.value && (
+                <p
+                  class={`notice ${tested.value.ok ? "notice-ok" : "notice-error"}`}
+                  id="connection-test"
+                >
+                  {connectionTestText(tested.value)}
+                </p>
+              )}
+            </div>
+            <p class="hint">Lists the server's models with the values above; saves nothing.</p>
           </fieldset>
 
           <fieldset>
@@ -215,6 +272,19 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
               {list === null ? "Loading the server's models…" : modelListHint(list)}
               {s.modelSource === "env" && " Currently from RUNGPT_MODEL."}
             </p>
+            {list?.chosen && (
+              <p class="hint" id="model-chosen">
+                Chosen automatically from the server's models:{" "}
+                <code>{list.chosen}</code>. Pick another any time.
+              </p>
+            )}
+            {list?.stale && list.default && (
+              <p class="hint hint-warn" id="model-stale">
+                <code>{list.default}</code>{" "}
+                is not among the models this server lists. Pick one of them, or clear the field and
+                save to let rungpt choose.
+              </p>
+            )}
           </fieldset>
 
           <fieldset class="actions-settings">

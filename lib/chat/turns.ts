@@ -21,6 +21,11 @@ export interface ModelAccess {
   defaultModel(): Promise<string | null>;
   /** Streams a completion; throws {@linkcode LlmError} (kind "no_key" when unconfigured). */
   stream: StreamFn;
+  /**
+   * Throws an {@linkcode LlmError} when no reply can be asked for at all (nothing to talk
+   * to): the turn is then refused before anything is written.
+   */
+  ready?(): Promise<void>;
 }
 
 /** Dependencies of the turn runner. */
@@ -50,7 +55,8 @@ export interface StartedTurn {
 /** Thrown when a turn cannot start; `status` is the HTTP status to answer with. */
 export class TurnError extends Error {
   override name = "TurnError";
-  constructor(readonly status: number, message: string) {
+  /** `kind`: why, for the UI to pick a remedy (e.g. `no_key`: point to Settings). */
+  constructor(readonly status: number, message: string, readonly kind?: string) {
     super(message);
   }
 }
@@ -58,6 +64,11 @@ export class TurnError extends Error {
 /** The turn runner's API. */
 export interface TurnRunner {
   start(conversationId: string, how: TurnStart): Promise<StartedTurn>;
+  /**
+   * Throws the {@linkcode TurnError} (409) that {@linkcode TurnRunner.start} would when there
+   * is nothing to talk to, so a caller can refuse before it writes anything of its own.
+   */
+  ready(): Promise<void>;
   /** Stops a running turn (generation and actions); resolves once its state is persisted. */
   stop(conversationId: string): Promise<boolean>;
   /** Answers an action waiting for approval; false when none with that id waits. */
@@ -122,6 +133,8 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
   async function prepare(conversationId: string, how: TurnStart) {
     const conversation = await store.getConversation(conversationId);
     if (!conversation) throw new TurnError(404, `No conversation with id ${conversationId}.`);
+    // Before anything is written: a turn that cannot reach any model changes nothing.
+    await whenReady();
     const history = await store.listMessages(conversationId);
     const lastUser = history.findLast((m) => m.role === "user");
     let userMessage: Message | undefined;
@@ -186,6 +199,16 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     } catch (e) {
       live.delete(conversationId);
       started.resolve();
+      throw e;
+    }
+  }
+
+  /** Refuses the turn, before anything is written, when there is nothing to talk to. */
+  async function whenReady() {
+    try {
+      await deps.model.ready?.();
+    } catch (e) {
+      if (e instanceof LlmError) throw new TurnError(409, e.message, e.kind);
       throw e;
     }
   }
@@ -316,6 +339,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
 
   return {
     start,
+    ready: whenReady,
     isRunning: (id) => live.has(id),
     snapshot(id) {
       const turn = live.get(id);

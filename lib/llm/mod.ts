@@ -43,4 +43,6 @@ export {
   textDeltas,
 } from "./stream.ts";
 export { completeChat, type CompleteChatParams } from "./complete.ts";
-export { listModels } from "./models.ts";
+export { listModels, listModelsInOrder } from "./models.ts";
+export { chooseDefaultModel, isChatModel } from "./model_choice.ts";
+export { CHECK_TIMEOUT_MS, checkProvider, type ProviderCheck } from "./provider_check.ts";

@@ -83,9 +83,26 @@ export interface TurnStarted {
 export interface ModelList {
   models: string[];
   default: string | null;
+  /** Set when rungpt just chose the default model, because none was set. */
+  chosen?: string;
+  /** The default model is not among the models the provider lists. */
+  stale?: boolean;
   error?: string;
   /** The error's kind (e.g. `no_key`, `auth`, `unreachable`) when listing failed. */
   kind?: string;
+}
+
+/** Answer of `PUT /api/settings`; with `models` when the key or base URL changed. */
+export type SavedSettings = PublicSettings & { models?: ModelList };
+
+/** Answer of `POST /api/settings/test`: the models, or what was wrong. */
+export type ConnectionTest =
+  | { ok: true; baseURL: string; models: string[] }
+  | { ok: false; baseURL: string; error: string; kind: string };
+
+/** Answer of a new chat's first message (`POST /api/conversations` with `content`). */
+export interface ConversationStarted extends TurnStarted {
+  conversation: Conversation;
 }
 
 /** Settings the UI may change; `null` clears a value, a missing field keeps it. */
@@ -141,6 +158,16 @@ export const listConversations = (limit = 200): Promise<Conversation[]> =>
 /** Creates an empty conversation. */
 export const createConversation = (fields: ConversationFields = {}): Promise<Conversation> =>
   api<Conversation>("POST", "/api/conversations", fields);
+
+/**
+ * Creates a conversation with its first message and starts the reply, as one step: when no
+ * reply can start (nothing configured) it rejects with a 409 and creates nothing.
+ */
+export const startConversation = (
+  fields: ConversationFields,
+  content: string,
+): Promise<ConversationStarted> =>
+  api<ConversationStarted>("POST", "/api/conversations", { ...fields, content });
 
 /** A window of a conversation's messages (`GET /api/conversations/:id`). */
 export interface ConversationWindow {
@@ -219,8 +246,16 @@ export const getSettings = (): Promise<PublicSettings> =>
   api<PublicSettings>("GET", "/api/settings");
 
 /** Saves settings. */
-export const saveSettings = (input: SettingsInput): Promise<PublicSettings> =>
-  api<PublicSettings>("PUT", "/api/settings", input);
+export const saveSettings = (input: SettingsInput): Promise<SavedSettings> =>
+  api<SavedSettings>("PUT", "/api/settings", input);
+
+/**
+ * Lists the models with these values (blank key: the saved one), saving nothing. The key
+ * goes to rungpt's server only, which asks the provider.
+ */
+export const testConnection = (
+  values: { apiKey?: string; baseURL: string },
+): Promise<ConnectionTest> => api<ConnectionTest>("POST", "/api/settings/test", values);
 
 /**
  * Answers an action waiting for approval. Rejects with status 409 when it no longer waits

@@ -157,3 +157,24 @@ export function modelListHint(
   const n = list.models.length;
   return `${n} model${n === 1 ? "" : "s"} available.`;
 }
+
+/**
+ * What "Test connection" found, in one sentence: the models (the first few named), or the
+ * provider's error as rungpt's server worded it.
+ *
+ * @example
+ * ```ts
+ * connectionTestText({ ok: true, baseURL: "http://h/v1", models: ["a", "b"] });
+ * // "Connected to http://h/v1: 2 models (a, b)."
+ * ```
+ */
+export function connectionTestText(
+  test: { ok: true; baseURL: string; models: string[] } | { ok: false; error: string },
+): string {
+  if (!test.ok) return test.error;
+  const n = test.models.length;
+  if (n === 0) return `Connected to ${test.baseURL}, but it lists no models.`;
+  const shown = test.models.slice(0, 5).join(", ");
+  const more = n > 5 ? `, and ${n - 5} more` : "";
+  return `Connected to ${test.baseURL}: ${n} model${n === 1 ? "" : "s"} (${shown}${more}).`;
+}

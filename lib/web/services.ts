@@ -9,6 +9,8 @@ import { pluginSource } from "../tools/plugin_source.ts";
 import { createClient } from "../llm/client.ts";
 import { LlmError } from "../llm/errors.ts";
 import { listModels } from "../llm/models.ts";
+import { checkProvider, type ProviderCheck } from "../llm/provider_check.ts";
+import { type ModelStatus, modelStatus, NO_PROVIDER_MESSAGE } from "./model_setup.ts";
 import { streamChat, type StreamChatParams } from "../llm/stream.ts";
 import {
   actionSettings,
@@ -59,8 +61,24 @@ export interface AppServices {
   client(): Promise<OpenAI>;
   /** The upstream's models, sorted. */
   models(): Promise<string[]>;
+  /**
+   * The upstream's models and the default model, choosing and saving one when none is set
+   * (see `model_setup.ts`).
+   */
+  modelStatus(): Promise<ModelStatus>;
+  /**
+   * Lists the models with the given values in place of the saved ones, saving nothing
+   * (Settings' "Test connection"). An absent field uses the value in effect.
+   */
+  testProvider(values: ProviderValues): Promise<ProviderCheck>;
   /** Reports a failure that no request is left to answer with (into the server log). */
   reportError(error: unknown): void;
+}
+
+/** Provider values to try: a string replaces the value in effect, `null` clears it. */
+export interface ProviderValues {
+  apiKey?: string | null;
+  baseURL?: string | null;
 }
 
 /** The `ctx.state` of every handler. */
@@ -117,15 +135,31 @@ export function createServices(opts: ServiceOptions): AppServices {
   const client = async () => {
     const cfg = await provider();
     if (!cfg.apiKey && !cfg.baseURL) {
-      throw new LlmError(
-        "no_key",
-        "No API key is set. Add one in Settings (or set OPENAI_API_KEY), or point the base URL at a local server such as Ollama.",
-      );
+      throw new LlmError("no_key", NO_PROVIDER_MESSAGE);
     }
     return createClient({ apiKey: cfg.apiKey, baseURL: cfg.baseURL });
   };
   const model: ModelAccess = {
-    defaultModel: async () => (await provider()).model,
+    async defaultModel() {
+      const set = (await provider()).model;
+      if (set !== null) return set;
+      // None set (a base URL from OPENAI_BASE_URL alone): the provider's list picks one, and
+      // when it cannot be listed, the reply says why rather than "no model".
+      const status = await modelStatus(dataDir, env);
+      if (status.default === null && status.error) {
+        throw new LlmError(status.kind ?? "protocol", status.error);
+      }
+      return status.default;
+    },
+    async ready() {
+      let cfg: ProviderConfig;
+      try {
+        cfg = providerConfig(await loadSettings(dataDir), env);
+      } catch {
+        return; // A broken settings file fails the reply, which says what to fix.
+      }
+      if (!cfg.apiKey && !cfg.baseURL) throw new LlmError("no_key", NO_PROVIDER_MESSAGE);
+    },
     async *stream(request, signal) {
       yield* streamChat(await client(), request as StreamChatParams, signal);
     },
@@ -154,6 +188,14 @@ export function createServices(opts: ServiceOptions): AppServices {
       publicSettings(await saveSettings(dataDir, patch, remove), env),
     client,
     models: async () => listModels(await client()),
+    modelStatus: () => modelStatus(dataDir, env),
+    async testProvider(values) {
+      const cfg = await provider();
+      return await checkProvider({
+        apiKey: values.apiKey === undefined ? cfg.apiKey : values.apiKey,
+        baseURL: values.baseURL === undefined ? cfg.baseURL : values.baseURL,
+      });
+    },
     reportError: opts.onError ?? ((e) => console.error(e)),
   };
 }

@@ -31,11 +31,17 @@ export const handler: Handlers<unknown, AppState> = {
     const cleaned = Object.fromEntries(
       Object.entries(fields).map(([k, v]) => [k, typeof v === "string" ? v.trim() || null : v]),
     );
+    const { app } = ctx.state;
+    let saved;
     try {
-      return json(await ctx.state.app.saveSettings(cleaned, remove));
+      saved = await app.saveSettings(cleaned, remove);
     } catch (e) {
       if (e instanceof SettingsError) throw new HttpError(400, e.message, e.field ?? undefined);
       throw e;
     }
+    // A new provider: list its models now, so the form can say which default was chosen.
+    if (!("apiKey" in cleaned || "baseURL" in cleaned)) return json(saved);
+    const models = await app.modelStatus();
+    return json({ ...(models.chosen ? await app.publicSettings() : saved), models });
   },
 };

@@ -1,6 +1,6 @@
 /**
  * Browser tests of failures and settings: an upstream 401 mid-answer, a first run without a
- * key, saving a key (shown masked, never sent to the browser), a rejected base URL, and
+ * key (Send waits for Settings), saving a key (shown masked, never sent to the browser), a rejected base URL, and
  * offering tools again to models auto mode keeps on tags.
  */
 import assert from "node:assert/strict";
@@ -30,14 +30,22 @@ Deno.test("errors and settings", async (t) => {
       await page.getByRole("heading", { name: "Connect a model to start" }).waitFor();
       const link = page.getByRole("link", { name: "Open Settings" });
       assert.equal(await link.getAttribute("href"), "/settings");
-      // Sending anyway explains what to do, with a link to Settings, not a stack trace.
-      const failed = await sendMessage(page, "Hi");
-      await settled(failed, "error");
-      const error = failed.locator(".msg-error");
-      assert.doesNotMatch(await error.innerText(), /\bat \S+ \(|Error: Error|undefined/);
-      assert.equal((await error.innerText()).match(/Settings/g)?.length, 1, "said once");
+      // Send waits for a provider, with a hint that links to Settings; Enter sends nothing.
+      const send = page.getByRole("button", { name: "Send" });
+      assert.equal(await send.isDisabled(), true);
+      const composerHint = page.locator(".composer-hint");
+      assert.equal(
+        (await composerHint.innerText()).trim(),
+        "Add your API key or a server's base URL in Settings.",
+      );
+      const box = page.getByRole("textbox", { name: "Message" });
+      await box.fill("Hi");
+      await box.press("Enter");
+      assert.equal(await box.inputValue(), "Hi", "the text stays");
+      assert.equal(page.url(), e2e.rg.origin + "/");
+      assert.deepEqual(await e2e.rg.server.services.store.listConversations(), []);
       assert.equal(e2e.model.chatRequests().length, 0, "nothing was sent upstream");
-      await error.getByRole("link", { name: /Settings/ }).click();
+      await composerHint.getByRole("link", { name: "Settings" }).click();
       await page.waitForURL(e2e.rg.origin + "/settings");
       await page.getByRole("heading", { name: "Settings" }).waitFor();
       await page.getByText("No key set.", { exact: false }).waitFor();

@@ -60,7 +60,12 @@ Deno.test("settings: GET never contains the key; PUT stores it 0600 and uses it"
 });
 
 Deno.test("settings: PUT validates and names the field; null and blank clear", async () => {
-  await using rg = await startRungpt({ env: { OPENAI_API_KEY: ENV_KEY } });
+  // Saving a key or base URL lists the models: from a local port nothing listens on, never
+  // from OpenAI over the network.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closed = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/v1`;
+  listener.close();
+  await using rg = await startRungpt({ env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: closed } });
   assert.equal(
     (await put(rg, { baseURL: "http://127.0.0.1:11434/v1", model: "llama3" })).status,
     200,
@@ -98,7 +103,8 @@ Deno.test("settings: PUT validates and names the field; null and blank clear", a
 
   // A blank string clears like null; absent fields are left alone.
   const blank = await (await put(rg, { baseURL: "   " })).json();
-  assert.equal(blank.baseURL, null);
+  assert.equal(blank.baseURL, closed);
+  assert.equal(blank.baseURLSource, "env");
   assert.equal(blank.model, "llama3");
   const cleared = await (await put(rg, { model: null })).json();
   assert.equal(cleared.model, null);

@@ -483,29 +483,49 @@ Deno.test("turn: an upstream that is down gives an unreachable error", async () 
   if (events[0].type !== "idle") assert.equal(endOf(events).errorKind, "unreachable");
 });
 
-Deno.test("turn: without a key or base URL the turn fails with a no_key error, no crash", async () => {
+Deno.test("turn: without a key or base URL a send is refused (409 no_key) and nothing is written", async () => {
   await using rg = await startRungpt();
   const conv = await newConversation(rg, { model: "gpt-4o" });
-  const gate = await send(rg, conv.id, "Hello");
-  await settle(rg, conv.id);
-  const message = (await conversation(rg, conv.id)).messages[1];
-  assert.equal(message.id, gate.assistantMessage.id);
-  assert.equal(message.status, "error");
-  assert.match(message.error ?? "", /API key/);
-  assert.match(message.error ?? "", /Settings/);
+  const refused = async (path: string, json?: unknown) => {
+    const res = await rg.api(path, { method: "POST", json });
+    assert.equal(res.status, 409, path);
+    const body = await res.json();
+    assert.equal(body.kind, "no_key");
+    assert.match(body.error, /API key/);
+    assert.match(body.error, /Settings/);
+  };
+  await refused(`/api/conversations/${conv.id}/messages`, { content: "Hello" });
+  await refused(`/api/conversations/${conv.id}/regenerate`);
+  assert.deepEqual((await conversation(rg, conv.id)).messages, [], "no message was written");
 
-  // With no model configured either, the answer still points to Settings.
-  const bare = await newConversation(rg);
-  await send(rg, bare.id, "Hello");
-  await settle(rg, bare.id);
-  const bareMessage = (await conversation(rg, bare.id)).messages[1];
-  assert.equal(bareMessage.status, "error");
-  assert.match(bareMessage.error ?? "", /Settings/);
+  // A new chat's first message creates no conversation when it cannot be answered.
+  await refused("/api/conversations", { content: "Hello", systemPrompt: "Be brief." });
+  const list = await (await rg.api("/api/conversations")).json();
+  assert.deepEqual(list.conversations.map((c: Conversation) => c.id), [conv.id]);
 
   const models = await (await rg.api("/api/models")).json();
   assert.deepEqual(models.models, []);
   assert.equal(models.kind, "no_key");
-  assert.equal((await rg.api("/api/conversations")).status, 200);
+});
+
+Deno.test("turn: a new chat's first message creates the conversation and its reply in one request", async () => {
+  await using model = await startScriptedModel({ replies: [{ text: "Hello back" }] });
+  await using rg = await startRungpt({ model });
+  const res = await rg.api("/api/conversations", {
+    method: "POST",
+    json: { content: "Hello there, model", systemPrompt: "Be brief." },
+  });
+  assert.equal(res.status, 202, await res.clone().text());
+  const started = await res.json();
+  assert.equal(started.conversation.title, "Hello there, model");
+  assert.equal(started.conversation.systemPrompt, "Be brief.");
+  assert.equal(started.userMessage.content, "Hello there, model");
+  await settle(rg, started.conversation.id);
+  const saved = await conversation(rg, started.conversation.id);
+  assert.deepEqual(saved.messages.map((m) => [m.role, m.content]), [
+    ["user", "Hello there, model"],
+    ["assistant", "Hello back"],
+  ]);
 });
 
 Deno.test("turn: a settings file that cannot be read fails the reply, not the request: send and regenerate keep the conversation whole", async () => {

@@ -188,6 +188,8 @@ Deno.test("security: state-changing requests from a foreign origin are refused w
     ["DELETE", `/api/conversations/${conv.id}`, undefined],
     ["POST", `/api/conversations/${conv.id}/messages`, { content: "pwned" }],
     ["PUT", "/api/settings", { baseURL: "http://evil.example/v1" }],
+    // Test connection makes rungpt send the key to a base URL: never for another site.
+    ["POST", "/api/settings/test", { baseURL: "http://evil.example/v1" }],
     ["POST", "/v1/chat/completions", {
       model: "gpt-4o",
       messages: [{ role: "user", content: "x" }],

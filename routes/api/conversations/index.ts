@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { json, readJson } from "../../../lib/web/http.ts";
 import type { AppState } from "../../../lib/web/services.ts";
-import type { Handlers } from "../../../lib/web/types.ts";
+import { startConversation } from "../../../lib/web/turn_routes.ts";
+import type { Handlers, RouteConfig } from "../../../lib/web/types.ts";
+
+// A first message may come with it (as large as one sent to /messages).
+export const config: RouteConfig = { bodyLimit: 2 * 1024 * 1024 };
 
 const query = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
@@ -12,6 +16,8 @@ export const newConversation = z.object({
   title: z.string().max(200).optional(),
   model: z.string().min(1).max(200).nullable().optional(),
   systemPrompt: z.string().max(100_000).optional(),
+  /** The first message: the conversation is created only if its turn can start. */
+  content: z.string().trim().min(1, "must not be empty").max(1_000_000).optional(),
 }).strict();
 
 export const handler: Handlers<unknown, AppState> = {
@@ -21,7 +27,8 @@ export const handler: Handlers<unknown, AppState> = {
     return json({ conversations: await ctx.state.app.store.listConversations(q.data) });
   },
   async POST(req, ctx) {
-    const body = await readJson(req, newConversation);
-    return json(await ctx.state.app.store.createConversation(body), 201);
+    const { content, ...fields } = await readJson(req, newConversation);
+    if (content !== undefined) return startConversation(ctx.state.app, fields, content);
+    return json(await ctx.state.app.store.createConversation(fields), 201);
   },
 };

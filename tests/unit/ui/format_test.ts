@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import {
+  connectionTestText,
   debounce,
   displayTitle,
   isSettingsError,
@@ -112,4 +113,21 @@ Deno.test("modelListHint: one period between the reason and the advice; no key p
   });
   assertEquals(noKey.includes("Settings"), false);
   assertEquals(noKey.includes(".."), false);
+});
+
+Deno.test("connectionTestText: the models, at most five named; a failure as the server said it", () => {
+  const base = "http://127.0.0.1:11434/v1";
+  assertEquals(
+    connectionTestText({ ok: true, baseURL: base, models: ["llama3.2:3b"] }),
+    `Connected to ${base}: 1 model (llama3.2:3b).`,
+  );
+  assertEquals(
+    connectionTestText({ ok: true, baseURL: base, models: ["a", "b", "c", "d", "e", "f", "g"] }),
+    `Connected to ${base}: 7 models (a, b, c, d, e, and 2 more).`,
+  );
+  assertEquals(
+    connectionTestText({ ok: true, baseURL: base, models: [] }),
+    `Connected to ${base}, but it lists no models.`,
+  );
+  assertEquals(connectionTestText({ ok: false, error: "Cannot reach x." }), "Cannot reach x.");
 });
