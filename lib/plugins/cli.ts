@@ -8,13 +8,8 @@
  * refuses and says to re-run with `--yes`.
  * @module
  */
-import {
-  type ConsentSummary,
-  describeFsGrant,
-  formatSummary,
-  fsGrantsFor,
-  printable,
-} from "./consent.ts";
+import { type ConsentSummary, describeFsGrant, formatSummary, fsGrantsFor } from "./consent.ts";
+import { escapeControls } from "../text/escape_controls.ts";
 import { pluginDataDir } from "./data_dir.ts";
 import { DEFAULT_GIT_BASE, gitTimeoutFrom } from "./git.ts";
 import { installPlugin, type ModuleValidator, removePlugin, updatePlugin } from "./install.ts";
@@ -148,7 +143,7 @@ export async function runPluginCommand(
     return 0;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    err(`error: ${printable(msg.replace(/\s*\n\s*/g, " "))}`);
+    err(`error: ${escapeControls(msg.replace(/\s*\n\s*/g, " "))}`);
     return 1;
   }
 }
@@ -333,7 +328,9 @@ async function dispatch(
       for (const p of list) {
         out(
           `${p.name} ${p.lock.version} ${p.enabled ? "enabled" : "disabled"} ` +
-            `${p.lock.source}@${p.lock.ref}${p.error ? ` (broken: ${printable(p.error)})` : ""}`,
+            `${p.lock.source}@${p.lock.ref}${
+              p.error ? ` (broken: ${escapeControls(p.error)})` : ""
+            }`,
         );
       }
       return;
@@ -368,7 +365,7 @@ async function info(rest: string[], dir: string, out: (l: string) => void): Prom
   }
   const m = plugin.manifest;
   out(`${name} ${entry.version} (${entry.enabled ? "enabled" : "disabled"})`);
-  if (m) out(`  about:     ${printable(m.description)}`);
+  if (m) out(`  about:     ${escapeControls(m.description)}`);
   out(`  source:    ${entry.url} @ ${entry.ref} (${entry.refKind}, ${entry.commit})`);
   out(`  installed: ${entry.installedAt}`);
   out(`  module:    ${moduleStatus === "ok" ? `ok (sha256 ${entry.wasmSha256})` : moduleStatus}`);
@@ -391,7 +388,7 @@ async function info(rest: string[], dir: string, out: (l: string) => void): Prom
     }
   }
   if (plugin.error && plugin.error !== moduleStatus) {
-    out(`  problem:   ${printable(plugin.error)}`);
+    out(`  problem:   ${escapeControls(plugin.error)}`);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { FsPermission, Manifest } from "./manifest.ts";
 import type { Grants } from "./lockfile.ts";
+import { escapeControls } from "../text/escape_controls.ts";
 
 /**
  * The `path` of a filesystem grant covering the plugin's whole data dir: what `rungpt:fs` gets
@@ -37,7 +38,7 @@ export function fsGrantsFor(manifest: Manifest): FsPermission[] {
  * ```
  */
 export function describeFsGrant(f: FsPermission): string {
-  return `${f.path === WHOLE_DATA_DIR ? "whole data dir" : printable(f.path)} (${f.access})`;
+  return `${f.path === WHOLE_DATA_DIR ? "whole data dir" : escapeControls(f.path)} (${f.access})`;
 }
 
 /** Whether grant `outer` already allows everything `inner` asks for. */
@@ -203,15 +204,6 @@ export function summarize(
 }
 
 /**
- * Replaces terminal control characters (escape sequences could rewrite the prompt) in text that
- * came from a plugin repository.
- */
-export function printable(s: string): string {
-  return [...s].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? " " : c))
-    .join("");
-}
-
-/**
  * Renders a summary as plain text for the terminal.
  *
  * @example
@@ -220,20 +212,20 @@ export function printable(s: string): string {
  * ```
  */
 export function formatSummary(s: ConsentSummary): string {
-  const list = (xs: string[]) => xs.length ? xs.map(printable).join(", ") : "none";
+  const list = (xs: string[]) => xs.length ? xs.map(escapeControls).join(", ") : "none";
   const mark = (x: string, added: string[] | undefined) => added?.includes(x) ? `${x} (new)` : x;
   const add = s.update?.added;
   const lines = [
     s.update
-      ? `Update ${printable(s.name)} ${printable(s.update.previousVersion)} -> ${
-        printable(s.version)
+      ? `Update ${escapeControls(s.name)} ${escapeControls(s.update.previousVersion)} -> ${
+        escapeControls(s.version)
       }`
-      : `Install ${printable(s.name)} ${printable(s.version)}`,
-    `  from:     ${printable(s.url)} @ ${printable(s.ref)} (${s.commit.slice(0, 12)})`,
+      : `Install ${escapeControls(s.name)} ${escapeControls(s.version)}`,
+    `  from:     ${escapeControls(s.url)} @ ${escapeControls(s.ref)} (${s.commit.slice(0, 12)})`,
     ...(s.update?.movedFrom
-      ? [`  moved:    was installed from ${printable(s.update.movedFrom)} (new source)`]
+      ? [`  moved:    was installed from ${escapeControls(s.update.movedFrom)} (new source)`]
       : []),
-    `  about:    ${printable(s.description)}`,
+    `  about:    ${escapeControls(s.description)}`,
     `  APIs:     ${list(s.apis.map((a) => mark(a, add?.apis)))}`,
     `  network:  ${list(s.hosts.map((h) => mark(h, add?.hosts)))}` +
     (s.allowPrivateNetwork ? " + private/loopback addresses" : ""),

@@ -46,7 +46,7 @@ import {
 } from "./registry.ts";
 import { createDefaultRegistry } from "./host/mod.ts";
 import { resolveSettings } from "./host/config.ts";
-import { clampMessage, createLogRing, type LogRing, pushLog } from "./host/log.ts";
+import { type LogLimiter, type LogRing, PluginLog } from "./host/log.ts";
 import { PluginError } from "./runtime_errors.ts";
 import { MEMORY_PROBE, type PreparedModule, prepareModule } from "./runtime_wasm.ts";
 
@@ -73,8 +73,13 @@ export interface LoadPluginOptions {
   limits?: Partial<PluginLimits>;
   /** API registry shared by all plugins; defaults to one process-wide registry. */
   registry?: ApiRegistry;
-  /** Receives every log line (Extism `log_*` and `rungpt:log`). */
+  /** Receives every log line (Extism `log_*` and `rungpt:log`), escaped and rate-limited. */
   onLog?: (entry: LogEntry) => void;
+  /**
+   * The plugin's log budget; pass one per plugin to share it among its instances (the
+   * manager does). A new one with the default budget otherwise.
+   */
+  logLimiter?: LogLimiter;
   /** Cancels loading: the worker is stopped and the load rejects (kind `aborted`). */
   signal?: AbortSignal;
 }
@@ -113,6 +118,7 @@ export interface CallOptions {
 
 interface Internal {
   host: PluginHost;
+  log: PluginLog;
   prepared: PreparedModule;
   module: WebAssembly.Module;
   registry: ApiRegistry;
@@ -262,7 +268,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
 
   const dir = pluginDataDir(opts.dataDir, name);
   await Deno.mkdir(dir, { recursive: true });
-  const logs = createLogRing();
+  const log = new PluginLog(name, { limiter: opts.logLimiter, onLog: opts.onLog });
   const settings = resolveSettings(manifest, opts.config);
   const host: PluginHost = {
     name,
@@ -271,11 +277,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
     dir,
     settings,
     limits,
-    log(level: LogLevel, message: string) {
-      const entry: LogEntry = { time: Date.now(), plugin: name, level, message };
-      pushLog(logs, entry);
-      opts.onLog?.(entry);
-    },
+    log: (level: LogLevel, message: string) => log.write(level, message),
   };
   const exports = WebAssembly.Module.exports(compiled.module)
     .filter((e) => e.kind === "function" && !e.name.startsWith("__rungpt_"))
@@ -283,6 +285,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
 
   const internal: Internal = {
     host,
+    log,
     prepared: compiled.prepared,
     module: compiled.module,
     registry,
@@ -300,7 +303,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
     sha256: hash,
     limits,
     dir,
-    logs,
+    logs: log.ring,
     exports,
     close: () => closePlugin(plugin),
   };
@@ -367,8 +370,7 @@ function extismFunctions(int: Internal): Record<string, Record<string, ExtismHos
 type ExtismLogger = NonNullable<Parameters<typeof createPluginFn>[1]>["logger"];
 
 function extismLogger(host: PluginHost): ExtismLogger {
-  const at = (level: LogLevel) => (message: unknown) =>
-    host.log(level, clampMessage(String(message)));
+  const at = (level: LogLevel) => (message: unknown) => host.log(level, String(message));
   return {
     trace: at("trace"),
     debug: at("debug"),
@@ -531,6 +533,7 @@ export async function callAction(
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onCancel);
     parent?.signal.removeEventListener("abort", onParentAbort);
+    int.log.flush();
     // Extism keeps every call's input and output blocks until a reset, and walks them all on
     // each call: without one, memory and call time grow without end. A reset is a round trip
     // to the worker, so it happens every few calls, or sooner when the blocks grow large.

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { createDefaultRegistry } from "../../../lib/plugins/host/mod.ts";
 import { BUILTIN_APIS, manifestSchema, parseManifest } from "../../../lib/plugins/manifest.ts";
 import { DEFAULT_LIMITS, type PluginLimits } from "../../../lib/plugins/registry.ts";
+import { DEFAULT_LOG_BUDGET } from "../../../lib/plugins/host/log.ts";
 import { resultsMessage } from "../../../lib/chat/history.ts";
 import { toolName } from "../../../lib/chat/tools.ts";
 
@@ -123,7 +124,13 @@ Deno.test("plugins doc: the limits table states the defaults", () => {
     ["stateBytes", "State", `${DEFAULT_LIMITS.stateBytes / MiB} MiB`],
   ];
   assert.deepEqual(rows.map((r) => r[0]).sort(), Object.keys(DEFAULT_LIMITS).sort());
-  for (const [, label, value] of rows) {
+  const { burstLines, linesPerSecond } = DEFAULT_LOG_BUDGET;
+  const logRow: [string, string, string] = [
+    "log",
+    "Log lines per plugin",
+    `${burstLines}, then ${linesPerSecond}/s`,
+  ];
+  for (const [, label, value] of [...rows, logRow]) {
     const row = table.split("\n").find((l) => l.startsWith(`| ${label}`));
     assert(row, `no limits row "${label}"`);
     assert.equal(row.split("|")[2].trim(), value, `limit "${label}"`);
