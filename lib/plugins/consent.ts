@@ -99,6 +99,12 @@ export interface ConsentSummary {
      * run) that the new version runs without asking: an update taking that away asks again.
      */
     noLongerAsks: string[];
+    /**
+     * Settings with a saved value that the installed version kept hidden (secret, or not
+     * declared) and this version would show (declared, not secret): the saved secret would be
+     * printed by `rungpt plugin info` and shown on the plugin's page.
+     */
+    unhides: string[];
     needsConsent: boolean;
     movedFrom?: string;
   };
@@ -158,17 +164,57 @@ export function askingActions(manifest: Manifest): string[] {
 }
 
 /**
- * Builds the summary shown before install or update. For an update, `previous.asking` are the
- * installed version's {@linkcode askingActions} (omitted when its manifest cannot be read).
+ * The settings of `manifest` whose value is shown (declared and not secret).
+ *
+ * @example
+ * ```ts
+ * shownSettings(manifest); // ["units"]
+ * ```
  */
+export function shownSettings(manifest: Manifest): string[] {
+  return Object.entries(manifest.config).filter(([, c]) => !c.secret).map(([k]) => k);
+}
+
+/**
+ * Of the settings with a saved value (`saved`), those `next` would show that were not shown
+ * before (`shownBefore`: the installed version's {@linkcode shownSettings}, or none when its
+ * manifest cannot be read): a secret made plain, or a plain setting under the name of one.
+ *
+ * @example
+ * ```ts
+ * unhiddenSettings(next, ["api_key", "units"], ["units"]); // ["api_key"] when next shows it
+ * ```
+ */
+export function unhiddenSettings(
+  next: Manifest,
+  saved: readonly string[],
+  shownBefore: readonly string[] = [],
+): string[] {
+  const shownNow = shownSettings(next);
+  return saved.filter((key) => shownNow.includes(key) && !shownBefore.includes(key));
+}
+
+/** What an update is compared with: the installed version. */
+export interface PreviousInstall {
+  version: string;
+  grants: Grants;
+  url: string;
+  /** Its {@linkcode askingActions}; omitted when its manifest cannot be read. */
+  asking?: readonly string[];
+  /** Saved settings this update would show ({@linkcode unhiddenSettings}). */
+  unhides?: readonly string[];
+}
+
+/** Builds the summary shown before install or update (`previous` set for an update). */
 export function summarize(
   manifest: Manifest,
   origin: { source: string; url: string; ref: string; commit: string },
   grants: Grants,
-  previous?: { version: string; grants: Grants; url: string; asking?: readonly string[] },
+  previous?: PreviousInstall,
 ): ConsentSummary {
   const added = previous ? diffGrants(previous.grants, grants) : undefined;
   const movedFrom = previous && previous.url !== origin.url ? previous.url : undefined;
+  const unhides = [...(previous?.unhides ?? [])];
   const noLongerAsks = (previous?.asking ?? []).filter((name) =>
     manifest.actions.some((a) => a.name === name && !a.confirm)
   );
@@ -181,7 +227,7 @@ export function summarize(
     hosts: grants.net.hosts,
     fs: grants.fs,
     secrets: grants.secrets,
-    settings: Object.entries(manifest.config).filter(([, c]) => !c.secret).map(([k]) => k),
+    settings: shownSettings(manifest),
     actions: manifest.actions.map((a) => ({
       name: a.name,
       description: a.description,
@@ -195,7 +241,9 @@ export function summarize(
           previousVersion: previous.version,
           added,
           noLongerAsks,
-          needsConsent: asksForMore(added) || noLongerAsks.length > 0 || movedFrom !== undefined,
+          unhides,
+          needsConsent: asksForMore(added) || noLongerAsks.length > 0 || unhides.length > 0 ||
+            movedFrom !== undefined,
           ...(movedFrom ? { movedFrom } : {}),
         },
       }
@@ -237,6 +285,13 @@ export function formatSummary(s: ConsentSummary): string {
     }`,
     `  secrets:  ${list(s.secrets.map((x) => mark(x, add?.secrets)))}`,
     `  settings: ${list(s.settings)}`,
+    ...(s.update?.unhides.length
+      ? [
+        `  unhides:  ${
+          list(s.update.unhides)
+        } (kept secret until now: the saved value would be shown)`,
+      ]
+      : []),
     `  actions:  ${
       list(s.actions.map((a) =>
         a.confirm

@@ -10,7 +10,15 @@
  * @module
  */
 import { join } from "node:path";
-import { askingActions, type ConsentSummary, grantsFor, summarize } from "./consent.ts";
+import {
+  askingActions,
+  type ConsentSummary,
+  grantsFor,
+  type PreviousInstall,
+  shownSettings,
+  summarize,
+  unhiddenSettings,
+} from "./consent.ts";
 import { claimPluginData, pluginDataDir, removePluginData } from "./data_dir.ts";
 import {
   checkoutCommit,
@@ -21,7 +29,7 @@ import {
   type PluginSpec,
   resolveRef,
 } from "./git.ts";
-import { configPath } from "./installed.ts";
+import { configPath, readUserConfig } from "./installed.ts";
 import { checkLoadable, PluginError, raceAbort } from "./runtime.ts";
 import { createWorkDir, sweepWorkDirs } from "./workdirs.ts";
 import {
@@ -295,16 +303,17 @@ async function fetchAndCommit(
     const grants = grantsFor(manifest, {
       allowPrivateNetwork: opts.allowPrivateNetwork || previous?.grants.net.allowPrivate,
     });
-    // Which actions the installed version asks first for: taking that away asks again.
-    const asking = isUpdate && previous
-      ? await loadManifest(target).then(askingActions, () => undefined)
-      : undefined;
     const summary = summarize(
       manifest,
       { source, url, ref: resolved.ref, commit: resolved.commit },
       grants,
       isUpdate && previous
-        ? { version: previous.version, grants: previous.grants, url: previous.url, asking }
+        ? {
+          version: previous.version,
+          grants: previous.grants,
+          url: previous.url,
+          ...await comparedWithInstalled(opts.pluginsDir, name, manifest),
+        }
         : undefined,
     );
     cancelled();
@@ -395,6 +404,25 @@ async function fetchAndCommit(
   } finally {
     await work.release();
   }
+}
+
+/**
+ * What an update is compared with beyond the lock entry: the installed version's actions that
+ * ask first, and the saved settings `next` would show that it kept hidden (either taken away
+ * asks again).
+ */
+async function comparedWithInstalled(
+  pluginsDir: string,
+  name: string,
+  next: Manifest,
+): Promise<Pick<PreviousInstall, "asking" | "unhides">> {
+  const installed = await loadManifest(join(pluginsDir, name)).catch(() => undefined);
+  // Unreadable settings are shown nowhere (reading them fails there too).
+  const saved = Object.keys(await readUserConfig(pluginsDir, name).catch(() => ({})));
+  return {
+    asking: installed && askingActions(installed),
+    unhides: unhiddenSettings(next, saved, installed && shownSettings(installed)),
+  };
 }
 
 /**
