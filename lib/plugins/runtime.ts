@@ -268,8 +268,12 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
 
   const dir = pluginDataDir(opts.dataDir, name);
   await Deno.mkdir(dir, { recursive: true });
-  const log = new PluginLog(name, { limiter: opts.logLimiter, onLog: opts.onLog });
   const settings = resolveSettings(manifest, opts.config);
+  const log = new PluginLog(name, {
+    limiter: opts.logLimiter,
+    onLog: opts.onLog,
+    secrets: secretValues(manifest, settings),
+  });
   const host: PluginHost = {
     name,
     manifest,
@@ -327,6 +331,18 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
     throw e;
   }
   return plugin;
+}
+
+/** The values of `manifest`'s secret settings, as text, to keep them out of its log. */
+function secretValues(
+  manifest: Manifest,
+  settings: Readonly<Record<string, string | number | boolean>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(manifest.config)
+      .filter(([key, spec]) => spec.secret && Object.hasOwn(settings, key))
+      .map(([key]) => [key, String(settings[key])]),
+  );
 }
 
 async function callProvided(

@@ -3,7 +3,7 @@
  *
  * Function: `write {level: "trace"|"debug"|"info"|"warn"|"error", message}` → `null`.
  * Every line a plugin logs (this API or Extism's `log_*`) goes through {@linkcode PluginLog}:
- * cut at 4096 characters, control characters escaped (a line break cannot forge a server log
+ * its secret settings' values taken out, cut at 4096 characters, control characters escaped (a line break cannot forge a server log
  * line, an escape sequence cannot drive the terminal), and rate-limited per plugin
  * ({@linkcode LogLimiter}); what was dropped is counted and reported once lines pass again.
  * @module
@@ -144,11 +144,19 @@ export interface PluginLogOptions {
   ring?: LogRing;
   /** Receives every line that passes (and the dropped-lines notes). */
   onLog?: (entry: LogEntry) => void;
+  /**
+   * The plugin's secret settings (name → value): a line quoting one shows `[secret <name>]`
+   * instead. Values shorter than {@linkcode MIN_REDACTED} characters are left alone.
+   */
+  secrets?: Readonly<Record<string, string>>;
 }
 
+/** Shortest secret value taken out of log lines (shorter ones would garble ordinary text). */
+export const MIN_REDACTED = 4;
+
 /**
- * The one way a plugin's log line reaches anyone: cut, escaped, rate-limited, then kept in the
- * ring and handed to `onLog`.
+ * The one way a plugin's log line reaches anyone: secrets taken out, cut, escaped, rate-limited,
+ * then kept in the ring and handed to `onLog`.
  *
  * @example
  * ```ts
@@ -162,10 +170,14 @@ export class PluginLog {
   readonly #plugin: string;
   readonly #limiter: LogLimiter;
   readonly #onLog?: (entry: LogEntry) => void;
+  readonly #secrets: [name: string, value: string][];
   readonly #encoder = new TextEncoder();
 
   constructor(plugin: string, opts: PluginLogOptions = {}) {
     this.#plugin = plugin;
+    this.#secrets = Object.entries(opts.secrets ?? {}).filter(([, v]) => v.length >= MIN_REDACTED)
+      // Longest first, so a secret containing another is taken out whole.
+      .sort(([, a], [, b]) => b.length - a.length);
     this.#limiter = opts.limiter ?? new LogLimiter();
     this.ring = opts.ring ?? createLogRing();
     this.#onLog = opts.onLog;
@@ -173,7 +185,7 @@ export class PluginLog {
 
   /** Logs one line of the plugin's, or counts it as dropped when over the budget. */
   write(level: LogLevel, message: string): void {
-    const text = escapeControls(clampMessage(message));
+    const text = escapeControls(clampMessage(this.#redact(message)));
     if (!this.#limiter.admit(this.#encoder.encode(text).length)) {
       this.#limiter.drop();
       return;
@@ -198,6 +210,12 @@ export class PluginLog {
       `… ${dropped.toLocaleString("en-US")} line${dropped === 1 ? "" : "s"} dropped: ` +
         "the plugin logged faster than rungpt's log rate limit allows",
     );
+  }
+
+  #redact(message: string): string {
+    let out = message;
+    for (const [name, value] of this.#secrets) out = out.replaceAll(value, `[secret ${name}]`);
+    return out;
   }
 
   #emit(level: LogLevel, message: string): void {

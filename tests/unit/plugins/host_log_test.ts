@@ -54,3 +54,13 @@ Deno.test("plugin log: a message is cut at 4096 characters and its controls esca
   log.write("warn", "\x1b[2J" + "x".repeat(5000));
   assert.equal(seen[0].message, "\\x1b[2J" + "x".repeat(4092) + "…");
 });
+
+Deno.test("plugin log: secret values are taken out, the longest first; tiny ones are left", () => {
+  const seen: LogEntry[] = [];
+  const log = new PluginLog("svc", {
+    onLog: (e) => seen.push(e),
+    secrets: { token: "abcd", long_token: "abcd-efgh", pin: "42" },
+  });
+  log.write("info", "t=abcd-efgh u=abcd pin=42");
+  assert.equal(seen[0].message, "t=[secret long_token] u=[secret token] pin=42");
+});

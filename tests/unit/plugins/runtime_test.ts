@@ -263,6 +263,24 @@ Deno.test("a plugin's log is rate-limited; the dropped lines are counted once li
   ]);
 });
 
+Deno.test("a plugin's secret settings are taken out of its log lines", async () => {
+  await using env = await pluginEnv();
+  const KEY = "sk-live-0123456789";
+  const logger = await env.load("logger", {
+    manifest: {
+      config: {
+        api_key: { type: "string", description: "", secret: true },
+        region: { type: "string", description: "", secret: false },
+      },
+    },
+    config: { api_key: KEY, region: "eu-west" },
+  });
+  const message = `calling with key=${KEY} in eu-west`;
+  await callAction(logger, "hello", JSON.stringify({ level: "debug", message }));
+  assertEquals(env.logs[0].message, "calling with key=[secret api_key] in eu-west");
+  assert(!logger.logs.entries.some((e) => e.message.includes(KEY)));
+});
+
 Deno.test("closed plugins refuse calls", async () => {
   await using env = await pluginEnv();
   const echo = await env.load("echo");
