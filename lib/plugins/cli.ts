@@ -309,7 +309,7 @@ async function dispatch(
       if (pos.length) throw new CliError("usage: rungpt plugin list [--json]");
       const list = await listInstalled(dir);
       if (flags.has("json")) {
-        out(JSON.stringify(
+        out(json(
           list.map((p) => ({
             name: p.name,
             version: p.lock.version,
@@ -319,8 +319,6 @@ async function dispatch(
             commit: p.lock.commit,
             error: p.error,
           })),
-          null,
-          2,
         ));
         return;
       }
@@ -350,6 +348,15 @@ async function dispatch(
   }
 }
 
+/**
+ * `value` as indented JSON for the terminal: JSON.stringify leaves C1 controls and bidi marks
+ * from a manifest raw; escaped, the text is still the same JSON.
+ */
+function json(value: unknown): string {
+  // Its line breaks are the indentation's: the strings' own are escaped already.
+  return JSON.stringify(value, null, 2).split("\n").map(escapeControls).join("\n");
+}
+
 /** `info <name> [--json]`: manifest, lock entry, grants and whether the module verifies. */
 async function info(rest: string[], dir: string, out: (l: string) => void): Promise<void> {
   const { pos, flags } = parseArgs(rest, []);
@@ -360,7 +367,7 @@ async function info(rest: string[], dir: string, out: (l: string) => void): Prom
   const plugin = (await listInstalled(dir)).find((p) => p.name === name)!;
   const moduleStatus = await verifyPlugin(dir, name).then(() => "ok", (e) => (e as Error).message);
   if (flags.has("json")) {
-    out(JSON.stringify({ ...plugin, module: moduleStatus }, null, 2));
+    out(json({ ...plugin, module: moduleStatus }));
     return;
   }
   const m = plugin.manifest;
@@ -383,7 +390,7 @@ async function info(rest: string[], dir: string, out: (l: string) => void): Prom
       const set = Object.hasOwn(user, key);
       const shown = spec.secret
         ? (set ? "(secret, set)" : "(secret, not set)")
-        : JSON.stringify(set ? user[key] : spec.default ?? null);
+        : escapeControls(JSON.stringify(set ? user[key] : spec.default ?? null));
       out(`  setting:   ${key} = ${shown}`);
     }
   }
@@ -415,6 +422,8 @@ async function config(rest: string[], dir: string, out: (l: string) => void): Pr
     : await getPluginConfig(dir, name);
   for (const [key, spec] of Object.entries(manifest.config)) {
     const v = values[key];
-    out(`${key} = ${spec.secret && v !== undefined ? "(secret)" : JSON.stringify(v ?? null)}`);
+    // JSON leaves C1 controls and bidi overrides (a default from rungpt.yaml may hold them) raw.
+    const shown = spec.secret && v !== undefined ? "(secret)" : JSON.stringify(v ?? null);
+    out(`${key} = ${escapeControls(shown)}`);
   }
 }

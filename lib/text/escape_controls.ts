@@ -6,7 +6,11 @@
  * @module
  */
 
-/** What each escaped character becomes; the rest get `\xNN` or `\uNNNN`. */
+/**
+ * What each escaped character becomes; the rest get `\uNNNN`, JSON's own escape. JSON text
+ * never holds these four raw (only C1 controls, DEL and bidi marks), so escaping JSON text
+ * keeps it valid JSON with the same value.
+ */
 const NAMED: Readonly<Record<string, string>> = {
   "\n": "\\n",
   "\r": "\\r",
@@ -21,12 +25,7 @@ const CONTROLS =
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
 
 function escapeOne(c: string): string {
-  const named = NAMED[c];
-  if (named) return named;
-  const code = c.charCodeAt(0);
-  return code <= 0xff
-    ? `\\x${code.toString(16).padStart(2, "0")}`
-    : `\\u${code.toString(16).padStart(4, "0")}`;
+  return NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
 /**

@@ -49,7 +49,7 @@ Deno.test("plugin logs: forged lines and escape sequences reach neither the serv
     JSON.stringify({ level: "info", message: forged }),
   );
   const escaped =
-    "fetched\\nerror: rungpt: the database is corrupt\\x1b]0;pwned\\x07\\x1b[2J\\r\\u202eok";
+    "fetched\\nerror: rungpt: the database is corrupt\\x1b]0;pwned\\u0007\\x1b[2J\\r\\u202eok";
   const serverLines = rg.logs.filter((l) => l.startsWith("[plugin logger]"));
   assert.deepEqual(serverLines, [
     `[plugin logger] info: ${escaped}`,

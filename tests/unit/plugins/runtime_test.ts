@@ -235,7 +235,8 @@ Deno.test("a plugin's log lines cannot forge server log lines or drive the termi
   const logger = await env.load("logger");
   const forged = "done\nerror: rungpt: forged\x1b]0;pwned\x07\x1b[2J\rok\u202Etxt.exe\u0085";
   await callAction(logger, "hello", JSON.stringify({ level: "info", message: forged }));
-  const shown = "done\\nerror: rungpt: forged\\x1b]0;pwned\\x07\\x1b[2J\\rok\\u202etxt.exe\\x85";
+  const shown =
+    "done\\nerror: rungpt: forged\\x1b]0;pwned\\u0007\\x1b[2J\\rok\\u202etxt.exe\\u0085";
   assertEquals(env.logs.map((e) => e.message), [shown, "extism says hi"]);
   assertEquals(logger.logs.entries.map((e) => e.message), [shown, "extism says hi"]);
   // deno-lint-ignore no-control-regex -- finding raw controls is the point
