@@ -78,6 +78,13 @@ export function ConsentDialog({ summary: s, busy, onAnswer }: ConsentDialogProps
           No longer asks you before it runs: {update.noLongerAsks.join(", ")}.
         </p>
       )}
+      {update && update.unhides.length > 0 && (
+        <p class="perm-warn">
+          No longer secret:{" "}
+          {update.unhides.join(", ")}. The value you saved would be shown on this page and by{" "}
+          <code>rungpt plugin info</code>.
+        </p>
+      )}
       <h3>Actions the model can call</h3>
       {s.actions.length
         ? (

@@ -14,8 +14,8 @@ import {
   describeQuota,
   formatSummary,
   fsGrantsFor,
-  printable,
 } from "./consent.ts";
+import { escapeControls } from "../text/escape_controls.ts";
 import { pluginDataDir } from "./data_dir.ts";
 import { DEFAULT_GIT_BASE, gitTimeoutFrom } from "./git.ts";
 import { repoLimitsFrom } from "./repo_limits.ts";
@@ -154,7 +154,7 @@ export async function runPluginCommand(
     return 0;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    err(`error: ${printable(msg.replace(/\s*\n\s*/g, " "))}`);
+    err(`error: ${escapeControls(msg.replace(/\s*\n\s*/g, " "))}`);
     return 1;
   }
 }
@@ -327,7 +327,7 @@ async function dispatch(
       if (pos.length) throw new CliError("usage: rungpt plugin list [--json]");
       const list = await listInstalled(dir);
       if (flags.has("json")) {
-        out(JSON.stringify(
+        out(json(
           list.map((p) => ({
             name: p.name,
             version: p.lock.version,
@@ -337,8 +337,6 @@ async function dispatch(
             commit: p.lock.commit,
             error: p.error,
           })),
-          null,
-          2,
         ));
         return;
       }
@@ -346,7 +344,9 @@ async function dispatch(
       for (const p of list) {
         out(
           `${p.name} ${p.lock.version} ${p.enabled ? "enabled" : "disabled"} ` +
-            `${p.lock.source}@${p.lock.ref}${p.error ? ` (broken: ${printable(p.error)})` : ""}`,
+            `${p.lock.source}@${p.lock.ref}${
+              p.error ? ` (broken: ${escapeControls(p.error)})` : ""
+            }`,
         );
       }
       return;
@@ -368,6 +368,15 @@ async function dispatch(
   }
 }
 
+/**
+ * `value` as indented JSON for the terminal: JSON.stringify leaves C1 controls and bidi marks
+ * from a manifest raw; escaped, the text is still the same JSON.
+ */
+function json(value: unknown): string {
+  // Its line breaks are the indentation's: the strings' own are escaped already.
+  return JSON.stringify(value, null, 2).split("\n").map(escapeControls).join("\n");
+}
+
 /** `info <name> [--json]`: manifest, lock entry, grants and whether the module verifies. */
 async function info(rest: string[], dir: string, out: (l: string) => void): Promise<void> {
   const { pos, flags } = parseArgs(rest, []);
@@ -378,12 +387,12 @@ async function info(rest: string[], dir: string, out: (l: string) => void): Prom
   const plugin = (await listInstalled(dir)).find((p) => p.name === name)!;
   const moduleStatus = await verifyPlugin(dir, name).then(() => "ok", (e) => (e as Error).message);
   if (flags.has("json")) {
-    out(JSON.stringify({ ...plugin, module: moduleStatus }, null, 2));
+    out(json({ ...plugin, module: moduleStatus }));
     return;
   }
   const m = plugin.manifest;
   out(`${name} ${entry.version} (${entry.enabled ? "enabled" : "disabled"})`);
-  if (m) out(`  about:     ${printable(m.description)}`);
+  if (m) out(`  about:     ${escapeControls(m.description)}`);
   out(`  source:    ${entry.url} @ ${entry.ref} (${entry.refKind}, ${entry.commit})`);
   out(`  installed: ${entry.installedAt}`);
   out(`  module:    ${moduleStatus === "ok" ? `ok (sha256 ${entry.wasmSha256})` : moduleStatus}`);
@@ -402,12 +411,12 @@ async function info(rest: string[], dir: string, out: (l: string) => void): Prom
       const set = Object.hasOwn(user, key);
       const shown = spec.secret
         ? (set ? "(secret, set)" : "(secret, not set)")
-        : JSON.stringify(set ? user[key] : spec.default ?? null);
+        : escapeControls(JSON.stringify(set ? user[key] : spec.default ?? null));
       out(`  setting:   ${key} = ${shown}`);
     }
   }
   if (plugin.error && plugin.error !== moduleStatus) {
-    out(`  problem:   ${printable(plugin.error)}`);
+    out(`  problem:   ${escapeControls(plugin.error)}`);
   }
 }
 
@@ -434,7 +443,9 @@ async function config(rest: string[], dir: string, out: (l: string) => void): Pr
     : await getPluginConfig(dir, name);
   for (const [key, spec] of Object.entries(manifest.config)) {
     const v = values[key];
-    out(`${key} = ${spec.secret && v !== undefined ? "(secret)" : JSON.stringify(v ?? null)}`);
+    // JSON leaves C1 controls and bidi overrides (a default from rungpt.yaml may hold them) raw.
+    const shown = spec.secret && v !== undefined ? "(secret)" : JSON.stringify(v ?? null);
+    out(`${key} = ${escapeControls(shown)}`);
   }
 }
 

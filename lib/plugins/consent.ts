@@ -7,6 +7,7 @@ import type { FsPermission, Manifest } from "./manifest.ts";
 import type { Grants } from "./lockfile.ts";
 import { DEFAULT_QUOTA, type QuotaLimits } from "./host/quota.ts";
 import { formatSize } from "./quota_size.ts";
+import { escapeControls } from "../text/escape_controls.ts";
 
 /**
  * The `path` of a filesystem grant covering the plugin's whole data dir: what `rungpt:fs` gets
@@ -39,7 +40,7 @@ export function fsGrantsFor(manifest: Manifest): FsPermission[] {
  * ```
  */
 export function describeFsGrant(f: FsPermission): string {
-  return `${f.path === WHOLE_DATA_DIR ? "whole data dir" : printable(f.path)} (${f.access})`;
+  return `${f.path === WHOLE_DATA_DIR ? "whole data dir" : escapeControls(f.path)} (${f.access})`;
 }
 
 /**
@@ -117,6 +118,12 @@ export interface ConsentSummary {
      * run) that the new version runs without asking: an update taking that away asks again.
      */
     noLongerAsks: string[];
+    /**
+     * Settings with a saved value that the installed version kept hidden (secret, or not
+     * declared) and this version would show (declared, not secret): the saved secret would be
+     * printed by `rungpt plugin info` and shown on the plugin's page.
+     */
+    unhides: string[];
     needsConsent: boolean;
     movedFrom?: string;
   };
@@ -176,24 +183,59 @@ export function askingActions(manifest: Manifest): string[] {
 }
 
 /**
- * Builds the summary shown before install or update. For an update, `previous.asking` are the
- * installed version's {@linkcode askingActions} (omitted when its manifest cannot be read).
+ * The settings of `manifest` whose value is shown (declared and not secret).
+ *
+ * @example
+ * ```ts
+ * shownSettings(manifest); // ["units"]
+ * ```
  */
+export function shownSettings(manifest: Manifest): string[] {
+  return Object.entries(manifest.config).filter(([, c]) => !c.secret).map(([k]) => k);
+}
+
+/**
+ * Of the settings with a saved value (`saved`), those `next` would show that were not shown
+ * before (`shownBefore`: the installed version's {@linkcode shownSettings}, or none when its
+ * manifest cannot be read): a secret made plain, or a plain setting under the name of one.
+ *
+ * @example
+ * ```ts
+ * unhiddenSettings(next, ["api_key", "units"], ["units"]); // ["api_key"] when next shows it
+ * ```
+ */
+export function unhiddenSettings(
+  next: Manifest,
+  saved: readonly string[],
+  shownBefore: readonly string[] = [],
+): string[] {
+  const shownNow = shownSettings(next);
+  return saved.filter((key) => shownNow.includes(key) && !shownBefore.includes(key));
+}
+
+/** What an update is compared with: the installed version. */
+export interface PreviousInstall {
+  version: string;
+  grants: Grants;
+  url: string;
+  /** Its {@linkcode askingActions}; omitted when its manifest cannot be read. */
+  asking?: readonly string[];
+  /** Saved settings this update would show ({@linkcode unhiddenSettings}). */
+  unhides?: readonly string[];
+  /** The quota the user set for the installed version, which the update keeps. */
+  quota?: QuotaLimits;
+}
+
+/** Builds the summary shown before install or update (`previous` set for an update). */
 export function summarize(
   manifest: Manifest,
   origin: { source: string; url: string; ref: string; commit: string },
   grants: Grants,
-  previous?: {
-    version: string;
-    grants: Grants;
-    url: string;
-    asking?: readonly string[];
-    /** The quota the user set for the installed version, which the update keeps. */
-    quota?: QuotaLimits;
-  },
+  previous?: PreviousInstall,
 ): ConsentSummary {
   const added = previous ? diffGrants(previous.grants, grants) : undefined;
   const movedFrom = previous && previous.url !== origin.url ? previous.url : undefined;
+  const unhides = [...(previous?.unhides ?? [])];
   const noLongerAsks = (previous?.asking ?? []).filter((name) =>
     manifest.actions.some((a) => a.name === name && !a.confirm)
   );
@@ -207,7 +249,7 @@ export function summarize(
     fs: grants.fs,
     quota: grants.fs.length ? { ...(previous?.quota ?? DEFAULT_QUOTA) } : null,
     secrets: grants.secrets,
-    settings: Object.entries(manifest.config).filter(([, c]) => !c.secret).map(([k]) => k),
+    settings: shownSettings(manifest),
     actions: manifest.actions.map((a) => ({
       name: a.name,
       description: a.description,
@@ -221,21 +263,14 @@ export function summarize(
           previousVersion: previous.version,
           added,
           noLongerAsks,
-          needsConsent: asksForMore(added) || noLongerAsks.length > 0 || movedFrom !== undefined,
+          unhides,
+          needsConsent: asksForMore(added) || noLongerAsks.length > 0 || unhides.length > 0 ||
+            movedFrom !== undefined,
           ...(movedFrom ? { movedFrom } : {}),
         },
       }
       : {}),
   };
-}
-
-/**
- * Replaces terminal control characters (escape sequences could rewrite the prompt) in text that
- * came from a plugin repository.
- */
-export function printable(s: string): string {
-  return [...s].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? " " : c))
-    .join("");
 }
 
 /**
@@ -247,20 +282,20 @@ export function printable(s: string): string {
  * ```
  */
 export function formatSummary(s: ConsentSummary): string {
-  const list = (xs: string[]) => xs.length ? xs.map(printable).join(", ") : "none";
+  const list = (xs: string[]) => xs.length ? xs.map(escapeControls).join(", ") : "none";
   const mark = (x: string, added: string[] | undefined) => added?.includes(x) ? `${x} (new)` : x;
   const add = s.update?.added;
   const lines = [
     s.update
-      ? `Update ${printable(s.name)} ${printable(s.update.previousVersion)} -> ${
-        printable(s.version)
+      ? `Update ${escapeControls(s.name)} ${escapeControls(s.update.previousVersion)} -> ${
+        escapeControls(s.version)
       }`
-      : `Install ${printable(s.name)} ${printable(s.version)}`,
-    `  from:     ${printable(s.url)} @ ${printable(s.ref)} (${s.commit.slice(0, 12)})`,
+      : `Install ${escapeControls(s.name)} ${escapeControls(s.version)}`,
+    `  from:     ${escapeControls(s.url)} @ ${escapeControls(s.ref)} (${s.commit.slice(0, 12)})`,
     ...(s.update?.movedFrom
-      ? [`  moved:    was installed from ${printable(s.update.movedFrom)} (new source)`]
+      ? [`  moved:    was installed from ${escapeControls(s.update.movedFrom)} (new source)`]
       : []),
-    `  about:    ${printable(s.description)}`,
+    `  about:    ${escapeControls(s.description)}`,
     `  APIs:     ${list(s.apis.map((a) => mark(a, add?.apis)))}`,
     `  network:  ${list(s.hosts.map((h) => mark(h, add?.hosts)))}` +
     (s.allowPrivateNetwork ? " + private/loopback addresses" : ""),
@@ -273,6 +308,13 @@ export function formatSummary(s: ConsentSummary): string {
     ...(s.quota ? [`  quota:    ${describeQuota(s.quota)}`] : []),
     `  secrets:  ${list(s.secrets.map((x) => mark(x, add?.secrets)))}`,
     `  settings: ${list(s.settings)}`,
+    ...(s.update?.unhides.length
+      ? [
+        `  unhides:  ${
+          list(s.update.unhides)
+        } (kept secret until now: the saved value would be shown)`,
+      ]
+      : []),
     `  actions:  ${
       list(s.actions.map((a) =>
         a.confirm

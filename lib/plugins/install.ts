@@ -12,7 +12,15 @@
  * @module
  */
 import { join } from "node:path";
-import { askingActions, type ConsentSummary, grantsFor, summarize } from "./consent.ts";
+import {
+  askingActions,
+  type ConsentSummary,
+  grantsFor,
+  type PreviousInstall,
+  shownSettings,
+  summarize,
+  unhiddenSettings,
+} from "./consent.ts";
 import { claimPluginData, pluginDataDir, removePluginData } from "./data_dir.ts";
 import {
   checkoutCommit,
@@ -28,7 +36,7 @@ import {
 import { cloneWithin, readManifestAt, readModuleAt } from "./fetch_repo.ts";
 import { listTree } from "./git_tree.ts";
 import { DEFAULT_REPO_LIMITS, type RepoLimits } from "./repo_limits.ts";
-import { configPath } from "./installed.ts";
+import { configPath, readUserConfig } from "./installed.ts";
 import { checkLoadable, PluginError, raceAbort } from "./runtime.ts";
 import { createWorkDir, sweepWorkDirs } from "./workdirs.ts";
 import {
@@ -312,10 +320,6 @@ async function fetchAndCommit(
     const grants = grantsFor(manifest, {
       allowPrivateNetwork: opts.allowPrivateNetwork || previous?.grants.net.allowPrivate,
     });
-    // Which actions the installed version asks first for: taking that away asks again.
-    const asking = isUpdate && previous
-      ? await loadManifest(target).then(askingActions, () => undefined)
-      : undefined;
     const summary = summarize(
       manifest,
       { source, url, ref: resolved.ref, commit: resolved.commit },
@@ -325,7 +329,7 @@ async function fetchAndCommit(
           version: previous.version,
           grants: previous.grants,
           url: previous.url,
-          asking,
+          ...await comparedWithInstalled(opts.pluginsDir, name, manifest),
           quota: previous.quota,
         }
         : undefined,
@@ -443,6 +447,25 @@ async function sameAsConsented(dir: string, manifest: Manifest, wasmSha256: stri
         "nothing was installed",
     );
   }
+}
+
+/**
+ * What an update is compared with beyond the lock entry: the installed version's actions that
+ * ask first, and the saved settings `next` would show that it kept hidden (either taken away
+ * asks again).
+ */
+async function comparedWithInstalled(
+  pluginsDir: string,
+  name: string,
+  next: Manifest,
+): Promise<Pick<PreviousInstall, "asking" | "unhides">> {
+  const installed = await loadManifest(join(pluginsDir, name)).catch(() => undefined);
+  // Unreadable settings are shown nowhere (reading them fails there too).
+  const saved = Object.keys(await readUserConfig(pluginsDir, name).catch(() => ({})));
+  return {
+    asking: installed && askingActions(installed),
+    unhides: unhiddenSettings(next, saved, installed && shownSettings(installed)),
+  };
 }
 
 /**

@@ -25,6 +25,7 @@ import type { ActionSpec } from "./manifest.ts";
 import { dependentsOf, loadOrder } from "./providers.ts";
 import { DEFAULT_LIMITS, type Grants, type LogEntry, type PluginLimits } from "./registry.ts";
 import { callAction, type LoadedPlugin, loadPlugin, PluginError, raceAbort } from "./runtime.ts";
+import { type LogBudget, LogLimiter } from "./host/log.ts";
 import { sweepWorkDirs } from "./workdirs.ts";
 
 /** One action of an enabled plugin, as the chat layer sees it. */
@@ -43,8 +44,12 @@ export interface PluginManagerOptions {
   pluginsDir: string;
   dataDir: string;
   limits?: Partial<PluginLimits>;
-  /** Every plugin log line. */
+  /** Every plugin log line (escaped, within each plugin's log budget). */
   onLog?: (entry: LogEntry) => void;
+  /** How much each plugin may log, all its instances together; the default budget if unset. */
+  logBudget?: LogBudget;
+  /** @internal The log limiters' clock (milliseconds), for tests. */
+  logClock?: () => number;
 }
 
 /** The manager's API. */
@@ -110,6 +115,8 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
   // Calls running on each plugin's first instance.
   const busy = new Map<string, number>();
   const logs = new Map<string, LogEntry[]>();
+  // Each plugin's log budget, shared by its instances and kept across reloads.
+  const logLimiters = new Map<string, LogLimiter>();
   // The installed plugins as last read, and the lockfile stamp they were read at.
   let known: { stamp: string; plugins: InstalledPlugin[] } | undefined;
   let closed = false;
@@ -204,6 +211,7 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       limits: opts.limits,
       quota: await quotaFor(name, quotaOf(plugin.entry)),
       signal: shutdown.signal,
+      logLimiter: logLimiterOf(name),
       onLog: (entry) => {
         const ring = logs.get(entry.plugin) ?? [];
         ring.push(entry);
@@ -217,6 +225,15 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       throw shuttingDown(name);
     }
     return instance;
+  }
+
+  function logLimiterOf(name: string): LogLimiter {
+    let limiter = logLimiters.get(name);
+    if (!limiter) {
+      limiter = new LogLimiter(opts.logBudget, opts.logClock);
+      logLimiters.set(name, limiter);
+    }
+    return limiter;
   }
 
   /** The plugin's first instance: the one other plugins' API calls reach. */

@@ -49,7 +49,7 @@ import {
 import { createDefaultRegistry } from "./host/mod.ts";
 import { resolveSettings } from "./host/config.ts";
 import { DEFAULT_QUOTA, type QuotaLedger } from "./host/quota.ts";
-import { clampMessage, createLogRing, type LogRing, pushLog } from "./host/log.ts";
+import { type LogLimiter, type LogRing, PluginLog } from "./host/log.ts";
 import { PluginError } from "./runtime_errors.ts";
 import { MEMORY_PROBE, type PreparedModule, prepareModule } from "./runtime_wasm.ts";
 import { GUARD_MODULE } from "./runtime_guard.ts";
@@ -77,8 +77,13 @@ export interface LoadPluginOptions {
   limits?: Partial<PluginLimits>;
   /** API registry shared by all plugins; defaults to one process-wide registry. */
   registry?: ApiRegistry;
-  /** Receives every log line (Extism `log_*` and `rungpt:log`). */
+  /** Receives every log line (Extism `log_*` and `rungpt:log`), escaped and rate-limited. */
   onLog?: (entry: LogEntry) => void;
+  /**
+   * The plugin's log budget; pass one per plugin to share it among its instances (the
+   * manager does). A new one with the default budget otherwise.
+   */
+  logLimiter?: LogLimiter;
   /** Cancels loading: the worker is stopped and the load rejects (kind `aborted`). */
   signal?: AbortSignal;
   /**
@@ -122,6 +127,7 @@ export interface CallOptions {
 
 interface Internal {
   host: PluginHost;
+  log: PluginLog;
   prepared: PreparedModule;
   module: WebAssembly.Module;
   guard: WebAssembly.Module | null;
@@ -271,8 +277,12 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
 
   const dir = pluginDataDir(opts.dataDir, name);
   await Deno.mkdir(dir, { recursive: true });
-  const logs = createLogRing();
   const settings = resolveSettings(manifest, opts.config);
+  const log = new PluginLog(name, {
+    limiter: opts.logLimiter,
+    onLog: opts.onLog,
+    secrets: secretValues(manifest, settings),
+  });
   const host: PluginHost = {
     name,
     manifest,
@@ -281,11 +291,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
     settings,
     limits,
     quota: opts.quota ?? await openDataQuota(name, dir, DEFAULT_QUOTA),
-    log(level: LogLevel, message: string) {
-      const entry: LogEntry = { time: Date.now(), plugin: name, level, message };
-      pushLog(logs, entry);
-      opts.onLog?.(entry);
-    },
+    log: (level: LogLevel, message: string) => log.write(level, message),
   };
   const exports = WebAssembly.Module.exports(compiled.module)
     .filter((e) => e.kind === "function" && !e.name.startsWith("__rungpt_"))
@@ -293,6 +299,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
 
   const internal: Internal = {
     host,
+    log,
     prepared: compiled.prepared,
     module: compiled.module,
     guard: compiled.guard,
@@ -310,7 +317,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
     sha256: hash,
     limits,
     dir,
-    logs,
+    logs: log.ring,
     exports,
     close: () => closePlugin(plugin),
   };
@@ -334,6 +341,18 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
     throw e;
   }
   return plugin;
+}
+
+/** The values of `manifest`'s secret settings, as text, to keep them out of its log. */
+function secretValues(
+  manifest: Manifest,
+  settings: Readonly<Record<string, string | number | boolean>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(manifest.config)
+      .filter(([key, spec]) => spec.secret && Object.hasOwn(settings, key))
+      .map(([key]) => [key, String(settings[key])]),
+  );
 }
 
 async function callProvided(
@@ -377,8 +396,7 @@ function extismFunctions(int: Internal): Record<string, Record<string, ExtismHos
 type ExtismLogger = NonNullable<Parameters<typeof createPluginFn>[1]>["logger"];
 
 function extismLogger(host: PluginHost): ExtismLogger {
-  const at = (level: LogLevel) => (message: unknown) =>
-    host.log(level, clampMessage(String(message)));
+  const at = (level: LogLevel) => (message: unknown) => host.log(level, String(message));
   return {
     trace: at("trace"),
     debug: at("debug"),
@@ -541,6 +559,7 @@ export async function callAction(
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onCancel);
     parent?.signal.removeEventListener("abort", onParentAbort);
+    int.log.flush();
     // Extism keeps every block until a reset, walks them all on each call, and the guard's
     // budget spans them: a reset after each call keeps both small (and calls faster).
     if (instance && int.instance === instance) {

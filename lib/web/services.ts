@@ -32,6 +32,7 @@ import { createJobRunner, type JobRunner } from "../plugins/jobs.ts";
 import { createPluginManager, type PluginManager } from "../plugins/manager.ts";
 import type { PluginLimits } from "../plugins/registry.ts";
 import type { Store } from "../store/types.ts";
+import { escapeControls } from "../text/escape_controls.ts";
 import type OpenAI from "openai";
 
 /** Everything a route needs. */
@@ -113,7 +114,9 @@ export function createServices(opts: ServiceOptions): AppServices {
     pluginsDir: opts.pluginsDir,
     dataDir,
     limits: actionLimits(env),
-    onLog: (entry) => opts.log?.(`[plugin ${entry.plugin}] ${entry.level}: ${entry.message}`),
+    // Escaped by the runtime already; again here, since this line goes to a terminal.
+    onLog: (entry) =>
+      opts.log?.(escapeControls(`[plugin ${entry.plugin}] ${entry.level}: ${entry.message}`)),
   });
   const jobs = createJobRunner({
     pluginsDir: opts.pluginsDir,

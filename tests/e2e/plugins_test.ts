@@ -204,6 +204,37 @@ Deno.test("plugins page: install with consent, disable, settings, remove", async
       ]);
     });
 
+    await t.step(
+      "an update that would show a saved secret says so; Cancel keeps it masked",
+      async () => {
+        const saved = await rg.api("/api/plugins/weather/config", {
+          method: "PUT",
+          json: { values: { api_token: SECRET } },
+        });
+        assert.equal(saved.status, 200);
+        await saved.body?.cancel();
+        await weather.commit(
+          weatherFiles(wasm, {
+            version: "1.2.0",
+            permissions: { net: { hosts: ["api.weather.test", "radar.weather.test"] } },
+            config: { api_token: { type: "string", description: "Token for the service." } },
+          }),
+          { tags: ["v1.2.0"] },
+        );
+        await page.reload();
+        const card = page.getByRole("region", { name: "weather" });
+        await card.getByRole("button", { name: "Update" }).click();
+        const dialog = page.getByRole("dialog", { name: "Update weather from 1.1.0 to 1.2.0?" });
+        await dialog.getByText("No longer secret: api_token.").waitFor();
+        await dialog.getByRole("button", { name: "Cancel" }).click();
+        await dialog.waitFor({ state: "detached" });
+        await page.reload();
+        await page.getByRole("region", { name: "weather" }).waitFor();
+        assert(!(await page.content()).includes(SECRET), "the page never holds the secret");
+        assert.equal((await lock()).plugins.weather.version, "1.1.0");
+      },
+    );
+
     await t.step("remove it, after confirming", async () => {
       const card = page.getByRole("region", { name: "weather" });
       await card.getByRole("button", { name: "Remove", exact: true }).click();

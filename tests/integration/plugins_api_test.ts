@@ -341,6 +341,42 @@ Deno.test("plugins API: install with consent, settings, enable, update, remove",
     assert.deepEqual(p.apis, ["rungpt:config", "rungpt:net"]);
   });
 
+  await t.step(
+    "an update that would show a saved secret asks again; denied, it stays masked",
+    async () => {
+      await getJson(rg, "/api/plugins/weather/config", {
+        method: "PUT",
+        json: { values: { api_token: SECRET } },
+      });
+      const plain = {
+        units: { type: "string", description: "Units to use.", default: "metric" },
+        api_token: { type: "string", description: "Token for the service." },
+      };
+      await repo.commit(
+        weatherFiles(wasm, {
+          version: "1.2.0",
+          apis: ["rungpt:config", "rungpt:net"],
+          permissions: { net: { hosts: ["api.weather.test"] } },
+          config: plain,
+        }),
+        { tags: ["v1.2.0"] },
+      );
+      const denied = await runJob(rg, { action: "update", name: "weather" }, false);
+      const update = consentOf(denied)?.update as { unhides: string[]; needsConsent: boolean };
+      assert(update, "the update asked");
+      assert.deepEqual([update.unhides, update.needsConsent], [["api_token"], true]);
+      assert.equal(denied.at(-1)!.event, "error");
+      for (const path of ["/api/plugins", "/api/plugins/weather"]) {
+        const r = await getJson(rg, path);
+        assert(!r.text.includes(SECRET), `${path} leaks the secret`);
+      }
+      const p: PluginView = (await getJson(rg, "/api/plugins/weather")).body.plugin;
+      assert.equal(p.version, "1.1.0");
+      const token = p.settings.find((s) => s.key === "api_token")!;
+      assert.deepEqual([token.secret, token.value, token.isSet], [true, null, true]);
+    },
+  );
+
   await t.step("a plugin's log lines are listed with it", async () => {
     const logger = await git.createRepo("acme", "logger");
     await logger.commit({

@@ -10,6 +10,7 @@ import { newPlugin } from "./scaffold.ts";
 import type { ModuleValidator } from "../install.ts";
 import { MANIFEST_FILE } from "../manifest.ts";
 import type { RepoLimits } from "../repo_limits.ts";
+import { escapeControls } from "../../text/escape_controls.ts";
 
 /** The authoring commands, for the usage text. */
 export const AUTHORING_USAGE =
@@ -150,10 +151,11 @@ export async function runAuthoringCommand(
         allowPrivateNetwork: p.allowPrivate,
         config: p.config,
         dataDir: p.dataDir,
-        onLog: (e) => err(`[${e.level}] ${e.message}`),
+        onLog: (e) => err(escapeControls(`[${e.level}] ${e.message}`)),
         onGrant: (grant) => err(`… test-only grant: ${grant}`),
       });
-      out(output);
+      // The result's own line breaks stay; each line is escaped, as it comes from the plugin.
+      for (const line of output.split("\n")) out(escapeControls(line));
       return;
     }
     default:

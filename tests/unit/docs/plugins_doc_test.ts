@@ -9,6 +9,7 @@ import { createDefaultRegistry } from "../../../lib/plugins/host/mod.ts";
 import { BUILTIN_APIS, manifestSchema, parseManifest } from "../../../lib/plugins/manifest.ts";
 import { DEFAULT_LIMITS, type PluginLimits } from "../../../lib/plugins/registry.ts";
 import { DEFAULT_QUOTA } from "../../../lib/plugins/host/quota.ts";
+import { DEFAULT_LOG_BUDGET } from "../../../lib/plugins/host/log.ts";
 import { resultsMessage } from "../../../lib/chat/history.ts";
 import { toolName } from "../../../lib/tools/openai.ts";
 
@@ -124,7 +125,13 @@ Deno.test("plugins doc: the limits table states the defaults", () => {
     ["stateBytes", "State", `${DEFAULT_LIMITS.stateBytes / MiB} MiB`],
   ];
   assert.deepEqual(rows.map((r) => r[0]).sort(), Object.keys(DEFAULT_LIMITS).sort());
-  for (const [, label, value] of rows) {
+  const { burstLines, linesPerSecond } = DEFAULT_LOG_BUDGET;
+  const logRow: [string, string, string] = [
+    "log",
+    "Log lines per plugin",
+    `${burstLines}, then ${linesPerSecond}/s`,
+  ];
+  for (const [, label, value] of [...rows, logRow]) {
     const row = table.split("\n").find((l) => l.startsWith(`| ${label}`));
     assert(row, `no limits row "${label}"`);
     assert.equal(row.split("|")[2].trim(), value, `limit "${label}"`);

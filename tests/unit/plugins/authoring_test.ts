@@ -12,6 +12,7 @@ import { sdkFiles } from "../../../lib/plugins/authoring/sdk.ts";
 import { NAME_PLACEHOLDER, TEMPLATE_DIR } from "../../../lib/plugins/authoring/scaffold.ts";
 import { parseManifest } from "../../../lib/plugins/manifest.ts";
 import { runOwnTests } from "../../support/plugin_repo.ts";
+import { buildFixture } from "../../support/wasm_fixtures.ts";
 
 const ROOT = join(import.meta.dirname!, "..", "..", "..");
 
@@ -602,5 +603,39 @@ Deno.test("plugin run: clear one-line errors for bad requests", async () => {
       includes(r.err, expected);
       assert.ok(!r.err.includes("\n"), r.err);
     }
+  });
+});
+
+Deno.test("plugin run shows the plugin's log lines and output with their controls escaped", async () => {
+  await withTemp(async (dir) => {
+    await Deno.writeTextFile(
+      join(dir, "rungpt.yaml"),
+      `name: logger
+version: 1.0.0
+description: Writes log lines.
+wasm: plugin.wasm
+apis: [rungpt:log]
+actions:
+  - name: hello
+    description: Logs its input.
+    parameters: {type: object, properties: {message: {type: string}}}
+`,
+    );
+    await Deno.writeFile(join(dir, "plugin.wasm"), await buildFixture("logger"));
+    const message = "done\nerror: rungpt: forged\x1b]0;pwned\x07\u202e";
+    const r = await cli("run", dir, "hello", JSON.stringify({ message }));
+    assertEquals(r.code, 0, r.err);
+    includes(r.err, "[info] done\\nerror: rungpt: forged\\x1b]0;pwned\\u0007\\u202e");
+    assert.ok(!(r.err + r.out).includes("\u202e"), r.err);
+
+    // The echo fixture's upper gives back its arguments' text: the output escaped, line by line.
+    await Deno.writeTextFile(
+      join(dir, "rungpt.yaml"),
+      "name: echo\nversion: 1.0.0\ndescription: Echoes.\nwasm: plugin.wasm\n" +
+        "actions:\n  - name: upper\n    description: Upper-cases.\n",
+    );
+    await Deno.writeFile(join(dir, "plugin.wasm"), await buildFixture("echo"));
+    const echoed = await cli("run", dir, "upper", '{"t":"a\u202eb\u009b2J"}');
+    assertEquals([echoed.code, echoed.out], [0, '{"T":"A\\u202eB\\u009b2J"}'], echoed.err);
   });
 });

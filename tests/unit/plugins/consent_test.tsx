@@ -19,7 +19,8 @@ import {
 } from "../../../lib/plugins/consent.ts";
 import { DEFAULT_QUOTA } from "../../../lib/plugins/host/quota.ts";
 import { ConsentRefusedError, installPlugin, updatePlugin } from "../../../lib/plugins/install.ts";
-import { listInstalled } from "../../../lib/plugins/installed.ts";
+import { getPluginConfig, listInstalled, setPluginConfig } from "../../../lib/plugins/installed.ts";
+import { runPluginCommand } from "../../../lib/plugins/cli.ts";
 import { type Manifest, parseManifest } from "../../../lib/plugins/manifest.ts";
 import { type PluginView, pluginView } from "../../../lib/plugins/views.ts";
 import { createGitFixtures, manifestFields, pluginFiles } from "../../support/git_fixtures.ts";
@@ -227,4 +228,100 @@ Deno.test("plugin page: a plugin with files shows its quota in a form that chang
   assert.deepEqual(quotaFromFields("1 GB", "20,000"), { bytes: 1024 ** 3, files: 20_000 });
   assert.throws(() => quotaFromFields("big", "5"), /"big" is not a size/);
   assert.throws(() => quotaFromFields("5MB", "0"), /"0" is not a number of files/);
+
+Deno.test("consent: an update that would show a saved secret asks again; until agreed, info and the page mask it", async () => {
+  await using git = await createGitFixtures();
+  const repo = await git.createRepo("acme", "mailer");
+  const config = (secret: boolean) => ({
+    api_key: { type: "string", description: "The service's key.", secret },
+    units: { type: "string", description: "Units.", default: "metric" },
+  });
+  await repo.commit(pluginFiles({ name: "mailer", config: config(true) }), { tags: ["v1.0.0"] });
+  const pluginsDir = join(git.root, "plugins");
+  const asked: ConsentSummary[] = [];
+  const answering = (allow: boolean) => ({
+    pluginsDir,
+    dataDir: join(git.root, "data"),
+    gitBase: git.base,
+    confirm: (s: ConsentSummary) => (asked.push(s), Promise.resolve(allow)),
+  });
+  await installPlugin({ ...answering(true), spec: "acme/mailer" });
+  const KEY = "sk-saved-secret-1234";
+  await setPluginConfig(pluginsDir, "mailer", { api_key: KEY, units: "imperial" });
+
+  // The same APIs and hosts, but api_key is no longer secret: its saved value would be shown.
+  await repo.commit(pluginFiles({ name: "mailer", version: "1.1.0", config: config(false) }), {
+    tags: ["v1.1.0"],
+  });
+  await assert.rejects(updatePlugin("mailer", answering(false)), ConsentRefusedError);
+  assert.equal(asked.length, 2, "the update asked");
+  const update = asked[1].update!;
+  assert.deepEqual([update.unhides, update.needsConsent], [["api_key"], true]);
+  assert.match(
+    formatSummary(asked[1]),
+    /unhides: {2}api_key \(kept secret until now: the saved value would be shown\)/,
+  );
+  const html = renderToString(
+    <ConsentDialog summary={asked[1]} busy={false} onAnswer={() => {}} />,
+  );
+  assert.match(html, /No longer secret: api_key\./);
+
+  // Refused: still 1.0.0, and neither `plugin info` nor the page's view shows the value.
+  const out: string[] = [];
+  const code = await runPluginCommand(["info", "mailer"], {
+    pluginsDir,
+    dataDir: join(git.root, "data"),
+    stdout: (l) => out.push(l),
+    stderr: (l) => out.push(l),
+  });
+  assert.equal(code, 0, out.join("\n"));
+  assert(!out.join("\n").includes(KEY), out.join("\n"));
+  assert.match(out.join("\n"), /setting: {3}api_key = \(secret, set\)/);
+  const [installed] = await listInstalled(pluginsDir);
+  const view = pluginView(installed, await getPluginConfig(pluginsDir, "mailer"), {
+    api_key: KEY,
+  });
+  assert(!JSON.stringify(view).includes(KEY));
+  assert.equal(view.version, "1.0.0");
+});
+
+Deno.test("consent: a setting re-declared plain under a name whose saved value was hidden asks again", async () => {
+  await using git = await createGitFixtures();
+  const repo = await git.createRepo("acme", "mailer");
+  const secretKey = { api_key: { type: "string", description: "Key.", secret: true } };
+  await repo.commit(pluginFiles({ name: "mailer", config: secretKey }), { tags: ["v1.0.0"] });
+  const pluginsDir = join(git.root, "plugins");
+  const asked: ConsentSummary[] = [];
+  const opts = {
+    pluginsDir,
+    dataDir: join(git.root, "data"),
+    gitBase: git.base,
+    confirm: (s: ConsentSummary) => (asked.push(s), Promise.resolve(true)),
+  };
+  await installPlugin({ ...opts, spec: "acme/mailer" });
+  await setPluginConfig(pluginsDir, "mailer", { api_key: "sk-kept-5678" });
+
+  // 1.1.0 drops the setting (its saved value stays, hidden): asks for nothing.
+  await repo.commit(pluginFiles({ name: "mailer", version: "1.1.0" }), { tags: ["v1.1.0"] });
+  await updatePlugin("mailer", opts);
+  assert.equal(asked.length, 1, "dropping a secret asks nothing");
+  // 1.2.0 declares it again, plain: the value saved while it was secret would show.
+  const plainKey = { api_key: { type: "string", description: "Key." } };
+  await repo.commit(pluginFiles({ name: "mailer", version: "1.2.0", config: plainKey }), {
+    tags: ["v1.2.0"],
+  });
+  await updatePlugin("mailer", opts);
+  assert.equal(asked.length, 2, "showing it asks");
+  assert.deepEqual(asked[1].update?.unhides, ["api_key"]);
+  // A secret made plain with nothing saved shows nothing: no question.
+  await setPluginConfig(pluginsDir, "mailer", { api_key: null });
+  await repo.commit(pluginFiles({ name: "mailer", version: "1.3.0", config: secretKey }), {
+    tags: ["v1.3.0"],
+  });
+  await updatePlugin("mailer", opts);
+  await repo.commit(pluginFiles({ name: "mailer", version: "1.4.0", config: plainKey }), {
+    tags: ["v1.4.0"],
+  });
+  const r = await updatePlugin("mailer", opts);
+  assert.deepEqual([r.entry.version, r.summary.update?.unhides], ["1.4.0", []]);
 });

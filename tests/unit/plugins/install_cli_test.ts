@@ -251,13 +251,27 @@ Deno.test("cli: list and info report a module whose hash changed", async () => {
 Deno.test("cli: text from the repository cannot inject terminal escapes", async () => {
   await withCli(async (run, git) => {
     const repo = await git.createRepo("acme", "hello");
-    await repo.commit(pluginFiles({ description: "nice\u001b[2J\u001b]0;pwned\u0007 plugin" }));
+    await repo.commit(pluginFiles({
+      description: "nice\u001b[2J\u001b]0;pwned\u0007 plugin",
+      // JSON.stringify leaves C1 controls (U+009B is an 8-bit CSI) and bidi overrides raw.
+      config: { greeting: { type: "string", default: "hi\u202eexe\u009b2J" } },
+    }));
     const r = await run(["install", "acme/hello", "--yes"]);
     assert.equal(r.code, 0, r.err.join("\n"));
-    assert.match(r.out.join("\n"), /about: +nice \[2J \]0;pwned {2}plugin/);
+    // Shown escaped: the reader sees what the repository tried, the terminal does nothing.
+    assert.match(r.out.join("\n"), /about: +nice\\x1b\[2J\\x1b\]0;pwned\\u0007 plugin/);
     const ESC = "\u001b";
     assert.ok(![...r.out, ...r.err].join("\n").includes(ESC));
     const info = await run(["info", "hello"]);
     assert.ok(!info.out.join("\n").includes(ESC));
+    assert.ok(
+      info.out.includes('  setting:   greeting = "hi\\u202eexe\\u009b2J"'),
+      info.out.join("\n"),
+    );
+    const config = await run(["config", "hello"]);
+    assert.deepEqual(config.out, ['greeting = "hi\\u202eexe\\u009b2J"']);
+    const json = (await run(["info", "hello", "--json"])).out.join("\n");
+    assert.ok(!/[\u009b\u202e]/.test(json), json);
+    assert.equal(JSON.parse(json).manifest.config.greeting.default, "hi\u202eexe\u009b2J");
   });
 });

@@ -167,3 +167,50 @@ Deno.test("manager: a module changed on disk is listed as broken, without a lock
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("manager: a plugin's log budget holds for all its instances together and across reloads", async () => {
+  await using git = await createGitFixtures();
+  const repo = await git.createRepo("acme", "logger");
+  await repo.commit({
+    "rungpt.yaml": stringify({
+      name: "logger",
+      version: "1.0.0",
+      description: "Writes log lines.",
+      wasm: "plugin.wasm",
+      apis: ["rungpt:log"],
+      actions: [{ name: "flood", description: "Logs many lines." }],
+    }),
+    "plugin.wasm": await buildFixture("logger"),
+  }, { tags: ["v1.0.0"] });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-manager-" });
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-manager-data-" });
+  let lines = 0;
+  // The log budget's clock stands still: only the burst may pass, however many instances log.
+  const plugins = createPluginManager({
+    pluginsDir,
+    dataDir,
+    onLog: () => lines++,
+    logBudget: { burstLines: 30, linesPerSecond: 1, burstBytes: 64 * 1024, bytesPerSecond: 1 },
+    logClock: () => 0,
+  });
+  try {
+    await installPlugin({
+      spec: "acme/logger",
+      pluginsDir,
+      dataDir,
+      confirm: () => Promise.resolve(true),
+      gitBase: git.base,
+    });
+    // Calls at once run on more than one instance.
+    const calls = Array.from({ length: 3 }, () => plugins.call("logger", "flood", "20"));
+    assert.deepEqual(await Promise.all(calls), ["20", "20", "20"]);
+    assert.equal(lines, 30);
+    await plugins.invalidate("logger");
+    await plugins.call("logger", "flood", "20");
+    assert.equal(lines, 30, "a reload does not refill the budget");
+  } finally {
+    await plugins.close();
+    await Deno.remove(pluginsDir, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

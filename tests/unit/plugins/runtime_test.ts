@@ -4,6 +4,7 @@ import { buildFixture, fixtureManifest } from "../../support/wasm_fixtures.ts";
 import { callAction, type PluginError } from "../../../lib/plugins/runtime.ts";
 import { checkImports } from "../../../lib/plugins/imports.ts";
 import { prepareModule } from "../../../lib/plugins/runtime_wasm.ts";
+import { DEFAULT_LOG_BUDGET, LogLimiter } from "../../../lib/plugins/host/log.ts";
 
 const assertStringIncludes = (s: string, part: string) =>
   assert.ok(s.includes(part), `expected ${JSON.stringify(s)} to include ${JSON.stringify(part)}`);
@@ -276,6 +277,58 @@ Deno.test("log lines go to onLog and the plugin's ring buffer", async () => {
     JSON.parse(await callAction(logger, "hello", "not json")).error,
     "not valid JSON",
   );
+});
+
+Deno.test("a plugin's log lines cannot forge server log lines or drive the terminal", async () => {
+  await using env = await pluginEnv();
+  const logger = await env.load("logger");
+  const forged = "done\nerror: rungpt: forged\x1b]0;pwned\x07\x1b[2J\rok\u202Etxt.exe\u0085";
+  await callAction(logger, "hello", JSON.stringify({ level: "info", message: forged }));
+  const shown =
+    "done\\nerror: rungpt: forged\\x1b]0;pwned\\u0007\\x1b[2J\\rok\\u202etxt.exe\\u0085";
+  assertEquals(env.logs.map((e) => e.message), [shown, "extism says hi"]);
+  assertEquals(logger.logs.entries.map((e) => e.message), [shown, "extism says hi"]);
+  // deno-lint-ignore no-control-regex -- finding raw controls is the point
+  const controls = /[\u0000-\u001f\u007f-\u009f\u202e]/;
+  assert(!env.logs.some((e) => controls.test(e.message)));
+});
+
+Deno.test("a plugin's log is rate-limited; the dropped lines are counted once lines pass again", async () => {
+  await using env = await pluginEnv();
+  // The limiter's own clock: it stands still during the flood and moves when the test says.
+  let now = 0;
+  const logger = await env.load("logger", { logLimiter: new LogLimiter(undefined, () => now) });
+  assertEquals(await callAction(logger, "flood", "1500"), "1500");
+  const burst = DEFAULT_LOG_BUDGET.burstLines;
+  assertEquals(env.logs.length, burst, "the burst passes, the rest is dropped");
+  assertEquals(env.logs.at(-1)!.message, `line ${burst - 1}`);
+
+  now += 1000; // the budget refills: a second's worth of lines may pass again
+  await callAction(logger, "hello", JSON.stringify({ level: "info", message: "after" }));
+  const after = env.logs.slice(burst).map((e) => `${e.level} ${e.message}`);
+  assertEquals(after, [
+    "warn … 1,400 lines dropped: the plugin logged faster than rungpt's log rate limit allows",
+    "info after",
+    "info extism says hi",
+  ]);
+});
+
+Deno.test("a plugin's secret settings are taken out of its log lines", async () => {
+  await using env = await pluginEnv();
+  const KEY = "sk-live-0123456789";
+  const logger = await env.load("logger", {
+    manifest: {
+      config: {
+        api_key: { type: "string", description: "", secret: true },
+        region: { type: "string", description: "", secret: false },
+      },
+    },
+    config: { api_key: KEY, region: "eu-west" },
+  });
+  const message = `calling with key=${KEY} in eu-west`;
+  await callAction(logger, "hello", JSON.stringify({ level: "debug", message }));
+  assertEquals(env.logs[0].message, "calling with key=[secret api_key] in eu-west");
+  assert(!logger.logs.entries.some((e) => e.message.includes(KEY)));
 });
 
 Deno.test("closed plugins refuse calls", async () => {
