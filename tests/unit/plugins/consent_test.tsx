@@ -228,6 +228,7 @@ Deno.test("plugin page: a plugin with files shows its quota in a form that chang
   assert.deepEqual(quotaFromFields("1 GB", "20,000"), { bytes: 1024 ** 3, files: 20_000 });
   assert.throws(() => quotaFromFields("big", "5"), /"big" is not a size/);
   assert.throws(() => quotaFromFields("5MB", "0"), /"0" is not a number of files/);
+});
 
 Deno.test("consent: an update that would show a saved secret asks again; until agreed, info and the page mask it", async () => {
   await using git = await createGitFixtures();
