@@ -83,9 +83,11 @@ export const MAX_LISTENERS = 32;
 /**
  * How far (in characters of event text, the opening snapshot not counted) a reader may fall
  * behind before its stream is ended: a reader that stops reading must not make rungpt hold
- * the whole reply for it. The browser reconnects by itself and starts from a new snapshot.
+ * the whole turn for it. Twice the longest reply (`MAX_REPLY_CHARS`), so a reader that keeps
+ * reading is never cut by a reply that arrives all at once. The browser reconnects by itself
+ * and starts from a new snapshot.
  */
-export const MAX_BEHIND = 4 * 1024 * 1024;
+export const MAX_BEHIND = 8 * 1024 * 1024;
 
 /**
  * Whether a conversation's running turn has {@linkcode MAX_LISTENERS} streams open already.

@@ -15,6 +15,12 @@ export interface ResponseLimits {
   streamBytes: number;
   /** One event of an event stream: the bytes between two blank lines. */
   eventBytes: number;
+  /**
+   * How long a whole answer that is not an event stream may take to arrive, from its head on
+   * (the SDK's own timeout ends at the head, so a body sent a byte at a time would never end).
+   * Event streams are watched per event by their readers instead.
+   */
+  bodyMs: number;
 }
 
 /** rungpt's limits: far above any real reply, far below what would exhaust memory. */
@@ -22,6 +28,7 @@ export const RESPONSE_LIMITS: ResponseLimits = {
   bodyBytes: 32 * 1024 * 1024,
   streamBytes: 256 * 1024 * 1024,
   eventBytes: 4 * 1024 * 1024,
+  bodyMs: 300_000,
 };
 
 /** A model server's answer went past a {@linkcode ResponseLimits} bound; reading stopped. */
@@ -51,19 +58,65 @@ export function limitResponse(
   const counter = events
     ? new EventStreamCounter(origin, limits)
     : new BodyCounter(origin, limits.bodyBytes);
-  const body = res.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        counter.add(chunk);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
+  const deadline = events ? null : new Deadline(origin, limits.bodyMs);
+  const reader = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const step = await (deadline ? deadline.race(reader.read()) : reader.read());
+        if (step.done) {
+          deadline?.clear();
+          return controller.close();
+        }
+        counter.add(step.value);
+        controller.enqueue(step.value);
+      } catch (e) {
+        deadline?.clear();
+        reader.cancel(e).catch(() => {});
+        controller.error(e);
+      }
+    },
+    cancel(reason) {
+      deadline?.clear();
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
   return new Response(body, {
     status: res.status,
     statusText: res.statusText,
     headers: res.headers,
   });
+}
+
+/** The time a plain body has to arrive in, from when its head came. */
+class Deadline {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #expired: Promise<never>;
+
+  constructor(origin: string, ms: number) {
+    this.#expired = new Promise<never>((_, reject) => {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        reject(
+          new UpstreamLimitError(
+            `The answer from ${origin} did not arrive within ${
+              ms / 1000
+            } s; rungpt stopped waiting.`,
+          ),
+        );
+      }, ms);
+    });
+    this.#expired.catch(() => {}); // reported by race(), if anyone is reading
+  }
+
+  race<T>(read: Promise<T>): Promise<T> {
+    return Promise.race([read, this.#expired]);
+  }
+
+  clear(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
 }
 
 /** Counts a plain body. */

@@ -5,7 +5,12 @@ import {
   UpstreamLimitError,
 } from "../../../lib/llm/response_limits.ts";
 
-const LIMITS: ResponseLimits = { bodyBytes: 100, streamBytes: 1000, eventBytes: 50 };
+const LIMITS: ResponseLimits = {
+  bodyBytes: 100,
+  streamBytes: 1000,
+  eventBytes: 50,
+  bodyMs: 60_000,
+};
 
 /** Reads `pieces` (one chunk each) through the limits; the text, or the error it ended with. */
 async function read(pieces: string[], contentType: string): Promise<string | Error> {
@@ -61,4 +66,40 @@ Deno.test("response limits: an event stream is cut at its total", async () => {
   const e = await read(Array(21).fill(event), SSE); // 21 × 48 = 1008 bytes
   assert.ok(e instanceof UpstreamLimitError, String(e));
   assert.match(e.message, /The stream from http:\/\/model\.test went past 1000 bytes/);
+});
+
+Deno.test("response limits: a plain body that trickles in is cut at its deadline", async () => {
+  // A byte every 20 ms, 10 s in all: far past a deadline of 300 ms.
+  let sent = 0;
+  let cancelled = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (sent++ >= 500) return c.close();
+      await new Promise((r) => setTimeout(r, 20));
+      if (!cancelled) c.enqueue(new Uint8Array([0x20]));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  }, { highWaterMark: 0 });
+  const res = limitResponse(
+    new Response(body, { headers: { "content-type": "application/json" } }),
+    "http://model.test",
+    { ...LIMITS, bodyMs: 300 },
+  );
+  const e = await res.text().then(() => null, (e: Error) => e);
+  assert.ok(e instanceof UpstreamLimitError, String(e));
+  assert.equal(
+    e.message,
+    "The answer from http://model.test did not arrive within 0.3 s; rungpt stopped waiting.",
+  );
+  assert.ok(cancelled, "the upstream body is cancelled");
+  // An event stream has no such deadline: its readers watch each event instead.
+  const stream = limitResponse(
+    new Response("data: {}\n\n", { headers: { "content-type": "text/event-stream" } }),
+    "http://model.test",
+    { ...LIMITS, bodyMs: 1 },
+  );
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(await stream.text(), "data: {}\n\n");
 });
