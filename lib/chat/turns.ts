@@ -68,6 +68,13 @@ export interface StartedTurn {
   assistantMessage: Message;
 }
 
+/**
+ * The most turns that run at once, across conversations: each holds an upstream request, its
+ * reply and its subscribers, and runs on after the request that started it. Well above what one
+ * person does (the relay benchmark runs 128 at once).
+ */
+export const MAX_RUNNING_TURNS = 256;
+
 /** Thrown when a turn cannot start; `status` is the HTTP status to answer with. */
 export class TurnError extends Error {
   override name = "TurnError";
@@ -163,6 +170,12 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
   async function start(conversationId: string, how: TurnStart): Promise<StartedTurn> {
     if (live.has(conversationId)) {
       throw new TurnError(409, "A reply is already being generated in this conversation.");
+    }
+    if (live.size >= MAX_RUNNING_TURNS) {
+      throw new TurnError(
+        429,
+        `${MAX_RUNNING_TURNS} replies are being generated already; stop one or wait for one to finish.`,
+      );
     }
     // Reserve the slot before any await so two quick requests cannot both start. Until the
     // assistant message exists the turn has none: Stop and shutdown wait on `done`, and
