@@ -57,6 +57,7 @@ const KNOWN_ERRORS = new Set([
   "StoreError",
   "SchemaTooNewError",
   "MigrationError",
+  "DirOverlapError",
 ]);
 
 /** A command-line mistake: printed as one line with a hint, exit code 2. */

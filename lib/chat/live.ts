@@ -75,6 +75,33 @@ function send(turn: LiveTurn, event: TurnEvent): void {
 }
 
 /**
+ * The most event streams one running turn keeps open: each holds a connection and the events
+ * its reader has not taken yet. A page needs one; a few tabs a few.
+ */
+export const MAX_LISTENERS = 32;
+
+/**
+ * How far (in characters of event text, the opening snapshot not counted) a reader may fall
+ * behind before its stream is ended: a reader that stops reading must not make rungpt hold
+ * the whole turn for it. Twice the longest reply (`MAX_REPLY_CHARS`), so a reader that keeps
+ * reading is never cut by a reply that arrives all at once. The browser reconnects by itself
+ * and starts from a new snapshot.
+ */
+export const MAX_BEHIND = 8 * 1024 * 1024;
+
+/**
+ * Whether a conversation's running turn has {@linkcode MAX_LISTENERS} streams open already.
+ *
+ * @example
+ * ```ts
+ * if (listenersFull(turns, id)) throw new HttpError(429, "Too many event streams.");
+ * ```
+ */
+export function listenersFull(turns: LiveTurns, conversationId: string): boolean {
+  return (turns.get(conversationId)?.listeners.size ?? 0) >= MAX_LISTENERS;
+}
+
+/**
  * Subscribes to a conversation: `snapshot` then live events, or just `idle` when nothing
  * runs. Returns the unsubscribe function.
  */
@@ -99,7 +126,8 @@ export function subscribe(turns: LiveTurns, conversationId: string, listener: Tu
  * Events are written when the reader asks for more: those that arrive while the connection is
  * still busy sending go out together in one write (one encode, one chunk), so a fast model
  * costs one write per network turn rather than one per token; a waiting reader gets each
- * event at once.
+ * event at once. A reader more than `maxBehind` characters behind is cut off (see
+ * {@linkcode MAX_BEHIND}).
  *
  * @example
  * ```ts
@@ -113,9 +141,11 @@ export function eventStream(
   conversationId: string,
   signal: AbortSignal,
   heartbeatMs = 15_000,
+  maxBehind = MAX_BEHIND,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let pending = ""; // SSE text not yet handed to the reader
+  let behind = 0; // characters of events (not the snapshot) added since the reader last read
   let ending = false; // no more events will come: close once `pending` is out
   let wake: (() => void) | null = null;
   let cleanup = () => {};
@@ -147,7 +177,14 @@ export function eventStream(
       };
       unsubscribe = subscribe(turns, conversationId, (event) => {
         if (ending) return;
-        pending += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+        const text = `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+        if (event.type !== "snapshot") behind += text.length;
+        if (behind > maxBehind) {
+          // Too far behind: end here; its reconnect starts from a snapshot.
+          pending = "";
+          return stop();
+        }
+        pending += text;
         if (event.type === "end" || event.type === "idle") stop();
         else notify();
       });
@@ -161,6 +198,7 @@ export function eventStream(
         controller.enqueue(encoder.encode(pending));
         pending = "";
       }
+      behind = 0;
       if (ending) controller.close();
     },
     cancel() {

@@ -11,7 +11,7 @@ import type {
 } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
 import { LlmError, toLlmError } from "../llm/errors.ts";
-import { addChunk, newAccumulator } from "../llm/stream.ts";
+import { type Accumulated, addChunk, newAccumulator } from "../llm/stream.ts";
 import { type Tool, toolId } from "../tools/tool.ts";
 import type { ActionCall } from "../tools/call.ts";
 import type { RoundRecord } from "./action_types.ts";
@@ -156,6 +156,7 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
       };
       for await (const chunk of opts.stream(request, opts.signal)) {
         addChunk(acc, chunk);
+        checkReplySize(acc);
         const text = chunk.choices?.[0]?.delta?.content;
         if (!text) continue;
         if (mode === "tags" && hasActions) handle(parser.push(text));
@@ -215,6 +216,26 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
       return result;
     }
     history.push(...roundMessages(record, calls, mode));
+  }
+}
+
+/**
+ * The most characters one reply (a round: text, reasoning and tool calls together) may hold.
+ * Far above any model's output limit; it keeps an upstream that never stops from filling
+ * memory and the database. Rounds are bounded too, so a turn is.
+ */
+export const MAX_REPLY_CHARS = 4 * 1024 * 1024;
+
+/** Ends the round with a clear error once the reply passes {@linkcode MAX_REPLY_CHARS}. */
+function checkReplySize(acc: Accumulated): void {
+  let size = acc.content.length + acc.reasoning.length + acc.refusal.length;
+  for (const call of acc.toolCalls) size += call.name.length + call.arguments.length;
+  if (size > MAX_REPLY_CHARS) {
+    throw new LlmError(
+      "protocol",
+      `The model's reply passed ${MAX_REPLY_CHARS.toLocaleString("en")} characters, the most ` +
+        "rungpt keeps of one reply; it was stopped there.",
+    );
   }
 }
 

@@ -20,6 +20,7 @@ import {
   LlmError,
   toLlmError,
 } from "../llm/errors.ts";
+import { UpstreamLimitError } from "../llm/response_limits.ts";
 
 /** One step of {@linkcode SseRelay.read}: bytes to send, and whether the stream is over. */
 export interface RelayStep {
@@ -189,19 +190,20 @@ export function createSseRelay(body: ReadableStream<Uint8Array>, opts: SseRelayO
       if (timer === undefined) watch(opts.idleMs);
       let out = "";
       let n = 0;
+      // Idle is counted until an event arrives, not a byte: an upstream that trickles a byte
+      // at a time, never finishing an event, stalls all the same.
+      waitingSince = performance.now();
       while (true) {
         let step: ReadableStreamReadResult<Uint8Array>;
-        waitingSince = performance.now();
         try {
           step = await reader.read();
         } catch (e) {
-          waitingSince = -1;
           if (opts.signal.aborted) return finish(out, aborted(), n);
           if (idleFired) return finish(out, idleError(opts), n);
           // A failure after the response started: most often the connection dropped.
-          return finish(out, e instanceof Error ? cutOffError(opts.ctx) : toLlmError(e), n);
+          const cutOff = e instanceof Error && !(e instanceof UpstreamLimitError);
+          return finish(out, cutOff ? cutOffError(opts.ctx) : toLlmError(e, opts.ctx), n);
         }
-        waitingSince = -1;
         if (step.done) {
           if (idleFired) return finish(out, idleError(opts), n);
           const rest = pending + decoder.decode();
@@ -228,7 +230,10 @@ export function createSseRelay(body: ReadableStream<Uint8Array>, opts: SseRelayO
           reader.cancel().catch(() => {});
           return finish(out, r.error, n);
         }
-        if (out) return { bytes: encoder.encode(out), done: false, content: true };
+        if (out) {
+          waitingSince = -1; // the client's turn to read
+          return { bytes: encoder.encode(out), done: false, content: true };
+        }
       }
     },
     async cancel() {
@@ -268,7 +273,7 @@ function aborted(): LlmError {
 function idleError(opts: SseRelayOptions): LlmError {
   return new LlmError(
     "timeout",
-    `The stream from ${opts.ctx.baseURL} stalled: nothing arrived for ${
+    `The stream from ${opts.ctx.baseURL} stalled: no event arrived for ${
       formatDuration(opts.idleMs)
     }.`,
   );

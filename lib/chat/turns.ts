@@ -11,7 +11,15 @@ import { createToolCatalogue, type ToolCatalogue } from "../tools/catalogue.ts";
 import type { ActionCall, ApprovalDecision } from "../tools/call.ts";
 import { turnMode } from "./action_prompt.ts";
 import type { ActionMeta } from "./action_types.ts";
-import { eventStream, type LiveTurn, type LiveTurns, publish, publishDelta } from "./live.ts";
+import {
+  eventStream,
+  listenersFull,
+  type LiveTurn,
+  type LiveTurns,
+  MAX_LISTENERS,
+  publish,
+  publishDelta,
+} from "./live.ts";
 import { runActionLoop, type StreamFn } from "./loop.ts";
 import { buildPrompt, titleFrom } from "./prompt.ts";
 
@@ -52,6 +60,13 @@ export interface StartedTurn {
   assistantMessage: Message;
 }
 
+/**
+ * The most turns that run at once, across conversations: each holds an upstream request, its
+ * reply and its subscribers, and runs on after the request that started it. Well above what one
+ * person does (the relay benchmark runs 128 at once).
+ */
+export const MAX_RUNNING_TURNS = 256;
+
 /** Thrown when a turn cannot start; `status` is the HTTP status to answer with. */
 export class TurnError extends Error {
   override name = "TurnError";
@@ -79,7 +94,10 @@ export interface TurnRunner {
    * `undefined` when no turn runs.
    */
   snapshot(conversationId: string): Message | null | undefined;
-  /** The turn's events as Server-Sent Events: a snapshot, then each change, until it ends. */
+  /**
+   * The turn's events as Server-Sent Events: a snapshot, then each change, until it ends.
+   * Throws {@linkcode TurnError} 429 when the turn has its most streams open already.
+   */
   subscribe(conversationId: string, signal: AbortSignal): ReadableStream<Uint8Array>;
   /** Stops every turn and waits until all are persisted (server shutdown). */
   shutdown(): Promise<void>;
@@ -156,6 +174,12 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
   async function start(conversationId: string, how: TurnStart): Promise<StartedTurn> {
     if (live.has(conversationId)) {
       throw new TurnError(409, "A reply is already being generated in this conversation.");
+    }
+    if (live.size >= MAX_RUNNING_TURNS) {
+      throw new TurnError(
+        429,
+        `${MAX_RUNNING_TURNS} replies are being generated already; stop one or wait for one to finish.`,
+      );
     }
     // Reserve the slot before any await so two quick requests cannot both start. Until the
     // assistant message exists the turn has none: Stop and shutdown wait on `done`, and
@@ -346,7 +370,16 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
       if (!turn) return undefined;
       return turn.message && { ...turn.message };
     },
-    subscribe: (id, signal) => eventStream(live, id, signal),
+    subscribe(id, signal) {
+      if (listenersFull(live, id)) {
+        throw new TurnError(
+          429,
+          `This conversation already has ${MAX_LISTENERS} open event streams; close some of its tabs.`,
+          "too_many_streams",
+        );
+      }
+      return eventStream(live, id, signal);
+    },
     answerApproval(conversationId, callId, decision) {
       const state = approvals.get(conversationId);
       const call = state?.waiting.get(callId);

@@ -6,6 +6,7 @@
  * @module
  */
 import OpenAI from "openai";
+import { UpstreamLimitError } from "./response_limits.ts";
 
 /** What went wrong, coarse enough for the UI to pick a remedy. */
 export type LlmErrorKind =
@@ -153,6 +154,8 @@ export function toLlmError(e: unknown, ctx: ErrorContext = {}): LlmError {
     }
     return new LlmError("upstream", `The provider at ${where} failed (${status})${said}`, details);
   }
+  // A limit rungpt enforces on what it reads: its message names the limit and the server.
+  if (e instanceof UpstreamLimitError) return new LlmError("protocol", e.message);
   if (e instanceof SyntaxError) {
     return new LlmError("protocol", `The provider at ${where} sent data that is not valid JSON.`);
   }

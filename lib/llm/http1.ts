@@ -11,10 +11,12 @@
  * text or bytes go to `fetch` as before.
  *
  * One request per connection (`connection: close`): a loopback or LAN connect is cheap next
- * to a completion, and nothing pooled can go stale.
+ * to a completion, and nothing pooled can go stale. Every answer, whichever way it came, is
+ * read within the limits of `response_limits.ts`.
  * @module
  */
 import { ConnectError, http1Request } from "../http/http1.ts";
+import { limitResponse } from "./response_limits.ts";
 
 /** A `fetch`-compatible function. */
 export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -27,7 +29,14 @@ export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Pro
  * const client = new OpenAI({ baseURL: "http://127.0.0.1:11434/v1", fetch: upstreamFetch });
  * ```
  */
-export const upstreamFetch: FetchFn = (input, init) => {
+export const upstreamFetch: FetchFn = async (input, init) => {
+  const url = new URL(typeof input === "object" && !(input instanceof URL) ? input.url : input);
+  // Whatever carried it, no answer is read past rungpt's limits (see response_limits.ts).
+  return limitResponse(await transportFetch(input, init), url.origin);
+};
+
+/** The answer of `fetch` or of the raw HTTP/1.1 client, as the module doc says. */
+function transportFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   if (typeof input === "object" && !(input instanceof URL)) return fetch(input, init);
   const url = new URL(String(input));
   const body = init?.body ?? null;
@@ -42,7 +51,7 @@ export const upstreamFetch: FetchFn = (input, init) => {
     fetchOnly.add(url.host);
     return fetch(input, init);
   });
-};
+}
 
 // Hosts by name whose first address refused a connection: `fetch` serves them from then on.
 const fetchOnly = new Set<string>();

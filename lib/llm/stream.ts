@@ -8,6 +8,7 @@ import type OpenAI from "openai";
 import { setImmediate } from "node:timers";
 import { errorContext } from "./client.ts";
 import { cutOffError, formatDuration, LlmError, toLlmError } from "./errors.ts";
+import { UpstreamLimitError } from "./response_limits.ts";
 
 type ChatCompletionChunk = OpenAI.ChatCompletionChunk;
 
@@ -70,7 +71,7 @@ export async function* streamChat(
   const stallError = () =>
     new LlmError(
       "timeout",
-      `The stream from ${ctx.baseURL} stalled: nothing arrived for ${formatDuration(idleMs)}.`,
+      `The stream from ${ctx.baseURL} stalled: no event arrived for ${formatDuration(idleMs)}.`,
     );
   let sliceStart = lastChunkAt;
   let finished = false;
@@ -84,6 +85,7 @@ export async function* streamChat(
       } catch (e) {
         if (signal.aborted) throw aborted();
         if (stalled) throw stallError();
+        if (e instanceof UpstreamLimitError) throw toLlmError(e, ctx);
         // A failure after the response started: most often the connection dropped.
         if (e instanceof Error && !(e instanceof SyntaxError) && !("status" in e)) {
           throw cutOffError(ctx);

@@ -17,6 +17,8 @@ import {
 } from "./consent.ts";
 import { escapeControls } from "../text/escape_controls.ts";
 import { pluginDataDir } from "./data_dir.ts";
+import { assertDirsApart } from "./dirs_apart.ts";
+import { DataDirError } from "../store/paths.ts";
 import { DEFAULT_GIT_BASE, gitTimeoutFrom } from "./git.ts";
 import { repoLimitsFrom } from "./repo_limits.ts";
 import { installPlugin, type ModuleValidator, removePlugin, updatePlugin } from "./install.ts";
@@ -236,6 +238,7 @@ async function dispatch(
   const repoLimits = repoLimitsFrom(env);
   const dir = opts.pluginsDir;
   const dataDir = () => typeof opts.dataDir === "string" ? opts.dataDir : opts.dataDir();
+  if (!HELP_COMMANDS.includes(cmd)) await refuseOverlap(dir, dataDir);
   const progress = (step: string) => err(`… ${step}`);
   switch (cmd) {
     case "install": {
@@ -375,6 +378,24 @@ async function dispatch(
 function json(value: unknown): string {
   // Its line breaks are the indentation's: the strings' own are escaped already.
   return JSON.stringify(value, null, 2).split("\n").map(escapeControls).join("\n");
+}
+
+/** The words that ask for the usage text (and use no folder). */
+const HELP_COMMANDS: readonly (string | undefined)[] = [undefined, "help", "--help", "-h"];
+
+/**
+ * Throws when the plugins dir and the data dir overlap (see `dirs_apart.ts`). Where no data dir
+ * can be found (no HOME), there is none to overlap: the commands that need one say so.
+ */
+async function refuseOverlap(pluginsDir: string, dataDir: () => string): Promise<void> {
+  let data: string;
+  try {
+    data = dataDir();
+  } catch (e) {
+    if (e instanceof DataDirError) return;
+    throw e;
+  }
+  await assertDirsApart({ dataDir: data, pluginsDir });
 }
 
 /** `info <name> [--json]`: manifest, lock entry, grants and whether the module verifies. */

@@ -24,11 +24,23 @@ const OWNERS = ".owners";
  */
 export function pluginDataDir(dataDir: string, name: string): string {
   if (!PLUGIN_NAME.test(name)) throw new Error(`invalid plugin name "${name}"`);
-  return join(dataDir, "plugins", name);
+  return join(pluginDataRoot(dataDir), name);
+}
+
+/**
+ * The folder that holds every plugin's data dir, `<dataDir>/plugins`.
+ *
+ * @example
+ * ```ts
+ * pluginDataRoot("/home/me/.local/share/rungpt"); // ".../rungpt/plugins"
+ * ```
+ */
+export function pluginDataRoot(dataDir: string): string {
+  return join(dataDir, "plugins");
 }
 
 function ownerPath(dataDir: string, name: string): string {
-  return join(dataDir, "plugins", OWNERS, `${name}.json`);
+  return join(pluginDataRoot(dataDir), OWNERS, `${name}.json`);
 }
 
 async function readOwner(dataDir: string, name: string): Promise<string | null> {
@@ -66,7 +78,7 @@ export async function claimPluginData(
     await Deno.remove(dir, { recursive: true });
     cleared = true;
   }
-  await Deno.mkdir(join(dataDir, "plugins", OWNERS), { recursive: true, mode: 0o700 });
+  await Deno.mkdir(join(pluginDataRoot(dataDir), OWNERS), { recursive: true, mode: 0o700 });
   await Deno.writeTextFile(ownerPath(dataDir, name), JSON.stringify({ source }) + "\n");
   return cleared;
 }

@@ -14,6 +14,20 @@ export class JobsClosedError extends Error {
   override name = "JobsClosedError";
 }
 
+/**
+ * The most jobs that run (or wait for an answer) at once: each clones a repository into the
+ * plugins dir, so requests must not start them without bound.
+ */
+export const MAX_RUNNING_JOBS = 8;
+
+/** Finished jobs kept for late subscribers, at most (the oldest go first). */
+const MAX_FINISHED_JOBS = 100;
+
+/** Thrown by `start` while {@linkcode MAX_RUNNING_JOBS} jobs are running. */
+export class JobsBusyError extends Error {
+  override name = "JobsBusyError";
+}
+
 /** What a job reports. */
 export type JobEvent =
   | { type: "progress"; step: string }
@@ -171,6 +185,16 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       const keepMs = opts.keepMs ?? 10 * 60_000;
       for (const [id, old] of jobs) {
         if (old.finishedAt !== undefined && Date.now() - old.finishedAt > keepMs) jobs.delete(id);
+      }
+      const finished = [...jobs.values()].filter((j) => j.finished);
+      for (const old of finished.slice(0, Math.max(0, finished.length - MAX_FINISHED_JOBS))) {
+        jobs.delete(old.id);
+      }
+      if ([...jobs.values()].filter((j) => !j.finished).length >= MAX_RUNNING_JOBS) {
+        throw new JobsBusyError(
+          `${MAX_RUNNING_JOBS} installs and updates are already running or waiting for an ` +
+            "answer; finish or cancel one first.",
+        );
       }
       const job: Job = {
         id: crypto.randomUUID(),

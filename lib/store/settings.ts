@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import type { Env } from "./paths.ts";
+import { FileTooLargeError, readSmallTextFile } from "./small_file.ts";
 
 /** File name of the settings inside the data directory. */
 export const SETTINGS_FILE = "settings.json";
@@ -240,12 +241,26 @@ function fileStamp(info: Deno.FileInfo): string {
   return `${info.mtime?.getTime()}:${info.size}:${info.ino}:${info.dev}`;
 }
 
+/**
+ * The largest settings file read. Every list and string in it has a maximum, so a file rungpt
+ * saved stays far below this, escapes and all.
+ */
+export const MAX_SETTINGS_BYTES = 4 * 1024 * 1024;
+
 async function readSettingsFile(file: string): Promise<StoredSettings> {
   let text: string;
   try {
-    text = await Deno.readTextFile(file);
+    text = await readSmallTextFile(file, MAX_SETTINGS_BYTES);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return {};
+    if (err instanceof FileTooLargeError) {
+      throw new SettingsError(
+        `settings file ${file} is larger than ${MAX_SETTINGS_BYTES} bytes, so it is not ` +
+          `rungpt's; fix it or delete it`,
+        null,
+        { file },
+      );
+    }
     throw new SettingsError(`cannot read settings file ${file}: ${message(err)}`, null, {
       cause: err,
       file,

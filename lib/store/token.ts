@@ -5,6 +5,7 @@
 
 import { join } from "node:path";
 import { ensureDir, type Env } from "./paths.ts";
+import { FileTooLargeError, readSmallTextFile } from "./small_file.ts";
 
 /** File name of the token inside the data directory. */
 export const API_TOKEN_FILE = "api-token";
@@ -107,12 +108,21 @@ export function tokensEqual(a: string, b: string): boolean {
 }
 
 /** Reads a stored token; `null` when the file is missing or empty. */
+/** The largest token file read: a token is at most 512 characters. */
+const MAX_TOKEN_FILE_BYTES = 4096;
+
 async function readToken(file: string): Promise<string | null> {
   let text: string;
   try {
-    text = await Deno.readTextFile(file);
+    text = await readSmallTextFile(file, MAX_TOKEN_FILE_BYTES);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
+    if (err instanceof FileTooLargeError) {
+      throw new TokenError(
+        `API token file ${file} is larger than ${MAX_TOKEN_FILE_BYTES} bytes, so it holds no ` +
+          `token; delete it to generate a new token`,
+      );
+    }
     throw new TokenError(`cannot read API token file ${file}: ${(err as Error).message}`, {
       cause: err,
     });

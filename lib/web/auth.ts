@@ -58,11 +58,33 @@ export async function sessionCookie(token: string, secure: boolean): Promise<str
   return [`${SESSION_COOKIE}=${await sessionValue(token)}`, ...attrs].join("; ");
 }
 
-/** Where to go after logging in: a local path only, never another site. */
+/** A stand-in origin to resolve `next` against: only paths that stay on it are ours. */
+const LOCAL_ORIGIN = "http://rungpt.invalid";
+
+/**
+ * Where to go after logging in: a path on this server, never another site; anything else is
+ * `/`. Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/evil.example`
+ * would leave the site: such input is refused outright. The rest is resolved as a URL and
+ * kept only when it stays on this origin; the normalized path is returned (so `/..//evil`,
+ * which normalizes to a protocol-relative `//evil`, is refused too).
+ *
+ * @example
+ * ```ts
+ * safeNext("/c/1?x=2#end"); // => "/c/1?x=2#end"
+ * safeNext("/\t/evil.example"); // => "/"
+ * ```
+ */
 export function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\")
-    ? next
-    : "/";
+  // deno-lint-ignore no-control-regex
+  if (!next?.startsWith("/") || /[\x00-\x1f\x7f\\]/.test(next)) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, LOCAL_ORIGIN);
+  } catch {
+    return "/";
+  }
+  const path = url.pathname + url.search + url.hash;
+  return url.origin === LOCAL_ORIGIN && !path.startsWith("//") ? path : "/";
 }
 
 /**
@@ -80,7 +102,8 @@ export function sessionAuth(token: string, exempt: (path: string) => boolean): M
     if (linkToken !== null && safeEqual(linkToken, token)) {
       url.searchParams.delete("token");
       c.header("Set-Cookie", await sessionCookie(token, url.protocol === "https:"));
-      return c.redirect(url.pathname + url.search, 303);
+      // A request path like `//evil.example/` must not become a protocol-relative Location.
+      return c.redirect(safeNext(url.pathname + url.search), 303);
     }
     const cookie = getCookie(c, SESSION_COOKIE);
     if (cookie && safeEqual(cookie, expected)) return await next();

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import manifest from "../../fresh.gen.ts";
 import { finishInterruptedCalls } from "../chat/recovery.ts";
+import { assertDirsApart } from "../plugins/dirs_apart.ts";
 import { ensureDir, type Env } from "../store/paths.ts";
 import { envActionMode } from "../store/settings.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
@@ -65,6 +66,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.error(line));
   // A mistyped RUNGPT_ACTION_MODE is refused here, not silently taken as "auto".
   envActionMode(opts.env);
+  // Before anything is created: a plugin must never be able to reach its own install.
+  await assertDirsApart(opts);
   await ensureDir(opts.dataDir);
   const store = await openSqliteStore(join(opts.dataDir, "rungpt.db"));
   const recovered = await store.recoverInterrupted(finishInterruptedCalls);

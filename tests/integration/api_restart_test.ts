@@ -144,7 +144,7 @@ Deno.test("restart: a crash during actions ends their cards; none waits for appr
     }],
   });
   const dataDir = await Deno.makeTempDir({ prefix: "rungpt-crash-" });
-  const pluginsDir = join(dataDir, "plugins");
+  const pluginsDir = join(dataDir, "plugins_store");
   await installPlugins({ pluginsDir, dataDir }, [
     {
       name: "probe",

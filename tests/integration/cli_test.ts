@@ -41,7 +41,8 @@ async function withDirs<T>(fn: (vars: Record<string, string>) => Promise<T>): Pr
   try {
     return await fn({
       RUNGPT_DATA_DIR: dataDir,
-      RUNGPT_PLUGINS_DIR: join(dataDir, "plugins"),
+      // Not <data>/plugins: each plugin keeps its own files there, and rungpt refuses it.
+      RUNGPT_PLUGINS_DIR: join(dataDir, "plugins_store"),
     });
   } finally {
     await Deno.remove(dataDir, { recursive: true });
@@ -187,6 +188,42 @@ Deno.test("cli: serve refuses an unknown RUNGPT_ACTION_MODE in one line", async 
       'exited with code 1 before serving:\n\nrungpt: RUNGPT_ACTION_MODE is "tag", but it must be auto, tags or native (or unset, for auto)\n',
     );
   });
+});
+
+Deno.test("cli: serve and plugin commands refuse a plugins dir inside <data>/plugins", async () => {
+  const root = await Deno.makeTempDir({ prefix: "rungpt-cli-overlap-" });
+  // Deno's own notes (e.g. "Info Failed to resolve 'xdg-open' for allow-run") are not ours.
+  const ours = (text: string) => text.split("\n").filter((l) => l && !/^Info /.test(l));
+  /** What `rungpt serve` wrote before it exited, or null if it started serving. */
+  const refusal = (vars: Record<string, string>) =>
+    startServing([Deno.execPath(), ...startTaskArgs(), "--port", "0"], vars)
+      .then((running) => running.stop().then(() => null), (e: Error) => e.message);
+  try {
+    const data = join(root, "data");
+    const vars = { RUNGPT_DATA_DIR: data, RUNGPT_PLUGINS_DIR: join(data, "plugins", "store") };
+    const served = await refusal(vars);
+    assert.ok(served !== null, "the server refuses to start");
+    const listed = await rungpt(["plugin", "list"], vars);
+    assert.equal(listed.code, 1);
+    assert.equal(listed.stdout, "");
+    const said =
+      /^(rungpt|error): The plugins dir \S+ \(RUNGPT_PLUGINS_DIR\) is inside \S+, where each plugin keeps its own files: .* Set RUNGPT_PLUGINS_DIR to a folder outside/;
+    const serveLines = ours(served.replace(/^exited with code 1 before serving:\n/, ""));
+    assert.match(served, /^exited with code 1 /);
+    assert.equal(serveLines.length, 1, `one line, no stack trace: ${served}`);
+    assert.match(serveLines[0], said);
+    assert.deepEqual(ours(listed.stderr).length, 1, listed.stderr);
+    assert.match(ours(listed.stderr)[0], said);
+    // Refused before anything was made.
+    assert.deepEqual([...Deno.readDirSync(root)], []);
+    const inverse = await refusal({
+      RUNGPT_DATA_DIR: join(root, "store", "data"),
+      RUNGPT_PLUGINS_DIR: join(root, "store"),
+    });
+    assert.match(inverse ?? "(served)", /\(RUNGPT_DATA_DIR\) is inside the plugins dir/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
 
 Deno.test("cli: a --host it cannot listen on is one line naming the host", async () => {

@@ -79,7 +79,7 @@ Deno.test("dev: writes fresh.gen.ts, serves, and picks up a new route with a res
     cwd: project.dir,
     env: {
       RUNGPT_DATA_DIR: data,
-      RUNGPT_PLUGINS_DIR: join(data, "plugins"),
+      RUNGPT_PLUGINS_DIR: join(data, "plugins_store"),
       RUNGPT_API_TOKEN: "rgt_dev-test-token-0123456789",
       NO_COLOR: "1",
     },

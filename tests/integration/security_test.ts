@@ -498,11 +498,28 @@ Deno.test("security: bound beyond loopback, the UI needs the token (login, link,
   assert.equal(right.headers.get("set-cookie")?.split(";")[0], cookie);
   await right.body?.cancel();
   // `next` cannot send the browser to another site.
-  for (const next of ["//evil.example/", "https://evil.example/", "/\\evil.example"]) {
+  // Browsers drop raw tabs and newlines from a Location (`/\t/evil` is `//evil` to them), and
+  // `/..//evil` normalizes to `//evil`.
+  const attacks = [
+    "//evil.example/",
+    "https://evil.example/",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r/evil.example",
+    "/..//evil.example",
+    "\uFF0F\uFF0Fevil.example",
+  ];
+  for (const next of attacks) {
     const res = await form(rg.token, next);
     assert.equal(res.headers.get("location"), "/", next);
     await res.body?.cancel();
   }
+  // Nor can a `?token=` link on a path that starts with `//`.
+  const linkOut = await get(`//evil.example/?token=${encodeURIComponent(rg.token)}`);
+  assert.equal(linkOut.status, 303);
+  assert.equal(linkOut.headers.get("location"), "/");
+  await linkOut.body?.cancel();
   // A login from a foreign origin is refused like any other write.
   const csrf = await fetch(rg.origin + "/login", {
     method: "POST",

@@ -118,13 +118,25 @@ export interface HangBeforeHeadersReply {
   hangBeforeHeaders: true;
 }
 
+/**
+ * A misbehaving 200: the body is the pieces `raw(0)`, `raw(1)`, … sent as asked for, until one
+ * is `null` (never, for an endless body). Pieces are made as the client reads, so an endless
+ * body costs the server no memory.
+ */
+export interface RawReply {
+  raw: (n: number) => string | Uint8Array | null;
+  /** Default `text/event-stream`. */
+  contentType?: string;
+}
+
 /** What the server answers to one chat completion request. */
 export type Reply =
   | TextReply
   | ToolCallsReply
   | ToolCallFragmentsReply
   | ErrorReply
-  | HangBeforeHeadersReply;
+  | HangBeforeHeadersReply
+  | RawReply;
 
 /** Token usage, as OpenAI reports it. */
 export interface Usage {
@@ -265,6 +277,7 @@ export function startScriptedModel(
     req: Request,
   ): Promise<Response> => {
     if ("status" in reply) return errorResponse(reply);
+    if ("raw" in reply) return rawResponse(rec, reply);
     if ("hangBeforeHeaders" in reply) {
       // Before the response exists, the request signal aborts only on disconnect. (Reading
       // req.signal elsewhere would make Deno warn about its legacy abort-on-success.)
@@ -365,6 +378,23 @@ export function startScriptedModel(
       }
     }
     return streamedResponse(rec, "text/event-stream", events, ending, control.delayMs);
+  };
+
+  const rawResponse = (rec: RecordedRequest, reply: RawReply): Response => {
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const piece = closing.signal.aborted ? null : reply.raw(sent);
+        if (piece === null) return controller.close();
+        sent++;
+        controller.enqueue(typeof piece === "string" ? encoder.encode(piece) : piece);
+      },
+      cancel: () => recordAbort({ requestIndex: rec.index, path: rec.path, eventsSent: sent }),
+    }, { highWaterMark: 0 });
+    return new Response(stream, {
+      status: 200,
+      headers: { "content-type": reply.contentType ?? "text/event-stream" },
+    });
   };
 
   const streamedResponse = (

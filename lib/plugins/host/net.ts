@@ -13,8 +13,8 @@
  * own deadline.
  *
  * The request goes to exactly the address that was checked (no second lookup a DNS rebinding
- * could answer differently): rungpt resolves the name once (DNS A and AAAA; `localhost` is
- * loopback), checks every address, connects to one of them, and speaks HTTP/1.1 over that
+ * could answer differently): rungpt resolves the name once (`Deno.resolveDns`, A and AAAA, which
+ * reads the hosts file before DNS; `localhost` is loopback), checks every address, connects to one of them, and speaks HTTP/1.1 over that
  * connection (`lib/http/http1.ts`), over TLS for https with the URL's host name for SNI and the
  * certificate check. Proxy settings of the environment are not used.
  * @module
@@ -25,7 +25,10 @@ import { type ApiDefinition, type HostCall, parseRequest, requireString } from "
 
 /** How `rungpt:net` reaches the network; the defaults are DNS and TCP, tests replace them. */
 export interface NetDeps {
-  /** The addresses of a host name (default: DNS A and AAAA; `localhost` is loopback). */
+  /**
+   * The addresses of a host name (default: `Deno.resolveDns` A and AAAA, hosts file included;
+   * `localhost` is loopback).
+   */
   resolve?: (hostname: string, signal: AbortSignal) => Promise<string[]>;
   /** Opens a TCP connection to a checked address (default `Deno.connect`). */
   connect?: (address: string, port: number, signal: AbortSignal) => Promise<Deno.Conn>;

@@ -82,3 +82,31 @@ Deno.test("sse relay: no finish reason is 'cut off'; malformed and non-JSON chun
   const notJson = await relay([`data: {nope\n\n`]);
   assert.match(notJson.steps.at(-1)!.error!.message, /not valid JSON/);
 });
+
+Deno.test("sse relay: an upstream that trickles bytes but never an event stalls all the same", async () => {
+  // One byte every 10 ms, 3 s in all, never a whole event; the idle limit is 200 ms.
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (sent++ >= 300) return c.close();
+      await new Promise((r) => setTimeout(r, 10));
+      c.enqueue(new TextEncoder().encode(sent === 1 ? "data: {" : "x"));
+    },
+    cancel() {
+      sent = Infinity;
+    },
+  }, { highWaterMark: 0 });
+  let aborted = 0;
+  const r = createSseRelay(body, {
+    ctx: { baseURL: "http://127.0.0.1:1/v1" },
+    idleMs: 200,
+    signal: new AbortController().signal,
+    abort: () => aborted++,
+  });
+  const step = await r.read();
+  assert.equal(step.done, true);
+  assert.equal(step.error?.kind, "timeout", step.error?.message);
+  assert.match(step.error!.message, /stalled: no event arrived for 200 ms/);
+  assert.ok(aborted > 0, "the upstream request is aborted");
+  assert.equal(sent, Infinity, "the body is cancelled");
+});

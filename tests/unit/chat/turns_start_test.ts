@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { TurnEvent } from "../../../lib/chat/events.ts";
 import { loadChatPage } from "../../../lib/chat/page_data.ts";
-import { createTurnRunner } from "../../../lib/chat/turns.ts";
+import { createTurnRunner, MAX_RUNNING_TURNS, TurnError } from "../../../lib/chat/turns.ts";
 import { LlmError } from "../../../lib/llm/errors.ts";
 import type { PublicSettings } from "../../../lib/store/settings.ts";
 import { openSqliteStore } from "../../../lib/store/sqlite.ts";
@@ -105,4 +105,44 @@ Deno.test("shutdown waits for a turn that is still starting", async () => {
   const saved = (await store.listMessages(conv.id)).find((m) => m.id === assistantMessage.id);
   assert.equal(saved?.status, "stopped");
   await store.close();
+});
+
+Deno.test("turns: at most 256 run at once; the next is 429 until one ends", async () => {
+  const store = await openSqliteStore(":memory:");
+  const turns = createTurnRunner({
+    store,
+    model: {
+      defaultModel: () => Promise.resolve("gpt-4o"),
+      // A model that never answers: each turn runs until it is stopped.
+      // deno-lint-ignore require-yield
+      async *stream(_params, signal): AsyncGenerator<ChatCompletionChunk> {
+        if (!signal.aborted) {
+          await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+        }
+        throw new LlmError("aborted", "The request was cancelled.");
+      },
+    },
+  });
+  try {
+    const convs = await Promise.all(
+      Array.from({ length: MAX_RUNNING_TURNS + 1 }, () => store.createConversation()),
+    );
+    for (const conv of convs.slice(0, MAX_RUNNING_TURNS)) {
+      await turns.start(conv.id, { kind: "send", content: "Hi" });
+    }
+    const last = convs.at(-1)!;
+    const refused = await turns.start(last.id, { kind: "send", content: "Hi" }).then(
+      () => null,
+      (e) => e,
+    );
+    assert.ok(refused instanceof TurnError, String(refused));
+    assert.equal(refused.status, 429);
+    assert.match(refused.message, /^256 replies are being generated already; stop one/);
+    assert.deepEqual(await store.listMessages(last.id), [], "nothing was written for it");
+    await turns.stop(convs[0].id);
+    await turns.start(last.id, { kind: "send", content: "Hi" });
+  } finally {
+    await turns.shutdown();
+    await store.close();
+  }
 });

@@ -3,7 +3,12 @@
  * timeout, and releases the plugins lock so other operations go on.
  */
 import assert from "node:assert/strict";
-import { createJobRunner, type JobEvent } from "../../../lib/plugins/jobs.ts";
+import {
+  createJobRunner,
+  type JobEvent,
+  JobsBusyError,
+  MAX_RUNNING_JOBS,
+} from "../../../lib/plugins/jobs.ts";
 import { setEnabled } from "../../../lib/plugins/installed.ts";
 import { createGitFixtures, pluginFiles, snapshotDir } from "../../support/git_fixtures.ts";
 
@@ -95,6 +100,35 @@ Deno.test("jobs: a question left open does not block other plugin changes", asyn
     assert.ok(jobs.consent(waiting.id, true));
     assert.equal((await first).at(-1)?.type, "done");
   } finally {
+    await Deno.remove(pluginsDir, { recursive: true });
+  }
+});
+
+Deno.test("jobs: at most 8 run at once; the next is refused until one ends", async () => {
+  await using git = await createGitFixtures();
+  await (await git.createRepo("acme", "hello")).commit(pluginFiles(), { tags: ["v1.0.0"] });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-jobs-" });
+  const jobs = createJobRunner({ pluginsDir, dataDir: `${pluginsDir}/data`, gitBase: git.base });
+  try {
+    // Each waits for an answer that does not come.
+    const waiting = Array.from(
+      { length: MAX_RUNNING_JOBS },
+      () => jobs.start({ action: "install", spec: "acme/hello" }),
+    );
+    assert.throws(
+      () => jobs.start({ action: "install", spec: "acme/hello" }),
+      (e: Error) => {
+        assert.ok(e instanceof JobsBusyError);
+        assert.match(e.message, /^8 installs and updates are already running or waiting/);
+        return true;
+      },
+    );
+    assert.ok(jobs.cancel(waiting[0].id));
+    await waiting[0].done;
+    const next = jobs.start({ action: "install", spec: "acme/hello" });
+    assert.ok(jobs.cancel(next.id));
+  } finally {
+    await jobs.close();
     await Deno.remove(pluginsDir, { recursive: true });
   }
 });

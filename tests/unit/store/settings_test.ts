@@ -5,6 +5,7 @@ import {
   envActionMode,
   loadSettings,
   maskApiKey,
+  MAX_SETTINGS_BYTES,
   providerConfig,
   publicSettings,
   saveSettings,
@@ -200,6 +201,28 @@ Deno.test("a corrupt settings file is a SettingsError naming the file", () =>
       await assert.rejects(() => saveSettings(dir, { model: "x" }), SettingsError);
       assert.equal(await Deno.readTextFile(file), text);
     }
+  }));
+
+Deno.test("settings: a file over the size limit is refused, naming it; one at the limit is read", () =>
+  withDir(async (dir) => {
+    const file = join(dir, SETTINGS_FILE);
+    const json = '{"model":"m"}';
+    // Valid JSON all along: padded with spaces up to the limit, then one byte past it.
+    await Deno.writeTextFile(file, json + " ".repeat(MAX_SETTINGS_BYTES - json.length));
+    assert.deepEqual(await loadSettings(dir), { model: "m" });
+    await Deno.writeTextFile(file, json + " ".repeat(MAX_SETTINGS_BYTES - json.length + 1));
+    const err = await loadSettings(dir).then(() => null, (e) => e);
+    assert.ok(err instanceof SettingsError, String(err));
+    assert.equal(
+      err.message,
+      `settings file ${file} is larger than ${MAX_SETTINGS_BYTES} bytes, so it is not rungpt's; fix it or delete it`,
+    );
+    // The largest settings rungpt itself saves (every entry escaped) fit with room to spare.
+    await Deno.remove(file);
+    const models = Array.from({ length: 1000 }, (_, i) => `${'"'.repeat(190)}${i}`);
+    await saveSettings(dir, { nativeToolsUnsupported: models });
+    assert.ok((await Deno.stat(file)).size < MAX_SETTINGS_BYTES / 2);
+    assert.equal((await loadSettings(dir)).nativeToolsUnsupported?.length, 1000);
   }));
 
 Deno.test("a corrupt settings file's error quotes none of the file: the key may be next to the fault", () =>

@@ -92,3 +92,17 @@ Deno.test("a missing data dir is created (mode 0700) before the token is written
     assert.equal((await Deno.readTextFile(join(dir, API_TOKEN_FILE))).trim(), token);
     if (Deno.build.os !== "windows") assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700);
   }));
+
+Deno.test("token: a file over 4 KiB is refused, naming it", () =>
+  withDir(async (dir) => {
+    const file = join(dir, API_TOKEN_FILE);
+    await Deno.writeTextFile(file, "rgt_handwritten_token_value" + " ".repeat(4096));
+    await assert.rejects(() => loadOrCreateApiToken(dir, {}), (e: Error) => {
+      assert.equal(e.name, "TokenError");
+      assert.match(e.message, /is larger than 4096 bytes, so it holds no token; delete it/);
+      assert.ok(e.message.includes(file));
+      return true;
+    });
+    await Deno.writeTextFile(file, "rgt_handwritten_token_value" + " ".repeat(4000));
+    assert.equal(await loadOrCreateApiToken(dir, {}), "rgt_handwritten_token_value");
+  }));

@@ -72,10 +72,47 @@ Deno.test("safeEqual compares whole strings", () => {
   assert.ok(!safeEqual("", "a"));
 });
 
-Deno.test("safeNext only allows local paths", () => {
-  assert.equal(safeNext("/c/1"), "/c/1");
-  assert.equal(safeNext("//evil.example"), "/");
-  assert.equal(safeNext("https://evil.example"), "/");
-  assert.equal(safeNext("/\\evil.example"), "/");
+Deno.test("safeNext keeps local paths, normalized", () => {
+  const cases: Array<[string, string]> = [
+    ["/", "/"],
+    ["/c/1", "/c/1"],
+    ["/settings?tab=keys#top", "/settings?tab=keys#top"],
+    ["/c/../settings", "/settings"],
+    ["/c/%2F%2Fevil.example", "/c/%2F%2Fevil.example"],
+    // Encoded slashes stay in one path segment: a browser does not decode them into `//`.
+    ["/%2F%2Fevil.example", "/%2F%2Fevil.example"],
+    // Non-ASCII is percent-encoded, so the Location header is always plain ASCII.
+    // An encoded tab stays encoded: browsers strip only raw ones.
+    ["/%09/evil.example", "/%09/evil.example"],
+    ["/c/é", "/c/%C3%A9"],
+    ["/\uFF0F\uFF0Fevil.example", "/%EF%BC%8F%EF%BC%8Fevil.example"],
+  ];
+  for (const [input, want] of cases) assert.equal(safeNext(input), want, JSON.stringify(input));
+});
+
+Deno.test("safeNext sends everything that could leave the site to /", () => {
+  const attacks = [
+    "//evil.example",
+    "//evil.example/path",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r/evil.example",
+    "/\r\n/evil.example",
+    "/\x00/evil.example",
+    "/\x7f/evil.example",
+    "https://evil.example",
+    "http:evil.example",
+    "javascript:alert(1)",
+    "/..//evil.example",
+    "/a/../..//evil.example",
+    "/.//evil.example",
+    "\uFF0F\uFF0Fevil.example",
+    "evil.example",
+    " /c/1",
+    "",
+  ];
+  for (const next of attacks) assert.equal(safeNext(next), "/", JSON.stringify(next));
   assert.equal(safeNext(null), "/");
 });

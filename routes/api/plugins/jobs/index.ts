@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JobsClosedError } from "../../../../lib/plugins/jobs.ts";
+import { JobsBusyError, JobsClosedError } from "../../../../lib/plugins/jobs.ts";
 import { HttpError, json, readJson } from "../../../../lib/web/http.ts";
 import type { AppState } from "../../../../lib/web/services.ts";
 import type { Handlers } from "../../../../lib/web/types.ts";
@@ -24,6 +24,7 @@ export const handler: Handlers<unknown, AppState> = {
       return json({ jobId: ctx.state.app.jobs.start(body).id }, 202);
     } catch (e) {
       if (e instanceof JobsClosedError) throw new HttpError(503, e.message);
+      if (e instanceof JobsBusyError) throw new HttpError(429, e.message, "busy");
       throw e;
     }
   },
