@@ -10,6 +10,7 @@ import type { Conversation, SearchHit } from "../../lib/store/types.ts";
 import { search } from "../../lib/ui/api.ts";
 import { debounce, displayTitle, relativeTime } from "../../lib/ui/format.ts";
 import { snippetParts } from "../../lib/ui/snippet.ts";
+import { stripMarkdown } from "../../lib/ui/plain_text.ts";
 import { Icon } from "../Icon.tsx";
 import { InlineEdit } from "./InlineEdit.tsx";
 
@@ -115,7 +116,7 @@ export function Sidebar(props: SidebarProps) {
                       <span class="hit-title">{displayTitle(h.conversationTitle)}</span>
                       <span class="hit-snippet">
                         <span class="hit-role">{h.role === "user" ? "You: " : ""}</span>
-                        {snippetParts(h.snippet).map((p, i) =>
+                        {snippetParts(stripMarkdown(h.snippet)).map((p, i) =>
                           p.mark ? <mark key={i}>{p.text}</mark> : p.text
                         )}
                       </span>
