@@ -258,9 +258,9 @@ export function missingOwnerNotice(owners: readonly string[]): string {
   const plural = owners.length > 1;
   return `No ${plural ? "plugins" : "plugin"} named ${names} ${
     plural ? "are" : "is"
-  } installed, so ${
-    plural ? "their" : "its"
-  } actions were not run. Install or turn it on in [Plugins](/plugins).`;
+  } installed, so ${plural ? "their" : "its"} actions were not run. Install or turn ${
+    plural ? "them" : "it"
+  } on in [Plugins](/plugins).`;
 }
 
 /** The notice that ends a turn at the round bound. */
