@@ -58,9 +58,17 @@ export default function ChatApp(props: ChatAppProps) {
   const noProvider = useSignal(!props.settings.apiKeySet && !props.settings.baseURL);
   const reconnecting = useSignal(false);
   const focusMessage = useSignal<string | null>(null);
+  const focusTerms = useSignal<readonly string[]>([]);
   const focusComposer = useSignal(0);
   const closeStream = useRef<(() => void) | null>(null);
   const actionsOpen = useSignal(false);
+  /** Closes the Actions panel, focus back on its button when it was inside. */
+  const closeActions = () => {
+    const panel = document.getElementById("actions-panel");
+    const inside = panel?.contains(document.activeElement) ?? false;
+    actionsOpen.value = false;
+    if (inside) document.querySelector<HTMLElement>("[aria-controls=actions-panel]")?.focus();
+  };
   /** Calls answered here whose update has not arrived yet: their dialog stays closed. */
   const answered = useSignal<ReadonlySet<string>>(new Set());
   const answering = useSignal(false);
@@ -179,7 +187,12 @@ export default function ChatApp(props: ChatAppProps) {
     }
   };
 
-  const openConversation = async (id: string, messageId?: string, push = true) => {
+  const openConversation = async (
+    id: string,
+    messageId?: string,
+    push = true,
+    terms: readonly string[] = [],
+  ) => {
     drawerOpen.value = false;
     try {
       const r = await fetchWindow(id, messageId);
@@ -187,6 +200,7 @@ export default function ChatApp(props: ChatAppProps) {
       closeStream.current = null;
       notice.value = null;
       promptEdit.value = null;
+      focusTerms.value = terms;
       focusMessage.value = messageId ?? null;
       resetChat(chat, r.conversation, r.messages, r.running, r.hasMore);
       setUrl(`/c/${encodeURIComponent(id)}`, push);
@@ -220,14 +234,24 @@ export default function ChatApp(props: ChatAppProps) {
    * shows is what the model gets), and the field changes sent so far have landed.
    */
   const settleFields = async () => {
-    const pending = promptEdit.peek();
-    if (pending !== null) {
-      promptEdit.value = null;
-      const conv = chat.conversation.peek();
-      if (!conv) draft.value = { ...draft.peek(), systemPrompt: pending };
-      else if (pending !== conv.systemPrompt) void patch({ systemPrompt: pending });
-    }
+    closePromptEditor();
     await patching.current;
+  };
+
+  /** Closes the system prompt editor keeping what it shows, as Send does. */
+  const closePromptEditor = () => {
+    const pending = promptEdit.peek();
+    if (pending === null) return;
+    promptEdit.value = null;
+    const conv = chat.conversation.peek();
+    if (!conv) draft.value = { ...draft.peek(), systemPrompt: pending };
+    else if (pending !== conv.systemPrompt) void patch({ systemPrompt: pending });
+  };
+
+  /** Panels take turns under the header: opening the Actions panel closes the prompt editor. */
+  const toggleActions = () => {
+    if (!actionsOpen.peek()) closePromptEditor();
+    actionsOpen.value = !actionsOpen.peek();
   };
 
   const send = async (text: string): Promise<boolean> => {
@@ -383,9 +407,12 @@ export default function ChatApp(props: ChatAppProps) {
       if (m) void openConversation(decodeURIComponent(m[1]), undefined, false);
       else newChat(false);
     };
+    // Esc closes the innermost open thing first; only with nothing open does it stop a reply.
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== "Escape" || e.defaultPrevented) return;
       if (drawerOpen.peek()) drawerOpen.value = false;
+      else if (actionsOpen.peek()) closeActions();
+      else if (promptEdit.peek() !== null) promptEdit.value = null;
       else if (chat.running.peek()) void stop();
     };
     addEventListener("popstate", onPop);
@@ -421,12 +448,23 @@ export default function ChatApp(props: ChatAppProps) {
   const empty = chat.messages.value.length === 0 && !chat.hasMore.value;
   return (
     <div class={`app${drawerOpen.value ? " drawer-open" : ""}`}>
+      {/* The first stop for the keyboard: past the sidebar, straight to the message box. */}
+      <a
+        class="skip-link"
+        href="#composer-input"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById("composer-input")?.focus();
+        }}
+      >
+        Skip to chat
+      </a>
       <Sidebar
         conversations={conversations}
         currentId={conversation?.id ?? null}
         open={drawerOpen}
         onNew={() => newChat()}
-        onOpen={(id, messageId) => void openConversation(id, messageId)}
+        onOpen={(id, messageId, terms) => void openConversation(id, messageId, true, terms)}
         onRename={(id, t) => void rename(id, t)}
         onDelete={(id) => void remove(id)}
       />
@@ -438,6 +476,7 @@ export default function ChatApp(props: ChatAppProps) {
           draft={draft}
           drawerOpen={drawerOpen}
           promptEdit={promptEdit}
+          onPromptOpen={() => (actionsOpen.value = false)}
           onPatch={(f) => void patch(f)}
           tools={
             <button
@@ -445,7 +484,7 @@ export default function ChatApp(props: ChatAppProps) {
               class={`btn btn-small${actionsOpen.value ? " has-value" : ""}`}
               aria-expanded={actionsOpen.value}
               aria-controls="actions-panel"
-              onClick={() => (actionsOpen.value = !actionsOpen.value)}
+              onClick={toggleActions}
             >
               Actions
             </button>
@@ -455,7 +494,7 @@ export default function ChatApp(props: ChatAppProps) {
           <ActionsPanel
             conversationId={conversation?.id ?? null}
             model={conversation ? conversation.model : draft.value.model}
-            onClose={() => (actionsOpen.value = false)}
+            onClose={closeActions}
           />
         )}
         {empty ? <EmptyState noModel={noProvider.value} /> : (
@@ -464,6 +503,7 @@ export default function ChatApp(props: ChatAppProps) {
             chat={chat}
             actions={actions}
             focusMessage={focusMessage}
+            focusTerms={focusTerms}
             onLoadOlder={() => void loadOlder()}
           />
         )}

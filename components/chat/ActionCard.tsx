@@ -4,6 +4,7 @@
  * @module
  */
 import { useSignal } from "@preact/signals";
+import { useEffect, useState } from "preact/hooks";
 import type { ActionCall, ActionStatus } from "../../lib/tools/call.ts";
 import { Icon } from "../Icon.tsx";
 import {
@@ -11,6 +12,7 @@ import {
   formatDuration,
   isActive,
   prettyArgs,
+  runningTime,
   statusText,
   truncate,
 } from "../../lib/ui/actions.ts";
@@ -50,6 +52,7 @@ export function ActionCard({ call }: ActionCardProps) {
         {duration !== null && !isActive(call.status) && (
           <span class="action-duration" title="Duration">{formatDuration(duration)}</span>
         )}
+        {call.status === "running" && <Elapsed call={call} />}
       </summary>
       <div class="action-body">
         <details class="action-args">
@@ -71,6 +74,18 @@ export function ActionCard({ call }: ActionCardProps) {
       </div>
     </details>
   );
+}
+
+/** A running call's time so far and its limit, ticking every second. */
+function Elapsed({ call }: { call: ActionCall }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const text = runningTime(call, now);
+  // A timer role is not announced at every tick.
+  return text ? <span class="action-elapsed" role="timer">{text}</span> : null;
 }
 
 /** A result or error block, collapsible, long text cut with a "Show all" button. */

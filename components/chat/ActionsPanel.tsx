@@ -63,6 +63,7 @@ export function ActionsPanel({ conversationId, model, onClose }: ActionsPanelPro
       aria-labelledby="actions-panel-title"
       onKeyDown={(e) => {
         if (e.key === "Escape") {
+          // Handled: the chat's own Esc must not also stop a reply.
           e.preventDefault();
           onClose();
         }

@@ -13,6 +13,7 @@ import { type ConversationFields, exportUrl, type ModelList } from "../../lib/ui
 import { displayTitle } from "../../lib/ui/format.ts";
 import { Icon } from "../Icon.tsx";
 import { InlineEdit } from "./InlineEdit.tsx";
+import { lostFocus } from "../../lib/ui/focus.ts";
 
 /** Props of {@linkcode ChatHeader}. */
 export interface ChatHeaderProps {
@@ -26,6 +27,8 @@ export interface ChatHeaderProps {
    * that sending a message applies what the editor shows, saved or not.
    */
   promptEdit: Signal<string | null>;
+  /** The prompt editor opens: other panels under the header close, so they never stack. */
+  onPromptOpen?(): void;
   onPatch(fields: ConversationFields): void;
   /** More buttons for the header's tools (e.g. the actions panel's toggle). */
   tools?: ComponentChildren;
@@ -33,9 +36,20 @@ export interface ChatHeaderProps {
 
 /** The header bar of the main pane. */
 export function ChatHeader(
-  { conversation, models, draft, drawerOpen, promptEdit, onPatch, tools }: ChatHeaderProps,
+  { conversation, models, draft, drawerOpen, promptEdit, onPromptOpen, onPatch, tools }:
+    ChatHeaderProps,
 ) {
   const renaming = useSignal(false);
+  /** After renaming, the focus goes back to the title's Rename button, not to the page. */
+  const renameButton = useRef<HTMLButtonElement>(null);
+  const endRename = () => {
+    renaming.value = false;
+    // The button is back in the DOM after the next render; the focus went with the input,
+    // unless the user clicked elsewhere (then it stays there).
+    requestAnimationFrame(() => {
+      if (lostFocus()) renameButton.current?.focus();
+    });
+  };
   const promptOpen = promptEdit.value !== null;
   const model = conversation ? conversation.model : draft.value.model;
   const systemPrompt = conversation ? conversation.systemPrompt : draft.value.systemPrompt;
@@ -70,10 +84,10 @@ export function ChatHeader(
                 value={conversation.title}
                 label="Conversation title"
                 onSave={(t) => {
-                  renaming.value = false;
+                  endRename();
                   onPatch({ title: t });
                 }}
-                onCancel={() => (renaming.value = false)}
+                onCancel={endRename}
               />
             )
             : (
@@ -81,6 +95,7 @@ export function ChatHeader(
                 <h1 class="chat-title">{displayTitle(conversation?.title)}</h1>
                 {conversation && (
                   <button
+                    ref={renameButton}
                     type="button"
                     class="icon-btn"
                     aria-label="Rename conversation"
@@ -121,7 +136,10 @@ export function ChatHeader(
             aria-label="System prompt"
             aria-expanded={promptOpen}
             aria-controls="system-prompt"
-            onClick={() => (promptEdit.value = promptOpen ? null : systemPrompt)}
+            onClick={() => {
+              if (!promptOpen) onPromptOpen?.();
+              promptEdit.value = promptOpen ? null : systemPrompt;
+            }}
           >
             {/* A phone shows the short label, so the model picker keeps a usable width. */}
             <span class="label-wide" aria-hidden="true">System prompt</span>

@@ -71,6 +71,7 @@ export function Composer({ running, onSend, onStop, focusToken, noProvider }: Co
       >
         <textarea
           ref={area}
+          id="composer-input"
           class="composer-input"
           aria-label="Message"
           aria-describedby={noProvider ? "composer-hint" : undefined}

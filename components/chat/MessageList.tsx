@@ -7,7 +7,8 @@
  * @module
  */
 import type { Signal } from "@preact/signals";
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { findTextRange, highlightRange } from "../../lib/ui/find_text.ts";
 import { type ChatState, lastOfRole, messageBlocks } from "../../lib/ui/chat_state.ts";
 import { BLOCK_SIZE, MessageBlock } from "./MessageBlock.tsx";
 import type { MessageActions } from "./MessageView.tsx";
@@ -18,6 +19,8 @@ export interface MessageListProps {
   actions: MessageActions;
   /** A message id to scroll to once it is loaded (then cleared). */
   focusMessage: Signal<string | null>;
+  /** The words a search matched in that message: scrolled to and highlighted. */
+  focusTerms?: Signal<readonly string[]>;
   /** Loads the page before the oldest loaded message (`chat.hasMore` says one exists). */
   onLoadOlder: () => void;
 }
@@ -27,8 +30,12 @@ const STICK_PX = 80;
 const PRELOAD_PX = 600;
 
 /** The loaded messages of the open conversation. */
-export function MessageList({ chat, actions, focusMessage, onLoadOlder }: MessageListProps) {
+export function MessageList(
+  { chat, actions, focusMessage, focusTerms, onLoadOlder }: MessageListProps,
+) {
   const scroller = useRef<HTMLDivElement>(null);
+  /** The reader scrolled up from the latest message: "Jump to latest" shows. */
+  const [away, setAway] = useState(false);
   const inner = useRef<HTMLDivElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -79,6 +86,7 @@ export function MessageList({ chat, actions, focusMessage, onLoadOlder }: Messag
     if (!el || !content) return;
     const onScroll = () => {
       stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+      setAway(!stick.current);
     };
     const ro = new ResizeObserver(() => {
       if (stick.current) el.scrollTop = el.scrollHeight;
@@ -105,6 +113,9 @@ export function MessageList({ chat, actions, focusMessage, onLoadOlder }: Messag
     el.scrollTop = el.scrollHeight;
   }, [lastId]);
 
+  // A search for words in the target, still waiting for them to render. Not a cleanup of the
+  // effect below: that one runs again as soon as the focus is cleared.
+  const stopFind = useRef<(() => void) | null>(null);
   // The target may arrive later (its page is still loading): wait for it while asked.
   const focusId = focusMessage.value;
   useEffect(() => {
@@ -119,7 +130,22 @@ export function MessageList({ chat, actions, focusMessage, onLoadOlder }: Messag
     target.classList.add("flash");
     setTimeout(() => target.classList.remove("flash"), 2000);
     focusMessage.value = null;
+    const terms = focusTerms?.peek() ?? [];
+    stopFind.current?.();
+    stopFind.current = terms.length > 0 ? scrollToText(target, terms) : null;
   }, [focusId, list, loading]);
+  useEffect(() => () => {
+    stopFind.current?.();
+    highlightRange(null);
+  }, []);
+
+  const jumpToLatest = () => {
+    const el = scroller.current;
+    if (!el) return;
+    stick.current = true;
+    setAway(false);
+    el.scrollTop = el.scrollHeight;
+  };
 
   return (
     <div ref={scroller} class="messages" tabIndex={-1}>
@@ -150,6 +176,42 @@ export function MessageList({ chat, actions, focusMessage, onLoadOlder }: Messag
           />
         ))}
       </div>
+      {away && (
+        <div class="jump-latest">
+          <button type="button" class="btn btn-small" onClick={jumpToLatest}>
+            Jump to latest
+          </button>
+        </div>
+      )}
     </div>
   );
+}
+
+/** How long to wait for a message's markdown to render the searched words. */
+const FIND_WAIT_MS = 5000;
+
+/**
+ * Scrolls to the first of `terms` in `message` and highlights it. The message's markdown may
+ * still be rendering (its plain text first, then the rendered fragment replaces it), so it
+ * watches the message for a while and finds the words again whenever they were replaced.
+ * Returns a cleanup.
+ */
+function scrollToText(message: Element, terms: readonly string[]): () => void {
+  let found: Range | null = null;
+  const find = () => {
+    if (found && !found.collapsed && message.contains(found.startContainer)) return;
+    found = findTextRange(message, terms);
+    if (!found) return;
+    found.startContainer.parentElement?.scrollIntoView({ block: "center" });
+    highlightRange(found);
+  };
+  find();
+  const observer = new MutationObserver(find);
+  const timer = setTimeout(() => stop(), FIND_WAIT_MS);
+  const stop = () => {
+    observer.disconnect();
+    clearTimeout(timer);
+  };
+  observer.observe(message, { childList: true, subtree: true, characterData: true });
+  return stop;
 }

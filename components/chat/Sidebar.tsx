@@ -10,8 +10,10 @@ import type { Conversation, SearchHit } from "../../lib/store/types.ts";
 import { search } from "../../lib/ui/api.ts";
 import { debounce, displayTitle, relativeTime } from "../../lib/ui/format.ts";
 import { snippetParts } from "../../lib/ui/snippet.ts";
+import { stripMarkdown } from "../../lib/ui/plain_text.ts";
 import { Icon } from "../Icon.tsx";
 import { InlineEdit } from "./InlineEdit.tsx";
+import { lostFocus } from "../../lib/ui/focus.ts";
 
 /** Props of {@linkcode Sidebar}. */
 export interface SidebarProps {
@@ -19,8 +21,11 @@ export interface SidebarProps {
   currentId: string | null;
   open: Signal<boolean>;
   onNew(): void;
-  /** Opens a conversation; `messageId` scrolls to that message. */
-  onOpen(id: string, messageId?: string): void;
+  /**
+   * Opens a conversation; `messageId` scrolls to that message, and to the search's matched
+   * `terms` in it.
+   */
+  onOpen(id: string, messageId?: string, terms?: string[]): void;
   onRename(id: string, title: string): void;
   onDelete(id: string): void;
 }
@@ -61,10 +66,38 @@ export function Sidebar(props: SidebarProps) {
   };
 
   // Links work without JS and with modifier keys; a plain click opens in place.
-  const linkClick = (e: MouseEvent, id: string, messageId?: string) => {
+  const linkClick = (e: MouseEvent, id: string, messageId?: string, terms?: string[]) => {
     if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
-    props.onOpen(id, messageId);
+    props.onOpen(id, messageId, terms);
+  };
+
+  /** Focuses a row's link (after rename or delete), unless the user moved the focus. */
+  const focusRow = (id: string | null, always = false) => {
+    requestAnimationFrame(() => {
+      if (!always && !lostFocus()) return;
+      const link = id ? rowControls(id)[0] : null;
+      (link ?? document.querySelector<HTMLElement>("#sidebar .btn-new"))?.focus();
+    });
+  };
+
+  // One Tab stop per row, its link: arrows move between rows and to the row's buttons,
+  // F2 renames and Delete deletes.
+  const rowKey = (e: KeyboardEvent, id: string) => {
+    const list = conversations.peek();
+    const i = list.findIndex((c) => c.id === id);
+    const controls = rowControls(id);
+    const at = controls.indexOf(e.currentTarget as HTMLElement);
+    let target: HTMLElement | undefined;
+    if (e.key === "ArrowDown" && list[i + 1]) target = rowControls(list[i + 1].id)[0];
+    else if (e.key === "ArrowUp" && i > 0) target = rowControls(list[i - 1].id)[0];
+    else if (e.key === "ArrowRight") target = controls[at + 1];
+    else if (e.key === "ArrowLeft") target = controls[at - 1];
+    else if (e.key === "F2") renaming.value = id;
+    else if (e.key === "Delete") confirming.value = id;
+    else return;
+    e.preventDefault();
+    target?.focus();
   };
 
   const searching = query.value.trim() !== "";
@@ -110,12 +143,17 @@ export function Sidebar(props: SidebarProps) {
                       class="hit"
                       href={`/c/${encodeURIComponent(h.conversationId)}#m-${h.messageId}`}
                       onClick={(e) =>
-                        linkClick(e as unknown as MouseEvent, h.conversationId, h.messageId)}
+                        linkClick(
+                          e as unknown as MouseEvent,
+                          h.conversationId,
+                          h.messageId,
+                          matchedTerms(h.snippet),
+                        )}
                     >
                       <span class="hit-title">{displayTitle(h.conversationTitle)}</span>
                       <span class="hit-snippet">
                         <span class="hit-role">{h.role === "user" ? "You: " : ""}</span>
-                        {snippetParts(h.snippet).map((p, i) =>
+                        {snippetParts(stripMarkdown(h.snippet)).map((p, i) =>
                           p.mark ? <mark key={i}>{p.text}</mark> : p.text
                         )}
                       </span>
@@ -133,7 +171,11 @@ export function Sidebar(props: SidebarProps) {
               {conversations.value.map((c) => {
                 const title = displayTitle(c.title);
                 return (
-                  <li key={c.id} class={`conv${c.id === currentId ? " current" : ""}`}>
+                  <li
+                    key={c.id}
+                    class={`conv${c.id === currentId ? " current" : ""}`}
+                    data-conv={c.id}
+                  >
                     {renaming.value === c.id
                       ? (
                         <InlineEdit
@@ -141,9 +183,13 @@ export function Sidebar(props: SidebarProps) {
                           label="Conversation title"
                           onSave={(t) => {
                             renaming.value = null;
+                            focusRow(c.id);
                             props.onRename(c.id, t);
                           }}
-                          onCancel={() => (renaming.value = null)}
+                          onCancel={() => {
+                            renaming.value = null;
+                            focusRow(c.id);
+                          }}
                         />
                       )
                       : confirming.value === c.id
@@ -154,7 +200,10 @@ export function Sidebar(props: SidebarProps) {
                             type="button"
                             class="btn btn-danger btn-small"
                             onClick={() => {
+                              const list = conversations.peek();
+                              const i = list.findIndex((x) => x.id === c.id);
                               confirming.value = null;
+                              focusRow((list[i + 1] ?? list[i - 1])?.id ?? null, true);
                               props.onDelete(c.id);
                             }}
                           >
@@ -164,7 +213,10 @@ export function Sidebar(props: SidebarProps) {
                             type="button"
                             class="btn btn-small"
                             ref={(el) => el?.focus()}
-                            onClick={() => (confirming.value = null)}
+                            onClick={() => {
+                              confirming.value = null;
+                              focusRow(c.id, true);
+                            }}
                           >
                             Cancel
                           </button>
@@ -176,7 +228,9 @@ export function Sidebar(props: SidebarProps) {
                             class="conv-link"
                             href={`/c/${encodeURIComponent(c.id)}`}
                             aria-current={c.id === currentId ? "page" : undefined}
+                            aria-keyshortcuts="F2 Delete"
                             onClick={(e) => linkClick(e as unknown as MouseEvent, c.id)}
+                            onKeyDown={(e) => rowKey(e, c.id)}
                           >
                             <span class="conv-title">{title}</span>
                             <span class="conv-time">{relativeTime(c.updatedAt)}</span>
@@ -186,7 +240,9 @@ export function Sidebar(props: SidebarProps) {
                               type="button"
                               class="icon-btn"
                               aria-label={`Rename ${title}`}
-                              title="Rename"
+                              title="Rename (F2)"
+                              tabIndex={-1}
+                              onKeyDown={(e) => rowKey(e, c.id)}
                               onClick={() => (renaming.value = c.id)}
                             >
                               <Icon name="edit" size={15} />
@@ -195,7 +251,9 @@ export function Sidebar(props: SidebarProps) {
                               type="button"
                               class="icon-btn"
                               aria-label={`Delete ${title}`}
-                              title="Delete"
+                              title="Delete (Delete key)"
+                              tabIndex={-1}
+                              onKeyDown={(e) => rowKey(e, c.id)}
                               onClick={() => (confirming.value = c.id)}
                             >
                               <Icon name="trash" size={15} />
@@ -221,4 +279,18 @@ export function Sidebar(props: SidebarProps) {
       </div>
     </aside>
   );
+}
+
+/** The distinct words a search snippet marks as matches. */
+function matchedTerms(snippet: string): string[] {
+  const marked = snippetParts(stripMarkdown(snippet)).filter((p) => p.mark).map((p) => p.text);
+  return [...new Set(marked.map((t) => t.trim()).filter(Boolean))];
+}
+
+/** A row's link, then its buttons, in order. */
+function rowControls(id: string): HTMLElement[] {
+  const row = document.querySelector(`#sidebar li[data-conv="${CSS.escape(id)}"]`);
+  return row
+    ? Array.from(row.querySelectorAll<HTMLElement>("a.conv-link, .conv-actions button"))
+    : [];
 }

@@ -16,7 +16,7 @@ import { type Tool, toolId } from "../tools/tool.ts";
 import type { ActionCall } from "../tools/call.ts";
 import type { RoundRecord } from "./action_types.ts";
 import { actionPrompt, requestMode, type TurnMode } from "./action_prompt.ts";
-import { dispatchCall, type DispatchDeps } from "../tools/dispatch.ts";
+import { dispatchCall, type DispatchDeps, missingOwner } from "../tools/dispatch.ts";
 import { roundMessages } from "./history.ts";
 import { createTagParser, parseActionArgs } from "./tag_parser.ts";
 import { parseToolName } from "../tools/openai.ts";
@@ -154,15 +154,15 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
           }
         }
       };
+      // Tags are parsed in every mode, even with no tools: a model may write one anyway, and
+      // left in the text it would show as bare JSON (the sanitiser drops the unknown element).
       for await (const chunk of opts.stream(request, opts.signal)) {
         addChunk(acc, chunk);
         checkReplySize(acc);
         const text = chunk.choices?.[0]?.delta?.content;
-        if (!text) continue;
-        if (mode === "tags" && hasActions) handle(parser.push(text));
-        else emitText(text);
+        if (text) handle(parser.push(text));
       }
-      if (mode === "tags" && hasActions) handle(parser.end());
+      handle(parser.end());
       for (const tc of acc.toolCalls) {
         const ref = parseToolName(tc.name, opts.tools);
         const call = newCall(
@@ -210,6 +210,12 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
       result.error = new LlmError("aborted", "The request was cancelled.");
       return result;
     }
+    const missing = missingOwners(calls, opts.tools);
+    if (missing) {
+      // Nothing the model can do in another round installs a plugin: say so once and stop.
+      emitText(`${result.text ? "\n\n" : ""}_${missingOwnerNotice(missing)}_`);
+      return result;
+    }
     if (overBound) {
       result.hitRoundLimit = true;
       emitText(`\n\n_${roundLimitNotice(opts.maxRounds)}_`);
@@ -249,6 +255,33 @@ function uniqueCallId(wanted: string, earlier: readonly ActionCall[]): string {
   let id = wanted;
   for (let n = 2; taken.has(id); n++) id = `${wanted}_${n}`;
   return id;
+}
+
+/** The owners a round's calls named, when every call named an owner that is not there. */
+function missingOwners(calls: readonly ActionCall[], tools: readonly Tool[]): string[] | null {
+  const owners = calls.map((c) => missingOwner(c.name, tools));
+  if (owners.some((o) => o === null)) return null;
+  return [...new Set(owners as string[])];
+}
+
+/**
+ * The notice that ends a turn whose calls all named plugins that are not installed, with a link
+ * to the Plugins page.
+ *
+ * @example
+ * ```ts
+ * missingOwnerNotice(["weather"]);
+ * // 'No plugin named "weather" is installed, so its actions were not run. Install or turn it on in [Plugins](/plugins).'
+ * ```
+ */
+export function missingOwnerNotice(owners: readonly string[]): string {
+  const names = owners.map((o) => `"${o}"`).join(owners.length === 2 ? " or " : ", ");
+  const plural = owners.length > 1;
+  return `No ${plural ? "plugins" : "plugin"} named ${names} ${
+    plural ? "are" : "is"
+  } installed, so ${plural ? "their" : "its"} actions were not run. Install or turn ${
+    plural ? "them" : "it"
+  } on in [Plugins](/plugins).`;
 }
 
 /** The notice that ends a turn at the round bound. */

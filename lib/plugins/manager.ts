@@ -55,6 +55,8 @@ export interface PluginManagerOptions {
 /** The manager's API. */
 export interface PluginManager {
   readonly pluginsDir: string;
+  /** How long one call may run, in milliseconds, unless the call asks for less. */
+  readonly timeLimitMs: number;
   /** Installed plugins (enabled or not), sorted by name. */
   list(): Promise<InstalledPlugin[]>;
   /** Actions of enabled plugins whose manifest loads. */
@@ -342,6 +344,7 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
 
   return {
     pluginsDir,
+    timeLimitMs: timeLimit,
     // Always read afresh (cheap: module hashes are cached by file stat), so a module changed
     // on disk shows as broken even when the lockfile did not change.
     list: () => refresh(),

@@ -35,6 +35,8 @@ export interface ActionCall {
   mode: "tags" | "native";
   startedAt?: number;
   endedAt?: number;
+  /** How long the call may run once started, in milliseconds, when its source bounds it. */
+  timeoutMs?: number;
   /** For the approval dialog: what the action may touch. */
   access?: ToolAccess;
 }

@@ -6,7 +6,7 @@
  */
 import type { ActionCall, ApprovalDecision } from "./call.ts";
 import { toolName } from "./openai.ts";
-import { type Tool, toolId } from "./tool.ts";
+import { splitToolId, type Tool, toolId } from "./tool.ts";
 import { formatArgErrors, validateArgs } from "../plugins/validate_args.ts";
 
 /** Who decides whether an action may run without asking. */
@@ -41,6 +41,22 @@ export interface DispatchDeps {
 
 const DEFAULT_MAX_RESULT = 32_000;
 
+/**
+ * The owner a call names when no tool of that owner is in `tools` (no such plugin is
+ * installed, or it is turned off), else `null`: a call of an unknown action of a present owner
+ * is a typo the model can fix; a missing owner is not.
+ *
+ * @example
+ * ```ts
+ * missingOwner("weather.forecast", []); // "weather"
+ * ```
+ */
+export function missingOwner(name: string, tools: readonly Tool[]): string | null {
+  const ref = splitToolId(name);
+  if (!ref || !ref.owner) return null;
+  return tools.some((t) => t.owner === ref.owner) ? null : ref.owner;
+}
+
 /** Does this tool need the user's approval before it runs? */
 export function needsApproval(tool: Tool, policy: ApprovalPolicy): boolean {
   if (policy.alwaysAllowed.has(toolId(tool))) return false;
@@ -74,12 +90,18 @@ export async function dispatchCall(
     const native = call.mode === "native";
     const known = deps.tools.map((t) => native ? toolName(t.owner, t.spec.name) : toolId(t))
       .join(", ") || "none";
+    const owner = missingOwner(call.name, deps.tools);
     return fail(
       "error",
-      `unknown action "${call.name}". Available ${native ? "tools" : "actions"}: ${known}.`,
+      owner === null
+        ? `unknown action "${call.name}". Available ${native ? "tools" : "actions"}: ${known}.`
+        : `no plugin named "${owner}" is installed (or it is turned off), so "${call.name}" cannot run. Available ${
+          native ? "tools" : "actions"
+        }: ${known}.`,
     );
   }
   call.access = tool.access;
+  if (tool.timeoutMs !== undefined) call.timeoutMs = tool.timeoutMs;
   if (!args.ok) return fail("error", args.error);
   call.args = args.value;
   const problems = formatArgErrors(validateArgs(tool.spec.parameters, args.value));

@@ -27,6 +27,7 @@ export function pluginSource(plugins: PluginManager): ToolSource {
           paths: a.grants.fs.map((p) => ({ path: p.path, access: p.access })),
         },
         source: "plugin",
+        timeoutMs: plugins.timeLimitMs,
       }));
     },
     run: (tool, input, opts) => plugins.call(tool.owner, tool.spec.name, input, opts),

@@ -29,6 +29,8 @@ export interface Tool {
   /** What its owner may touch, shown when asking for approval. */
   access: ToolAccess;
   source: ToolSourceKind;
+  /** How long one call may run, in milliseconds, when its source bounds it (shown on cards). */
+  timeoutMs?: number;
 }
 
 /** What describing a tool to the model needs. */

@@ -113,6 +113,31 @@ export function callDuration(call: ActionCall): number | null {
   return Math.max(0, call.endedAt - call.startedAt);
 }
 
+/**
+ * What a running call's card shows: the time it has run, in whole seconds so a ticking clock
+ * does not jitter, and its time limit when known.
+ *
+ * @example
+ * ```ts
+ * runningTime({ ...call, startedAt: 1_000, timeoutMs: 30_000 }, 5_400); // "4 s of 30 s limit"
+ * ```
+ */
+export function runningTime(call: ActionCall, now: number): string | null {
+  if (call.status !== "running" || typeof call.startedAt !== "number") return null;
+  const elapsed = wholeSeconds(Math.max(0, now - call.startedAt));
+  const limit = typeof call.timeoutMs === "number" && call.timeoutMs > 0
+    ? ` of ${wholeSeconds(call.timeoutMs)} limit`
+    : "";
+  return elapsed + limit;
+}
+
+/** `"45 s"`, `"2 min"`, `"2 min 5 s"`: a time in whole seconds, rounded down. */
+function wholeSeconds(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  return s % 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s / 60} min`;
+}
+
 /** Arguments as indented JSON (strings the model wrote that were not JSON stay as written). */
 export function prettyArgs(args: unknown): string {
   if (typeof args === "string") return args;

@@ -2,6 +2,7 @@
  * Small formatting helpers for the UI. Pure, no DOM.
  * @module
  */
+import { stripMarkdown } from "./plain_text.ts";
 
 /**
  * A short, human label for a timestamp relative to `now`: "just now", "5 min ago",
@@ -72,9 +73,9 @@ export function loadImageLabel(src: string): string {
   }
 }
 
-/** A conversation title to show; empty titles read "New chat". */
+/** A conversation title to show, as text without markdown; empty titles read "New chat". */
 export function displayTitle(title: string | null | undefined): string {
-  const t = (title ?? "").trim();
+  const t = stripMarkdown(title ?? "").trim();
   return t || "New chat";
 }
 

@@ -189,8 +189,28 @@ function decorateCode(frag: DocumentFragment, doc: Document): void {
   }
 }
 
-/** Wide tables scroll on their own instead of widening the page. */
+/**
+ * The class that aligns a table cell, from marked's `align` attribute (`:--`, `:-:`, `--:`), or
+ * `null` for any other value. A class, because the stylesheet's `text-align` outranks the
+ * attribute, and inline styles are stripped from model output.
+ *
+ * @example
+ * ```ts
+ * cellAlignClass("right"); // "align-right"
+ * ```
+ */
+export function cellAlignClass(align: string | null): string | null {
+  const a = align?.trim().toLowerCase();
+  return a === "left" || a === "center" || a === "right" ? `align-${a}` : null;
+}
+
+/** Wide tables scroll on their own instead of widening the page; cells keep their alignment. */
 function wrapTables(frag: DocumentFragment, doc: Document): void {
+  for (const cell of Array.from(frag.querySelectorAll("th[align], td[align]"))) {
+    const cls = cellAlignClass(cell.getAttribute("align"));
+    cell.removeAttribute("align");
+    if (cls) cell.classList.add(cls);
+  }
   for (const table of Array.from(frag.querySelectorAll("table"))) {
     const wrap = doc.createElement("div");
     wrap.className = "table-wrap";

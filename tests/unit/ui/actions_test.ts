@@ -14,6 +14,7 @@ import {
   formatDuration,
   nextApproval,
   prettyArgs,
+  runningTime,
   splitAtOffsets,
   statusText,
   truncate,
@@ -229,4 +230,24 @@ Deno.test("status words, durations, arguments and truncation", () => {
   assertEquals(truncate("abcdef", 3), { text: "abc", cut: true });
   assertEquals(truncate("abc", 3), { text: "abc", cut: false });
   ok(statusText("cancelled"));
+});
+
+Deno.test("runningTime shows whole seconds run and the call's limit, only while running", () => {
+  const call: ActionCall = {
+    id: "a",
+    name: "p.x",
+    args: {},
+    status: "running",
+    offset: 0,
+    round: 0,
+    mode: "tags",
+    startedAt: 1_000,
+    timeoutMs: 30_000,
+  };
+  assertEquals(runningTime(call, 5_400), "4 s of 30 s limit");
+  assertEquals(runningTime(call, 126_000), "2 min 5 s of 30 s limit");
+  assertEquals(runningTime({ ...call, timeoutMs: 120_000 }, 61_000), "1 min of 2 min limit");
+  assertEquals(runningTime({ ...call, timeoutMs: undefined }, 1_500), "0 s");
+  assertEquals(runningTime(call, 0), "0 s of 30 s limit", "a clock behind the server's");
+  assertEquals(runningTime({ ...call, status: "done", endedAt: 2_000 }, 5_000), null);
 });
