@@ -98,6 +98,17 @@ Deno.test("mcp: server-memory added with --yes and a narrow grant; its tools are
   assert.match(listed.out, /MEMORY_FILE_PATH \(value set, hidden\)/);
   assert.ok(!listed.out.includes("graph.jsonl"), "env values are never shown");
 
+  // Its name is taken for plugins too.
+  await assert.rejects(
+    installPlugins(rg, [{ name: "memory", wasm: "echo", actions: [{ name: "echo" }] }]),
+    /an MCP server named "memory" is added/,
+  );
+  // `rungpt mcp tools` starts it on its own and lists its tools as actions.
+  const own = await mcp(rg, ["tools", "memory"]);
+  assert.equal(own.code, 0, own.err);
+  assert.match(own.out, /^memory: 9 tools$/m);
+  assert.match(own.out, /memory\.read_graph \(says read-only\)/);
+
   // Listed by the catalogue beside the plugin, asking first by default.
   const tools = await rg.server.services.tools.list();
   const ids = tools.map(toolId);
