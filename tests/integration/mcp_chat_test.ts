@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runMcpCommand } from "../../lib/mcp/cli.ts";
 import { mcpConfigPath } from "../../lib/mcp/config.ts";
+import OpenAI from "openai";
+import { toolName } from "../../lib/tools/openai.ts";
 import { toolId } from "../../lib/tools/tool.ts";
 import {
   hasResults,
@@ -16,6 +18,7 @@ import {
   putSettings,
   resultBlocks,
   TEXT_ARGS,
+  toolResults,
   turn,
 } from "../support/action_fixtures.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
@@ -184,3 +187,55 @@ Deno.test("mcp: server-filesystem granted only dir A cannot read dir B even when
   const log = rg.server.services.mcp.log("files").map((l) => l.message).join("\n");
   assert.match(log, /Cannot access directory .*B/);
 });
+
+Deno.test("mcp: through /v1 in native mode an MCP tool is an OpenAI tool; allowed in advance it runs, else it is denied", async () => {
+  let call = "";
+  await using model = await startScriptedModel({
+    responder: (req) => {
+      const results = toolResults(req);
+      if (results.length) return { text: `Tool said: ${results[0][1]}` };
+      return { toolCalls: [{ name: call, arguments: "{}" }] };
+    },
+  });
+  await using rg = await startRungpt({ model, env: denoEnv() });
+  await putSettings(rg, { actionMode: "native" });
+  const memDir = join(rg.dataDir, "memory-files");
+  await Deno.mkdir(memDir);
+  const added = await mcp(rg, [
+    "add",
+    "memory",
+    "npm:@modelcontextprotocol/server-memory",
+    `--allow-read=${memDir}`,
+    `--allow-write=${memDir}`,
+    "--env",
+    `MEMORY_FILE_PATH=${memDir}/graph.jsonl`,
+    "--yes",
+  ]);
+  assert.equal(added.code, 0, added.err);
+  const client = new OpenAI({ baseURL: rg.origin + "/v1", apiKey: rg.token, maxRetries: 0 });
+  const ask = () =>
+    client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "?" }] });
+
+  call = toolName("memory", "read_graph");
+  const denied = await ask();
+  assert.match(denied.choices[0].message.content ?? "", /Tool said: .*(denied|approval)/i);
+  const sent = model.chatRequests()[0].body.tools as { function: { name: string } }[];
+  assert.ok(sent.some((t) => t.function.name === "memory__read_graph"));
+
+  await putSettings(rg, { alwaysAllowed: ["memory.read_graph"] });
+  const allowed = await ask();
+  assert.match(allowed.choices[0].message.content ?? "", /Tool said: .*"entities": \[\]/s);
+
+  // Its process runs while rungpt does, and stops with it.
+  assert.equal((await processesMentioning(memDir)).length, 1);
+  await rg.server.close();
+  assert.deepEqual(await processesMentioning(memDir), []);
+});
+
+/** Ids of the processes whose command line mentions `text` (from `ps`). */
+async function processesMentioning(text: string): Promise<number[]> {
+  const { stdout } = await new Deno.Command("ps", { args: ["-eo", "pid=,args="] }).output();
+  return new TextDecoder().decode(stdout).split("\n")
+    .filter((line) => line.includes(text) && !line.includes(" ps -eo"))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
