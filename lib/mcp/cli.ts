@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { printable } from "../plugins/consent.ts";
 import { readLockfile } from "../plugins/lockfile.ts";
+import { PLUGIN_NAME } from "../plugins/manifest.ts";
 import { readAnswer } from "../plugins/cli.ts";
 import {
   ENV_NAME,
@@ -148,7 +149,10 @@ async function add(args: string[], opts: McpCommandOptions, out: (l: string) => 
 
 /** A name is free when no server and no installed plugin has it (one namespace). */
 async function checkNameFree(name: string, opts: McpCommandOptions): Promise<void> {
-  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(name)) {
+  if (name === "rungpt" || name === "extism") {
+    throw new CliError(`"${name}" is reserved for rungpt itself; pick another name`);
+  }
+  if (!PLUGIN_NAME.test(name)) {
     throw new CliError(
       `"${name}" is not a valid name: use 1 to 40 of a-z, 0-9, _ and -, starting with a letter`,
     );

@@ -48,3 +48,37 @@ Deno.test("mcp config: saved with mode 0600, read back; a broken file says to fi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("mcp add: a bad or reserved name, and an env option without a value, are refused before asking", async () => {
+  const { runMcpCommand } = await import("../../../lib/mcp/cli.ts");
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const run = async (args: string[]) => {
+      const err: string[] = [];
+      const code = await runMcpCommand(args, {
+        dataDir,
+        pluginsDir: dataDir,
+        env: {},
+        isTerminal: false,
+        stdout: () => {},
+        stderr: (l) => err.push(l),
+      });
+      return { code, err: err.join("\n") };
+    };
+    const source = "npm:@modelcontextprotocol/server-memory";
+    assert.match((await run(["add", "Mem", source, "--yes"])).err, /"Mem" is not a valid name/);
+    assert.match((await run(["add", "rungpt", source, "--yes"])).err, /reserved for rungpt itself/);
+    assert.match(
+      (await run(["add", "m", source, "--env", "TOKEN", "--yes"])).err,
+      /--env takes NAME=VALUE/,
+    );
+    assert.match((await run(["add", "m", "uvx thing", "--yes"])).err, /source: must be npm:/);
+    assert.match(
+      (await run(["add", "m", source, "--allow-all"])).err,
+      /Unknown option '--allow-all'/,
+    );
+    await assert.rejects(Deno.stat(mcpConfigPath(dataDir)), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
