@@ -21,6 +21,8 @@ export interface McpLimits {
   maxMessageChars: number;
   /** Log lines kept per server. */
   logLines: number;
+  /** The wait before the second restart in a row; it doubles with each failure after it. */
+  restartBackoffMs: number;
 }
 
 /** The defaults. */
@@ -33,4 +35,5 @@ export const DEFAULT_MCP_LIMITS: McpLimits = {
   outputBytes: 1024 * 1024,
   maxMessageChars: 16 * 1024 * 1024,
   logLines: 200,
+  restartBackoffMs: 1000,
 };

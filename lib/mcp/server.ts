@@ -50,6 +50,7 @@ interface Connection {
 }
 
 const MAX_BACKOFF_MS = 60_000;
+const MAX_LIST_PAGES = 50;
 
 /**
  * A configured server and its process.
@@ -122,6 +123,9 @@ export class McpServer {
         `MCP server "${this.name}", tool "${name}": ${this.#callFailure(e)}`,
       );
     }
+    // A call answered: the server works, so its next crash is retried at once again. (Not
+    // reset at start: a server that crashes on every call backs off.)
+    this.#failures = 0;
     return resultText(result as Parameters<typeof resultText>[0], this.#limits.outputBytes);
   }
 
@@ -179,7 +183,6 @@ export class McpServer {
         this.#lost(conn);
       };
       this.#connection = conn;
-      this.#failures = 0;
       this.#state = { state: "connected", tools: tools.length };
       return conn;
     } catch (e) {
@@ -191,7 +194,12 @@ export class McpServer {
   async #listTools(client: Client): Promise<McpServerTool[]> {
     const listed: McpTool[] = [];
     let cursor: string | undefined;
+    let pages = 0;
     do {
+      // Pages without tools would otherwise be asked for without end.
+      if (++pages > MAX_LIST_PAGES) {
+        throw new Error(`its tool list has more than ${MAX_LIST_PAGES} pages`);
+      }
       const page = await client.listTools(cursor ? { cursor } : undefined, {
         timeout: this.#limits.listTimeoutMs,
       });
@@ -245,7 +253,7 @@ export class McpServer {
     // The first failure retries at once (a crash is often a one-off); then 1 s, 2 s, … 60 s.
     const delay = this.#failures <= 1
       ? 0
-      : Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.#failures - 2));
+      : Math.min(MAX_BACKOFF_MS, this.#limits.restartBackoffMs * 2 ** (this.#failures - 2));
     this.#state = { state: "failed", reason, retryAt: Date.now() + delay };
     this.#note(reason);
     return new McpServerError(`MCP server "${this.name}" ${reason}`);

@@ -119,6 +119,21 @@ Deno.test("mcp server: a crashed server is reported and started again on the nex
   assert.equal(f.server.state.state, "connected");
 });
 
+Deno.test("mcp server: one that crashes again before any call answered waits before its next start", async () => {
+  await using f = await fixture("ok", {}, { restartBackoffMs: 60_000 });
+  await assert.rejects(f.server.call("crash", {}), /stopped during the call/);
+  await assert.rejects(f.server.call("crash", {}), /stopped during the call/);
+  await assert.rejects(
+    f.server.call("echo", {}),
+    /failed: the server exited; it is tried again in 60 s/,
+  );
+});
+
+Deno.test("mcp server: a tool list in endless empty pages is refused", async () => {
+  await using f = await fixture("pages");
+  await assert.rejects(f.server.tools(), /more than 50 pages/);
+});
+
 Deno.test("mcp server: one that never answers the handshake fails to start, with its reason", async () => {
   await using f = await fixture("silent", {}, { startTimeoutMs: 1_500 });
   await assert.rejects(f.server.tools(), /could not start: .*timed out/i);
