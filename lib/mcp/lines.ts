@@ -23,7 +23,10 @@ export class LineTooLongError extends Error {
  * ```
  */
 export class LineSplitter {
-  #pending = "";
+  /** The unterminated line so far, in pieces (joined once it ends: no quadratic copying). */
+  #pending: string[] = [];
+  #pendingLength = 0;
+  /** Dropping the rest of a line already cut. */
   #skipping = false;
   readonly #max: number;
   readonly #policy: OverlongPolicy;
@@ -35,33 +38,51 @@ export class LineSplitter {
 
   /** Adds a chunk; returns the lines it completed (without their `\n` or `\r\n`). */
   push(chunk: string): string[] {
-    const parts = (this.#pending + chunk).split("\n");
-    this.#pending = parts.pop() ?? "";
     const out: string[] = [];
-    for (const part of parts) {
-      if (this.#skipping) this.#skipping = false; // the rest of a line already cut
-      else out.push(this.#clamp(part.endsWith("\r") ? part.slice(0, -1) : part));
+    let start = 0;
+    for (let end = chunk.indexOf("\n"); end !== -1; end = chunk.indexOf("\n", start)) {
+      const line = this.#end(chunk.slice(start, end));
+      if (line !== null) out.push(line.endsWith("\r") ? line.slice(0, -1) : line);
+      start = end + 1;
     }
-    if (this.#pending.length > this.#max) {
-      if (this.#policy === "fail") {
-        throw new LineTooLongError(`a line exceeded ${this.#max} characters`);
-      }
-      if (!this.#skipping) out.push(this.#clamp(this.#pending));
-      this.#pending = "";
-      this.#skipping = true;
-    }
+    const cut = this.#add(chunk.slice(start));
+    if (cut !== null) out.push(cut);
     return out;
   }
 
   /** The last unterminated line, if any. */
   flush(): string[] {
-    const rest = this.#pending;
-    this.#pending = "";
-    return rest && !this.#skipping ? [rest] : [];
+    const line = this.#end("");
+    return line ? [line] : [];
   }
 
-  #clamp(line: string): string {
-    if (line.length <= this.#max) return line;
+  /** Ends the pending line with `piece`; `null` for the rest of a cut line. */
+  #end(piece: string): string | null {
+    const skipped = this.#skipping;
+    const parts = [...this.#pending, piece];
+    const length = this.#pendingLength + piece.length;
+    this.#pending = [];
+    this.#pendingLength = 0;
+    this.#skipping = false;
+    if (skipped) return null;
+    if (length > this.#max) return this.#overlong(parts.join(""));
+    return parts.join("");
+  }
+
+  /** Adds a piece without a newline; returns the cut line when it grew past the bound. */
+  #add(piece: string): string | null {
+    if (this.#skipping || !piece) return null;
+    this.#pending.push(piece);
+    this.#pendingLength += piece.length;
+    if (this.#pendingLength <= this.#max) return null;
+    const line = this.#overlong(this.#pending.join(""));
+    this.#pending = [];
+    this.#pendingLength = 0;
+    this.#skipping = true;
+    return line;
+  }
+
+  #overlong(line: string): string {
     if (this.#policy === "fail") {
       throw new LineTooLongError(`a line exceeded ${this.#max} characters`);
     }
