@@ -138,6 +138,12 @@ Deno.test("mcp: server-memory added with --yes and a narrow grant; its tools are
   // Disabled: its tools leave the catalogue.
   assert.equal((await mcp(rg, ["disable", "memory"])).code, 0);
   assert.ok(!(await rg.server.services.tools.list()).some((t) => t.owner === "memory"));
+
+  // Removed: without --yes and a terminal it stays; with --yes its config and folder go.
+  assert.match((await mcp(rg, ["remove", "memory"])).err, /re-run with --yes/);
+  assert.equal((await mcp(rg, ["remove", "memory", "--yes"])).code, 0);
+  assert.match((await mcp(rg, ["list"])).out, /^No MCP servers/);
+  await assert.rejects(Deno.stat(join(rg.dataDir, "mcp", "memory")), Deno.errors.NotFound);
 });
 
 Deno.test("mcp: server-filesystem granted only dir A cannot read dir B even when told to serve it; the turn goes on", async () => {
