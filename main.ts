@@ -31,6 +31,9 @@ Usage:
   rungpt plugin <command>      manage plugins: install, update, remove, list, info, enable,
                                disable, config; write them: new, build, check, run
                                ("rungpt plugin --help" for details)
+  rungpt mcp <command>         MCP servers from npm, run under Deno with only the permissions
+                               you grant: add, list, tools, remove, enable, disable
+                               ("rungpt mcp --help" for details)
   rungpt --help | --version
 
 Options:
@@ -196,6 +199,18 @@ export async function main(args: string[]): Promise<number> {
       } finally {
         for (const s of signals) Deno.removeSignalListener(s, onSignal);
       }
+    }
+    if (command === "mcp") {
+      const { runMcpCommand } = await import("./lib/mcp/cli.ts");
+      return await runMcpCommand(rest, {
+        dataDir: defaultDataDir(env),
+        pluginsDir: pluginsDirOf(env),
+        env,
+        forgetApprovals: async (name) => {
+          const { forgetPluginApprovals } = await import("./lib/store/settings.ts");
+          await forgetPluginApprovals(defaultDataDir(env), name);
+        },
+      });
     }
     if (command === undefined || command === "serve") return await serve(rest, env);
     if (command.startsWith("-")) return await serve(args, env);

@@ -13,7 +13,7 @@ export const START_PERMS = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  "--allow-run=git,xdg-open,open",
+  "--allow-run=git,xdg-open,open,deno",
   "--allow-sys=homedir,hostname,osRelease,networkInterfaces",
 ];
 

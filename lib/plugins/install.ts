@@ -55,6 +55,7 @@ import {
   PLUGIN_NAME,
   resolveWasmPath,
 } from "./manifest.ts";
+import { McpConfigError, readMcpConfig } from "../mcp/config.ts";
 
 /** Largest module accepted, in bytes. */
 export const MAX_WASM_BYTES = 64 * 1024 * 1024;
@@ -304,6 +305,12 @@ async function fetchAndCommit(
           (previous.source === source
             ? `, or move it with "rungpt plugin update ${name} --move-source"`
             : ""),
+      );
+    }
+    if (!previous && await mcpServerNamed(opts.dataDir, name)) {
+      throw new InstallError(
+        `an MCP server named "${name}" is added, and plugins and MCP servers share names; ` +
+          `remove it first ("rungpt mcp remove ${name}")`,
       );
     }
     const target = join(opts.pluginsDir, name);
@@ -616,4 +623,14 @@ export function removePlugin(name: string, opts: RemoveOptions): Promise<void> {
       await work.release();
     }
   });
+}
+
+/** Whether `name` is an MCP server's (one namespace); a broken mcp.json names none. */
+async function mcpServerNamed(dataDir: string, name: string): Promise<boolean> {
+  try {
+    return (await readMcpConfig(dataDir)).servers[name] !== undefined;
+  } catch (e) {
+    if (e instanceof McpConfigError) return false;
+    throw e;
+  }
 }

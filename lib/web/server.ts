@@ -149,6 +149,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await services.jobs.close();
         await server.shutdown();
         await services.plugins.close();
+        // No MCP server process outlives rungpt.
+        await services.mcp.stop();
         await store.close();
       })(),
   };

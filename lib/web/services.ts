@@ -6,6 +6,9 @@
 import { createTurnRunner, type ModelAccess, type TurnRunner } from "../chat/turns.ts";
 import { createToolCatalogue, type ToolCatalogue } from "../tools/catalogue.ts";
 import { pluginSource } from "../tools/plugin_source.ts";
+import { mcpSource } from "../tools/mcp_source.ts";
+import { createMcpManager, type McpManager } from "../mcp/manager.ts";
+import type { McpLimits } from "../mcp/limits.ts";
 import { createClient } from "../llm/client.ts";
 import { LlmError } from "../llm/errors.ts";
 import { listModels } from "../llm/models.ts";
@@ -53,6 +56,8 @@ export interface AppServices {
   plugins: PluginManager;
   /** Install and update jobs started from the browser. */
   jobs: JobRunner;
+  /** The MCP servers the user added, run under the Deno permissions they were granted. */
+  mcp: McpManager;
   /** The effective provider settings (server side: holds the key). */
   provider(): Promise<ProviderConfig>;
   /** The settings as the browser may see them. */
@@ -126,6 +131,12 @@ export function createServices(opts: ServiceOptions): AppServices {
     repoLimits: repoLimitsFrom(env, (m) => opts.log?.(`warning: ${m}`)),
     onChange: (name) => plugins.invalidate(name),
   });
+  const mcp = createMcpManager({
+    dataDir,
+    env,
+    limits: mcpLimits(env),
+    onLog: (server, line) => opts.log?.(`[mcp ${server}] ${line}`),
+  });
   const provider = async () => {
     try {
       return providerConfig(await loadSettings(dataDir), env);
@@ -168,7 +179,7 @@ export function createServices(opts: ServiceOptions): AppServices {
     },
   };
   const tools = createToolCatalogue({
-    sources: [pluginSource(plugins)],
+    sources: [pluginSource(plugins), mcpSource(mcp)],
     settings: async () => actionSettings(await loadSettings(dataDir), env),
     allowAlways: (id) => addToList(dataDir, "alwaysAllowed", id),
     markNativeUnsupported: (name) => addToList(dataDir, "nativeToolsUnsupported", name),
@@ -185,6 +196,7 @@ export function createServices(opts: ServiceOptions): AppServices {
     tools,
     plugins,
     jobs,
+    mcp,
     provider,
     publicSettings: async () => publicSettings(await loadSettings(dataDir), env),
     saveSettings: async (patch, remove) =>
@@ -227,4 +239,10 @@ async function addToList(
 export function actionLimits(env: Env): Partial<PluginLimits> {
   const timeoutMs = Number(env.RUNGPT_ACTION_TIMEOUT_MS?.trim() || NaN);
   return Number.isSafeInteger(timeoutMs) && timeoutMs > 0 ? { timeoutMs } : {};
+}
+
+/** MCP limits from the environment: a call has the action time limit, as a plugin's does. */
+function mcpLimits(env: Env): Partial<McpLimits> {
+  const { timeoutMs } = actionLimits(env);
+  return timeoutMs ? { callTimeoutMs: timeoutMs } : {};
 }
