@@ -9,7 +9,7 @@
 import { formatArgErrors, validateArgs } from "../validate_args.ts";
 import { parseConfigTexts } from "../installed.ts";
 import { checkModule } from "../install.ts";
-import { loadManifest, type Manifest, netHost, resolveWasmPath } from "../manifest.ts";
+import { actionInput, loadManifest, type Manifest, netHost, resolveWasmPath } from "../manifest.ts";
 import { createDefaultRegistry } from "../host/mod.ts";
 import type { LogEntry, PluginLimits } from "../registry.ts";
 import { callAction, loadPlugin } from "../runtime.ts";
@@ -127,7 +127,11 @@ export async function runPluginAction(
       onLog: opts.onLog,
     });
     try {
-      return await callAction(plugin, spec.export ?? spec.name, JSON.stringify(parsed));
+      return await callAction(
+        plugin,
+        spec.export ?? spec.name,
+        actionInput(spec, JSON.stringify(parsed)),
+      );
     } finally {
       await plugin.close();
     }
