@@ -8,6 +8,7 @@ import { actionInput, loadManifest, type Manifest } from "../../../lib/plugins/m
 import { callAction, type LoadedPlugin, loadPlugin } from "../../../lib/plugins/runtime.ts";
 import { createDefaultRegistry } from "../../../lib/plugins/host/mod.ts";
 import type { Grants, LogEntry, PluginLimits } from "../../../lib/plugins/registry.ts";
+import { runPluginAction } from "../../../lib/plugins/authoring/run.ts";
 import { rejectsKind } from "../../support/plugin_runtime.ts";
 
 const FIXTURES = join(import.meta.dirname!, "..", "..", "fixtures", "extism");
@@ -176,4 +177,22 @@ Deno.test("extism http_request: the response size cap holds", async () => {
     "plugin_error",
     "response body exceeds the 1000-byte limit",
   );
+});
+
+Deno.test("extism modules run from their directory as rungpt plugin run does", async () => {
+  await using server = startServer();
+  const host = `127.0.0.1:${server.addr.port}`;
+  const vowels = await runPluginAction(
+    join(FIXTURES, "count-vowels"),
+    "count_vowels",
+    '{"text":"rungpt"}',
+  );
+  assertEquals(JSON.parse(vowels), { count: 1, total: 1, vowels: "aeiouAEIOU" });
+  const headers = await runPluginAction(
+    join(FIXTURES, "http-headers"),
+    "response_headers",
+    JSON.stringify({ url: `http://${host}/hello` }),
+    { allowHosts: [host], allowPrivateNetwork: true },
+  );
+  assertEquals(JSON.parse(headers)["x-test"], "hello");
 });
