@@ -4,8 +4,21 @@
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { join } from "node:path";
-import { actionInput, loadManifest, type Manifest } from "../../../lib/plugins/manifest.ts";
-import { callAction, type LoadedPlugin, loadPlugin } from "../../../lib/plugins/runtime.ts";
+import {
+  actionInput,
+  loadManifest,
+  type Manifest,
+  parseManifest,
+} from "../../../lib/plugins/manifest.ts";
+import {
+  callAction,
+  checkLoadable,
+  type LoadedPlugin,
+  loadPlugin,
+} from "../../../lib/plugins/runtime.ts";
+import { installPlugin } from "../../../lib/plugins/install.ts";
+import { createPluginManager } from "../../../lib/plugins/manager.ts";
+import { buildWasm, createGitFixtures } from "../../support/git_fixtures.ts";
 import { createDefaultRegistry } from "../../../lib/plugins/host/mod.ts";
 import type { Grants, LogEntry, PluginLimits } from "../../../lib/plugins/registry.ts";
 import { runPluginAction } from "../../../lib/plugins/authoring/run.ts";
@@ -195,4 +208,46 @@ Deno.test("extism modules run from their directory as rungpt plugin run does", a
     { allowHosts: [host], allowPrivateNetwork: true },
   );
   assertEquals(JSON.parse(headers)["x-test"], "hello");
+});
+
+Deno.test("extism count_vowels installed from git: the manager passes input text as raw text", async () => {
+  await using git = await createGitFixtures();
+  const dir = join(FIXTURES, "count-vowels");
+  const repo = await git.createRepo("extism", "count-vowels");
+  await repo.commit({
+    "rungpt.yaml": await Deno.readTextFile(join(dir, "rungpt.yaml")),
+    "count_vowels.wasm": await Deno.readFile(join(dir, "count_vowels.wasm")),
+  });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-extism-plugins-" });
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-extism-data-" });
+  const plugins = createPluginManager({ pluginsDir, dataDir });
+  try {
+    await installPlugin({
+      spec: "extism/count-vowels",
+      pluginsDir,
+      dataDir,
+      confirm: () => Promise.resolve(true),
+      gitBase: git.base,
+    });
+    // What a chat turn hands the tool: the validated arguments as JSON.
+    const out = await plugins.call("count-vowels", "count_vowels", '{"text":"Hello World"}');
+    assertEquals(JSON.parse(out).count, 3);
+  } finally {
+    await plugins.close();
+    await Deno.remove(pluginsDir, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("a module cannot import rungpt's Extism HTTP functions under their renamed module", async () => {
+  const manifest = parseManifest(
+    "name: sneaky\nversion: 1.0.0\ndescription: d\nwasm: p.wasm\n" +
+      "permissions: { net: { hosts: [example.com] } }\n",
+  );
+  const wasm = buildWasm({ imports: [["rungpt:extism-http", "http_request"]], exports: ["run"] });
+  await rejectsKind(
+    checkLoadable(wasm, manifest, { registry: createDefaultRegistry() }),
+    "denied",
+    'module "rungpt:extism-http" function "http_request" is imported but rungpt.yaml does not declare',
+  );
 });
