@@ -21,7 +21,7 @@ import {
   quotaOf,
 } from "./installed.ts";
 import { type Grants as LockGrants, lockfilePath } from "./lockfile.ts";
-import type { ActionSpec } from "./manifest.ts";
+import { actionInput, type ActionSpec } from "./manifest.ts";
 import { dependentsOf, loadOrder } from "./providers.ts";
 import { DEFAULT_LIMITS, type Grants, type LogEntry, type PluginLimits } from "./registry.ts";
 import { callAction, type LoadedPlugin, loadPlugin, PluginError, raceAbort } from "./runtime.ts";
@@ -390,7 +390,7 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
           plugins,
           bound.within,
           (plugin) =>
-            callAction(plugin, action.export ?? action.name, input, {
+            callAction(plugin, action.export ?? action.name, actionInput(action, input), {
               signal: callOpts.signal,
               timeoutMs,
               startedAt,

@@ -15,7 +15,9 @@
  *   `example.com:8080`, `*.example.com`); no scheme, path or credentials.
  * - `permissions.fs`: `{ path, access: read | read-write }` subpaths of the plugin's data dir.
  * - `config`: declared settings `{ type, default?, enum?, description, secret }`.
- * - `actions`: `{ name, description, parameters (JSON Schema, type: object), export?, confirm }`.
+ * - `actions`: `{ name, description, parameters (JSON Schema, type: object), export?, input?,
+ *   confirm }`: `export` is any function name the module exports (`countVowels`, `count-vowels`);
+ *   `input: text` passes the one string parameter as the raw input instead of JSON arguments.
  * - `provides`: APIs this plugin exports to others: `{ name, description, functions }`.
  * @module
  */
@@ -27,6 +29,21 @@ import { join, sep as SEPARATOR } from "node:path";
 export const PLUGIN_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 /** Action and API names: usable as wasm export names and in tool function names. */
 export const IDENTIFIER = /^[a-z][a-z0-9_]{0,63}$/;
+/**
+ * Whether `name` can be an action's `export`: any name a module can export (UTF-8), without
+ * control characters, 1-255 characters, and not one of the names rungpt adds (`__rungpt_*`).
+ *
+ * @example
+ * ```ts
+ * isExportName("countVowels"); // true
+ * isExportName("__rungpt_start"); // false
+ * ```
+ */
+export function isExportName(name: string): boolean {
+  return name.length >= 1 && name.length <= 255 && !name.startsWith("__rungpt_") &&
+    ![...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+}
+
 /** `<namespace>:<api>`; the namespace is `rungpt` (built-in) or a plugin name. */
 export const API_SPECIFIER = /^([a-z][a-z0-9_-]{0,39}):([a-z][a-z0-9_]{0,63})$/;
 
@@ -137,16 +154,75 @@ const parametersSchema = z.record(z.string(), z.unknown()).superRefine((s, ctx) 
   }
 });
 
+/**
+ * The one parameter an `input: text` action passes as raw text, or an issue: its parameters
+ * must be exactly one property, of type string, and required.
+ */
+function textParameter(parameters: Record<string, unknown>): string | { issue: string } {
+  const props = parameters.properties;
+  const names = typeof props === "object" && props !== null ? Object.keys(props) : [];
+  if (names.length !== 1) {
+    return {
+      issue: `input: text needs exactly one parameter, of type string (found ${names.length})`,
+    };
+  }
+  const [name] = names;
+  const type = ((props as Record<string, unknown>)[name] as { type?: unknown } | null)?.type;
+  if (type !== "string") {
+    return { issue: `input: text needs its parameter "${name}" to be of type string` };
+  }
+  const required = parameters.required;
+  if (!Array.isArray(required) || !required.includes(name)) {
+    return { issue: `input: text needs its parameter "${name}" listed in required` };
+  }
+  return name;
+}
+
 const action = z.object({
   name: z.string().regex(IDENTIFIER, `must match ${IDENTIFIER.source}`),
   description: z.string().min(1),
   /** JSON Schema of the arguments object. */
   parameters: parametersSchema.default({ type: "object", properties: {} }),
   /** The wasm export to call; defaults to the action name. */
-  export: z.string().regex(IDENTIFIER, `must match ${IDENTIFIER.source}`).optional(),
+  export: z.string().refine(
+    isExportName,
+    "must be a function name the module exports: 1-255 characters, no control characters, " +
+      "not starting with __rungpt_",
+  ).optional(),
+  /**
+   * What the export receives: `json` (when omitted), the arguments object as JSON; `text`, the value
+   * of the action's one string parameter as raw UTF-8 (what most Extism plugins expect).
+   */
+  input: z.enum(["json", "text"]).optional(),
   /** Ask the user before every call. */
   confirm: z.boolean().default(false),
-}).strict();
+}).strict().superRefine((a, ctx) => {
+  if (a.input !== "text") return;
+  const param = textParameter(a.parameters);
+  if (typeof param !== "string") {
+    ctx.addIssue({ code: "custom", path: ["input"], message: param.issue });
+  }
+});
+
+/**
+ * The input bytes an action's export receives for its validated arguments (`argsJson`, a JSON
+ * object): the JSON itself, or for `input: text` the value of its one string parameter.
+ *
+ * @example
+ * ```ts
+ * actionInput({ ...spec, input: "text" }, '{"text":"hello"}'); // "hello"
+ * ```
+ */
+export function actionInput(action: ActionSpec, argsJson: string): string {
+  if (action.input !== "text") return argsJson;
+  const param = textParameter(action.parameters);
+  if (typeof param !== "string") throw new ManifestError(param.issue);
+  const value = (JSON.parse(argsJson) as Record<string, unknown>)[param];
+  if (typeof value !== "string") {
+    throw new ManifestError(`action "${action.name}": "${param}" must be a string`);
+  }
+  return value;
+}
 
 const providedApi = z.object({
   name: z.string().regex(IDENTIFIER, `must match ${IDENTIFIER.source}`),

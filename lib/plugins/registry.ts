@@ -12,6 +12,7 @@
 import type { CallContext } from "@extism/extism";
 import type { Manifest } from "./manifest.ts";
 import type { QuotaLedger } from "./host/quota.ts";
+import type { CheckedFetch } from "./host/net.ts";
 import { PluginError } from "./runtime_errors.ts";
 
 /** A declared setting's value. */
@@ -119,6 +120,11 @@ export interface ApiDefinition {
 /** The registry shared by built-in and plugin-provided APIs. */
 export interface ApiRegistry {
   readonly apis: Map<string, ApiDefinition>;
+  /**
+   * The checked HTTP client of the built-in `rungpt:net`, which Extism's `http_request` uses
+   * too; without it (a registry without the built-ins), every `http_request` is refused.
+   */
+  http?: CheckedFetch;
 }
 
 /**

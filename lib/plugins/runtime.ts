@@ -35,7 +35,6 @@ import {
   type ApiRegistry,
   type CallBudget,
   DEFAULT_LIMITS,
-  type ExtismHostFunction,
   type Grants,
   hostFunction,
   type LogEntry,
@@ -47,10 +46,11 @@ import {
   unregisterApi,
 } from "./registry.ts";
 import { createDefaultRegistry } from "./host/mod.ts";
+import { EXTISM_HTTP_MODULE, extismHttpFunctions } from "./host/extism_http.ts";
 import { resolveSettings } from "./host/config.ts";
 import { DEFAULT_QUOTA, type QuotaLedger } from "./host/quota.ts";
 import { type LogLimiter, type LogRing, PluginLog } from "./host/log.ts";
-import { PluginError } from "./runtime_errors.ts";
+import { HostFunctionError, PluginError } from "./runtime_errors.ts";
 import { MEMORY_PROBE, type PreparedModule, prepareModule } from "./runtime_wasm.ts";
 import { GUARD_MODULE } from "./runtime_guard.ts";
 
@@ -59,8 +59,15 @@ export { PluginError, type PluginErrorKind } from "./runtime_errors.ts";
 const PAGE = 65536;
 /** Upper bound on starting a worker and instantiating the module (not counted as call time). */
 const START_TIMEOUT_MS = 30_000;
-/** Extism host functions a plugin may not import: HTTP goes through `rungpt:net`. */
-const FORBIDDEN_EXTISM = ["http_request", "http_status_code", "http_headers"];
+
+/** The `extism:host/env` functions a module may import (Extism's kernel, with rungpt's HTTP). */
+const EXTISM_KERNEL: readonly string[] = [
+  ...["input_length", "input_offset", "input_load_u8", "input_load_u64"],
+  ...["alloc", "free", "length", "length_unsafe", "load_u8", "load_u64", "store_u8", "store_u64"],
+  ...["output_set", "error_set", "error_get", "config_get", "var_get", "var_set"],
+  ...["log_trace", "log_debug", "log_info", "log_warn", "log_error", "get_log_level"],
+  ...["http_request", "http_status_code", "http_headers"],
+];
 
 /** What {@link loadPlugin} needs. */
 export interface LoadPluginOptions {
@@ -215,11 +222,11 @@ export async function checkLoadable(
     throw e;
   }
   const imports = checkImports(compiled.prepared.imports, manifest, opts.grants);
-  const badExtism = imports.extism.filter((f) => FORBIDDEN_EXTISM.includes(f));
-  if (badExtism.length) {
+  const unknown = imports.extism.find((f) => !EXTISM_KERNEL.includes(f));
+  if (unknown) {
     throw new PluginError(
-      "denied",
-      `module "extism:host/env" function "${badExtism[0]}" is not available; use rungpt:net`,
+      "invalid",
+      `module "extism:host/env" function "${unknown}" is not an Extism kernel function rungpt provides`,
       name,
     );
   }
@@ -384,8 +391,10 @@ async function discard(int: Internal): Promise<void> {
   if (instance) await instance.close().catch(() => {});
 }
 
-function extismFunctions(int: Internal): Record<string, Record<string, ExtismHostFunction>> {
-  const out: Record<string, Record<string, ExtismHostFunction>> = {};
+function extismFunctions(int: Internal): NonNullable<ExtismOptions["functions"]> {
+  const out: NonNullable<ExtismOptions["functions"]> = {
+    [EXTISM_HTTP_MODULE]: extismHttpFunctions(int.registry.http, int.host),
+  };
   for (const [spec, fns] of int.imports) {
     out[spec] = {};
     for (const fn of fns) out[spec][fn] = hostFunction(int.registry, spec, fn, int.host);
@@ -393,7 +402,8 @@ function extismFunctions(int: Internal): Record<string, Record<string, ExtismHos
   return out;
 }
 
-type ExtismLogger = NonNullable<Parameters<typeof createPluginFn>[1]>["logger"];
+type ExtismOptions = NonNullable<Parameters<typeof createPluginFn>[1]>;
+type ExtismLogger = ExtismOptions["logger"];
 
 function extismLogger(host: PluginHost): ExtismLogger {
   const at = (level: LogLevel) => (message: unknown) => host.log(level, String(message));
@@ -590,6 +600,11 @@ async function classify(
     return reason instanceof PluginError
       ? reason
       : new PluginError("aborted", String(reason), name);
+  }
+  if (e instanceof HostFunctionError) {
+    // Extism stopped the worker when the host function threw.
+    if (instance && int.instance === instance) await discard(int);
+    return e;
   }
   if (e instanceof PluginError) {
     // Our own errors (output too large, closed) leave the instance intact.

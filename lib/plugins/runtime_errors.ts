@@ -41,3 +41,12 @@ export class PluginError extends Error {
     this.plugin = plugin;
   }
 }
+
+/**
+ * A host function that ended the call instead of answering (Extism's `http_request` refused or
+ * failed): Extism stops the instance's worker when a host function throws, so the runtime
+ * discards the instance.
+ */
+export class HostFunctionError extends PluginError {
+  override name = "HostFunctionError";
+}

@@ -12,6 +12,8 @@
  * - Routes `alloc`, `free`, `log_*`, `config_get`, `var_get` and every host API import through
  *   the allocation guard (`runtime_guard.ts`), which bounds what the Extism kernel holds for the
  *   plugin, and adds the export that clears the guard's books.
+ * - Renames the imports of Extism's `http_request`, `http_status_code` and `http_headers` to
+ *   `rungpt:extism-http`, where rungpt's checked versions are (`host/extism_http.ts`).
  * - Adds one tiny export, {@link MEMORY_PROBE}, that traps when the guest's memory is within
  *   `slackPages` of the cap (default: half the cap), or when the guard refused a request: after
  *   a trap the runtime calls it to tell "ran out of memory" apart from other traps. Half,
@@ -25,6 +27,7 @@
 import { concatBytes } from "../http/bytes.ts";
 import { PluginError } from "./runtime_errors.ts";
 import { nameBytes, s32, s64, u32 } from "./wasm_encode.ts";
+import { EXTISM_HTTP_FUNCTIONS, EXTISM_HTTP_MODULE } from "./host/extism_http.ts";
 import {
   GUARD_MODULE,
   GUARD_RESET,
@@ -339,7 +342,10 @@ function scanImports(sections: Section[]): ImportScan {
       if (kind === 0) {
         const type = r.u32();
         const renamed = guardedName(scan, mod, field);
-        if (renamed === null) entries.push(s.body.subarray(start, r.pos));
+        if (isExtismHttp(mod, field)) {
+          // Extism's worker would link its own unchecked fetch here: rungpt's goes instead.
+          entries.push([...nameBytes(EXTISM_HTTP_MODULE), ...nameBytes(field), 0, ...u32(type)]);
+        } else if (renamed === null) entries.push(s.body.subarray(start, r.pos));
         else entries.push([...nameBytes(GUARD_MODULE), ...nameBytes(renamed), 0, ...u32(type)]);
         if (mod === "extism:host/env" && field === "alloc") scan.alloc = scan.importedFuncs;
         scan.importedFuncs++;
@@ -363,6 +369,11 @@ function scanImports(sections: Section[]): ImportScan {
 }
 
 const IMPORT_KINDS = ["function", "table", "memory", "global", "tag"];
+
+function isExtismHttp(mod: string, field: string): boolean {
+  return mod === "extism:host/env" &&
+    (EXTISM_HTTP_FUNCTIONS as readonly string[]).includes(field);
+}
 
 /** The guard's name for a function import it stands in for, or null to leave it. */
 function guardedName(scan: ImportScan, mod: string, field: string): string | null {

@@ -9,7 +9,7 @@
 import { formatArgErrors, validateArgs } from "../validate_args.ts";
 import { parseConfigTexts } from "../installed.ts";
 import { checkModule } from "../install.ts";
-import { loadManifest, type Manifest, netHost, resolveWasmPath } from "../manifest.ts";
+import { actionInput, loadManifest, type Manifest, netHost, resolveWasmPath } from "../manifest.ts";
 import { createDefaultRegistry } from "../host/mod.ts";
 import type { LogEntry, PluginLimits } from "../registry.ts";
 import { callAction, loadPlugin } from "../runtime.ts";
@@ -45,18 +45,25 @@ export interface RunOptions {
 
 /**
  * `manifest` with `hosts` added to `permissions.net.hosts`: the test-only grant of
- * {@linkcode RunOptions.allowHosts}. Refuses a malformed host, and a plugin that does not use
- * `rungpt:net` (the grant would do nothing).
+ * {@linkcode RunOptions.allowHosts}. Refuses a malformed host, and a plugin that uses neither
+ * `rungpt:net` nor (`extismHttp`) Extism's `http_request` (the grant would do nothing).
  *
  * @example
  * ```ts
  * const local = withTestHosts(manifest, ["127.0.0.1:8080"]);
  * ```
  */
-export function withTestHosts(manifest: Manifest, hosts: readonly string[]): Manifest {
+export function withTestHosts(
+  manifest: Manifest,
+  hosts: readonly string[],
+  extismHttp = false,
+): Manifest {
   if (hosts.length === 0) return manifest;
-  if (!manifest.apis.includes("rungpt:net")) {
-    throw new RunError(`--allow-host: ${manifest.name} does not use rungpt:net (not in its apis)`);
+  if (!manifest.apis.includes("rungpt:net") && !extismHttp) {
+    throw new RunError(
+      `--allow-host: ${manifest.name} does not use rungpt:net (not in its apis) ` +
+        `and its module does not import Extism's http_request`,
+    );
   }
   for (const host of hosts) {
     const checked = netHost.safeParse(host);
@@ -87,7 +94,9 @@ export async function runPluginAction(
   args: string,
   opts: RunOptions = {},
 ): Promise<string> {
-  const manifest = withTestHosts(await loadManifest(dir), opts.allowHosts ?? []);
+  const declared = await loadManifest(dir);
+  const wasm = await Deno.readFile(await resolveWasmPath(dir, declared));
+  const manifest = withTestHosts(declared, opts.allowHosts ?? [], importsExtismHttp(wasm));
   for (const host of new Set(opts.allowHosts)) {
     opts.onGrant?.(`rungpt:net may also reach ${host} (not in rungpt.yaml)`);
   }
@@ -112,7 +121,6 @@ export async function runPluginAction(
   // The same check a chat turn makes before the plugin runs.
   const problems = formatArgErrors(validateArgs(spec.parameters, parsed));
   if (problems) throw new RunError(problems);
-  const wasm = await Deno.readFile(await resolveWasmPath(dir, manifest));
   await checkModule(wasm, manifest);
   const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "rungpt-run-" });
   try {
@@ -127,11 +135,25 @@ export async function runPluginAction(
       onLog: opts.onLog,
     });
     try {
-      return await callAction(plugin, spec.export ?? spec.name, JSON.stringify(parsed));
+      return await callAction(
+        plugin,
+        spec.export ?? spec.name,
+        actionInput(spec, JSON.stringify(parsed)),
+      );
     } finally {
       await plugin.close();
     }
   } finally {
     if (!opts.dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Whether a module imports Extism's `http_request` (false for bytes that are no module). */
+function importsExtismHttp(wasm: Uint8Array): boolean {
+  try {
+    return WebAssembly.Module.imports(new WebAssembly.Module(wasm as BufferSource))
+      .some((i) => i.module === "extism:host/env" && i.name === "http_request");
+  } catch {
+    return false; // checkModule reports what is wrong with it
   }
 }

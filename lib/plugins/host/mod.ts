@@ -6,7 +6,7 @@ import { type ApiRegistry, createRegistry, registerApi } from "../registry.ts";
 import { configApi } from "./config.ts";
 import { fsApi } from "./fs.ts";
 import { logApi } from "./log.ts";
-import { netApi, type NetDeps } from "./net.ts";
+import { checkedFetch, netApi, type NetDeps } from "./net.ts";
 
 /** Options of the built-in APIs. */
 export interface BuiltinOptions {
@@ -14,11 +14,15 @@ export interface BuiltinOptions {
   net?: NetDeps;
 }
 
-/** Registers `rungpt:fs`, `rungpt:net`, `rungpt:config` and `rungpt:log`. */
+/**
+ * Registers `rungpt:fs`, `rungpt:net`, `rungpt:config` and `rungpt:log`, and the checked HTTP
+ * client Extism's `http_request` uses.
+ */
 export function registerBuiltinApis(registry: ApiRegistry, opts: BuiltinOptions = {}): void {
   for (const api of [fsApi(), netApi(opts.net), configApi(), logApi()]) {
     registerApi(registry, api);
   }
+  registry.http = checkedFetch(opts.net);
 }
 
 /**

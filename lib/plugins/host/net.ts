@@ -39,6 +39,11 @@ export interface NetDeps {
 const MAX_REDIRECTS = 5;
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
+/** A request rungpt refused (scheme, credentials, host not allowed, private address). */
+export class NetRefusal extends Error {
+  override name = "NetRefusal";
+}
+
 /** Whether `hostname` (and `port`) match one allowed-host entry. */
 export function hostMatches(entry: string, hostname: string, port: string): boolean {
   let pattern = entry.toLowerCase();
@@ -166,13 +171,13 @@ async function checkHop(
   signal: AbortSignal,
 ): Promise<string[]> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new Error(`${url.protocol} URLs are not allowed (only http and https)`);
+    throw new NetRefusal(`${url.protocol} URLs are not allowed (only http and https)`);
   }
-  if (url.username || url.password) throw new Error("URLs with credentials are not allowed");
+  if (url.username || url.password) throw new NetRefusal("URLs with credentials are not allowed");
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   const hosts = allowedHosts(ctx);
   if (!hosts.some((h) => hostMatches(h, url.hostname, port))) {
-    throw new Error(
+    throw new NetRefusal(
       `host ${url.host} is not allowed (allowed: ${hosts.length ? hosts.join(", ") : "none"})`,
     );
   }
@@ -180,7 +185,7 @@ async function checkHop(
   if (ctx.plugin.grants.allowPrivateNetwork) return addresses;
   for (const addr of addresses) {
     if (isPrivateAddress(addr)) {
-      throw new Error(
+      throw new NetRefusal(
         `host ${url.host} resolves to the private address ${addr}; private networks were not granted`,
       );
     }
@@ -260,16 +265,38 @@ async function readCapped(res: Response, max: number): Promise<Uint8Array> {
   return concatBytes(chunks);
 }
 
-function requestHeaders(req: Record<string, unknown>): Headers {
+/** One HTTP request a plugin asks for, through `rungpt:net` or Extism's `http_request`. */
+export interface CheckedRequest {
+  /** Absolute http(s) URL. */
+  url: string;
+  /** Default `GET`. */
+  method?: string;
+  headers?: Readonly<Record<string, string>>;
+  /** Sent for methods other than GET and HEAD. */
+  body?: string | Uint8Array;
+}
+
+/** The final response of a {@link CheckedRequest}, after redirects. */
+export interface CheckedResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** At most `limits.httpResponseBytes`. */
+  body: Uint8Array;
+  /** The final URL, after redirects. */
+  url: string;
+}
+
+/** Sends one request with every check of `rungpt:net`; throws an Error naming what was refused. */
+export type CheckedFetch = (ctx: HostCall, req: CheckedRequest) => Promise<CheckedResponse>;
+
+function requestHeaders(raw: unknown, what: string): Headers {
   const headers = new Headers();
-  if (req.headers === undefined) return headers;
-  if (typeof req.headers !== "object" || req.headers === null || Array.isArray(req.headers)) {
-    throw new Error(`rungpt:net request: "headers" must be an object of strings`);
+  if (raw === undefined || raw === null) return headers;
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new Error(`${what}: "headers" must be an object of strings`);
   }
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (typeof v !== "string") {
-      throw new Error(`rungpt:net request: header "${k}" must be a string`);
-    }
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v !== "string") throw new Error(`${what}: header "${k}" must be a string`);
     if (k.toLowerCase() === "host") continue;
     headers.set(k, v);
   }
@@ -279,26 +306,41 @@ function requestHeaders(req: Record<string, unknown>): Headers {
   return headers;
 }
 
-async function request(deps: NetDeps, ctx: HostCall, input: string): Promise<unknown> {
-  const req = parseRequest(input, "rungpt:net request");
+/** Parses `rungpt:net request`'s JSON into a {@link CheckedRequest}. */
+function parseNetRequest(input: string): CheckedRequest {
+  const what = "rungpt:net request";
+  const req = parseRequest(input, what);
+  const url = requireString(req, "url", what);
+  if (req.method !== undefined && typeof req.method !== "string") {
+    throw new Error(`${what}: "method" must be a string`);
+  }
+  if (req.body !== undefined && req.body !== null && typeof req.body !== "string") {
+    throw new Error(`${what}: "body" must be a string`);
+  }
+  requestHeaders(req.headers, what); // reports a bad header here, with this API's name
+  return {
+    url,
+    method: req.method as string | undefined,
+    headers: req.headers as Record<string, string> | undefined,
+    body: (req.body ?? undefined) as string | undefined,
+  };
+}
+
+async function fetchChecked(
+  deps: NetDeps,
+  ctx: HostCall,
+  req: CheckedRequest,
+): Promise<CheckedResponse> {
   let url: URL;
   try {
-    url = new URL(requireString(req, "url", "rungpt:net request"));
+    url = new URL(req.url);
   } catch (e) {
-    throw new Error(`rungpt:net request: ${(e as Error).message}`);
+    throw new Error(`request: ${(e as Error).message}`);
   }
-  let method = typeof req.method === "string" ? req.method.toUpperCase() : "GET";
-  if (!METHODS.includes(method)) {
-    throw new Error(`rungpt:net request: unsupported method ${method}`);
-  }
-  let body: string | undefined = req.body === undefined || req.body === null
-    ? undefined
-    : typeof req.body === "string"
-    ? req.body
-    : (() => {
-      throw new Error(`rungpt:net request: "body" must be a string`);
-    })();
-  const headers = requestHeaders(req);
+  let method = (req.method ?? "GET").toUpperCase();
+  if (!METHODS.includes(method)) throw new Error(`request: unsupported method ${method}`);
+  let body = req.body;
+  const headers = requestHeaders(req.headers, "request");
 
   const limits = ctx.plugin.limits;
   const budget = Math.min(limits.httpTimeoutMs, Math.max(0, ctx.call.deadline - performance.now()));
@@ -342,16 +384,40 @@ async function request(deps: NetDeps, ctx: HostCall, input: string): Promise<unk
       return {
         status: res.status,
         headers: Object.fromEntries(res.headers),
-        body: new TextDecoder().decode(bytes),
+        body: bytes,
         url: url.href,
       };
     }
   } catch (e) {
     const reason = signal.aborted && signal.reason instanceof Error ? signal.reason : e;
-    throw new Error(`rungpt:net request to ${url.href}: ${(reason as Error).message}`);
+    const Failure = reason instanceof NetRefusal ? NetRefusal : Error;
+    throw new Failure(`request to ${url.href}: ${(reason as Error).message}`);
   } finally {
     clearTimeout(timer);
     ctx.call.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * The checked HTTP client behind `rungpt:net` and Extism's `http_request`: allowed hosts, the
+ * user's grant, private addresses, redirects, size and time caps (see the module docs).
+ *
+ * @example
+ * ```ts
+ * const res = await checkedFetch()(ctx, { url: "https://api.example.com/x" });
+ * ```
+ */
+export function checkedFetch(deps: NetDeps = {}): CheckedFetch {
+  return (ctx, req) => fetchChecked(deps, ctx, req);
+}
+
+async function request(fetch: CheckedFetch, ctx: HostCall, input: string): Promise<unknown> {
+  const req = parseNetRequest(input);
+  try {
+    const res = await fetch(ctx, req);
+    return { ...res, body: new TextDecoder().decode(res.body) };
+  } catch (e) {
+    throw new Error(`rungpt:net ${(e as Error).message}`);
   }
 }
 
@@ -364,9 +430,10 @@ async function request(deps: NetDeps, ctx: HostCall, input: string): Promise<unk
  * ```
  */
 export function netApi(deps: NetDeps = {}): ApiDefinition {
+  const fetch = checkedFetch(deps);
   return {
     specifier: "rungpt:net",
     description: "HTTP requests to the hosts the plugin declares",
-    functions: { request: (ctx, input) => request(deps, ctx, input) },
+    functions: { request: (ctx, input) => request(fetch, ctx, input) },
   };
 }

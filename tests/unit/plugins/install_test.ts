@@ -489,15 +489,15 @@ Deno.test("a failing install leaves the plugins dir byte-identical", async () =>
         /"wasi_snapshot_preview1" \(fd_write\), which rungpt does not provide: .*\(WASI is not provided: build for wasm32-unknown-unknown\)$/,
       ],
       [
-        "a function the runtime refuses",
+        "an Extism host function rungpt does not have",
         {
           ...pluginFiles({ name: "bad" }),
           "plugin.wasm": buildWasm({
-            imports: [["extism:host/env", "http_request"]],
+            imports: [["extism:host/env", "http_fetch"]],
             exports: ["greet"],
           }),
         },
-        /"extism:host\/env" function "http_request" is not available; use rungpt:net/,
+        /"extism:host\/env" function "http_fetch" is not an Extism kernel function rungpt provides/,
       ],
       [
         "an unknown function of a built-in API",

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { loadManifest, ManifestError, parseManifest } from "../../../lib/plugins/manifest.ts";
+import {
+  actionInput,
+  loadManifest,
+  ManifestError,
+  parseManifest,
+} from "../../../lib/plugins/manifest.ts";
 import { buildWasm, manifestFields } from "../../support/git_fixtures.ts";
 
 /** Parses `manifestFields(fields)` and returns the error message (fails if it parses). */
@@ -123,6 +128,69 @@ Deno.test("parseManifest names the field and reason for each kind of bad manifes
     assert.match(msg, /^rungpt\.yaml: /, msg);
     assert.match(msg, re, `${JSON.stringify(fields)} -> ${msg}`);
   }
+});
+
+const TEXT_PARAMS = {
+  type: "object",
+  properties: { text: { type: "string" } },
+  required: ["text"],
+};
+
+Deno.test("parseManifest: an action may call any export name the module can have", () => {
+  for (const name of ["countVowels", "count-vowels", "Count.Vowels", "über", "_start"]) {
+    const m = parseManifest(stringify(manifestFields({
+      actions: [{ name: "count", description: "d", export: name }],
+    })));
+    assert.equal(m.actions[0].export, name);
+  }
+  for (const bad of ["", "__rungpt_start", "a\nb", "x".repeat(256)]) {
+    assert.match(
+      rejectMessage({ actions: [{ name: "count", description: "d", export: bad }] }),
+      /actions\.0\.export: must be a function name the module exports/,
+    );
+  }
+});
+
+Deno.test("parseManifest: input text needs exactly one required string parameter", () => {
+  const ok = parseManifest(stringify(manifestFields({
+    actions: [{ name: "count", description: "d", input: "text", parameters: TEXT_PARAMS }],
+  })));
+  assert.equal(ok.actions[0].input, "text");
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ type: "object", properties: {} }, /exactly one parameter, of type string \(found 0\)/],
+    [
+      { type: "object", properties: { a: { type: "string" }, b: { type: "string" } } },
+      /exactly one parameter, of type string \(found 2\)/,
+    ],
+    [
+      { type: "object", properties: { n: { type: "number" } }, required: ["n"] },
+      /its parameter "n" to be of type string/,
+    ],
+    [{ type: "object", properties: { t: { type: "string" } } }, /"t" listed in required/],
+  ];
+  for (const [parameters, message] of cases) {
+    const error = rejectMessage({
+      actions: [{ name: "count", description: "d", input: "text", parameters }],
+    });
+    assert.match(error, /actions\.0\.input: input: text needs/);
+    assert.match(error, message);
+  }
+  assert.match(
+    rejectMessage({ actions: [{ name: "count", description: "d", input: "bytes" }] }),
+    /actions\.0\.input/,
+  );
+});
+
+Deno.test("actionInput: JSON arguments as they are, or the raw text of input text", () => {
+  const m = parseManifest(stringify(manifestFields({
+    actions: [
+      { name: "as_json", description: "d", parameters: TEXT_PARAMS },
+      { name: "as_text", description: "d", input: "text", parameters: TEXT_PARAMS },
+    ],
+  })));
+  const args = JSON.stringify({ text: 'say "hi"\n' });
+  assert.equal(actionInput(m.actions[0], args), args);
+  assert.equal(actionInput(m.actions[1], args), 'say "hi"\n');
 });
 
 Deno.test("parseManifest rejects invalid YAML and duplicate keys", () => {
