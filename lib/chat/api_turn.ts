@@ -10,7 +10,7 @@ import type { CompletionUsage } from "openai/resources/completions";
 import { LlmError } from "../llm/errors.ts";
 import type { ToolSession } from "../tools/catalogue.ts";
 import { turnMode } from "./action_prompt.ts";
-import { errorResponse } from "./completions.ts";
+import { errorBlock, errorResponse } from "./api_error.ts";
 import type { CompletionRequest } from "./completions.ts";
 import { type LoopResult, runActionLoop, type StreamFn } from "./loop.ts";
 
@@ -144,8 +144,7 @@ export function completeWithActions(
       answer();
       try {
         if (result.error) {
-          const { message, kind } = failedRound(result, result.error);
-          stream.enqueue(event({ error: { message, type: "upstream_error", code: kind } }));
+          stream.enqueue(encoder.encode(errorBlock(failedRound(result, result.error))));
         } else {
           stream.enqueue(chunk({}, finishReason(result)));
           if (wantsUsage) {
@@ -170,7 +169,7 @@ function failedRound(result: LoopResult, error: LlmError): LlmError {
   return new LlmError(
     error.kind,
     `Round ${round} of the action loop failed, after rungpt ran ${ran}: ${error.message}`,
-    { status: error.status, code: error.code, retryAfter: error.retryAfter },
+    { status: error.status, code: error.code, retryAfter: error.retryAfter, param: error.param },
   );
 }
 

@@ -10,7 +10,10 @@ import { z } from "zod";
 import { completeChat, type CompleteChatParams } from "../llm/complete.ts";
 import { errorContext } from "../llm/client.ts";
 import { cutOffError, LlmError, toLlmError } from "../llm/errors.ts";
+import { errorResponse } from "./api_error.ts";
 import { createSseRelay } from "./sse_relay.ts";
+
+export { errorResponse, statusFor } from "./api_error.ts";
 
 /** The request body: the fields rungpt needs, everything else passed through. */
 export const completionRequest = z.looseObject({
@@ -28,46 +31,11 @@ export interface CompletionDeps {
   defaultModel(): Promise<string | null>;
 }
 
-/** HTTP status for an upstream failure, from rungpt's point of view as a gateway. */
-export function statusFor(error: LlmError): number {
-  switch (error.kind) {
-    case "rate_limit":
-      return 429;
-    case "bad_request":
-      return error.status ?? 400;
-    case "not_found":
-      return 404;
-    case "no_key":
-      return 503;
-    case "timeout":
-      return 504;
-    case "aborted":
-      return 499;
-    default:
-      return 502;
-  }
-}
-
-/** An error answer in OpenAI's shape; `param` names the request field at fault, if one. */
-export function errorResponse(error: LlmError, param: string | null = null): Response {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
-  return new Response(
-    JSON.stringify({
-      error: {
-        message: error.message,
-        type: error.kind === "rate_limit" ? "rate_limit_error" : "upstream_error",
-        code: error.code ?? error.kind,
-        param,
-      },
-    }),
-    { status: statusFor(error), headers },
-  );
-}
-
 /**
- * Relays one completion request. Errors before the first byte become an OpenAI-shaped
- * error answer; an error mid-stream is sent as a final `data: {"error": …}` event.
+ * Relays one completion request. Errors before the first byte (an error status, or an error
+ * the upstream reported inside its stream before any content) become an OpenAI-shaped error
+ * answer with the status they stand for; an error mid-stream is sent as a final
+ * `data: {"error": …}` event with the same `type` and `code`.
  *
  * @example
  * ```ts
@@ -140,13 +108,20 @@ async function relayStream(
     signal,
     abort: () => upstream.abort(),
   });
+  // Chunks that say nothing yet (the role chunk) are held back: an error reported after them
+  // in the stream still gets its own status.
+  const held: Uint8Array[] = [];
   let first = await relay.read();
-  while (!first.done && first.bytes.length === 0) first = await relay.read();
+  while (!first.done && !first.content) {
+    held.push(first.bytes);
+    first = await relay.read();
+  }
   if (first.error && !first.content) {
     release();
     throw first.error;
   }
   if (first.done) release();
+  first = { ...first, bytes: concat([...held, first.bytes]) };
   let sent = false;
   return new Response(
     new ReadableStream<Uint8Array>({
@@ -171,4 +146,15 @@ async function relayStream(
       },
     },
   );
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
