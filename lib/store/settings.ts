@@ -9,6 +9,7 @@
 
 import { join } from "node:path";
 import { z } from "zod";
+import { parseOrigin, parseOriginList } from "./origins.ts";
 import type { Env } from "./paths.ts";
 
 /** File name of the settings inside the data directory. */
@@ -32,6 +33,8 @@ export interface StoredSettings {
   maxActionRounds?: number;
   /** Models whose upstream rejected native tools (auto mode then uses tags for them). */
   nativeToolsUnsupported?: string[];
+  /** Web origins whose pages may call `/v1` (CORS), besides `RUNGPT_CORS_ORIGINS`. */
+  corsOrigins?: string[];
   [more: string]: unknown;
 }
 
@@ -45,6 +48,7 @@ export interface SettingsPatch {
   alwaysAllowed?: string[] | null;
   maxActionRounds?: number | null;
   nativeToolsUnsupported?: string[] | null;
+  corsOrigins?: string[] | null;
 }
 
 /** The values the LLM client should use (server side only: holds the key). */
@@ -69,6 +73,8 @@ export interface PublicSettings {
   modelSource: SettingSource;
   /** The effective action settings (see {@linkcode actionSettings}). */
   actions: ActionSettings;
+  /** Origins allowed to call `/v1` from a browser: saved here, and from the environment. */
+  cors: { origins: string[]; envOrigins: string[] };
 }
 
 /** How actions run; defaults filled in. */
@@ -171,6 +177,11 @@ const actionId = z.string().regex(/^[a-z][a-z0-9_-]*\.[a-z][a-z0-9_]*$/, "must b
 const alwaysAllowed = z.array(actionId).max(1000);
 const maxActionRounds = z.number().int().min(1, "must be at least 1").max(50, "must be at most 50");
 const modelList = z.array(model).max(1000);
+const origin = z.string().max(2000).superRefine((text, ctx) => {
+  const parsed = parseOrigin(text);
+  if ("error" in parsed) ctx.addIssue({ code: "custom", message: parsed.error });
+}).transform((text) => (parseOrigin(text) as { origin: string }).origin);
+const originList = z.array(origin).max(100, "must list at most 100 origins");
 
 const patchSchema = z.strictObject({
   apiKey: apiKey.nullable().optional(),
@@ -181,6 +192,7 @@ const patchSchema = z.strictObject({
   alwaysAllowed: alwaysAllowed.nullable().optional(),
   maxActionRounds: maxActionRounds.nullable().optional(),
   nativeToolsUnsupported: modelList.nullable().optional(),
+  corsOrigins: originList.nullable().optional(),
 });
 
 const storedSchema = z.looseObject({
@@ -192,6 +204,7 @@ const storedSchema = z.looseObject({
   alwaysAllowed: alwaysAllowed.optional(),
   maxActionRounds: maxActionRounds.optional(),
   nativeToolsUnsupported: modelList.optional(),
+  corsOrigins: originList.optional(),
 });
 
 /**
@@ -439,7 +452,40 @@ export function publicSettings(
     model: mdl.value,
     modelSource: mdl.source,
     actions: actionSettings(stored, env),
+    cors: { origins: stored.corsOrigins ?? [], envOrigins: envCorsOrigins(env) },
   };
+}
+
+/**
+ * The origins `RUNGPT_CORS_ORIGINS` lists (comma-separated, exact origins). The server checks it
+ * at start-up, so a mistake is a one-line error rather than a browser client that is refused.
+ *
+ * @throws {SettingsError} naming the variable and the entry that is not an origin.
+ *
+ * @example
+ * ```ts
+ * envCorsOrigins({ RUNGPT_CORS_ORIGINS: "https://app.example.com" }); // ["https://app.example.com"]
+ * ```
+ */
+export function envCorsOrigins(env: Env): string[] {
+  try {
+    return parseOriginList(env.RUNGPT_CORS_ORIGINS ?? "");
+  } catch (e) {
+    throw new SettingsError(`RUNGPT_CORS_ORIGINS: ${(e as Error).message}`, "RUNGPT_CORS_ORIGINS");
+  }
+}
+
+/**
+ * Every origin allowed to call `/v1` from a browser: `RUNGPT_CORS_ORIGINS` and the saved ones.
+ *
+ * @example
+ * ```ts
+ * corsOrigins({ corsOrigins: ["https://a.example"] }, { RUNGPT_CORS_ORIGINS: "https://b.example" });
+ * // ["https://b.example", "https://a.example"]
+ * ```
+ */
+export function corsOrigins(stored: StoredSettings, env: Env = Deno.env.toObject()): string[] {
+  return [...new Set([...envCorsOrigins(env), ...(stored.corsOrigins ?? [])])];
 }
 
 /**

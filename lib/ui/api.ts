@@ -119,6 +119,8 @@ export interface SettingsInput {
   maxActionRounds?: number | null;
   /** Models auto mode uses tags for because their server rejected tools (`null`: none). */
   nativeToolsUnsupported?: string[] | null;
+  /** Origins whose pages may call `/v1` from a browser (`null`: none besides the environment's). */
+  corsOrigins?: string[] | null;
   /**
    * Entries to take out of those lists as the server has them now (revoke one, try tools
    * again for one), so what another tab added meanwhile stays.

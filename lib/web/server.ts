@@ -7,7 +7,7 @@ import { join } from "node:path";
 import manifest from "../../fresh.gen.ts";
 import { finishInterruptedCalls } from "../chat/recovery.ts";
 import { ensureDir, type Env } from "../store/paths.ts";
-import { envActionMode } from "../store/settings.ts";
+import { envActionMode, envCorsOrigins } from "../store/settings.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import { loadOrCreateApiToken } from "../store/token.ts";
 import { createWebApp } from "./app.ts";
@@ -65,6 +65,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.error(line));
   // A mistyped RUNGPT_ACTION_MODE is refused here, not silently taken as "auto".
   envActionMode(opts.env);
+  // So is an entry of RUNGPT_CORS_ORIGINS that is not an origin (or is "*").
+  envCorsOrigins(opts.env);
   await ensureDir(opts.dataDir);
   const store = await openSqliteStore(join(opts.dataDir, "rungpt.db"));
   const recovered = await store.recoverInterrupted(finishInterruptedCalls);
@@ -97,6 +99,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     state: { app: services },
     hostname: opts.hostname,
     allowedHosts,
+    corsOrigins: services.corsOrigins,
     token: apiToken,
     requireUiLogin,
     staticDirs: {

@@ -14,6 +14,7 @@ import { type ModelStatus, modelStatus, NO_PROVIDER_MESSAGE } from "./model_setu
 import { streamChat, type StreamChatParams } from "../llm/stream.ts";
 import {
   actionSettings,
+  corsOrigins,
   type ListRemovals,
   loadSettings,
   type ProviderConfig,
@@ -71,6 +72,8 @@ export interface AppServices {
    * (Settings' "Test connection"). An absent field uses the value in effect.
    */
   testProvider(values: ProviderValues): Promise<ProviderCheck>;
+  /** Origins whose pages may call `/v1` from a browser (environment and settings). */
+  corsOrigins(): Promise<string[]>;
   /** Reports a failure that no request is left to answer with (into the server log). */
   reportError(error: unknown): void;
 }
@@ -196,6 +199,7 @@ export function createServices(opts: ServiceOptions): AppServices {
         baseURL: values.baseURL === undefined ? cfg.baseURL : values.baseURL,
       });
     },
+    corsOrigins: async () => corsOrigins(await loadSettings(dataDir), env),
     reportError: opts.onError ?? ((e) => console.error(e)),
   };
 }

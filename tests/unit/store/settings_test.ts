@@ -260,6 +260,7 @@ Deno.test("publicSettings: sources, masking, and never the key", () => {
       maxRounds: 8,
       nativeToolsUnsupported: [],
     },
+    cors: { origins: [], envOrigins: [] },
   });
   assert.equal(publicSettings({}, { RUNGPT_ACTION_MODE: "tags" }).actions.mode, "tags");
   assert.equal(
