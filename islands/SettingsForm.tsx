@@ -131,6 +131,7 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
   const s = settings.value;
   const list = models.value;
   const tagsOnly = s.actions.nativeToolsUnsupported;
+  const unstreamed = s.actions.streamToolsUnsupported;
   return (
     <main class="settings-page">
       <div class="settings-card">
@@ -349,6 +350,35 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
                     Try tools again with all
                   </button>
                 )}
+              </>
+            )}
+            {unstreamed.length > 0 && (
+              <>
+                <h3 class="field-title" id="unstreamed-title">Tool calls not streamed</h3>
+                <p class="hint">
+                  These models' server broke on streamed tool calls, so replies that may call an
+                  action are asked for whole. Stream again once the server is fixed.
+                </p>
+                <ul class="allowed-list" aria-labelledby="unstreamed-title">
+                  {unstreamed.map((m) => (
+                    <li key={m}>
+                      <code>{m}</code>
+                      <button
+                        type="button"
+                        class="btn btn-small"
+                        aria-label={`Stream tool calls again with ${m}`}
+                        disabled={saving.value}
+                        onClick={() =>
+                          void save(
+                            { remove: { streamToolsUnsupported: [m] } },
+                            `${m} will stream tool calls again.`,
+                          )}
+                      >
+                        Stream again
+                      </button>
+                    </li>
+                  ))}
+                </ul>
               </>
             )}
             <label class="check-row">

@@ -12,14 +12,17 @@ import type { ToolSession } from "../tools/catalogue.ts";
 import { turnMode } from "./action_prompt.ts";
 import { errorBlock, errorResponse } from "./api_error.ts";
 import type { CompletionRequest } from "./completions.ts";
-import { type LoopResult, runActionLoop, type StreamFn } from "./loop.ts";
+import { type CompleteFn, type LoopResult, runActionLoop, type StreamFn } from "./loop.ts";
 
 /** What the API turn needs. */
 export interface ApiTurnDeps {
   stream: StreamFn;
+  /** Asks without streaming, for upstreams that cannot stream tool calls. */
+  complete?: CompleteFn;
   /** The request's tools, opened without `ask`: what needs approval is denied unless allowed. */
   tools: ToolSession;
   onNativeUnsupported?(model: string): void;
+  onStreamToolsUnsupported?(model: string): void;
 }
 
 const OWN_FIELDS = new Set(["model", "messages", "stream", "n"]);
@@ -65,6 +68,9 @@ export function completeWithActions(
       mode: turnMode(settings, body.model),
       maxRounds: settings.maxRounds,
       stream: deps.stream,
+      complete: deps.complete,
+      streamTools: !settings.streamToolsUnsupported.includes(body.model),
+      onStreamToolsUnsupported: () => deps.onStreamToolsUnsupported?.(body.model),
       signal: abort,
       extra,
       onText,

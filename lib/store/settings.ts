@@ -33,6 +33,8 @@ export interface StoredSettings {
   maxActionRounds?: number;
   /** Models whose upstream rejected native tools (auto mode then uses tags for them). */
   nativeToolsUnsupported?: string[];
+  /** Models whose upstream cannot stream tool calls (rounds with tools are asked whole). */
+  streamToolsUnsupported?: string[];
   /** Web origins whose pages may call `/v1` (CORS), besides `RUNGPT_CORS_ORIGINS`. */
   corsOrigins?: string[];
   [more: string]: unknown;
@@ -48,6 +50,7 @@ export interface SettingsPatch {
   alwaysAllowed?: string[] | null;
   maxActionRounds?: number | null;
   nativeToolsUnsupported?: string[] | null;
+  streamToolsUnsupported?: string[] | null;
   corsOrigins?: string[] | null;
 }
 
@@ -84,6 +87,7 @@ export interface ActionSettings {
   alwaysAllowed: string[];
   maxRounds: number;
   nativeToolsUnsupported: string[];
+  streamToolsUnsupported: string[];
 }
 
 /** Default bound on action rounds per turn. */
@@ -105,6 +109,7 @@ export function actionSettings(
     alwaysAllowed: stored.alwaysAllowed ?? [],
     maxRounds: stored.maxActionRounds ?? DEFAULT_MAX_ACTION_ROUNDS,
     nativeToolsUnsupported: stored.nativeToolsUnsupported ?? [],
+    streamToolsUnsupported: stored.streamToolsUnsupported ?? [],
   };
 }
 
@@ -192,6 +197,7 @@ const patchSchema = z.strictObject({
   alwaysAllowed: alwaysAllowed.nullable().optional(),
   maxActionRounds: maxActionRounds.nullable().optional(),
   nativeToolsUnsupported: modelList.nullable().optional(),
+  streamToolsUnsupported: modelList.nullable().optional(),
   corsOrigins: originList.nullable().optional(),
 });
 
@@ -204,6 +210,7 @@ const storedSchema = z.looseObject({
   alwaysAllowed: alwaysAllowed.optional(),
   maxActionRounds: maxActionRounds.optional(),
   nativeToolsUnsupported: modelList.optional(),
+  streamToolsUnsupported: modelList.optional(),
   corsOrigins: originList.optional(),
 });
 
@@ -336,7 +343,11 @@ export function saveSettings(
 }
 
 /** The settings that are lists of names. */
-export const LIST_SETTINGS = ["alwaysAllowed", "nativeToolsUnsupported"] as const;
+export const LIST_SETTINGS = [
+  "alwaysAllowed",
+  "nativeToolsUnsupported",
+  "streamToolsUnsupported",
+] as const;
 
 /**
  * Entries to take out of list settings, from the list as saved at that moment: a page that

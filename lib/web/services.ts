@@ -12,6 +12,7 @@ import { listModels } from "../llm/models.ts";
 import { checkProvider, type ProviderCheck } from "../llm/provider_check.ts";
 import { type ModelStatus, modelStatus, NO_PROVIDER_MESSAGE } from "./model_setup.ts";
 import { streamChat, type StreamChatParams } from "../llm/stream.ts";
+import { completeChat, type CompleteChatParams } from "../llm/complete.ts";
 import {
   actionSettings,
   corsOrigins,
@@ -166,12 +167,16 @@ export function createServices(opts: ServiceOptions): AppServices {
     async *stream(request, signal) {
       yield* streamChat(await client(), request as StreamChatParams, signal);
     },
+    async complete(request, signal) {
+      return await completeChat(await client(), request as CompleteChatParams, signal);
+    },
   };
   const tools = createToolCatalogue({
     sources: [pluginSource(plugins)],
     settings: async () => actionSettings(await loadSettings(dataDir), env),
     allowAlways: (id) => addToList(dataDir, "alwaysAllowed", id),
     markNativeUnsupported: (name) => addToList(dataDir, "nativeToolsUnsupported", name),
+    markStreamToolsUnsupported: (name) => addToList(dataDir, "streamToolsUnsupported", name),
   });
   return {
     version: opts.version,
@@ -207,7 +212,7 @@ export function createServices(opts: ServiceOptions): AppServices {
 /** Adds `value` to a list setting, as one step in the settings' save queue. */
 async function addToList(
   dataDir: string,
-  field: "alwaysAllowed" | "nativeToolsUnsupported",
+  field: "alwaysAllowed" | "nativeToolsUnsupported" | "streamToolsUnsupported",
   value: string,
 ): Promise<void> {
   await updateSettings(dataDir, (stored) => {

@@ -35,9 +35,12 @@ export const handler: Handlers<unknown, AppState> = {
     return completeWithActions(
       {
         stream: app.model.stream,
+        complete: app.model.complete,
         tools,
         // The answer does not wait for this; a failure to save it is only logged.
         onNativeUnsupported: (m) => void app.tools.markNativeUnsupported(m).catch(app.reportError),
+        onStreamToolsUnsupported: (m) =>
+          void app.tools.markStreamToolsUnsupported(m).catch(app.reportError),
       },
       { ...body, model },
       req.signal,

@@ -259,6 +259,7 @@ Deno.test("publicSettings: sources, masking, and never the key", () => {
       alwaysAllowed: [],
       maxRounds: 8,
       nativeToolsUnsupported: [],
+      streamToolsUnsupported: [],
     },
     cors: { origins: [], envOrigins: [] },
   });
