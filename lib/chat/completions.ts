@@ -7,9 +7,9 @@
 import type OpenAI from "openai";
 import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { z } from "zod";
-import { completeChat, type CompleteChatParams } from "../llm/complete.ts";
+import { completeChat, type CompleteChatParams, completionChunks } from "../llm/complete.ts";
 import { errorContext } from "../llm/client.ts";
-import { cutOffError, LlmError, toLlmError } from "../llm/errors.ts";
+import { cutOffError, isStreamFailure, LlmError, toLlmError } from "../llm/errors.ts";
 import { errorResponse } from "./api_error.ts";
 import { createSseRelay } from "./sse_relay.ts";
 
@@ -29,6 +29,10 @@ export type CompletionRequest = z.infer<typeof completionRequest>;
 export interface CompletionDeps {
   client(): Promise<OpenAI>;
   defaultModel(): Promise<string | null>;
+  /** False when the model's upstream is known not to stream tool calls. */
+  streamTools?(model: string): Promise<boolean>;
+  /** A streamed request with tools failed and the same one unstreamed worked: remember it. */
+  onStreamToolsUnsupported?(model: string): void;
 }
 
 /**
@@ -62,10 +66,47 @@ export async function relayCompletion(
       const params = { ...body, model, stream: false } as CompleteChatParams;
       return Response.json(await completeChat(client, params, signal));
     }
-    return await relayStream(client, { ...body, model, stream: true }, signal);
+    if (!body.tools || await deps.streamTools?.(model) !== false) {
+      try {
+        return await relayStream(client, { ...body, model, stream: true }, signal);
+      } catch (e) {
+        // Some servers break on streamed tool calls: a request with tools is asked whole.
+        if (!body.tools || !isStreamFailure(toLlmError(e))) throw e;
+        const answer = await unstreamed(client, body, model, signal);
+        deps.onStreamToolsUnsupported?.(model);
+        return answer;
+      }
+    }
+    return await unstreamed(client, body, model, signal);
   } catch (e) {
     return errorResponse(toLlmError(e));
   }
+}
+
+/** A streamed request answered from the upstream's whole answer, in the streaming format. */
+async function unstreamed(
+  client: OpenAI,
+  body: CompletionRequest,
+  model: string,
+  signal: AbortSignal,
+): Promise<Response> {
+  const { stream_options, ...rest } = body;
+  const params = { ...rest, model, stream: false } as CompleteChatParams;
+  const completion = await completeChat(client, params, signal);
+  const wantsUsage = (stream_options as { include_usage?: boolean } | undefined)?.include_usage;
+  const events = completionChunks(completion).map(({ usage, ...chunk }) => {
+    const blocks = [`data: ${JSON.stringify(chunk)}\n\n`];
+    if (wantsUsage && usage) {
+      blocks.push(`data: ${JSON.stringify({ ...chunk, choices: [], usage })}\n\n`);
+    }
+    return blocks.join("");
+  });
+  return new Response(events.join("") + "data: [DONE]\n\n", {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+    },
+  });
 }
 
 /**

@@ -12,7 +12,7 @@ import type {
 } from "openai/resources/chat/completions";
 import { completionChunks } from "../llm/complete.ts";
 import type { CompletionUsage } from "openai/resources/completions";
-import { LlmError, toLlmError } from "../llm/errors.ts";
+import { isStreamFailure, LlmError, toLlmError } from "../llm/errors.ts";
 import { addChunk, newAccumulator } from "../llm/stream.ts";
 import { type Tool, toolId } from "../tools/tool.ts";
 import type { ActionCall } from "../tools/call.ts";
@@ -275,15 +275,6 @@ function uniqueCallId(wanted: string, earlier: readonly ActionCall[]): string {
   let id = wanted;
   for (let n = 2; taken.has(id); n++) id = `${wanted}_${n}`;
   return id;
-}
-
-/**
- * A failure that suggests the upstream broke on streaming (not on the request): it failed
- * (5xx), or its stream was malformed or cut off.
- */
-function isStreamFailure(error: LlmError): boolean {
-  if (error.kind === "protocol") return true;
-  return error.kind === "upstream" && (error.status ?? 0) >= 500;
 }
 
 /**

@@ -232,6 +232,22 @@ const STATUS_BY_WORD: Record<string, number> = {
   internal_server_error: 500,
 };
 
+/**
+ * True for a failure that suggests the upstream broke while streaming rather than on the
+ * request: it failed (5xx), or its stream was malformed or cut off. Some servers do this on
+ * streamed tool calls; asking for the same answer without streaming may then work.
+ *
+ * @example
+ * ```ts
+ * isStreamFailure(new LlmError("upstream", "failed", { status: 500 })); // true
+ * isStreamFailure(new LlmError("bad_request", "no", { status: 400 })); // false
+ * ```
+ */
+export function isStreamFailure(error: LlmError): boolean {
+  if (error.kind === "protocol") return true;
+  return error.kind === "upstream" && (error.status ?? 0) >= 500;
+}
+
 /** The error for a stream that ended before a finish reason: the reply is incomplete. */
 export function cutOffError(ctx: ErrorContext = {}): LlmError {
   return new LlmError(

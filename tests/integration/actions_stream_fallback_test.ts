@@ -13,7 +13,8 @@ import {
   toolResults,
   turn,
 } from "../support/action_fixtures.ts";
-import type { RecordedRequest, Reply } from "../support/scripted_model.ts";
+import { startRungpt } from "../support/rungpt_server.ts";
+import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
 
 const PROBE = {
   name: "probe",
@@ -146,4 +147,50 @@ Deno.test("auto: a 400 that is not about tools is sent once, and tools are not g
     true,
     false,
   ]);
+});
+
+Deno.test("/v1 relay: a client's own tools whose stream fails are answered from the whole answer, and remembered", async () => {
+  await using model = await startScriptedModel({
+    responder: (req) =>
+      req.body.stream
+        ? { status: 500, message: "tool call parser crashed" }
+        : { toolCalls: [{ id: "call_9", name: "lookup", arguments: '{"q":"x"}' }] },
+  });
+  await using rg = await startRungpt({ model });
+  const openai = new OpenAI({ baseURL: rg.origin + "/v1", apiKey: rg.token, maxRetries: 0 });
+  const ask = async () => {
+    const stream = await openai.chat.completions.create({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "Look x up" }],
+      tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const calls: string[] = [];
+    let finish: string | null = null;
+    let usage = 0;
+    for await (const chunk of stream) {
+      for (const c of chunk.choices[0]?.delta?.tool_calls ?? []) {
+        calls.push(`${c.id}:${c.function?.name}:${c.function?.arguments}`);
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      usage = chunk.usage?.total_tokens ?? usage;
+    }
+    return { calls, finish, usage };
+  };
+  const first = await ask();
+  assert.deepEqual(first.calls, ['call_9:lookup:{"q":"x"}']);
+  assert.equal(first.finish, "tool_calls");
+  assert.ok(first.usage > 0, "usage, as asked");
+  assert.deepEqual(model.chatRequests().map((r) => r.body.stream === true), [true, false]);
+  assert.ok(!model.chatRequests()[1].body.stream_options);
+  const settings = async () => (await (await rg.api("/api/settings")).json()).actions;
+  for (let i = 0; i < 100 && (await settings()).streamToolsUnsupported.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.deepEqual((await settings()).streamToolsUnsupported, ["gpt-4o"]);
+
+  // Remembered: asked whole at once.
+  assert.deepEqual((await ask()).calls, ['call_9:lookup:{"q":"x"}']);
+  assert.deepEqual(model.chatRequests().slice(2).map((r) => r.body.stream === true), [false]);
 });
