@@ -49,6 +49,7 @@ Environment (all optional):
   RUNGPT_PLUGINS_DIR                installed plugins (default plugins_store/ beside main.ts)
   RUNGPT_API_TOKEN                  access token (default: generated once into the data dir)
   RUNGPT_ALLOWED_HOSTS              extra Host names to accept, comma-separated
+  RUNGPT_CORS_ORIGINS               web origins whose pages may call /v1 (CORS), comma-separated
 `;
 
 /** Errors whose message says what to do; printed without a stack trace. */

@@ -67,6 +67,7 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
   const actionMode = useSignal<ActionMode>(initial.actions.mode);
   const askAll = useSignal(initial.actions.approvalMode === "ask");
   const rounds = useSignal(String(initial.actions.maxRounds));
+  const origins = useSignal(initial.cors.origins.join(", "));
   const testing = useSignal(false);
   const tested = useSignal<ConnectionTest | null>(null);
 
@@ -113,6 +114,7 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
       actionMode.value = next.actions.mode;
       askAll.value = next.actions.approvalMode === "ask";
       rounds.value = String(next.actions.maxRounds);
+      origins.value = next.cors.origins.join(", ");
       const chosen = next.models?.chosen;
       saved.value = chosen
         ? `${message} Default model: ${chosen}, chosen from the server's models.`
@@ -129,6 +131,7 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
   const s = settings.value;
   const list = models.value;
   const tagsOnly = s.actions.nativeToolsUnsupported;
+  const unstreamed = s.actions.streamToolsUnsupported;
   return (
     <main class="settings-page">
       <div class="settings-card">
@@ -158,6 +161,10 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
               return;
             }
             if (n !== a.maxRounds) input.maxActionRounds = n;
+            const wanted = originList(origins.value);
+            if (wanted.join(",") !== s.cors.origins.join(",")) {
+              input.corsOrigins = wanted.length ? wanted : null;
+            }
             void save(input, "Settings saved.");
           }}
         >
@@ -345,6 +352,35 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
                 )}
               </>
             )}
+            {unstreamed.length > 0 && (
+              <>
+                <h3 class="field-title" id="unstreamed-title">Tool calls not streamed</h3>
+                <p class="hint">
+                  These models' server broke on streamed tool calls, so replies that may call an
+                  action are asked for whole. Stream again once the server is fixed.
+                </p>
+                <ul class="allowed-list" aria-labelledby="unstreamed-title">
+                  {unstreamed.map((m) => (
+                    <li key={m}>
+                      <code>{m}</code>
+                      <button
+                        type="button"
+                        class="btn btn-small"
+                        aria-label={`Stream tool calls again with ${m}`}
+                        disabled={saving.value}
+                        onClick={() =>
+                          void save(
+                            { remove: { streamToolsUnsupported: [m] } },
+                            `${m} will stream tool calls again.`,
+                          )}
+                      >
+                        Stream again
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
             <label class="check-row">
               <input
                 type="checkbox"
@@ -399,6 +435,27 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
               )}
           </fieldset>
 
+          <fieldset>
+            <legend>Browser clients</legend>
+            <label for="cors-origins">Web origins that may use the API</label>
+            <input
+              id="cors-origins"
+              spellcheck={false}
+              autocomplete="off"
+              placeholder="e.g. http://localhost:5173, https://chat.example.com"
+              aria-describedby="cors-origins-hint"
+              value={origins.value}
+              onInput={(e) => (origins.value = e.currentTarget.value)}
+            />
+            <p class="hint" id="cors-origins-hint">
+              Pages on these origins (exactly{" "}
+              <code>scheme://host[:port]</code>, comma-separated) may call <code>/v1</code>{" "}
+              from the browser; they still need the access token. Empty: no web page may.
+              {s.cors.envOrigins.length > 0 &&
+                ` Also allowed by RUNGPT_CORS_ORIGINS: ${s.cors.envOrigins.join(", ")}.`}
+            </p>
+          </fieldset>
+
           {error.value && <div class="notice notice-error" role="alert">{error.value}</div>}
           {saved.value && <div class="notice notice-ok" role="status">{saved.value}</div>}
           <div class="row-buttons">
@@ -410,4 +467,9 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
       </div>
     </main>
   );
+}
+
+/** The entries of the origins field: comma- or space-separated, blanks dropped. */
+function originList(text: string): string[] {
+  return text.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
 }

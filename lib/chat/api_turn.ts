@@ -10,16 +10,19 @@ import type { CompletionUsage } from "openai/resources/completions";
 import { LlmError } from "../llm/errors.ts";
 import type { ToolSession } from "../tools/catalogue.ts";
 import { turnMode } from "./action_prompt.ts";
-import { errorResponse } from "./completions.ts";
+import { errorBlock, errorResponse } from "./api_error.ts";
 import type { CompletionRequest } from "./completions.ts";
-import { type LoopResult, runActionLoop, type StreamFn } from "./loop.ts";
+import { type CompleteFn, type LoopResult, runActionLoop, type StreamFn } from "./loop.ts";
 
 /** What the API turn needs. */
 export interface ApiTurnDeps {
   stream: StreamFn;
+  /** Asks without streaming, for upstreams that cannot stream tool calls. */
+  complete?: CompleteFn;
   /** The request's tools, opened without `ask`: what needs approval is denied unless allowed. */
   tools: ToolSession;
   onNativeUnsupported?(model: string): void;
+  onStreamToolsUnsupported?(model: string): void;
 }
 
 const OWN_FIELDS = new Set(["model", "messages", "stream", "n"]);
@@ -65,6 +68,9 @@ export function completeWithActions(
       mode: turnMode(settings, body.model),
       maxRounds: settings.maxRounds,
       stream: deps.stream,
+      complete: deps.complete,
+      streamTools: !settings.streamToolsUnsupported.includes(body.model),
+      onStreamToolsUnsupported: () => deps.onStreamToolsUnsupported?.(body.model),
       signal: abort,
       extra,
       onText,
@@ -144,8 +150,7 @@ export function completeWithActions(
       answer();
       try {
         if (result.error) {
-          const { message, kind } = failedRound(result, result.error);
-          stream.enqueue(event({ error: { message, type: "upstream_error", code: kind } }));
+          stream.enqueue(encoder.encode(errorBlock(failedRound(result, result.error))));
         } else {
           stream.enqueue(chunk({}, finishReason(result)));
           if (wantsUsage) {
@@ -170,7 +175,7 @@ function failedRound(result: LoopResult, error: LlmError): LlmError {
   return new LlmError(
     error.kind,
     `Round ${round} of the action loop failed, after rungpt ran ${ran}: ${error.message}`,
-    { status: error.status, code: error.code, retryAfter: error.retryAfter },
+    { status: error.status, code: error.code, retryAfter: error.retryAfter, param: error.param },
   );
 }
 

@@ -7,10 +7,13 @@
 import type OpenAI from "openai";
 import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { z } from "zod";
-import { completeChat, type CompleteChatParams } from "../llm/complete.ts";
+import { completeChat, type CompleteChatParams, completionChunks } from "../llm/complete.ts";
 import { errorContext } from "../llm/client.ts";
-import { cutOffError, LlmError, toLlmError } from "../llm/errors.ts";
+import { cutOffError, isStreamFailure, LlmError, toLlmError } from "../llm/errors.ts";
+import { errorResponse } from "./api_error.ts";
 import { createSseRelay } from "./sse_relay.ts";
+
+export { errorResponse, statusFor } from "./api_error.ts";
 
 /** The request body: the fields rungpt needs, everything else passed through. */
 export const completionRequest = z.looseObject({
@@ -26,48 +29,17 @@ export type CompletionRequest = z.infer<typeof completionRequest>;
 export interface CompletionDeps {
   client(): Promise<OpenAI>;
   defaultModel(): Promise<string | null>;
-}
-
-/** HTTP status for an upstream failure, from rungpt's point of view as a gateway. */
-export function statusFor(error: LlmError): number {
-  switch (error.kind) {
-    case "rate_limit":
-      return 429;
-    case "bad_request":
-      return error.status ?? 400;
-    case "not_found":
-      return 404;
-    case "no_key":
-      return 503;
-    case "timeout":
-      return 504;
-    case "aborted":
-      return 499;
-    default:
-      return 502;
-  }
-}
-
-/** An error answer in OpenAI's shape; `param` names the request field at fault, if one. */
-export function errorResponse(error: LlmError, param: string | null = null): Response {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
-  return new Response(
-    JSON.stringify({
-      error: {
-        message: error.message,
-        type: error.kind === "rate_limit" ? "rate_limit_error" : "upstream_error",
-        code: error.code ?? error.kind,
-        param,
-      },
-    }),
-    { status: statusFor(error), headers },
-  );
+  /** False when the model's upstream is known not to stream tool calls. */
+  streamTools?(model: string): Promise<boolean>;
+  /** A streamed request with tools failed and the same one unstreamed worked: remember it. */
+  onStreamToolsUnsupported?(model: string): void;
 }
 
 /**
- * Relays one completion request. Errors before the first byte become an OpenAI-shaped
- * error answer; an error mid-stream is sent as a final `data: {"error": …}` event.
+ * Relays one completion request. Errors before the first byte (an error status, or an error
+ * the upstream reported inside its stream before any content) become an OpenAI-shaped error
+ * answer with the status they stand for; an error mid-stream is sent as a final
+ * `data: {"error": …}` event with the same `type` and `code`.
  *
  * @example
  * ```ts
@@ -94,10 +66,47 @@ export async function relayCompletion(
       const params = { ...body, model, stream: false } as CompleteChatParams;
       return Response.json(await completeChat(client, params, signal));
     }
-    return await relayStream(client, { ...body, model, stream: true }, signal);
+    if (!body.tools || await deps.streamTools?.(model) !== false) {
+      try {
+        return await relayStream(client, { ...body, model, stream: true }, signal);
+      } catch (e) {
+        // Some servers break on streamed tool calls: a request with tools is asked whole.
+        if (!body.tools || !isStreamFailure(toLlmError(e))) throw e;
+        const answer = await unstreamed(client, body, model, signal);
+        deps.onStreamToolsUnsupported?.(model);
+        return answer;
+      }
+    }
+    return await unstreamed(client, body, model, signal);
   } catch (e) {
     return errorResponse(toLlmError(e));
   }
+}
+
+/** A streamed request answered from the upstream's whole answer, in the streaming format. */
+async function unstreamed(
+  client: OpenAI,
+  body: CompletionRequest,
+  model: string,
+  signal: AbortSignal,
+): Promise<Response> {
+  const { stream_options, ...rest } = body;
+  const params = { ...rest, model, stream: false } as CompleteChatParams;
+  const completion = await completeChat(client, params, signal);
+  const wantsUsage = (stream_options as { include_usage?: boolean } | undefined)?.include_usage;
+  const events = completionChunks(completion).map(({ usage, ...chunk }) => {
+    const blocks = [`data: ${JSON.stringify(chunk)}\n\n`];
+    if (wantsUsage && usage) {
+      blocks.push(`data: ${JSON.stringify({ ...chunk, choices: [], usage })}\n\n`);
+    }
+    return blocks.join("");
+  });
+  return new Response(events.join("") + "data: [DONE]\n\n", {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+    },
+  });
 }
 
 /**
@@ -140,13 +149,20 @@ async function relayStream(
     signal,
     abort: () => upstream.abort(),
   });
+  // Chunks that say nothing yet (the role chunk) are held back: an error reported after them
+  // in the stream still gets its own status.
+  const held: Uint8Array[] = [];
   let first = await relay.read();
-  while (!first.done && first.bytes.length === 0) first = await relay.read();
+  while (!first.done && !first.content) {
+    held.push(first.bytes);
+    first = await relay.read();
+  }
   if (first.error && !first.content) {
     release();
     throw first.error;
   }
   if (first.done) release();
+  first = { ...first, bytes: concat([...held, first.bytes]) };
   let sent = false;
   return new Response(
     new ReadableStream<Uint8Array>({
@@ -171,4 +187,15 @@ async function relayStream(
       },
     },
   );
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

@@ -6,11 +6,13 @@
  * @module
  */
 import type {
+  ChatCompletion,
   ChatCompletionChunk,
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
+import { completionChunks } from "../llm/complete.ts";
 import type { CompletionUsage } from "openai/resources/completions";
-import { LlmError, toLlmError } from "../llm/errors.ts";
+import { isStreamFailure, LlmError, toLlmError } from "../llm/errors.ts";
 import { type Accumulated, addChunk, newAccumulator } from "../llm/stream.ts";
 import { type Tool, toolId } from "../tools/tool.ts";
 import type { ActionCall } from "../tools/call.ts";
@@ -21,11 +23,20 @@ import { roundMessages } from "./history.ts";
 import { createTagParser, parseActionArgs } from "./tag_parser.ts";
 import { parseToolName } from "../tools/openai.ts";
 
+/** The parameters of one round's request. */
+export type RoundParams = Record<string, unknown> & {
+  model: string;
+  messages: ChatCompletionMessageParam[];
+};
+
 /** Streams one completion (the caller supplies client, key and errors mapping). */
 export type StreamFn = (
-  params: Record<string, unknown> & { model: string; messages: ChatCompletionMessageParam[] },
+  params: RoundParams,
   signal: AbortSignal,
 ) => AsyncIterable<ChatCompletionChunk>;
+
+/** Asks for one completion without streaming (for upstreams that cannot stream tool calls). */
+export type CompleteFn = (params: RoundParams, signal: AbortSignal) => Promise<ChatCompletion>;
 
 /** What the loop needs. */
 export interface LoopOptions {
@@ -45,6 +56,19 @@ export interface LoopOptions {
    */
   maxRounds: number;
   stream: StreamFn;
+  /**
+   * Asks without streaming. With it, a round with tools whose stream fails (a 5xx, a malformed
+   * or cut-off stream) before anything of it was shown is asked again without streaming; so are
+   * the rounds with tools after it, and all of them when `streamTools` is false.
+   */
+  complete?: CompleteFn;
+  /** False when this model's upstream is known not to stream tool calls (default true). */
+  streamTools?: boolean;
+  /**
+   * A round with tools failed streamed and then succeeded without streaming: remember it for
+   * the model (the loop waits for a returned promise, as for `onNativeUnsupported`).
+   */
+  onStreamToolsUnsupported?(): void | Promise<void>;
   /** Dispatch settings: how to run, approve and report calls. */
   dispatch: Omit<DispatchDeps, "tools">;
   signal: AbortSignal;
@@ -85,6 +109,10 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
   let mode: "tags" | "native" = hasActions ? requestMode(opts.mode) : "tags";
   /** Set while the tags retry of auto mode has not succeeded yet. */
   let fallingBack = false;
+  /** Rounds with tools are asked without streaming (known, or learnt in this turn). */
+  let unstreamed = opts.streamTools === false;
+  /** Set while the unstreamed retry of a round has not succeeded yet. */
+  let retryingUnstreamed = false;
   const result: LoopResult = {
     rounds: [],
     calls: [],
@@ -156,7 +184,11 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
       };
       // Tags are parsed in every mode, even with no tools: a model may write one anyway, and
       // left in the text it would show as bare JSON (the sanitiser drops the unknown element).
-      for await (const chunk of opts.stream(request, opts.signal)) {
+      const withTools = "tools" in request;
+      const chunks = withTools && unstreamed && opts.complete
+        ? unstreamedChunks(opts.complete, request, opts.signal)
+        : opts.stream(request, opts.signal);
+      for await (const chunk of chunks) {
         addChunk(acc, chunk);
         checkReplySize(acc);
         const text = chunk.choices?.[0]?.delta?.content;
@@ -180,8 +212,19 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
       const error = toLlmError(e);
       const nothingYet = result.text.length === roundStartText && calls.length === 0;
       if (
+        mode === "native" && hasActions && !unstreamed && opts.complete && nothingYet &&
+        isStreamFailure(error)
+      ) {
+        // Perhaps the upstream cannot stream tool calls: ask for the same round whole. Only
+        // if that succeeds is it remembered for this model.
+        unstreamed = true;
+        retryingUnstreamed = true;
+        round--;
+        continue;
+      }
+      if (
         opts.mode === "auto" && mode === "native" && round === 0 && nothingYet &&
-        error.kind === "bad_request"
+        error.kind === "bad_request" && isAboutTools(error)
       ) {
         // Perhaps the upstream does not take tools: try the same request with tags. Only if
         // that succeeds is it remembered for this model.
@@ -199,6 +242,10 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
     if (fallingBack) {
       fallingBack = false;
       await opts.onNativeUnsupported?.();
+    }
+    if (retryingUnstreamed) {
+      retryingUnstreamed = false;
+      await opts.onStreamToolsUnsupported?.();
     }
     result.finishReason = acc.finishReason;
     if (acc.usage) result.usage = addUsage(result.usage, acc.usage);
@@ -282,6 +329,27 @@ export function missingOwnerNotice(owners: readonly string[]): string {
   } installed, so ${plural ? "their" : "its"} actions were not run. Install or turn ${
     plural ? "them" : "it"
   } on in [Plugins](/plugins).`;
+}
+
+/**
+ * True when a refusal is about tools (`tools`, `tool_choice`, `functions` in the upstream's
+ * message, parameter or code): only then is auto mode's retry with tags worth a request. A
+ * context-length error or a bad parameter would fail the same way again.
+ */
+export function isAboutTools(error: LlmError): boolean {
+  const said = [error.message, error.param ?? "", error.code ?? ""].join(" ");
+  return /\btools?\b|tool[_ ]choice|tool[_ ]calls?|\bfunctions?\b|function[_ ]call/i.test(said);
+}
+
+/** The answer of a request without streaming, as the chunks the loop reads. */
+async function* unstreamedChunks(
+  complete: CompleteFn,
+  request: RoundParams,
+  signal: AbortSignal,
+): AsyncGenerator<ChatCompletionChunk> {
+  // stream_options is refused without streaming; the whole answer carries usage anyway.
+  const { stream_options: _, stream: __, ...params } = request;
+  yield* completionChunks(await complete(params as RoundParams, signal));
 }
 
 /** The notice that ends a turn at the round bound. */

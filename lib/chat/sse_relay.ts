@@ -21,6 +21,7 @@ import {
   toLlmError,
 } from "../llm/errors.ts";
 import { UpstreamLimitError } from "../llm/response_limits.ts";
+import { errorBlock } from "./api_error.ts";
 
 /** One step of {@linkcode SseRelay.read}: bytes to send, and whether the stream is over. */
 export interface RelayStep {
@@ -30,7 +31,10 @@ export interface RelayStep {
   done: boolean;
   /** Set when the stream ended in an error (its block is already in `bytes`). */
   error?: LlmError;
-  /** True when `bytes` holds at least one chunk of the reply (not only `[DONE]`/an error). */
+  /**
+   * True when `bytes` holds at least one chunk that says something (text, a tool call, a finish
+   * reason, usage), not only a role chunk, `[DONE]` or an error.
+   */
   content: boolean;
 }
 
@@ -155,7 +159,7 @@ export function createSseRelay(body: ReadableStream<Uint8Array>, opts: SseRelayO
       if (!finished) {
         for (const choice of c.choices) if (choice?.finish_reason) finished = true;
       }
-      n++;
+      if (hasSubstance(c as SseChunk)) n++;
       if (canonical && terminated && start === runEnd) {
         runEnd = next; // extend the run: these bytes go out exactly as they came
         continue;
@@ -260,10 +264,27 @@ function parseBlock(block: string): string | null {
   return data;
 }
 
-/** The final SSE block of a failed stream. */
-export function errorBlock(error: LlmError): string {
-  const payload = { error: { message: error.message, type: "upstream_error", code: error.kind } };
-  return `data: ${JSON.stringify(payload)}\n\n`;
+/** A chunk as the relay looks at it. */
+interface SseChunk {
+  choices: Array<{ delta?: Record<string, unknown>; finish_reason?: unknown } | null>;
+  usage?: unknown;
+}
+
+/**
+ * True when a chunk carries part of the answer. The role chunk (`{"role": "assistant",
+ * "content": ""}`) does not: an upstream that sends it and then an error has not started
+ * answering, so the client still gets the error's status.
+ */
+function hasSubstance(chunk: SseChunk): boolean {
+  if (chunk.usage) return true;
+  return chunk.choices.some((choice) => {
+    if (!choice) return false;
+    if (choice.finish_reason) return true;
+    const delta = choice.delta ?? {};
+    return Object.entries(delta).some(([key, value]) =>
+      key !== "role" && value !== null && value !== "" && value !== undefined
+    );
+  });
 }
 
 function aborted(): LlmError {

@@ -20,7 +20,7 @@ import {
   publish,
   publishDelta,
 } from "./live.ts";
-import { runActionLoop, type StreamFn } from "./loop.ts";
+import { type CompleteFn, runActionLoop, type StreamFn } from "./loop.ts";
 import { buildPrompt, titleFrom } from "./prompt.ts";
 
 /** What a turn needs from the model side, resolved fresh for every turn (settings change). */
@@ -29,6 +29,8 @@ export interface ModelAccess {
   defaultModel(): Promise<string | null>;
   /** Streams a completion; throws {@linkcode LlmError} (kind "no_key" when unconfigured). */
   stream: StreamFn;
+  /** Asks for a completion without streaming (upstreams that cannot stream tool calls). */
+  complete?: CompleteFn;
   /**
    * Throws an {@linkcode LlmError} when no reply can be asked for at all (nothing to talk
    * to): the turn is then refused before anything is written.
@@ -127,6 +129,7 @@ const NO_TOOLS: ToolCatalogue = createToolCatalogue({
       alwaysAllowed: [],
       maxRounds: 1,
       nativeToolsUnsupported: [],
+      streamToolsUnsupported: [],
     }),
   allowAlways: () => Promise.resolve(),
   markNativeUnsupported: () => Promise.resolve(),
@@ -289,6 +292,8 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         mode: turnMode(tools.settings, model),
         maxRounds: tools.settings.maxRounds,
         stream: deps.model.stream,
+        complete: deps.model.complete,
+        streamTools: !tools.settings.streamToolsUnsupported.includes(model),
         signal,
         onText(text) {
           message.content += text;
@@ -296,6 +301,8 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         },
         // Saved before the turn ends, so the next turn of this conversation goes straight to tags.
         onNativeUnsupported: () => catalogue.markNativeUnsupported(model).catch(deps.onError),
+        onStreamToolsUnsupported: () =>
+          catalogue.markStreamToolsUnsupported(model).catch(deps.onError),
         dispatch: tools.dispatch,
       });
       if (result.calls.length) meta.rounds = result.rounds;

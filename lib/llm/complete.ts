@@ -48,3 +48,52 @@ export async function completeChat(
   }
   return completion;
 }
+
+/**
+ * A complete (non-streamed) answer as the chunks a stream would have carried: one chunk with
+ * the whole message (text, reasoning, tool calls with their index) and the finish reason, and
+ * the usage. Lets code that reads streams take an answer that could not be streamed.
+ *
+ * @example
+ * ```ts
+ * for (const chunk of completionChunks(await completeChat(client, params, signal))) {
+ *   addChunk(acc, chunk);
+ * }
+ * ```
+ */
+export function completionChunks(completion: OpenAI.ChatCompletion): OpenAI.ChatCompletionChunk[] {
+  const choices = completion.choices.map((choice): OpenAI.ChatCompletionChunk.Choice => {
+    const message = choice.message as OpenAI.ChatCompletionMessage & {
+      reasoning_content?: string | null;
+    };
+    const delta: OpenAI.ChatCompletionChunk.Choice.Delta & { reasoning_content?: string } = {
+      role: "assistant",
+    };
+    if (message.content) delta.content = message.content;
+    if (message.refusal) delta.refusal = message.refusal;
+    if (message.reasoning_content) delta.reasoning_content = message.reasoning_content;
+    const calls = (message.tool_calls ?? []).filter((c) => c.type === "function");
+    if (calls.length) {
+      delta.tool_calls = calls.map((call, index) => ({
+        index,
+        id: call.id,
+        type: "function",
+        function: { name: call.function.name, arguments: call.function.arguments },
+      }));
+    }
+    return {
+      index: choice.index,
+      delta,
+      logprobs: choice.logprobs ?? null,
+      finish_reason: choice.finish_reason,
+    };
+  });
+  return [{
+    id: completion.id,
+    object: "chat.completion.chunk",
+    created: completion.created,
+    model: completion.model,
+    choices,
+    ...(completion.usage ? { usage: completion.usage } : {}),
+  }];
+}

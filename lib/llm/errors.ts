@@ -29,6 +29,8 @@ export interface LlmErrorDetails {
   retryAfter?: number;
   /** The provider's error code, e.g. `context_length_exceeded`. */
   code?: string;
+  /** The request field the provider named as the problem, e.g. `tools`. */
+  param?: string;
 }
 
 /**
@@ -52,6 +54,8 @@ export class LlmError extends Error {
   declare readonly retryAfter?: number;
   /** The provider's error code, e.g. `context_length_exceeded`. */
   declare readonly code?: string;
+  /** The request field the provider named as the problem, e.g. `tools`. */
+  declare readonly param?: string;
 
   constructor(kind: LlmErrorKind, message: string, details: LlmErrorDetails = {}) {
     super(message);
@@ -60,6 +64,7 @@ export class LlmError extends Error {
     if (details.status !== undefined) this.status = details.status;
     if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter;
     if (details.code !== undefined) this.code = details.code;
+    if (details.param !== undefined) this.param = details.param;
   }
 }
 
@@ -107,13 +112,15 @@ export function toLlmError(e: unknown, ctx: ErrorContext = {}): LlmError {
     );
   }
   if (e instanceof OpenAI.APIError) {
-    const status = typeof e.status === "number" ? e.status : undefined;
+    const body = e.error as UpstreamErrorBody | undefined;
+    // An error object sent inside a 200 stream has no status: its type and code tell it.
+    const status = typeof e.status === "number" ? e.status : upstreamErrorStatus(body ?? {});
     const code = typeof e.code === "string" ? e.code : undefined;
+    const param = typeof e.param === "string" ? e.param : undefined;
     const upstream = clean(upstreamMessage(e));
     const said = upstream ? `: ${upstream}` : ".";
-    const details = { status, code };
+    const details = { status, code, param };
     if (status === undefined) {
-      // An error object sent inside a 200 stream.
       return new LlmError("upstream", `The provider at ${where} reported an error${said}`, details);
     }
     if (status === 401) {
@@ -138,7 +145,7 @@ export function toLlmError(e: unknown, ctx: ErrorContext = {}): LlmError {
       return new LlmError("not_found", message, details);
     }
     if (status === 429) {
-      const retryAfter = retryAfterSeconds(e.headers);
+      const retryAfter = retryAfterSeconds(e.headers) ?? retryAfterInText(upstream);
       const when = retryAfter !== undefined ? `retry in ${retryAfter} s` : "retry in a moment";
       const message = code === "insufficient_quota"
         ? `The provider at ${where} reports the quota is used up (429)${said}`
@@ -161,6 +168,87 @@ export function toLlmError(e: unknown, ctx: ErrorContext = {}): LlmError {
   }
   const text = e instanceof Error ? e.message : String(e);
   return new LlmError("protocol", `Unexpected error talking to ${where}: ${clean(text)}`);
+}
+
+/** An OpenAI-style error object, as sent in an error response or inside a stream. */
+export interface UpstreamErrorBody {
+  type?: unknown;
+  code?: unknown;
+  message?: unknown;
+}
+
+/**
+ * The HTTP status an error object stands for, from its `type` and `code`: what a provider that
+ * reports a failure inside a `200` stream (`data: {"error": …}`) would have answered as a
+ * status. `undefined` when neither says. {@linkcode toLlmError} maps the result exactly as it
+ * maps a real status, so an error is the same whichever way it arrived.
+ *
+ * @example
+ * ```ts
+ * upstreamErrorStatus({ type: "tokens", code: "rate_limit_exceeded" }); // 429
+ * upstreamErrorStatus({ type: "invalid_request_error", code: "context_length_exceeded" }); // 400
+ * upstreamErrorStatus({ type: "server_error" }); // 500
+ * ```
+ */
+export function upstreamErrorStatus(body: UpstreamErrorBody): number | undefined {
+  const words = [body.code, body.type]
+    .filter((w): w is string | number => typeof w === "string" || typeof w === "number")
+    .map((w) => String(w).toLowerCase());
+  for (const word of words) {
+    // A numeric code (some servers send `"code": 429`) is the status itself.
+    if (/^[45]\d\d$/.test(word)) return Number(word);
+    const status = STATUS_BY_WORD[word];
+    if (status !== undefined) return status;
+  }
+  return undefined;
+}
+
+/** Error types and codes of OpenAI and compatible servers (vLLM, Anthropic-style), by status. */
+const STATUS_BY_WORD: Record<string, number> = {
+  rate_limit_exceeded: 429,
+  rate_limit_error: 429,
+  insufficient_quota: 429,
+  requests: 429,
+  tokens: 429,
+  too_many_requests: 429,
+  invalid_api_key: 401,
+  authentication_error: 401,
+  unauthorized: 401,
+  permission_error: 403,
+  permission_denied: 403,
+  forbidden: 403,
+  model_not_found: 404,
+  not_found_error: 404,
+  not_found: 404,
+  context_length_exceeded: 400,
+  invalid_request_error: 400,
+  bad_request: 400,
+  badrequesterror: 400,
+  invalid_value: 400,
+  overloaded_error: 503,
+  server_overloaded: 503,
+  overloaded: 503,
+  service_unavailable: 503,
+  server_error: 500,
+  api_error: 500,
+  internal_error: 500,
+  internal_server_error: 500,
+};
+
+/**
+ * True for a failure that suggests the upstream broke while streaming rather than on the
+ * request: it failed (5xx), or its stream was malformed or cut off. Some servers do this on
+ * streamed tool calls; asking for the same answer without streaming may then work.
+ *
+ * @example
+ * ```ts
+ * isStreamFailure(new LlmError("upstream", "failed", { status: 500 })); // true
+ * isStreamFailure(new LlmError("bad_request", "no", { status: 400 })); // false
+ * ```
+ */
+export function isStreamFailure(error: LlmError): boolean {
+  if (error.kind === "protocol") return true;
+  return error.kind === "upstream" && (error.status ?? 0) >= 500;
 }
 
 /** The error for a stream that ended before a finish reason: the reply is incomplete. */
@@ -246,6 +334,14 @@ function causeText(e: Error): string {
     cur = cur.cause;
   }
   return parts.join(" ");
+}
+
+/** "Please try again in 6.5s" / "in 120ms", as OpenAI writes in its rate-limit messages. */
+function retryAfterInText(text: string): number | undefined {
+  const match = /try again in (\d+(?:\.\d+)?)\s*(ms|s)\b/i.exec(text);
+  if (!match) return undefined;
+  const value = Number.parseFloat(match[1]);
+  return Math.ceil(match[2].toLowerCase() === "ms" ? value / 1000 : value);
 }
 
 function retryAfterSeconds(headers: Headers | undefined): number | undefined {

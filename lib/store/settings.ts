@@ -9,6 +9,7 @@
 
 import { join } from "node:path";
 import { z } from "zod";
+import { parseOrigin, parseOriginList } from "./origins.ts";
 import type { Env } from "./paths.ts";
 import { FileTooLargeError, readSmallTextFile } from "./small_file.ts";
 
@@ -33,6 +34,10 @@ export interface StoredSettings {
   maxActionRounds?: number;
   /** Models whose upstream rejected native tools (auto mode then uses tags for them). */
   nativeToolsUnsupported?: string[];
+  /** Models whose upstream cannot stream tool calls (rounds with tools are asked whole). */
+  streamToolsUnsupported?: string[];
+  /** Web origins whose pages may call `/v1` (CORS), besides `RUNGPT_CORS_ORIGINS`. */
+  corsOrigins?: string[];
   [more: string]: unknown;
 }
 
@@ -46,6 +51,8 @@ export interface SettingsPatch {
   alwaysAllowed?: string[] | null;
   maxActionRounds?: number | null;
   nativeToolsUnsupported?: string[] | null;
+  streamToolsUnsupported?: string[] | null;
+  corsOrigins?: string[] | null;
 }
 
 /** The values the LLM client should use (server side only: holds the key). */
@@ -70,6 +77,8 @@ export interface PublicSettings {
   modelSource: SettingSource;
   /** The effective action settings (see {@linkcode actionSettings}). */
   actions: ActionSettings;
+  /** Origins allowed to call `/v1` from a browser: saved here, and from the environment. */
+  cors: { origins: string[]; envOrigins: string[] };
 }
 
 /** How actions run; defaults filled in. */
@@ -79,6 +88,7 @@ export interface ActionSettings {
   alwaysAllowed: string[];
   maxRounds: number;
   nativeToolsUnsupported: string[];
+  streamToolsUnsupported: string[];
 }
 
 /** Default bound on action rounds per turn. */
@@ -100,6 +110,7 @@ export function actionSettings(
     alwaysAllowed: stored.alwaysAllowed ?? [],
     maxRounds: stored.maxActionRounds ?? DEFAULT_MAX_ACTION_ROUNDS,
     nativeToolsUnsupported: stored.nativeToolsUnsupported ?? [],
+    streamToolsUnsupported: stored.streamToolsUnsupported ?? [],
   };
 }
 
@@ -172,6 +183,11 @@ const actionId = z.string().regex(/^[a-z][a-z0-9_-]*\.[a-z][a-z0-9_]*$/, "must b
 const alwaysAllowed = z.array(actionId).max(1000);
 const maxActionRounds = z.number().int().min(1, "must be at least 1").max(50, "must be at most 50");
 const modelList = z.array(model).max(1000);
+const origin = z.string().max(2000).superRefine((text, ctx) => {
+  const parsed = parseOrigin(text);
+  if ("error" in parsed) ctx.addIssue({ code: "custom", message: parsed.error });
+}).transform((text) => (parseOrigin(text) as { origin: string }).origin);
+const originList = z.array(origin).max(100, "must list at most 100 origins");
 
 const patchSchema = z.strictObject({
   apiKey: apiKey.nullable().optional(),
@@ -182,6 +198,8 @@ const patchSchema = z.strictObject({
   alwaysAllowed: alwaysAllowed.nullable().optional(),
   maxActionRounds: maxActionRounds.nullable().optional(),
   nativeToolsUnsupported: modelList.nullable().optional(),
+  streamToolsUnsupported: modelList.nullable().optional(),
+  corsOrigins: originList.nullable().optional(),
 });
 
 const storedSchema = z.looseObject({
@@ -193,6 +211,8 @@ const storedSchema = z.looseObject({
   alwaysAllowed: alwaysAllowed.optional(),
   maxActionRounds: maxActionRounds.optional(),
   nativeToolsUnsupported: modelList.optional(),
+  streamToolsUnsupported: modelList.optional(),
+  corsOrigins: originList.optional(),
 });
 
 /**
@@ -338,7 +358,11 @@ export function saveSettings(
 }
 
 /** The settings that are lists of names. */
-export const LIST_SETTINGS = ["alwaysAllowed", "nativeToolsUnsupported"] as const;
+export const LIST_SETTINGS = [
+  "alwaysAllowed",
+  "nativeToolsUnsupported",
+  "streamToolsUnsupported",
+] as const;
 
 /**
  * Entries to take out of list settings, from the list as saved at that moment: a page that
@@ -454,7 +478,40 @@ export function publicSettings(
     model: mdl.value,
     modelSource: mdl.source,
     actions: actionSettings(stored, env),
+    cors: { origins: stored.corsOrigins ?? [], envOrigins: envCorsOrigins(env) },
   };
+}
+
+/**
+ * The origins `RUNGPT_CORS_ORIGINS` lists (comma-separated, exact origins). The server checks it
+ * at start-up, so a mistake is a one-line error rather than a browser client that is refused.
+ *
+ * @throws {SettingsError} naming the variable and the entry that is not an origin.
+ *
+ * @example
+ * ```ts
+ * envCorsOrigins({ RUNGPT_CORS_ORIGINS: "https://app.example.com" }); // ["https://app.example.com"]
+ * ```
+ */
+export function envCorsOrigins(env: Env): string[] {
+  try {
+    return parseOriginList(env.RUNGPT_CORS_ORIGINS ?? "");
+  } catch (e) {
+    throw new SettingsError(`RUNGPT_CORS_ORIGINS: ${(e as Error).message}`, "RUNGPT_CORS_ORIGINS");
+  }
+}
+
+/**
+ * Every origin allowed to call `/v1` from a browser: `RUNGPT_CORS_ORIGINS` and the saved ones.
+ *
+ * @example
+ * ```ts
+ * corsOrigins({ corsOrigins: ["https://a.example"] }, { RUNGPT_CORS_ORIGINS: "https://b.example" });
+ * // ["https://b.example", "https://a.example"]
+ * ```
+ */
+export function corsOrigins(stored: StoredSettings, env: Env = Deno.env.toObject()): string[] {
+  return [...new Set([...envCorsOrigins(env), ...(stored.corsOrigins ?? [])])];
 }
 
 /**

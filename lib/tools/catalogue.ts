@@ -28,6 +28,8 @@ export interface CatalogueOptions {
   allowAlways(id: string): Promise<void>;
   /** Remembers that the upstream rejected native tools for a model. */
   markNativeUnsupported(model: string): Promise<void>;
+  /** Remembers that the upstream cannot stream tool calls for a model. */
+  markStreamToolsUnsupported?(model: string): Promise<void>;
 }
 
 /** How one turn's calls are approved and reported. */
@@ -62,6 +64,8 @@ export interface ToolCatalogue {
   allowAlways(id: string): Promise<void>;
   /** Remembers that the upstream rejected native tools for a model. */
   markNativeUnsupported(model: string): Promise<void>;
+  /** Remembers that the upstream cannot stream tool calls for a model. */
+  markStreamToolsUnsupported(model: string): Promise<void>;
   /** Starts every source's warm-up. */
   warm(): void;
 }
@@ -124,6 +128,8 @@ export function createToolCatalogue(opts: CatalogueOptions): ToolCatalogue {
     session,
     allowAlways: opts.allowAlways,
     markNativeUnsupported: opts.markNativeUnsupported,
+    markStreamToolsUnsupported: (model) =>
+      opts.markStreamToolsUnsupported?.(model) ?? Promise.resolve(),
     warm: () => opts.sources.forEach((s) => s.warm?.()),
   };
 }

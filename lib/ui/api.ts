@@ -119,11 +119,19 @@ export interface SettingsInput {
   maxActionRounds?: number | null;
   /** Models auto mode uses tags for because their server rejected tools (`null`: none). */
   nativeToolsUnsupported?: string[] | null;
+  /** Models whose rounds with tools are asked without streaming (`null`: none). */
+  streamToolsUnsupported?: string[] | null;
+  /** Origins whose pages may call `/v1` from a browser (`null`: none besides the environment's). */
+  corsOrigins?: string[] | null;
   /**
    * Entries to take out of those lists as the server has them now (revoke one, try tools
    * again for one), so what another tab added meanwhile stays.
    */
-  remove?: { alwaysAllowed?: string[]; nativeToolsUnsupported?: string[] };
+  remove?: {
+    alwaysAllowed?: string[];
+    nativeToolsUnsupported?: string[];
+    streamToolsUnsupported?: string[];
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   staticImports,
 } from "./bundle.ts";
 import { cachedBuild } from "./bundle_cache.ts";
+import { v1Cors } from "./cors.ts";
 import { HttpError, json } from "./http.ts";
 import { collectIslands, registerIslands } from "./islands.ts";
 import { type IslandUrls, renderPage } from "./render.ts";
@@ -43,6 +44,11 @@ export interface WebOptions {
   hostname: string;
   /** More Host names to accept. */
   allowedHosts?: string[];
+  /**
+   * Origins whose pages may call `/v1/*` from a browser (CORS); none when absent. Read per
+   * request, so a change in Settings applies at once.
+   */
+  corsOrigins?: () => Promise<readonly string[]>;
   /** The access token: always required on `/v1/*`; on the UI when `requireUiLogin`. */
   token: string;
   requireUiLogin: boolean;
@@ -124,7 +130,11 @@ export function createWebApp(opts: WebOptions): WebApp {
   const app = new Hono();
   app.use("*", securityHeaders());
   app.use("*", hostGuard(hostAllowList(opts.hostname, opts.allowedHosts)));
-  app.use("*", originGuard());
+  const apiOrigin = async (origin: string) =>
+    (await opts.corsOrigins?.())?.includes(origin) ?? false;
+  // Before the token check: a preflight carries no token.
+  app.use("/v1/*", v1Cors(apiOrigin));
+  app.use("*", originGuard({ apiOrigin }));
   app.use("/v1/*", bearerAuth(opts.token));
   // Compress only the static JS and CSS (gzip, via CompressionStream): never SSE streams, and
   // never pages or API answers that could carry secrets next to reflected input (BREACH).

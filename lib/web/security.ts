@@ -82,6 +82,12 @@ export function hostGuard(allowed: (name: string) => boolean): MiddlewareHandler
 
 const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
+/** Options of {@linkcode originGuard}. */
+export interface OriginGuardOptions {
+  /** Origins allowed to call `/v1/*` from a browser (CORS allow-list, exact match). */
+  apiOrigin?: (origin: string) => boolean | Promise<boolean>;
+}
+
 /**
  * Refuses with 403 any state-changing request from a foreign origin: an `Origin` that is
  * not this server's own, or `Sec-Fetch-Site: cross-site`. Requests without an Origin
@@ -90,11 +96,18 @@ const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * `Origin: null` is foreign, except with `Sec-Fetch-Site: same-origin`: under this server's
  * `Referrer-Policy: no-referrer`, browsers send `null` on the posts of its own forms (the
  * login), and no page can forge the `Sec-Fetch-*` headers.
+ *
+ * On `/v1/*`, an origin `apiOrigin` accepts is not foreign: the user allowed that site's pages
+ * to call the API, with the token.
  */
-export function originGuard(): MiddlewareHandler {
+export function originGuard(opts: OriginGuardOptions = {}): MiddlewareHandler {
   return async (c, next) => {
     if (STATE_CHANGING.has(c.req.method)) {
       const origin = c.req.header("origin");
+      // A browser client the user allowed (CORS) may call /v1; its token is still checked.
+      if (origin && c.req.path.startsWith("/v1/") && await opts.apiOrigin?.(origin)) {
+        return await next();
+      }
       const site = c.req.header("sec-fetch-site");
       let foreign = site === "cross-site";
       if (origin === "null") {

@@ -8,7 +8,7 @@ import manifest from "../../fresh.gen.ts";
 import { finishInterruptedCalls } from "../chat/recovery.ts";
 import { assertDirsApart } from "../plugins/dirs_apart.ts";
 import { ensureDir, type Env } from "../store/paths.ts";
-import { envActionMode } from "../store/settings.ts";
+import { envActionMode, envCorsOrigins } from "../store/settings.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import { loadOrCreateApiToken } from "../store/token.ts";
 import { createWebApp } from "./app.ts";
@@ -68,6 +68,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   envActionMode(opts.env);
   // Before anything is created: a plugin must never be able to reach its own install.
   await assertDirsApart(opts);
+  // So is an entry of RUNGPT_CORS_ORIGINS that is not an origin (or is "*").
+  envCorsOrigins(opts.env);
   await ensureDir(opts.dataDir);
   const store = await openSqliteStore(join(opts.dataDir, "rungpt.db"));
   const recovered = await store.recoverInterrupted(finishInterruptedCalls);
@@ -100,6 +102,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     state: { app: services },
     hostname: opts.hostname,
     allowedHosts,
+    corsOrigins: services.corsOrigins,
     token: apiToken,
     requireUiLogin,
     staticDirs: {

@@ -15,8 +15,10 @@ import { listModels } from "../llm/models.ts";
 import { checkProvider, type ProviderCheck } from "../llm/provider_check.ts";
 import { type ModelStatus, modelStatus, NO_PROVIDER_MESSAGE } from "./model_setup.ts";
 import { streamChat, type StreamChatParams } from "../llm/stream.ts";
+import { completeChat, type CompleteChatParams } from "../llm/complete.ts";
 import {
   actionSettings,
+  corsOrigins,
   type ListRemovals,
   loadSettings,
   type ProviderConfig,
@@ -77,6 +79,8 @@ export interface AppServices {
    * (Settings' "Test connection"). An absent field uses the value in effect.
    */
   testProvider(values: ProviderValues): Promise<ProviderCheck>;
+  /** Origins whose pages may call `/v1` from a browser (environment and settings). */
+  corsOrigins(): Promise<string[]>;
   /** Reports a failure that no request is left to answer with (into the server log). */
   reportError(error: unknown): void;
 }
@@ -177,12 +181,16 @@ export function createServices(opts: ServiceOptions): AppServices {
     async *stream(request, signal) {
       yield* streamChat(await client(), request as StreamChatParams, signal);
     },
+    async complete(request, signal) {
+      return await completeChat(await client(), request as CompleteChatParams, signal);
+    },
   };
   const tools = createToolCatalogue({
     sources: [pluginSource(plugins), mcpSource(mcp)],
     settings: async () => actionSettings(await loadSettings(dataDir), env),
     allowAlways: (id) => addToList(dataDir, "alwaysAllowed", id),
     markNativeUnsupported: (name) => addToList(dataDir, "nativeToolsUnsupported", name),
+    markStreamToolsUnsupported: (name) => addToList(dataDir, "streamToolsUnsupported", name),
   });
   return {
     version: opts.version,
@@ -211,6 +219,7 @@ export function createServices(opts: ServiceOptions): AppServices {
         baseURL: values.baseURL === undefined ? cfg.baseURL : values.baseURL,
       });
     },
+    corsOrigins: async () => corsOrigins(await loadSettings(dataDir), env),
     reportError: opts.onError ?? ((e) => console.error(e)),
   };
 }
@@ -218,7 +227,7 @@ export function createServices(opts: ServiceOptions): AppServices {
 /** Adds `value` to a list setting, as one step in the settings' save queue. */
 async function addToList(
   dataDir: string,
-  field: "alwaysAllowed" | "nativeToolsUnsupported",
+  field: "alwaysAllowed" | "nativeToolsUnsupported" | "streamToolsUnsupported",
   value: string,
 ): Promise<void> {
   await updateSettings(dataDir, (stored) => {

@@ -14,10 +14,15 @@ const patch = z.object({
   maxActionRounds: z.number().nullable().optional(),
   /** Models auto mode uses tags for (`null`: try tools again with all of them). */
   nativeToolsUnsupported: z.array(z.string()).nullable().optional(),
+  /** Models whose rounds with tools are asked without streaming (`null`: stream them all again). */
+  streamToolsUnsupported: z.array(z.string()).nullable().optional(),
+  /** Origins whose pages may call /v1 from a browser (`null`: none saved). */
+  corsOrigins: z.array(z.string()).nullable().optional(),
   /** Entries to take out of those lists as saved now (revoke one, try tools again for one). */
   remove: z.object({
     alwaysAllowed: z.array(z.string()),
     nativeToolsUnsupported: z.array(z.string()),
+    streamToolsUnsupported: z.array(z.string()),
   }).partial().strict().optional(),
 }).strict();
 

@@ -217,6 +217,48 @@ Deno.test("errors and settings", async (t) => {
       assert.deepEqual(after.actions.nativeToolsUnsupported, []);
     });
 
+    await t.step("models whose tool calls are not streamed can stream again", async () => {
+      // What the action loop remembers when a server breaks on streamed tool calls.
+      const { tools } = e2e.rg.server.services;
+      for (const m of ["vllm-a", "vllm-b"]) await tools.markStreamToolsUnsupported(m);
+      await page.goto(e2e.rg.origin + "/settings");
+      const list = page.getByRole("list", { name: "Tool calls not streamed" });
+      assert.deepEqual(await list.locator("code").allInnerTexts(), ["vllm-a", "vllm-b"]);
+      await page.getByRole("button", { name: "Stream tool calls again with vllm-a" }).click();
+      await page.getByRole("status").filter({ hasText: "vllm-a will stream tool calls again." })
+        .waitFor();
+      assert.deepEqual(await list.locator("code").allInnerTexts(), ["vllm-b"]);
+      const saved = await e2e.rg.server.services.publicSettings();
+      assert.deepEqual(saved.actions.streamToolsUnsupported, ["vllm-b"]);
+    });
+
+    await t.step("browser clients: origins are saved normalised, '*' is refused", async () => {
+      await page.goto(e2e.rg.origin + "/settings");
+      const field = page.getByLabel("Web origins that may use the API");
+      await field.fill("*");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByRole("alert").filter({ hasText: '"*" is not accepted' }).waitFor();
+      assert.deepEqual((await e2e.rg.server.services.publicSettings()).cors.origins, []);
+
+      await field.fill("http://LOCALHOST:5173/, https://chat.example.com");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByRole("status").filter({ hasText: "Settings saved." }).waitFor();
+      assert.deepEqual((await e2e.rg.server.services.publicSettings()).cors.origins, [
+        "http://localhost:5173",
+        "https://chat.example.com",
+      ]);
+      assert.equal(await field.inputValue(), "http://localhost:5173, https://chat.example.com");
+      assert.deepEqual(await e2e.rg.server.services.corsOrigins(), [
+        "http://localhost:5173",
+        "https://chat.example.com",
+      ]);
+
+      await field.fill("");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByRole("status").filter({ hasText: "Settings saved." }).waitFor();
+      assert.deepEqual(await e2e.rg.server.services.corsOrigins(), []);
+    });
+
     assert.deepEqual(foreignRequests(), [], "every request went to rungpt");
   } finally {
     await e2e.close();

@@ -217,7 +217,7 @@ Deno.test("auto: the tags retry replays earlier native rounds as tags, not as to
 Deno.test("auto: a request rejected with and without tools is an error, and tools are not given up", async () => {
   await using env = await setup("auto", (req) => ({
     status: 400,
-    message: req.body.tools ? "maximum context length exceeded" : "still too long",
+    message: req.body.tools ? "tool_choice is not supported" : "still too long",
   }));
   const conv = await newConversation(env.rg);
   const message = await turn(env.rg, conv.id, "A very long question");

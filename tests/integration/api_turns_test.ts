@@ -426,6 +426,20 @@ Deno.test("turn: upstream errors end the turn with a kind, keep the partial text
       text: "Some text ",
       message: /overloaded/,
     },
+    {
+      // A rate limit reported inside the stream is a rate limit, not a generic failure.
+      reply: {
+        chunks: ["Some text "],
+        streamError: {
+          message: "Rate limit reached for requests. Please try again in 20s.",
+          type: "requests",
+          code: "rate_limit_exceeded",
+        },
+      },
+      kind: "rate_limit",
+      text: "Some text ",
+      message: /retry in 20 s/,
+    },
   ];
   // Each reply waits for its gate, so the test subscribes before the turn can end.
   let gate = Promise.withResolvers<void>();

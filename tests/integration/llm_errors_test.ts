@@ -1,6 +1,6 @@
 // Every LlmError kind, produced by a real request to the scripted server (or a closed port).
 import { accumulateChunks, createClient, listModels, streamChat } from "../../lib/llm/mod.ts";
-import { type Reply, startScriptedModel } from "../support/scripted_model.ts";
+import { type Reply, startScriptedModel, type TextReply } from "../support/scripted_model.ts";
 import {
   assertEquals,
   assertMatch,
@@ -116,4 +116,77 @@ Deno.test("listModels: sorted ids; failures mapped", async () => {
   const err = await assertRejects(() => listModels(client));
   assertEquals(err.kind, "upstream");
   assertMatch(err.message, /loading/);
+});
+
+Deno.test("errors: an error inside a 200 stream is mapped by its type and code, as a status would be", async () => {
+  const cases: Array<[TextReply, string, number, number | undefined]> = [
+    [
+      {
+        text: "",
+        streamError: {
+          message: "Please try again in 1.5s.",
+          code: "rate_limit_exceeded",
+          type: "tokens",
+        },
+      },
+      "rate_limit",
+      429,
+      2,
+    ],
+    [
+      {
+        text: "a",
+        streamError: { message: "bad key", type: "invalid_request_error", code: "invalid_api_key" },
+      },
+      "auth",
+      401,
+      undefined,
+    ],
+    [
+      { text: "", streamError: { message: "no", type: "permission_error" } },
+      "auth",
+      403,
+      undefined,
+    ],
+    [
+      {
+        text: "",
+        streamError: { message: "gone", type: "invalid_request_error", code: "model_not_found" },
+      },
+      "not_found",
+      404,
+      undefined,
+    ],
+    [
+      {
+        text: "",
+        streamError: {
+          message: "too long",
+          type: "invalid_request_error",
+          code: "context_length_exceeded",
+        },
+      },
+      "bad_request",
+      400,
+      undefined,
+    ],
+    [
+      { text: "", streamError: { message: "busy", type: "overloaded_error" } },
+      "upstream",
+      503,
+      undefined,
+    ],
+    [
+      { text: "", streamError: { message: "oops", type: "server_error" } },
+      "upstream",
+      500,
+      undefined,
+    ],
+    [{ text: "", streamError: { message: "what", type: "mystery" } }, "upstream", -1, undefined],
+  ];
+  for (const [reply, kind, status, retryAfter] of cases) {
+    const { err } = await streamError(reply);
+    const label = JSON.stringify(reply.streamError);
+    assertEquals([err.kind, err.status ?? -1, err.retryAfter], [kind, status, retryAfter], label);
+  }
 });

@@ -189,15 +189,17 @@ Deno.test("v1: upstream errors map to sensible statuses in OpenAI's shape", asyn
       retryAfter: "7",
       type: "rate_limit_error",
     },
-    { reply: { status: 401 }, status: 502, message: /rejected/ },
+    { reply: { status: 401 }, status: 401, message: /rejected/ },
+    { reply: { status: 403 }, status: 403, message: /not allowed/ },
     { reply: { status: 404 }, status: 404 },
     {
       reply: { status: 400, message: "context too long" },
       status: 400,
       message: /context too long/,
     },
-    { reply: { status: 500 }, status: 502 },
-    { reply: { status: 503 }, status: 502 },
+    { reply: { status: 500 }, status: 500 },
+    { reply: { status: 503 }, status: 503 },
+    { reply: { status: 502 }, status: 502 },
   ];
   for (const stream of [false, true]) {
     for (const c of cases) {

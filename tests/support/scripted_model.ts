@@ -57,6 +57,11 @@ export interface StreamControl {
   usage?: Partial<Usage>;
   /** After the body chunks, send `data: {"error": {...}}` and end (as some servers do). */
   streamError?: { message: string; type?: string; code?: string | null };
+  /**
+   * Send the role chunk and this many body chunks, then an event that is not JSON, and end
+   * (as servers that break on streamed tool calls do).
+   */
+  malformedAfter?: number;
 }
 
 /** Text, given as exact chunks or as one string split every `chunkSize` characters. */
@@ -365,6 +370,9 @@ export function startScriptedModel(
       events.push(...body);
       const { message, type = "server_error", code = null } = control.streamError;
       events.push(`data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`);
+    } else if (control.malformedAfter !== undefined) {
+      events.push(...body.slice(0, control.malformedAfter));
+      events.push('data: {"choices": [{"index": 0, "delta": {"tool_calls": [{"index"\n\n');
     } else if (control.cutAfter !== undefined) {
       events.push(...body.slice(0, control.cutAfter));
       ending = "cut";

@@ -21,7 +21,15 @@ export const handler: Handlers<unknown, AppState> = {
     const tools = await app.tools.session();
     // A client that brings its own tools gets a plain relay: their calls are its to run.
     if (tools.tools.length === 0 || body.tools !== undefined) {
-      return relayCompletion({ client: app.client, defaultModel }, body, req.signal);
+      const deps = {
+        client: app.client,
+        defaultModel,
+        streamTools: async (m: string) =>
+          !(await app.tools.settings()).streamToolsUnsupported.includes(m),
+        onStreamToolsUnsupported: (m: string) =>
+          void app.tools.markStreamToolsUnsupported(m).catch(app.reportError),
+      };
+      return relayCompletion(deps, body, req.signal);
     }
     app.tools.warm();
     const model = body.model ?? await defaultModel();
@@ -35,9 +43,12 @@ export const handler: Handlers<unknown, AppState> = {
     return completeWithActions(
       {
         stream: app.model.stream,
+        complete: app.model.complete,
         tools,
         // The answer does not wait for this; a failure to save it is only logged.
         onNativeUnsupported: (m) => void app.tools.markNativeUnsupported(m).catch(app.reportError),
+        onStreamToolsUnsupported: (m) =>
+          void app.tools.markStreamToolsUnsupported(m).catch(app.reportError),
       },
       { ...body, model },
       req.signal,

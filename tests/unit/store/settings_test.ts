@@ -282,7 +282,9 @@ Deno.test("publicSettings: sources, masking, and never the key", () => {
       alwaysAllowed: [],
       maxRounds: 8,
       nativeToolsUnsupported: [],
+      streamToolsUnsupported: [],
     },
+    cors: { origins: [], envOrigins: [] },
   });
   assert.equal(publicSettings({}, { RUNGPT_ACTION_MODE: "tags" }).actions.mode, "tags");
   assert.equal(

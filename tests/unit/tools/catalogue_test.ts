@@ -29,6 +29,7 @@ const settings = (over: Partial<ActionSettings> = {}): ActionSettings => ({
   alwaysAllowed: [],
   maxRounds: 8,
   nativeToolsUnsupported: [],
+  streamToolsUnsupported: [],
   ...over,
 });
 
