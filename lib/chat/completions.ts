@@ -10,6 +10,7 @@ import { z } from "zod";
 import { completeChat, type CompleteChatParams, completionChunks } from "../llm/complete.ts";
 import { errorContext } from "../llm/client.ts";
 import { cutOffError, isStreamFailure, LlmError, toLlmError } from "../llm/errors.ts";
+import { concatBytes } from "../http/bytes.ts";
 import { errorResponse } from "./api_error.ts";
 import { createSseRelay } from "./sse_relay.ts";
 
@@ -162,7 +163,7 @@ async function relayStream(
     throw first.error;
   }
   if (first.done) release();
-  first = { ...first, bytes: concat([...held, first.bytes]) };
+  first = { ...first, bytes: concatBytes([...held, first.bytes]) };
   let sent = false;
   return new Response(
     new ReadableStream<Uint8Array>({
@@ -187,15 +188,4 @@ async function relayStream(
       },
     },
   );
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
