@@ -163,10 +163,9 @@ Deno.test("chat edges: missing plugins, jump to latest, search hits, panels, key
           if (!range) return null;
           const box = range.getBoundingClientRect();
           const view = document.querySelector(".messages")!.getBoundingClientRect();
-          return {
-            text: range.toString(),
-            inView: box.top >= view.top && box.bottom <= view.bottom && box.height > 0,
-          };
+          const inView = box.top >= view.top && box.bottom <= view.bottom && box.height > 0;
+          // The list may still be scrolling there (and markdown rendering): wait until it is.
+          return inView ? { text: range.toString(), inView } : null;
         }));
       assert.deepEqual(found, { text: "zebrafinch", inView: true });
       await page.getByRole("searchbox", { name: "Search" }).fill("");
