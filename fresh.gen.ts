@@ -28,13 +28,14 @@ import * as $24 from "./routes/api/settings/test.ts";
 import * as $25 from "./routes/c/[id].tsx";
 import * as $26 from "./routes/index.tsx";
 import * as $27 from "./routes/login.tsx";
-import * as $28 from "./routes/plugins.tsx";
-import * as $29 from "./routes/settings.tsx";
-import * as $30 from "./routes/v1/chat/completions.ts";
-import * as $31 from "./routes/v1/models.ts";
-import * as $32 from "./islands/ChatApp.tsx";
-import * as $33 from "./islands/PluginManager.tsx";
-import * as $34 from "./islands/SettingsForm.tsx";
+import * as $28 from "./routes/mcp.ts";
+import * as $29 from "./routes/plugins.tsx";
+import * as $30 from "./routes/settings.tsx";
+import * as $31 from "./routes/v1/chat/completions.ts";
+import * as $32 from "./routes/v1/models.ts";
+import * as $33 from "./islands/ChatApp.tsx";
+import * as $34 from "./islands/PluginManager.tsx";
+import * as $35 from "./islands/SettingsForm.tsx";
 
 import type { Manifest } from "./lib/web/types.ts";
 
@@ -68,15 +69,16 @@ const manifest = {
     "./routes/c/[id].tsx": $25,
     "./routes/index.tsx": $26,
     "./routes/login.tsx": $27,
-    "./routes/plugins.tsx": $28,
-    "./routes/settings.tsx": $29,
-    "./routes/v1/chat/completions.ts": $30,
-    "./routes/v1/models.ts": $31,
+    "./routes/mcp.ts": $28,
+    "./routes/plugins.tsx": $29,
+    "./routes/settings.tsx": $30,
+    "./routes/v1/chat/completions.ts": $31,
+    "./routes/v1/models.ts": $32,
   },
   islands: {
-    "./islands/ChatApp.tsx": $32,
-    "./islands/PluginManager.tsx": $33,
-    "./islands/SettingsForm.tsx": $34,
+    "./islands/ChatApp.tsx": $33,
+    "./islands/PluginManager.tsx": $34,
+    "./islands/SettingsForm.tsx": $35,
   },
   baseUrl: import.meta.url,
 } as unknown as Manifest;

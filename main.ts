@@ -34,6 +34,7 @@ Usage:
   rungpt mcp <command>         MCP servers from npm, run under Deno with only the permissions
                                you grant: add, list, tools, remove, enable, disable
                                ("rungpt mcp --help" for details)
+  rungpt mcp serve             offer the plugins' actions to an MCP client over stdio
   rungpt --help | --version
 
 Options:
@@ -200,6 +201,17 @@ export async function main(args: string[]): Promise<number> {
       } finally {
         for (const s of signals) Deno.removeSignalListener(s, onSignal);
       }
+    }
+    if (command === "mcp" && rest[0] === "serve") {
+      if (rest.length > 1) throw new UsageError(`"mcp serve" takes no arguments`);
+      const { serveStdio } = await import("./lib/mcp_serve/stdio.ts");
+      await serveStdio({
+        pluginsDir: pluginsDirOf(env),
+        dataDir: defaultDataDir(env),
+        env,
+        version: VERSION,
+      });
+      return 0;
     }
     if (command === "mcp") {
       const { runMcpCommand } = await import("./lib/mcp/cli.ts");

@@ -53,7 +53,8 @@ export const MCP_USAGE = `usage: rungpt mcp <command>
   tools <name>
   remove <name> [--yes]
   enable <name>
-  disable <name>`;
+  disable <name>
+  serve          (rungpt's plugin actions as an MCP server over stdio)`;
 
 class CliError extends Error {}
 

@@ -76,7 +76,7 @@ const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
  * API's `{ error, kind? }`.
  */
 function errorAnswer(path: string, status: number, message: string, kind?: string): Response {
-  if (path.startsWith("/v1/")) {
+  if (path.startsWith("/v1/") || path === "/mcp") {
     const type = status >= 500 ? "server_error" : "invalid_request_error";
     return json({ error: { message, type, code: kind ?? null, param: null } }, status);
   }
@@ -136,6 +136,7 @@ export function createWebApp(opts: WebOptions): WebApp {
   app.use("/v1/*", v1Cors(apiOrigin));
   app.use("*", originGuard({ apiOrigin }));
   app.use("/v1/*", bearerAuth(opts.token));
+  app.use("/mcp", bearerAuth(opts.token));
   // Compress only the static JS and CSS (gzip, via CompressionStream): never SSE streams, and
   // never pages or API answers that could carry secrets next to reflected input (BREACH).
   for (const prefix of ["/_islands/*", ...Object.keys(opts.staticDirs).map((p) => `${p}/*`)]) {
@@ -146,7 +147,7 @@ export function createWebApp(opts: WebOptions): WebApp {
   }
   if (opts.requireUiLogin) {
     const exempt = (p: string) =>
-      p === "/login" || p.startsWith("/v1/") || p.startsWith("/static/") ||
+      p === "/login" || p.startsWith("/v1/") || p === "/mcp" || p.startsWith("/static/") ||
       p.startsWith("/_islands/") || p === "/favicon.ico";
     app.use("*", sessionAuth(opts.token, exempt));
   }

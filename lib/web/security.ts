@@ -97,12 +97,15 @@ export interface OriginGuardOptions {
  * `Referrer-Policy: no-referrer`, browsers send `null` on the posts of its own forms (the
  * login), and no page can forge the `Sec-Fetch-*` headers.
  *
+ * `/mcp` is checked on every method, as MCP's Streamable HTTP transport asks.
+ *
  * On `/v1/*`, an origin `apiOrigin` accepts is not foreign: the user allowed that site's pages
  * to call the API, with the token.
  */
 export function originGuard(opts: OriginGuardOptions = {}): MiddlewareHandler {
   return async (c, next) => {
-    if (STATE_CHANGING.has(c.req.method)) {
+    // MCP's transport asks servers to check the Origin of every request, its GET stream too.
+    if (STATE_CHANGING.has(c.req.method) || c.req.path === "/mcp") {
       const origin = c.req.header("origin");
       // A browser client the user allowed (CORS) may call /v1; its token is still checked.
       if (origin && c.req.path.startsWith("/v1/") && await opts.apiOrigin?.(origin)) {

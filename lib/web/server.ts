@@ -150,6 +150,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         // Install jobs (one may wait for an answer) stop and delete their clones; their event
         // streams end, so the server's shutdown does not wait for them.
         await services.jobs.close();
+        // Open /mcp streams end, so the shutdown does not wait for them either.
+        await services.mcpSessions.close();
         await server.shutdown();
         await services.plugins.close();
         // No MCP server process outlives rungpt.

@@ -4,7 +4,11 @@
  * @module
  */
 import { createTurnRunner, type ModelAccess, type TurnRunner } from "../chat/turns.ts";
-import { createToolCatalogue, type ToolCatalogue } from "../tools/catalogue.ts";
+import type { ToolCatalogue } from "../tools/catalogue.ts";
+import { createSettingsCatalogue } from "../tools/settings_catalogue.ts";
+import { actionLimits } from "../plugins/action_limits.ts";
+import { McpSessions } from "../mcp_serve/sessions.ts";
+import { createToolServer } from "../mcp_serve/tool_server.ts";
 import { pluginSource } from "../tools/plugin_source.ts";
 import { mcpSource } from "../tools/mcp_source.ts";
 import { createMcpManager, type McpManager } from "../mcp/manager.ts";
@@ -17,7 +21,6 @@ import { type ModelStatus, modelStatus, NO_PROVIDER_MESSAGE } from "./model_setu
 import { streamChat, type StreamChatParams } from "../llm/stream.ts";
 import { completeChat, type CompleteChatParams } from "../llm/complete.ts";
 import {
-  actionSettings,
   corsOrigins,
   type ListRemovals,
   loadSettings,
@@ -28,14 +31,12 @@ import {
   saveSettings,
   SettingsError,
   type SettingsPatch,
-  updateSettings,
 } from "../store/settings.ts";
 import type { Env } from "../store/paths.ts";
 import { gitTimeoutFrom } from "../plugins/git.ts";
 import { repoLimitsFrom } from "../plugins/repo_limits.ts";
 import { createJobRunner, type JobRunner } from "../plugins/jobs.ts";
 import { createPluginManager, type PluginManager } from "../plugins/manager.ts";
-import type { PluginLimits } from "../plugins/registry.ts";
 import type { Store } from "../store/types.ts";
 import { escapeControls } from "../text/escape_controls.ts";
 import type OpenAI from "openai";
@@ -54,6 +55,10 @@ export interface AppServices {
   model: ModelAccess;
   /** Every tool (plugin actions), listed, approved and run through one port. */
   tools: ToolCatalogue;
+  /** The wasm plugin actions alone, as `/mcp` and `rungpt mcp serve` offer them. */
+  pluginTools: ToolCatalogue;
+  /** The Streamable HTTP sessions of `/mcp`. */
+  mcpSessions: McpSessions;
   /** Installed plugins and their sandboxed actions. */
   plugins: PluginManager;
   /** Install and update jobs started from the browser. */
@@ -185,13 +190,13 @@ export function createServices(opts: ServiceOptions): AppServices {
       return await completeChat(await client(), request as CompleteChatParams, signal);
     },
   };
-  const tools = createToolCatalogue({
+  const tools = createSettingsCatalogue({
     sources: [pluginSource(plugins), mcpSource(mcp)],
-    settings: async () => actionSettings(await loadSettings(dataDir), env),
-    allowAlways: (id) => addToList(dataDir, "alwaysAllowed", id),
-    markNativeUnsupported: (name) => addToList(dataDir, "nativeToolsUnsupported", name),
-    markStreamToolsUnsupported: (name) => addToList(dataDir, "streamToolsUnsupported", name),
+    dataDir,
+    env,
   });
+  // What `/mcp` offers: the wasm plugins only, never the MCP servers rungpt itself uses.
+  const pluginTools = createSettingsCatalogue({ sources: [pluginSource(plugins)], dataDir, env });
   return {
     version: opts.version,
     store: opts.store,
@@ -202,6 +207,8 @@ export function createServices(opts: ServiceOptions): AppServices {
     turns: createTurnRunner({ store: opts.store, model, tools, onError: opts.onError }),
     model,
     tools,
+    pluginTools,
+    mcpSessions: new McpSessions(() => createToolServer(pluginTools, opts.version)),
     plugins,
     jobs,
     mcp,
@@ -222,32 +229,6 @@ export function createServices(opts: ServiceOptions): AppServices {
     corsOrigins: async () => corsOrigins(await loadSettings(dataDir), env),
     reportError: opts.onError ?? ((e) => console.error(e)),
   };
-}
-
-/** Adds `value` to a list setting, as one step in the settings' save queue. */
-async function addToList(
-  dataDir: string,
-  field: "alwaysAllowed" | "nativeToolsUnsupported" | "streamToolsUnsupported",
-  value: string,
-): Promise<void> {
-  await updateSettings(dataDir, (stored) => {
-    const list = stored[field] ?? [];
-    return list.includes(value) ? null : { [field]: [...list, value] };
-  });
-}
-
-/**
- * Plugin limits from the environment: `RUNGPT_ACTION_TIMEOUT_MS` sets the time limit of one
- * action call (a positive integer; anything else keeps the default).
- *
- * @example
- * ```ts
- * actionLimits({ RUNGPT_ACTION_TIMEOUT_MS: "5000" }); // { timeoutMs: 5000 }
- * ```
- */
-export function actionLimits(env: Env): Partial<PluginLimits> {
-  const timeoutMs = Number(env.RUNGPT_ACTION_TIMEOUT_MS?.trim() || NaN);
-  return Number.isSafeInteger(timeoutMs) && timeoutMs > 0 ? { timeoutMs } : {};
 }
 
 /** MCP limits from the environment: a call has the action time limit, as a plugin's does. */

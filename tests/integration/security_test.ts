@@ -83,7 +83,9 @@ Deno.test("security: a foreign Host header is refused with 421 everywhere", asyn
       `192.168.1.20:${port}`,
     ]
   ) {
-    for (const path of ["/", "/settings", "/api/conversations", "/api/settings", "/v1/models"]) {
+    for (
+      const path of ["/", "/settings", "/api/conversations", "/api/settings", "/v1/models", "/mcp"]
+    ) {
       const res = await rawRequest(port, { path, host, headers: auth });
       assert.equal(res.status, 421, `${host} ${path}`);
       assert.match(res.body, /not allowed/);
