@@ -1,12 +1,13 @@
 /**
  * `deno task bench [area…]`: runs the benchmarks (all, or the named areas: relay, actions,
- * tags, startup, page, scale), prints a table of figure, value, baseline, ratio, target and
+ * tags, startup, page, scale, mcp), prints a table of figure, value, baseline, ratio, target and
  * result, and writes the figures with the machine info to bench/results/<timestamp>.json.
  * @module
  */
 import { join } from "node:path";
 import { benchActions } from "./actions.ts";
 import { machineInfo, machineLine } from "./machine.ts";
+import { benchMcpServe } from "./mcp_serve.ts";
 import { benchPageWeight } from "./page_weight.ts";
 import { benchRelay } from "./relay.ts";
 import { type Figure, formatMarkdownTable, formatTable, verdict } from "./report.ts";
@@ -24,6 +25,7 @@ export const AREAS: Record<string, Bench> = {
   startup: benchStartup,
   relay: benchRelay,
   scale: benchScale,
+  mcp: benchMcpServe,
 };
 
 if (import.meta.main) {
