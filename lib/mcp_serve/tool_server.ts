@@ -51,8 +51,10 @@ export function mcpTool(tool: Tool): McpTool {
     inputSchema: tool.spec.parameters as McpTool["inputSchema"],
     annotations: {
       title: id,
-      // Only what rungpt knows for sure: the sandbox reaches the network only with hosts granted.
+      // The sandbox reaches the network only with hosts granted: that much rungpt knows itself.
       openWorldHint: tool.access.hosts.length > 0,
+      // The manifest's claim, passed on as the hint it is.
+      ...(tool.spec.readOnly === undefined ? {} : { readOnlyHint: tool.spec.readOnly }),
     },
   };
 }

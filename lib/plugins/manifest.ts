@@ -16,7 +16,7 @@
  * - `permissions.fs`: `{ path, access: read | read-write }` subpaths of the plugin's data dir.
  * - `config`: declared settings `{ type, default?, enum?, description, secret }`.
  * - `actions`: `{ name, description, parameters (JSON Schema, type: object), export?, input?,
- *   confirm }`: `export` is any function name the module exports (`countVowels`, `count-vowels`);
+ *   confirm, readOnly? }`: `export` is any function name the module exports (`countVowels`, `count-vowels`);
  *   `input: text` passes the one string parameter as the raw input instead of JSON arguments.
  * - `provides`: APIs this plugin exports to others: `{ name, description, functions }`.
  * @module
@@ -196,6 +196,8 @@ const action = z.object({
   input: z.enum(["json", "text"]).optional(),
   /** Ask the user before every call. */
   confirm: z.boolean().default(false),
+  /** The author's claim that a call changes nothing; MCP clients get it as `readOnlyHint`. */
+  readOnly: z.boolean().optional(),
 }).strict().superRefine((a, ctx) => {
   if (a.input !== "text") return;
   const param = textParameter(a.parameters);

@@ -14,6 +14,8 @@ export interface ToolSpec {
   parameters: Record<string, unknown>;
   /** Whether it asks the user before every call. */
   confirm: boolean;
+  /** The owner's claim that a call changes nothing (a hint, as MCP's `readOnlyHint`). */
+  readOnly?: boolean;
 }
 
 /** Where a tool runs. */

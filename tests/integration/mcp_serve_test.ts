@@ -27,12 +27,16 @@ const ROOT = join(import.meta.dirname!, "..", "..");
 const GUARDED = {
   name: "guarded",
   wasm: "echo",
-  actions: [{
-    name: "echo",
-    description: "Echoes, once allowed.",
-    parameters: TEXT_ARGS,
-    confirm: true,
-  }],
+  actions: [
+    { name: "echo", description: "Echoes, once allowed.", parameters: TEXT_ARGS, confirm: true },
+    {
+      name: "peek",
+      description: "Echoes; changes nothing.",
+      parameters: TEXT_ARGS,
+      export: "echo",
+      readOnly: true,
+    },
+  ],
 };
 
 /** What Deno needs to find its cache and reach the npm registry, from the test's environment. */
@@ -146,11 +150,20 @@ Deno.test("mcp serve, HTTP: /mcp lists the example plugins' actions and runs the
   );
 });
 
-Deno.test("mcp serve, HTTP: a confirm action asks through elicitation; without it, it is refused saying why; Always allow is saved and counts", async () => {
+Deno.test("mcp serve, HTTP: a confirm action asks through elicitation (readOnly is a hint); without it, it is refused saying why; Always allow is saved and counts", async () => {
   await using rg = await startRungpt();
   await installPlugins(rg, [GUARDED]);
 
   await using plain = await httpClient(rg);
+  // The manifest's readOnly is passed on as the hint; no claim, no hint.
+  const listed: McpTool[] = (await plain.listTools()).tools;
+  const hints = Object.fromEntries(listed.map((t) => [t.name, t.annotations?.readOnlyHint]));
+  assert.deepEqual(hints, { guarded__echo: undefined, guarded__peek: true });
+  assert.deepEqual(
+    listed.map((t) => t.annotations?.openWorldHint),
+    [false, false],
+    "no hosts granted",
+  );
   const refused = await plain.callTool({ name: "guarded__echo", arguments: { text: "hi" } });
   assert.equal(refused.isError, true);
   assert.match(textOf(refused), /guarded\.echo asks the user .* cannot ask .*elicitation/);

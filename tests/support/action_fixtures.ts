@@ -38,6 +38,7 @@ export interface TestActionSpec {
   parameters?: Record<string, unknown>;
   export?: string;
   confirm?: boolean;
+  readOnly?: boolean;
 }
 
 /** A test plugin: a fixture module under a manifest written here. */
