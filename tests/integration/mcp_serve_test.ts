@@ -198,11 +198,19 @@ Deno.test("mcp serve, HTTP: a confirm action asks through elicitation (readOnly 
   assert.match(textOf(allowed), /now/);
 });
 
-Deno.test("mcp serve, HTTP: a cancelled call stops its sandboxed worker; the plugin answers the next call", async () => {
+Deno.test("mcp serve, HTTP: a cancelled call stops its sandboxed worker; the plugin answers the next call; output is capped as in chat", async () => {
   await using rg = await startRungpt({ env: { RUNGPT_ACTION_TIMEOUT_MS: "20000" } });
   // A provider runs one call at a time: a worker left spinning would block the next call
   // until its time limit.
-  await installPlugins(rg, [{ ...LOOPER, provides: [{ name: "spinner", functions: ["hello"] }] }]);
+  await installPlugins(rg, [{ ...LOOPER, provides: [{ name: "spinner", functions: ["hello"] }] }, {
+    name: "big",
+    wasm: "bigout",
+    actions: [{
+      name: "big",
+      input: "text",
+      parameters: { type: "object", properties: { n: { type: "string" } }, required: ["n"] },
+    }],
+  }]);
   await using client = await httpClient(rg);
   assert.match(
     textOf(await client.callTool({ name: "looper__echo", arguments: { text: "warm" } })),
@@ -224,6 +232,13 @@ Deno.test("mcp serve, HTTP: a cancelled call stops its sandboxed worker; the plu
   );
   assert.equal(next.isError, undefined, textOf(next));
   assert.match(textOf(next), /alive/);
+
+  // The output caps of a chat hold too: the result passed on, and the module's own output.
+  const long = textOf(await client.callTool({ name: "big__big", arguments: { n: "40000" } }));
+  assert.equal(long, `${"x".repeat(32_000)}\n[… 8000 more characters cut]`);
+  const huge = await client.callTool({ name: "big__big", arguments: { n: "2000000" } });
+  assert.equal(huge.isError, true);
+  assert.match(textOf(huge), /output/i);
 });
 
 Deno.test("mcp serve, HTTP: no token is 401, a foreign Origin is refused (Host: security_test.ts), an unknown session is 404", async () => {

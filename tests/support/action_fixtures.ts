@@ -37,6 +37,7 @@ export interface TestActionSpec {
   description?: string;
   parameters?: Record<string, unknown>;
   export?: string;
+  input?: "json" | "text";
   confirm?: boolean;
   readOnly?: boolean;
 }
