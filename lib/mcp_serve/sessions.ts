@@ -1,7 +1,8 @@
 /**
  * The Streamable HTTP sessions of `/mcp`: one SDK transport and one tool server per session,
  * bounded in number (the least recently used is closed to make room) and closed after sitting
- * idle. Requests are authenticated and Host/Origin-checked before they get here.
+ * idle (swept at each request, so no timer outlives the server; the count bounds what waits).
+ * Requests are authenticated and Host/Origin-checked before they get here.
  * @module
  */
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
