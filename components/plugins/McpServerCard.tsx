@@ -16,6 +16,8 @@ export interface McpServerCardProps {
   server: McpServerView;
   /** Each rejects with a message to show on the card. */
   onToggle(enabled: boolean): Promise<void>;
+  /** Starts it now (offered while it is enabled and not running). */
+  onStart(): Promise<void>;
   onRemove(): Promise<void>;
 }
 
@@ -120,6 +122,16 @@ export function McpServerCard(props: McpServerCardProps) {
       />
 
       <div class="row-buttons plugin-buttons">
+        {s.state === "stopped" && (
+          <button
+            type="button"
+            class="btn"
+            disabled={busy.value}
+            onClick={() => void run(props.onStart)}
+          >
+            Start now
+          </button>
+        )}
         {confirmRemove.value
           ? (
             <div class="confirm" role="group" aria-label={`Remove ${s.name}?`}>

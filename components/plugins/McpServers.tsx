@@ -14,6 +14,7 @@ import {
   previewMcpServer,
   removeMcpServer,
   setMcpServerEnabled,
+  startMcpServer,
 } from "../../lib/ui/mcp_api.ts";
 import {
   EMPTY_MCP_FORM,
@@ -123,6 +124,7 @@ export function McpServers(props: McpServersProps) {
             key={s.name}
             server={s}
             onToggle={async (enabled) => replace(await setMcpServerEnabled(s.name, enabled))}
+            onStart={async () => replace(await startMcpServer(s.name))}
             onRemove={async () => {
               await removeMcpServer(s.name);
               servers.value = servers.value.filter((x) => x.name !== s.name);

@@ -41,6 +41,10 @@ export const addMcpServer = (input: McpServerInput): Promise<McpServerView> =>
 export const setMcpServerEnabled = (name: string, enabled: boolean): Promise<McpServerView> =>
   api<{ server: McpServerView }>("PATCH", server(name), { enabled }).then((r) => r.server);
 
+/** Starts an enabled server now (it would start at the next reply); returns its new view. */
+export const startMcpServer = (name: string): Promise<McpServerView> =>
+  api<{ server: McpServerView }>("POST", `${server(name)}/start`).then((r) => r.server);
+
 /** Removes a server, its folder and its "Always allow" answers. */
 export const removeMcpServer = (name: string): Promise<void> => api<void>("DELETE", server(name));
 

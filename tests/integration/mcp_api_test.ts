@@ -5,7 +5,8 @@
 // shows why.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { mcpConfigPath } from "../../lib/mcp/config.ts";
+import { mcpConfigPath, parseServerConfig } from "../../lib/mcp/config.ts";
+import { addServer, setServerEnabled } from "../../lib/mcp/servers.ts";
 import type { McpLogEntry } from "../../lib/mcp/server.ts";
 import type { McpServerView } from "../../lib/mcp/views.ts";
 import { installPlugins, putSettings, waitFor } from "../support/action_fixtures.ts";
@@ -170,4 +171,29 @@ Deno.test("mcp api: a broken mcp.json is named on the page and in the API; plugi
   const add = await call(rg, "POST", "/api/mcp", { name: "x", source: MEMORY, confirmed: true });
   assert.equal(add.status, 409, add.text);
   assert.equal(await Deno.readTextFile(mcpConfigPath(rg.dataDir)), "{ not json", "left as it was");
+});
+
+Deno.test("mcp api: a server added by the CLI is stopped until used; Start now starts it; a disabled one is not started", async () => {
+  await using rg = await startRungpt({ env: denoEnv() });
+  const dirs = { dataDir: rg.dataDir, pluginsDir: rg.pluginsDir };
+  const dir = join(rg.dataDir, "memory-files");
+  await Deno.mkdir(dir);
+  const config = parseServerConfig({
+    source: MEMORY,
+    permissions: { read: [dir], write: [dir] },
+    env: { MEMORY_FILE_PATH: join(dir, "graph.jsonl") },
+  });
+  await addServer("memory", config, dirs);
+  assert.equal((await list(rg))[0].state, "stopped");
+  const started = await call(rg, "POST", "/api/mcp/memory/start");
+  assert.equal(started.status, 200, started.text);
+  const up = await settled(rg, "memory");
+  assert.equal(up.tools, 9, up.reason ?? "");
+
+  await setServerEnabled(rg.dataDir, "memory", false);
+  const refused = await call(rg, "POST", "/api/mcp/memory/start");
+  assert.equal(refused.status, 409);
+  assert.match(refused.body.error, /disabled; enable it/);
+  assert.equal((await list(rg))[0].state, "disabled");
+  assert.equal((await call(rg, "POST", "/api/mcp/nope/start")).status, 404);
 });
