@@ -32,10 +32,12 @@ import { ConsentDialog } from "../components/plugins/ConsentDialog.tsx";
 import { InstallForm } from "../components/plugins/InstallForm.tsx";
 import { JobStatus } from "../components/plugins/JobStatus.tsx";
 import { PluginCard } from "../components/plugins/PluginCard.tsx";
+import { McpServers, type McpServersProps } from "../components/plugins/McpServers.tsx";
 
 /** Props of the PluginManager island (all JSON). */
 export interface PluginManagerProps {
   plugins: PluginView[];
+  mcp: McpServersProps;
 }
 
 /** The whole /plugins page. */
@@ -187,6 +189,8 @@ export default function PluginManager(props: PluginManagerProps) {
             />
           ))}
         </div>
+
+        <McpServers {...props.mcp} />
       </div>
     </main>
   );

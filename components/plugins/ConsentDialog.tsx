@@ -1,12 +1,11 @@
 /**
  * The consent dialog of an install or update: exactly what the plugin will get (APIs, hosts,
  * paths, secrets it asks for, actions, what it provides to other plugins; for an update, what
- * is new), with "Allow" and "Cancel". A native modal `<dialog>`: focus stays inside, Escape
- * cancels, and focus starts on "Cancel" so a stray Enter agrees to nothing.
+ * is new), with "Allow" and "Cancel", in a {@linkcode ModalDialog}.
  * @module
  */
-import { useEffect, useRef } from "preact/hooks";
 import type { ConsentSummary } from "../../lib/plugins/consent.ts";
+import { ModalDialog } from "./ModalDialog.tsx";
 import { PermissionList } from "./PermissionList.tsx";
 
 /** Props of {@linkcode ConsentDialog}. */
@@ -19,38 +18,21 @@ export interface ConsentDialogProps {
 
 /** Asks the user to agree to a plugin's permissions. */
 export function ConsentDialog({ summary: s, busy, onAnswer }: ConsentDialogProps) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) {
-      dialog.showModal();
-      // Focusing "Cancel" scrolled a long summary to its end; start reading at its title (the
-      // buttons stay in view, pinned to the bottom).
-      dialog.scrollTop = 0;
-    }
-    return () => dialog?.close();
-  }, []);
   const update = s.update;
   const title = update
     ? `Update ${s.name} from ${update.previousVersion} to ${s.version}?`
     : `Install ${s.name} ${s.version}?`;
   return (
-    <dialog
-      ref={ref}
-      class="consent-dialog"
-      aria-labelledby="consent-title"
-      aria-describedby="consent-intro"
-      onCancel={(e) => {
-        e.preventDefault(); // Escape: answer "no" rather than just hiding the dialog.
-        if (!busy) onAnswer(false);
-      }}
+    <ModalDialog
+      id="consent"
+      title={title}
+      intro={update
+        ? "This version asks for more than you granted before. It will get:"
+        : "This plugin runs in a sandbox and will get exactly this, nothing more:"}
+      confirmLabel="Allow"
+      busy={busy}
+      onAnswer={onAnswer}
     >
-      <h2 id="consent-title">{title}</h2>
-      <p id="consent-intro">
-        {update
-          ? "This version asks for more than you granted before. It will get:"
-          : "This plugin runs in a sandbox and will get exactly this, nothing more:"}
-      </p>
       <p class="consent-origin">
         <code>{s.url}</code> @ <code>{s.ref}</code>{" "}
         <span class="muted">({s.commit.slice(0, 12)})</span>
@@ -107,19 +89,6 @@ export function ConsentDialog({ summary: s, busy, onAnswer }: ConsentDialogProps
       {s.provides.length > 0 && (
         <p class="muted">Offers to other plugins: {s.provides.join(", ")}.</p>
       )}
-      <div class="row-buttons dialog-buttons">
-        <button type="button" class="btn" disabled={busy} onClick={() => onAnswer(false)}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          class="btn btn-primary"
-          disabled={busy}
-          onClick={() => onAnswer(true)}
-        >
-          Allow
-        </button>
-      </div>
-    </dialog>
+    </ModalDialog>
   );
 }

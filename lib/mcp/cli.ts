@@ -10,20 +10,19 @@
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { escapeControls } from "../text/escape_controls.ts";
-import { readLockfile } from "../plugins/lockfile.ts";
-import { PLUGIN_NAME } from "../plugins/manifest.ts";
 import { readAnswer } from "../plugins/cli.ts";
-import {
-  ENV_NAME,
-  type McpServerConfig,
-  parseServerConfig,
-  readMcpConfig,
-  updateMcpConfig,
-} from "./config.ts";
+import { ENV_NAME, parseServerConfig, readMcpConfig } from "./config.ts";
 import { describeGrants, formatAddSummary } from "./consent.ts";
 import { mcpServerDir } from "./launch.ts";
 import { DEFAULT_MCP_LIMITS } from "./limits.ts";
 import { McpServer } from "./server.ts";
+import {
+  addServer,
+  checkNameFree,
+  removeServer,
+  serverConfig,
+  setServerEnabled,
+} from "./servers.ts";
 
 /** Options of {@linkcode runMcpCommand}. */
 export interface McpCommandOptions {
@@ -141,35 +140,8 @@ async function add(args: string[], opts: McpCommandOptions, out: (l: string) => 
   if (!await confirmed(opts, values.yes === true, "Add? [y/N]")) {
     throw new CliError("not added");
   }
-  await updateMcpConfig(opts.dataDir, (c) => {
-    if (c.servers[name]) throw new CliError(`an MCP server named "${name}" was added meanwhile`);
-    c.servers[name] = config;
-  });
+  await addServer(name, config, opts);
   out(`Added MCP server ${name}. See its tools with: rungpt mcp tools ${name}`);
-}
-
-/** A name is free when no server and no installed plugin has it (one namespace). */
-async function checkNameFree(name: string, opts: McpCommandOptions): Promise<void> {
-  if (name === "rungpt" || name === "extism") {
-    throw new CliError(`"${name}" is reserved for rungpt itself; pick another name`);
-  }
-  if (!PLUGIN_NAME.test(name)) {
-    throw new CliError(
-      `"${name}" is not a valid name: use 1 to 40 of a-z, 0-9, _ and -, starting with a letter`,
-    );
-  }
-  const { servers } = await readMcpConfig(opts.dataDir);
-  if (servers[name]) {
-    throw new CliError(
-      `an MCP server named "${name}" exists; remove it first or pick another name`,
-    );
-  }
-  const lock = await readLockfile(opts.pluginsDir);
-  if (lock.plugins[name]) {
-    throw new CliError(
-      `a plugin named "${name}" is installed; MCP servers and plugins share names, pick another`,
-    );
-  }
 }
 
 async function list(args: string[], opts: McpCommandOptions, out: (l: string) => void) {
@@ -189,7 +161,7 @@ async function list(args: string[], opts: McpCommandOptions, out: (l: string) =>
 
 /** `tools`: starts the server on its own, lists its tools, stops it. */
 async function tools(name: string, opts: McpCommandOptions, out: (l: string) => void) {
-  const config = await serverConfig(name, opts);
+  const config = await serverConfig(opts.dataDir, name);
   const ctx = {
     denoPath: Deno.execPath(),
     serverDir: mcpServerDir(opts.dataDir, name),
@@ -211,15 +183,12 @@ async function tools(name: string, opts: McpCommandOptions, out: (l: string) => 
 async function remove(args: string[], opts: McpCommandOptions, out: (l: string) => void) {
   const { values, positionals } = parse(args, { yes: { type: "boolean", short: "y" } });
   const name = oneName(positionals, "remove");
-  await serverConfig(name, opts);
+  await serverConfig(opts.dataDir, name);
   out(`Remove MCP server ${name}: its config, its folder and its "Always allow" answers.`);
   if (!await confirmed(opts, values.yes === true, "Remove? [y/N]")) {
     throw new CliError("not removed");
   }
-  await updateMcpConfig(opts.dataDir, (c) => {
-    delete c.servers[name];
-  });
-  await Deno.remove(mcpServerDir(opts.dataDir, name), { recursive: true }).catch(() => {});
+  await removeServer(opts.dataDir, name);
   await opts.forgetApprovals?.(name);
   out(`Removed MCP server ${name}.`);
 }
@@ -230,18 +199,8 @@ async function setEnabled(
   opts: McpCommandOptions,
   out: (l: string) => void,
 ) {
-  await serverConfig(name, opts);
-  await updateMcpConfig(opts.dataDir, (c) => {
-    c.servers[name].enabled = enabled;
-  });
+  await setServerEnabled(opts.dataDir, name, enabled);
   out(`${enabled ? "Enabled" : "Disabled"} MCP server ${name}.`);
-}
-
-async function serverConfig(name: string, opts: McpCommandOptions): Promise<McpServerConfig> {
-  const { servers } = await readMcpConfig(opts.dataDir);
-  const config = servers[name];
-  if (!config) throw new CliError(`no MCP server named "${name}"; see rungpt mcp list`);
-  return config;
 }
 
 function parse<const T extends ParseArgsOptionsConfig>(args: string[], options: T) {

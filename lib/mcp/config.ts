@@ -64,6 +64,12 @@ export type McpConfig = z.infer<typeof configSchema>;
 /** A broken or invalid MCP config, or a change that cannot be made. */
 export class McpConfigError extends Error {
   override name = "McpConfigError";
+  /** The field that is wrong (e.g. `permissions.read.0`), when one is. */
+  readonly field?: string;
+  constructor(message: string, field?: string) {
+    super(message);
+    this.field = field;
+  }
 }
 
 /** The path of the MCP config in `dataDir`. */
@@ -84,7 +90,8 @@ export function parseServerConfig(input: unknown): McpServerConfig {
   const parsed = serverSchema.safeParse(input);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw new McpConfigError(`${i.path.join(".") || "server"}: ${i.message}`);
+    const field = i.path.join(".") || "server";
+    throw new McpConfigError(`${field}: ${i.message}`, field);
   }
   return parsed.data;
 }
@@ -122,16 +129,35 @@ export async function readMcpConfig(dataDir: string): Promise<McpConfig> {
   return parsed.data;
 }
 
+// Changes to one file run one after another (the CLI and the plugins page both write), so two
+// quick changes cannot lose each other (read-modify-write). Entries are dropped once idle.
+const queues = new Map<string, Promise<unknown>>();
+
 /**
  * Reads, changes and writes the MCP config; `change` may mutate the config in place or throw to
- * change nothing. The CLI is the only writer for now (the server reads), so no lock is taken.
+ * change nothing. Changes in this process run one at a time.
  *
  * @example
  * ```ts
  * await updateMcpConfig(dataDir, (c) => { c.servers.memory.enabled = false; });
  * ```
  */
-export async function updateMcpConfig(
+export function updateMcpConfig(
+  dataDir: string,
+  change: (config: McpConfig) => void | Promise<void>,
+): Promise<McpConfig> {
+  const file = mcpConfigPath(dataDir);
+  const run = (queues.get(file) ?? Promise.resolve()).catch(() => {})
+    .then(() => applyChange(dataDir, change));
+  queues.set(file, run);
+  const cleanup = () => {
+    if (queues.get(file) === run) queues.delete(file);
+  };
+  run.then(cleanup, cleanup);
+  return run;
+}
+
+async function applyChange(
   dataDir: string,
   change: (config: McpConfig) => void | Promise<void>,
 ): Promise<McpConfig> {

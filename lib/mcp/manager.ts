@@ -43,6 +43,11 @@ export interface McpManager {
   tools(): Promise<McpToolEntry[]>;
   /** Calls `server`'s tool `name` (its action name) with JSON arguments. */
   call(server: string, name: string, input: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Starts enabled server `name` in the background unless it runs (a page shows whether it
+   * works); resolves once it is starting. A server that failed waits for its back-off.
+   */
+  start(name: string): Promise<void>;
   /** A server's recent log lines. */
   log(server: string): readonly { time: number; message: string }[];
   /** Stops every server process. */
@@ -125,6 +130,10 @@ export function createMcpManager(opts: McpManagerOptions): McpManager {
         throw new Error(`the arguments for ${server}.${name} are not valid JSON`);
       }
       return await s.call(name, args, signal);
+    },
+    async start(name) {
+      await sync();
+      void running.get(name)?.tools().catch(() => {}); // Its state and log say why.
     },
     log: (server) => running.get(server)?.log ?? [],
     async stop() {

@@ -177,3 +177,34 @@ export async function waitForStatus(page: Page, text: string | RegExp): Promise<
       : text,
   }).waitFor({ state: "attached" });
 }
+
+/** The colours a reader sees at an element: its text, and the first opaque background behind. */
+export function colours(page: Page, selector: string): Promise<{ fg: number[]; bg: number[] }> {
+  return page.locator(selector).first().evaluate((el) => {
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    let bg = [255, 255, 255, 1];
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if ((c[3] ?? 1) > 0.5) {
+        bg = c;
+        break;
+      }
+    }
+    return { fg: rgb(getComputedStyle(el).color), bg };
+  });
+}
+
+/** WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white). */
+export function luminance([r, g, b]: number[]): number {
+  const lin = (v: number) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** WCAG contrast ratio of two colours, 1 to 21. */
+export function contrast(a: number[], b: number[]): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}

@@ -10,7 +10,15 @@ import type { Page } from "playwright-core";
 import { BLOCK_SIZE } from "../../components/chat/MessageBlock.tsx";
 import { PAGE_SIZE } from "../../lib/chat/page_data.ts";
 import type { Message } from "../../lib/store/types.ts";
-import { sendMessage, settled, startE2E, waitFor } from "./_helpers.ts";
+import {
+  colours,
+  contrast,
+  luminance,
+  sendMessage,
+  settled,
+  startE2E,
+  waitFor,
+} from "./_helpers.ts";
 
 /** Whether the element's box lies within the viewport. */
 function inViewport(page: Page, selector: string): Promise<boolean> {
@@ -19,36 +27,6 @@ function inViewport(page: Page, selector: string): Promise<boolean> {
     return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 &&
       r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5;
   });
-}
-
-/** The colours a reader sees at an element: its text, and the first opaque background behind. */
-function colours(page: Page, selector: string): Promise<{ fg: number[]; bg: number[] }> {
-  return page.locator(selector).first().evaluate((el) => {
-    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
-    let bg = [255, 255, 255, 1];
-    for (let e: Element | null = el; e; e = e.parentElement) {
-      const c = rgb(getComputedStyle(e).backgroundColor);
-      if ((c[3] ?? 1) > 0.5) {
-        bg = c;
-        break;
-      }
-    }
-    return { fg: rgb(getComputedStyle(el).color), bg };
-  });
-}
-
-/** WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white). */
-function luminance([r, g, b]: number[]): number {
-  const lin = (v: number) => {
-    const c = v / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  };
-  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-}
-
-function contrast(a: number[], b: number[]): number {
-  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
 }
 
 Deno.test("layout: phone screen and a 2,000-message conversation", async (t) => {

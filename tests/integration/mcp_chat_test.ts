@@ -21,18 +21,9 @@ import {
   toolResults,
   turn,
 } from "../support/action_fixtures.ts";
+import { denoEnv } from "../support/mcp_env.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
-
-/** What Deno needs to find its cache and reach the npm registry, from the test's environment. */
-function denoEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "DENO_CERT", "NODE_EXTRA_CA_CERTS"]) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
-}
 
 /** Runs `rungpt mcp <args>` against `rg`'s data and plugins dirs, without a terminal. */
 async function mcp(rg: TestRungpt, args: string[]) {
