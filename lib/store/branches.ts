@@ -60,17 +60,13 @@ export function selectBranch(prepare: Prepare, id: string): boolean {
   prepare(
     "UPDATE messages SET on_path = 0 WHERE conversation_id = ? AND on_path = 1 AND seq > ?",
   ).run(row.conversation, fork);
+  // Below it: the versions followed are the chosen ones (a group whose chosen version was
+  // deleted gets the newest).
   prepare(
     `WITH RECURSIVE ${UP}, ${DOWN}
-     UPDATE messages SET on_path = 1
-     WHERE on_path = 0
-       AND id IN (SELECT id FROM up UNION SELECT id FROM down WHERE id IS NOT NULL)`,
+     UPDATE messages SET on_path = 1, selected = 1
+     WHERE id IN (SELECT id FROM up UNION SELECT id FROM down WHERE id IS NOT NULL)`,
   ).run(args);
-  // A group whose chosen version was deleted: the one followed now is chosen.
-  prepare(
-    `UPDATE messages SET selected = 1
-     WHERE conversation_id = ? AND on_path = 1 AND selected = 0`,
-  ).run(row.conversation);
   return true;
 }
 
