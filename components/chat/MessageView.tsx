@@ -130,47 +130,45 @@ export function MessageView(
         </div>
       )}
 
-      <div class="msg-foot">
-        {versions && !editing.value && (
-          <VersionSwitcher
-            place={versions}
-            onShow={(id) => actions.showVersion(m.id, id)}
-          />
-        )}
-        {!streaming && !editing.value && (
-          <div class="msg-actions">
-            <button type="button" class="icon-btn" onClick={copy} aria-label="Copy" title="Copy">
-              <Icon name={copied.value ? "check" : "copy"} size={16} />
+      {!streaming && !editing.value && (
+        <div class="msg-actions">
+          {versions && (
+            <VersionSwitcher
+              place={versions}
+              onShow={(id) => actions.showVersion(m.id, id)}
+            />
+          )}
+          <button type="button" class="icon-btn" onClick={copy} aria-label="Copy" title="Copy">
+            <Icon name={copied.value ? "check" : "copy"} size={16} />
+          </button>
+          {/* Every question can be edited; while a reply runs the list hides these (CSS). */}
+          {m.role === "user" && !(isLastUser && busy) && (
+            <button
+              type="button"
+              class="icon-btn msg-edit-btn"
+              aria-label="Edit"
+              title="Edit and resend"
+              onClick={() => {
+                draft.value = content;
+                editing.value = true;
+              }}
+            >
+              <Icon name="edit" size={16} />
             </button>
-            {/* Every question can be edited; while a reply runs the list hides these (CSS). */}
-            {m.role === "user" && !(isLastUser && busy) && (
-              <button
-                type="button"
-                class="icon-btn msg-edit-btn"
-                aria-label="Edit"
-                title="Edit and resend"
-                onClick={() => {
-                  draft.value = content;
-                  editing.value = true;
-                }}
-              >
-                <Icon name="edit" size={16} />
-              </button>
-            )}
-            {isLastAssistant && !busy && (
-              <button
-                type="button"
-                class="icon-btn"
-                aria-label="Regenerate"
-                title="Regenerate"
-                onClick={actions.regenerate}
-              >
-                <Icon name="refresh" size={16} />
-              </button>
-            )}
-          </div>
-        )}
-      </div>
+          )}
+          {isLastAssistant && !busy && (
+            <button
+              type="button"
+              class="icon-btn"
+              aria-label="Regenerate"
+              title="Regenerate"
+              onClick={actions.regenerate}
+            >
+              <Icon name="refresh" size={16} />
+            </button>
+          )}
+        </div>
+      )}
     </article>
   );
 }
