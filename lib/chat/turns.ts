@@ -163,7 +163,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     const history = await store.listMessages(conversationId);
     const lastUser = history.findLast((m) => m.role === "user");
     let userMessage: Message | undefined;
-    /** The message the reply follows; `undefined`: the end of the branch shown. */
+    /** The question the reply answers (named, so a version switched meanwhile cannot move it). */
     let replyTo: string | undefined;
     if (how.kind === "send") {
       userMessage = await store.addMessage({ conversationId, role: "user", content: how.content });
@@ -192,7 +192,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         parentId: target.parentId,
       });
     }
-    return { conversation, userMessage, replyTo };
+    return { conversation, userMessage, replyTo: replyTo ?? userMessage?.id };
   }
 
   async function start(conversationId: string, how: TurnStart): Promise<StartedTurn> {
