@@ -15,7 +15,7 @@ import { spawnRungpt } from "./procs.ts";
 import type { Figure } from "./report.ts";
 import { median, p99 } from "./stats.ts";
 import { benchScroll, summarizeScrolls } from "./scroll.ts";
-import { messageText, seedConversation, withStore } from "./seed.ts";
+import { messageText, seedConversation, seedVersionedConversation, withStore } from "./seed.ts";
 
 const MESSAGES = 5000;
 const SCROLL_MESSAGES = 2000;
@@ -61,10 +61,11 @@ export async function benchScale(log: (s: string) => void): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "rungpt-bench-scale-" });
   const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-bench-plugins-" });
   try {
-    const { big, empty, long } = await withStore(dataDir, async (s) => ({
+    const { big, empty, long, versioned } = await withStore(dataDir, async (s) => ({
       big: await seedConversation(s, MESSAGES),
       empty: await seedConversation(s, 0),
       long: await seedConversation(s, SCROLL_MESSAGES),
+      versioned: await seedVersionedConversation(s, MESSAGES),
     }));
     const rg = await spawnRungpt({ dataDir, pluginsDir });
     try {
@@ -108,11 +109,13 @@ export async function benchScale(log: (s: string) => void): Promise<Figure[]> {
           }
         };
         await paint(big.conversationId, big.lastMessageId); // warm (bundle fetch, cache)
-        const t: number[] = [], b: number[] = [];
+        const t: number[] = [], b: number[] = [], v: number[] = [];
         for (let i = 0; i < 2; i++) {
           t.push(await paint(big.conversationId, big.lastMessageId));
           b.push(await paint(empty.conversationId, null));
+          v.push(await paint(versioned.conversationId, versioned.lastMessageId));
         }
+        const runs = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(", ");
         figures.push({
           area,
           name: `browser paint, ${MESSAGES} messages`,
@@ -121,9 +124,16 @@ export async function benchScale(log: (s: string) => void): Promise<Figure[]> {
           baseline: median(b),
           baselineName: "empty conversation",
           target: { op: "<", limit: 1000 },
-          note: `navigation start to the last message element + 1 frame; runs ${
-            t.map((x) => x.toFixed(0)).join(", ")
-          } ms`,
+          note: `navigation start to the last message element + 1 frame; runs ${runs(t)} ms`,
+        }, {
+          area,
+          name: `browser paint, ${MESSAGES} messages with versions`,
+          value: median(v),
+          unit: "ms",
+          baseline: median(t),
+          baselineName: "no versions",
+          target: { op: "<", limit: 1000 },
+          note: `every reply has a second, hidden version (switcher "2 / 2"); runs ${runs(v)} ms`,
         });
         log("scale: paint done");
 

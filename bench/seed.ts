@@ -41,6 +41,26 @@ export async function seedConversation(
   return { conversationId: conv.id, firstMessageId: first, lastMessageId: last };
 }
 
+/**
+ * Like {@linkcode seedConversation}, but every reply has a second version (a regenerated
+ * answer, hidden behind the one shown): `count` messages shown, `count / 2` more stored.
+ */
+export async function seedVersionedConversation(
+  store: Store,
+  count: number,
+): Promise<{ conversationId: string; lastMessageId: string }> {
+  const conv = await store.createConversation({ title: `Seeded ${count} with versions` });
+  const add = (i: number, role: "user" | "assistant", parentId?: string) =>
+    store.addMessage({ conversationId: conv.id, role, content: messageText(i), parentId });
+  let last = "";
+  for (let i = 0; i < count; i++) {
+    const m = i % 2 ? await add(i + count, "assistant") : await add(i, "user");
+    // The reply just added becomes the hidden version; this one is shown.
+    last = i % 2 ? (await add(i, "assistant", m.parentId!)).id : m.id;
+  }
+  return { conversationId: conv.id, lastMessageId: last };
+}
+
 /** Opens the store of data dir `dataDir` (as the server does), runs `fn`, closes it. */
 export async function withStore<T>(dataDir: string, fn: (s: Store) => Promise<T>): Promise<T> {
   const store = await openSqliteStore(join(dataDir, "rungpt.db"));

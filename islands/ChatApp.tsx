@@ -12,7 +12,6 @@ import {
   applyTurnEvent,
   type ChatState,
   createChatState,
-  dropFrom,
   lastOfRole,
   mergeLatest,
   prependMessages,
@@ -25,7 +24,7 @@ import { Sidebar } from "../components/chat/Sidebar.tsx";
 import { ChatHeader } from "../components/chat/ChatHeader.tsx";
 import { MessageList } from "../components/chat/MessageList.tsx";
 import { Composer } from "../components/chat/Composer.tsx";
-import type { MessageActions } from "../components/chat/MessageView.tsx";
+import { createMessageActions, type MessageActions } from "../lib/ui/versions.ts";
 import { EmptyState } from "../components/chat/EmptyState.tsx";
 import { ApprovalDialog } from "../components/chat/ApprovalDialog.tsx";
 import { ActionsPanel } from "../components/chat/ActionsPanel.tsx";
@@ -316,38 +315,16 @@ export default function ChatApp(props: ChatAppProps) {
     }
   };
 
-  const actions: MessageActions = useMemo(() => ({
-    async regenerate() {
-      const conv = chat.conversation.peek();
-      if (!conv || chat.running.peek()) return;
-      notice.value = null;
-      await settleFields();
-      try {
-        const r = await apiClient.regenerate(conv.id);
-        const lastUser = lastOfRole(chat.messages.peek(), "user");
-        dropFrom(chat, lastUser ? lastUser.seq + 1 : 0);
-        startTurn(conv.id, r);
-      } catch (e) {
-        fail(e);
-      }
-    },
-    async edit(content: string) {
-      const conv = chat.conversation.peek();
-      if (!conv || chat.running.peek()) return false;
-      notice.value = null;
-      await settleFields();
-      try {
-        const r = await apiClient.editLastMessage(conv.id, content);
-        const lastUser = lastOfRole(chat.messages.peek(), "user");
-        if (lastUser) dropFrom(chat, lastUser.seq);
-        startTurn(conv.id, r);
-        return true;
-      } catch (e) {
-        fail(e);
-        return false;
-      }
-    },
-  }), []);
+  const actions: MessageActions = useMemo(() =>
+    createMessageActions({
+      chat,
+      async prepare() {
+        notice.value = null;
+        await settleFields();
+      },
+      startTurn,
+      fail,
+    }), []);
 
   const patch = (fields: ConversationFields): Promise<void> => {
     const conv = chat.conversation.peek();

@@ -9,7 +9,8 @@ import { Component } from "preact";
 import { type Signal, signal } from "@preact/signals";
 import type { MessageState } from "../../lib/ui/chat_state.ts";
 import { NearContext, whenNear } from "../../lib/ui/visibility.ts";
-import { type MessageActions, MessageItem } from "./MessageView.tsx";
+import type { MessageActions } from "../../lib/ui/versions.ts";
+import { MessageItem } from "./MessageView.tsx";
 
 /** Props of {@linkcode MessageBlock}. */
 export interface MessageBlockProps {

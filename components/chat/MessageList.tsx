@@ -11,7 +11,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { findTextRange, highlightRange } from "../../lib/ui/find_text.ts";
 import { type ChatState, lastOfRole, messageBlocks } from "../../lib/ui/chat_state.ts";
 import { BLOCK_SIZE, MessageBlock } from "./MessageBlock.tsx";
-import type { MessageActions } from "./MessageView.tsx";
+import type { MessageActions } from "../../lib/ui/versions.ts";
 
 /** Props of {@linkcode MessageList}. */
 export interface MessageListProps {
@@ -148,7 +148,7 @@ export function MessageList(
   };
 
   return (
-    <div ref={scroller} class="messages" tabIndex={-1}>
+    <div ref={scroller} class="messages" tabIndex={-1} data-running={chat.running.value}>
       <div ref={inner} class="messages-inner">
         {hasMore && (
           <div ref={sentinel} class="load-earlier">

@@ -12,13 +12,8 @@ import { Icon } from "../Icon.tsx";
 import { Markdown } from "./Markdown.tsx";
 import { ActionCard } from "./ActionCard.tsx";
 import { splitAtOffsets } from "../../lib/ui/actions.ts";
-
-/** What a message's buttons do. One stable object for the whole list. */
-export interface MessageActions {
-  regenerate(): void;
-  /** Resends the last user message with new text. Resolves to whether it was accepted. */
-  edit(content: string): Promise<boolean>;
-}
+import { type MessageActions, versionPlace } from "../../lib/ui/versions.ts";
+import { VersionSwitcher } from "./VersionSwitcher.tsx";
 
 /** Props of {@linkcode MessageView}. */
 export interface MessageViewProps {
@@ -43,6 +38,7 @@ export function MessageView(
   const streaming = status === "streaming";
   const model = m.model.value;
   const calls = m.role === "assistant" ? m.actions.value : [];
+  const versions = versionPlace(m.id, m.versions);
 
   const copy = async () => {
     copied.value = await copyText(content);
@@ -76,7 +72,7 @@ export function MessageView(
               e.preventDefault();
               const text = draft.value.trim();
               if (!text) return;
-              if (await actions.edit(text)) editing.value = false;
+              if (await actions.edit(m.id, text)) editing.value = false;
             }}
           >
             <textarea
@@ -136,13 +132,20 @@ export function MessageView(
 
       {!streaming && !editing.value && (
         <div class="msg-actions">
+          {versions && (
+            <VersionSwitcher
+              place={versions}
+              onShow={(id) => actions.showVersion(m.id, id)}
+            />
+          )}
           <button type="button" class="icon-btn" onClick={copy} aria-label="Copy" title="Copy">
             <Icon name={copied.value ? "check" : "copy"} size={16} />
           </button>
-          {isLastUser && !busy && (
+          {/* Every question can be edited; while a reply runs the list hides these (CSS). */}
+          {m.role === "user" && !(isLastUser && busy) && (
             <button
               type="button"
-              class="icon-btn"
+              class="icon-btn msg-edit-btn"
               aria-label="Edit"
               title="Edit and resend"
               onClick={() => {

@@ -1,5 +1,7 @@
 /**
- * Conversation exports: Markdown for reading, JSON for tools and re-import.
+ * Conversation exports: Markdown for reading, JSON for tools and re-import. Both follow the
+ * branch shown (the versions on screen); Markdown marks a message that has other versions,
+ * and JSON carries those versions too, so the whole tree can be rebuilt from `parentId`.
  * @module
  */
 import type { Conversation, Message } from "../store/types.ts";
@@ -30,7 +32,10 @@ export function toMarkdown(conversation: Conversation, messages: Message[]): str
       : m.role === "assistant"
       ? `Assistant${m.model ? ` (${m.model})` : ""}`
       : m.role;
-    lines.push(`**${who}**`, "", m.content || "_(empty)_", "");
+    const version = m.versions && m.versions.length > 1
+      ? ` _(version ${m.versions.indexOf(m.id) + 1} of ${m.versions.length})_`
+      : "";
+    lines.push(`**${who}**${version}`, "", m.content || "_(empty)_", "");
     if (m.status === "stopped") lines.push("_(stopped)_", "");
     if (m.status === "error" && m.error) lines.push(`_(error: ${m.error})_`, "");
   }
@@ -41,9 +46,20 @@ function quote(text: string): string {
   return text.split("\n").map((l) => `> ${l}`).join("\n");
 }
 
-/** The whole conversation as JSON: header and messages. */
-export function toJsonExport(conversation: Conversation, messages: Message[]): string {
-  return JSON.stringify({ format: "rungpt.conversation.v1", conversation, messages }, null, 2);
+/**
+ * The whole conversation as JSON: header, the branch shown (`messages`), and every other
+ * version with what followed it (`otherVersions`, each naming its `parentId`).
+ */
+export function toJsonExport(
+  conversation: Conversation,
+  messages: Message[],
+  otherVersions: Message[] = [],
+): string {
+  return JSON.stringify(
+    { format: "rungpt.conversation.v1", conversation, messages, otherVersions },
+    null,
+    2,
+  );
 }
 
 /** A safe download name from the title, e.g. `my-chat.md`. */

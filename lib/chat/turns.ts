@@ -50,11 +50,15 @@ export interface TurnDeps {
   onError?: (error: unknown) => void;
 }
 
-/** How a turn begins. */
+/**
+ * How a turn begins. Regenerate and edit keep what they replace: the new reply (or question)
+ * is a new version beside the old one (see `Message.versions`). `edit` names the user message
+ * it is a new version of; without one, the last.
+ */
 export type TurnStart =
   | { kind: "send"; content: string }
   | { kind: "regenerate" }
-  | { kind: "edit"; content: string };
+  | { kind: "edit"; content: string; messageId?: string };
 
 /** The messages a started turn created. */
 export interface StartedTurn {
@@ -159,19 +163,36 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     const history = await store.listMessages(conversationId);
     const lastUser = history.findLast((m) => m.role === "user");
     let userMessage: Message | undefined;
+    /** The question the reply answers (named, so a version switched meanwhile cannot move it). */
+    let replyTo: string | undefined;
     if (how.kind === "send") {
       userMessage = await store.addMessage({ conversationId, role: "user", content: how.content });
       if (history.length === 0 && !conversation.title.trim()) {
         await store.updateConversation(conversationId, { title: titleFrom(how.content) });
       }
-    } else {
+    } else if (how.kind === "regenerate") {
       if (!lastUser) throw new TurnError(409, "There is no user message to answer again.");
-      await store.deleteMessagesFrom(conversationId, lastUser.seq + 1);
-      if (how.kind === "edit") {
-        userMessage = (await store.updateMessage(lastUser.id, { content: how.content }))!;
+      replyTo = lastUser.id;
+    } else {
+      const target = how.messageId === undefined
+        ? lastUser
+        : history.find((m) => m.id === how.messageId && m.role === "user");
+      if (!target) {
+        throw new TurnError(
+          how.messageId === undefined ? 409 : 404,
+          how.messageId === undefined
+            ? "There is no user message to edit."
+            : `No message of yours with id ${how.messageId} is shown in this conversation.`,
+        );
       }
+      userMessage = await store.addMessage({
+        conversationId,
+        role: "user",
+        content: how.content,
+        parentId: target.parentId,
+      });
     }
-    return { conversation, userMessage };
+    return { conversation, userMessage, replyTo: replyTo ?? userMessage?.id };
   }
 
   async function start(conversationId: string, how: TurnStart): Promise<StartedTurn> {
@@ -198,7 +219,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     };
     live.set(conversationId, placeholder);
     try {
-      const { conversation, userMessage } = await prepare(conversationId, how);
+      const { conversation, userMessage, replyTo } = await prepare(conversationId, how);
       // The messages are changed by now: a default model that cannot be read (a broken
       // settings file) fails the reply, with its message, rather than the request.
       let model = conversation.model;
@@ -216,6 +237,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         content: "",
         status: "streaming",
         model,
+        parentId: replyTo,
       });
       const history = await store.listMessages(conversationId);
       placeholder.message = assistantMessage;

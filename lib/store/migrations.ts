@@ -170,10 +170,32 @@ WHERE status <> 'streaming' AND json_valid(meta)
   );
 `;
 
+/**
+ * Reply versions: messages form a tree. `parent_id` is the message a message follows (NULL for
+ * the first); siblings are versions of one another. `selected` marks the version chosen among
+ * its siblings (remembered when the branch is not shown); `on_path` marks the branch shown,
+ * root to leaf, so reading "the conversation" stays one indexed range over `seq`. `seq` keeps
+ * growing with every message, so along any branch it still orders messages. Existing
+ * conversations were one chain: each message's parent is the one before it.
+ */
+const V3 = `
+ALTER TABLE messages ADD COLUMN parent_id TEXT REFERENCES messages (id) ON DELETE CASCADE;
+ALTER TABLE messages ADD COLUMN selected INTEGER NOT NULL DEFAULT 1 CHECK (selected IN (0, 1));
+ALTER TABLE messages ADD COLUMN on_path INTEGER NOT NULL DEFAULT 1 CHECK (on_path IN (0, 1));
+UPDATE messages SET parent_id = (
+  SELECT p.id FROM messages p
+  WHERE p.conversation_id = messages.conversation_id AND p.seq < messages.seq
+  ORDER BY p.seq DESC LIMIT 1
+);
+CREATE INDEX messages_children ON messages (conversation_id, parent_id, seq);
+CREATE INDEX messages_path ON messages (conversation_id, seq) WHERE on_path = 1;
+`;
+
 /** The schema, oldest first. Append only: never edit a migration that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "conversations, messages, full-text search", sql: V1 },
   { version: 2, name: "end action calls a crash left unfinished", sql: V2 },
+  { version: 3, name: "reply versions: messages as a tree", sql: V3 },
 ];
 
 /** Reads `PRAGMA user_version`. */

@@ -4,6 +4,7 @@
  */
 
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { branchEnd, selectBranch, VERSIONS_COL } from "./branches.ts";
 import { StoreError } from "./errors.ts";
 import { toFtsQuery } from "./fts_query.ts";
 import { assertNotTooNew, migrate } from "./migrations.ts";
@@ -39,10 +40,14 @@ const STATUSES: readonly MessageStatus[] = ["complete", "streaming", "stopped", 
 const CONVERSATION_COLS =
   "id, title, model, system_prompt AS systemPrompt, created_at AS createdAt, " +
   "updated_at AS updatedAt";
-const MESSAGE_COLS = "id, conversation_id AS conversationId, seq, role, content, status, " +
-  "error, model, meta, created_at AS createdAt, updated_at AS updatedAt";
+const MESSAGE_COLS = "id, conversation_id AS conversationId, parent_id AS parentId, seq, " +
+  "role, content, status, error, model, meta, created_at AS createdAt, " +
+  `updated_at AS updatedAt, ${VERSIONS_COL}`;
 
-type MessageRow = Omit<Message, "meta"> & { meta: string | null };
+type MessageRow = Omit<Message, "meta" | "versions"> & {
+  meta: string | null;
+  versions: string | null;
+};
 
 /**
  * Opens (creating if needed) a SQLite database at `path` and brings its schema up to date.
@@ -125,6 +130,16 @@ function createStore(path: string): Store {
     if (closed) throw new StoreError("invalid_input", "the store is closed");
   };
 
+  const assertInConversation = (id: string, conversationId: string): void => {
+    const row = stmt("SELECT conversation_id AS c FROM messages WHERE id = ?").get(id);
+    if (row?.c !== conversationId) {
+      throw new StoreError(
+        "not_found",
+        `message ${id} is not in conversation ${conversationId}; a message follows one of its own`,
+      );
+    }
+  };
+
   const getConversationSync = (id: string): Conversation | null => {
     const row = stmt(`SELECT ${CONVERSATION_COLS} FROM conversations WHERE id = ?`).get(id);
     return row ? toConversation(row as unknown as Conversation) : null;
@@ -198,9 +213,30 @@ function createStore(path: string): Store {
     async listMessages(conversationId) {
       open();
       const rows = stmt(
+        `SELECT ${MESSAGE_COLS} FROM messages WHERE conversation_id = ? AND on_path = 1
+         ORDER BY seq`,
+      ).all(conversationId) as unknown as MessageRow[];
+      return rows.map(toMessage);
+    },
+
+    // deno-lint-ignore require-await
+    async listAllMessages(conversationId) {
+      open();
+      const rows = stmt(
         `SELECT ${MESSAGE_COLS} FROM messages WHERE conversation_id = ? ORDER BY seq`,
       ).all(conversationId) as unknown as MessageRow[];
       return rows.map(toMessage);
+    },
+
+    // deno-lint-ignore require-await
+    async selectMessage(id) {
+      open();
+      reqString(id, "id");
+      return tx(() => {
+        if (!selectBranch(stmt, id)) return null;
+        const row = stmt(`SELECT ${MESSAGE_COLS} FROM messages WHERE id = ?`).get(id);
+        return toMessage(row as unknown as MessageRow);
+      });
     },
 
     // deno-lint-ignore require-await
@@ -209,11 +245,11 @@ function createStore(path: string): Store {
       const beforeSeq = optInt(opts.beforeSeq, "beforeSeq");
       const fromSeq = optInt(opts.fromSeq, "fromSeq");
       const limit = optCount(opts.limit, "limit") ?? -1; // -1: no limit in SQLite
-      // Newest first through the (conversation_id, seq) unique index, so the cost is the
-      // page's size, not the conversation's.
+      // Newest first through the index of the branch shown, so the cost is the page's size,
+      // not the conversation's.
       const rows = stmt(
         `SELECT ${MESSAGE_COLS} FROM messages
-         WHERE conversation_id = :id AND seq < :before AND seq >= :from
+         WHERE conversation_id = :id AND on_path = 1 AND seq < :before AND seq >= :from
          ORDER BY seq DESC LIMIT :limit`,
       ).all({
         id: conversationId,
@@ -224,7 +260,8 @@ function createStore(path: string): Store {
       const messages = rows.reverse().map(toMessage);
       const first = messages[0]?.seq ?? beforeSeq ?? fromSeq;
       const hasMore = first !== undefined && stmt(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ? AND seq < ?) AS more",
+            `SELECT EXISTS (SELECT 1 FROM messages
+             WHERE conversation_id = ? AND on_path = 1 AND seq < ?) AS more`,
           ).get(conversationId, first)?.more === 1;
       return { messages, hasMore };
     },
@@ -234,7 +271,8 @@ function createStore(path: string): Store {
       open();
       const r = role === undefined ? null : oneOf(role, ROLES, "role");
       const row = stmt(
-        `SELECT seq FROM messages WHERE conversation_id = ? AND (? IS NULL OR role = ?)
+        `SELECT seq FROM messages
+         WHERE conversation_id = ? AND on_path = 1 AND (? IS NULL OR role = ?)
          ORDER BY seq DESC LIMIT 1`,
       ).get(conversationId, r, r) as { seq: number } | undefined;
       return row ? row.seq : null;
@@ -258,6 +296,7 @@ function createStore(path: string): Store {
         : oneOf(input.status, STATUSES, "status");
       const model = optNullableString(input.model, "model") ?? null;
       const meta = metaJson(input.meta);
+      const parentId = optNullableString(input.parentId, "parentId");
       return tx(() => {
         const t = now();
         const touched = stmt("UPDATE conversations SET updated_at = ? WHERE id = ?")
@@ -268,12 +307,26 @@ function createStore(path: string): Store {
         const { seq } = stmt(
           "SELECT COALESCE(MAX(seq), -1) + 1 AS seq FROM messages WHERE conversation_id = ?",
         ).get(conversationId) as { seq: number };
-        const row = stmt(
+        const end = branchEnd(stmt, conversationId);
+        const parent = parentId === undefined ? end : parentId;
+        if (parent !== null && parent !== end) assertInConversation(parent, conversationId);
+        const id = crypto.randomUUID();
+        const appended = parent === end;
+        stmt(
           `INSERT INTO messages
-             (id, conversation_id, seq, role, content, status, error, model, meta,
-              created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?) RETURNING ${MESSAGE_COLS}`,
-        ).get(crypto.randomUUID(), conversationId, seq, role, content, status, model, meta, t, t);
+             (id, conversation_id, parent_id, seq, role, content, status, error, model, meta,
+              created_at, updated_at, on_path)
+           VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`,
+        ).run(id, conversationId, parent, seq, role, content, status, model, meta, t, t, +appended);
+        // Appended to the branch shown, it is the only version chosen there; any other parent
+        // makes a new version, and the branch shown moves to run through it.
+        if (appended) {
+          stmt(
+            `UPDATE messages SET selected = 0 WHERE conversation_id = ? AND parent_id IS ?
+               AND id <> ? AND selected = 1`,
+          ).run(conversationId, parent, id);
+        } else selectBranch(stmt, id);
+        const row = stmt(`SELECT ${MESSAGE_COLS} FROM messages WHERE id = ?`).get(id);
         return toMessage(row as unknown as MessageRow);
       });
     },
@@ -314,7 +367,12 @@ function createStore(path: string): Store {
         throw new StoreError("invalid_input", `fromSeq must be an integer, got ${fromSeq}`);
       }
       return tx(() => {
-        const { changes } = stmt("DELETE FROM messages WHERE conversation_id = ? AND seq >= ?")
+        // Counted first: the statement's own count misses what ON DELETE CASCADE takes with
+        // a parent (its later messages, every one of them also at or after fromSeq).
+        const { changes } = stmt(
+          "SELECT COUNT(*) AS changes FROM messages WHERE conversation_id = ? AND seq >= ?",
+        ).get(conversationId, fromSeq) as { changes: number };
+        stmt("DELETE FROM messages WHERE conversation_id = ? AND seq >= ?")
           .run(conversationId, fromSeq);
         if (changes > 0) {
           stmt("UPDATE conversations SET updated_at = ? WHERE id = ?").run(now(), conversationId);
@@ -354,7 +412,7 @@ function createStore(path: string): Store {
                 best.score AS score
          FROM messages_fts
          CROSS JOIN best ON best.pk = +messages_fts.rowid
-         JOIN messages m ON m.pk = best.pk
+         JOIN messages m ON m.pk = best.pk AND m.on_path = 1
          JOIN conversations c ON c.id = m.conversation_id
          WHERE messages_fts MATCH :match
            AND messages_fts.rowid >= (SELECT MIN(pk) FROM best)
@@ -375,7 +433,7 @@ function createStore(path: string): Store {
          FROM conversations_fts
          JOIN conversations c ON c.pk = conversations_fts.rowid
          JOIN messages m ON m.conversation_id = c.id
-           AND m.seq = (SELECT MIN(seq) FROM messages WHERE conversation_id = c.id)
+           AND m.seq = (SELECT MIN(seq) FROM messages WHERE conversation_id = c.id AND on_path = 1)
          WHERE conversations_fts MATCH ? ORDER BY conversations_fts.rank LIMIT ?`,
       ).all(match, limit) as unknown as Row[];
       const seen = new Set<string>();
@@ -451,6 +509,7 @@ function toMessage(row: MessageRow): Message {
   return {
     id: row.id,
     conversationId: row.conversationId,
+    parentId: row.parentId,
     seq: row.seq,
     role: row.role,
     content: row.content,
@@ -460,6 +519,7 @@ function toMessage(row: MessageRow): Message {
     meta: parseMeta(row.meta),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    versions: row.versions === null ? null : JSON.parse(row.versions),
   };
 }
 

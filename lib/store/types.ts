@@ -26,10 +26,16 @@ export interface Conversation {
   updatedAt: number;
 }
 
-/** One message; `seq` orders messages within a conversation (0, 1, 2, ...). */
+/**
+ * One message. Messages form a tree: each follows its `parentId`, and messages with the same
+ * parent are versions of one another (a regenerated reply, an edited question). `seq` grows
+ * with every message of a conversation, so it orders any branch (0, 1, 2, ... with no versions).
+ */
 export interface Message {
   id: string;
   conversationId: string;
+  /** The message this one follows; `null` for the first of a branch. */
+  parentId: string | null;
   seq: number;
   role: Role;
   content: string;
@@ -42,6 +48,8 @@ export interface Message {
   meta: Record<string, unknown> | null;
   createdAt: number;
   updatedAt: number;
+  /** Ids of every version of this message (itself included), oldest first; `null` if one. */
+  versions: string[] | null;
 }
 
 /** One full-text search result. */
@@ -90,6 +98,12 @@ export interface NewMessage {
   status?: MessageStatus;
   model?: string | null;
   meta?: Record<string, unknown> | null;
+  /**
+   * The message it follows, in the same conversation; `null` starts a new first message.
+   * Omitted: the end of the branch shown. Naming any other makes a new version of that
+   * message's next message, and the branch shown moves to it.
+   */
+  parentId?: string | null;
 }
 
 /** Fields of a message that may change after it is written. */
@@ -119,20 +133,30 @@ export interface Store {
   updateConversation(id: string, patch: ConversationPatch): Promise<Conversation | null>;
   deleteConversation(id: string): Promise<boolean>;
 
-  /** All messages of a conversation, ordered by `seq`. */
+  /** The branch of the conversation shown (root to leaf), ordered by `seq`. */
   listMessages(conversationId: string): Promise<Message[]>;
+  /** Every message of a conversation, every version of every branch, ordered by `seq`. */
+  listAllMessages(conversationId: string): Promise<Message[]>;
   /**
-   * A window of messages ordered by `seq` (for paging a long conversation from its end).
+   * Shows the branch through message `id`: it and its ancestors become the chosen versions,
+   * and below it the versions chosen there before. `null` for an unknown id.
+   */
+  selectMessage(id: string): Promise<Message | null>;
+  /**
+   * A window of the branch shown, ordered by `seq` (for paging a long conversation from its end).
    * An unknown conversation gives `{ messages: [], hasMore: false }`.
    */
   listMessagesPage(conversationId: string, opts?: MessagePageOptions): Promise<MessagePage>;
-  /** The `seq` of the newest message (of `role`, when given), or `null` when there is none. */
+  /**
+   * The `seq` of the newest message of the branch shown (of `role`, when given), or `null`
+   * when there is none.
+   */
   lastMessageSeq(conversationId: string, role?: Role): Promise<number | null>;
   getMessage(id: string): Promise<Message | null>;
   /** Appends at the next `seq` and bumps the conversation's `updatedAt`. */
   addMessage(input: NewMessage): Promise<Message>;
   updateMessage(id: string, patch: MessagePatch): Promise<Message | null>;
-  /** Deletes the messages with `seq >= fromSeq`; returns how many went. */
+  /** Deletes the messages with `seq >= fromSeq`, of every branch; returns how many went. */
   deleteMessagesFrom(conversationId: string, fromSeq: number): Promise<number>;
 
   /** Full-text search over all messages (and titles), best match first. */

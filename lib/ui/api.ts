@@ -234,9 +234,17 @@ export const sendMessage = (id: string, content: string): Promise<TurnStarted> =
 export const regenerate = (id: string): Promise<TurnStarted> =>
   api<TurnStarted>("POST", `${conv(id)}/regenerate`, {});
 
-/** Replaces the last user message and answers it again. */
-export const editLastMessage = (id: string, content: string): Promise<TurnStarted> =>
-  api<TurnStarted>("POST", `${conv(id)}/edit`, { content });
+/** Sends a new version of user message `messageId` and answers it; the old one is kept. */
+export const editMessage = (
+  id: string,
+  messageId: string,
+  content: string,
+): Promise<TurnStarted> => api<TurnStarted>("POST", `${conv(id)}/edit`, { content, messageId });
+
+/** Shows version `messageId`; resolves to the branch from it to its end. */
+export const showVersion = (id: string, messageId: string): Promise<Message[]> =>
+  api<{ messages: Message[] }>("POST", `${conv(id)}/versions`, { messageId })
+    .then((r) => r.messages);
 
 /** Stops the running turn. */
 export const stopTurn = (id: string): Promise<{ stopped: boolean }> =>

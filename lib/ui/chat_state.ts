@@ -24,6 +24,8 @@ export interface MessageState {
   model: Signal<string | null>;
   /** The action calls of an assistant message, drawn as cards inside it. */
   actions: Signal<ActionCall[]>;
+  /** Ids of every version of this message, oldest first; `null` when it has no other. */
+  readonly versions: readonly string[] | null;
 }
 
 /**
@@ -56,6 +58,7 @@ export function toMessageState(m: Message): MessageState {
     errorKind: signal(kind),
     model: signal(m.model),
     actions: signal(callsFromMeta(m.meta)),
+    versions: m.versions ?? null,
   };
 }
 

@@ -98,7 +98,7 @@ Deno.test("conversations: list, search, regenerate, edit, rename, delete", async
 
     await t.step("Edit resends the last user message with new text", async () => {
       await page.locator("article.msg-user").last().hover();
-      await page.getByRole("button", { name: "Edit" }).click();
+      await page.locator("article.msg-user").last().getByRole("button", { name: "Edit" }).click();
       const edit = page.getByRole("textbox", { name: "Edit message" });
       assert.equal(await edit.inputValue(), "Where do pelicans nest");
       await edit.fill("Where do flamingos nest");
@@ -310,7 +310,7 @@ Deno.test("conversations: list, search, regenerate, edit, rename, delete", async
 
     await t.step("in Edit, Enter resends and Shift+Enter adds a line", async () => {
       await page.locator("article.msg-user").last().hover();
-      await page.getByRole("button", { name: "Edit" }).click();
+      await page.locator("article.msg-user").last().getByRole("button", { name: "Edit" }).click();
       const edit = page.getByRole("textbox", { name: "Edit message" });
       const before = await edit.inputValue();
       assert.deepEqual(

@@ -148,5 +148,11 @@ Deno.test("paging: a running reply is in the window; regenerate works past one w
     ["user", "one more"],
     ["assistant", "Reply 2"],
   ]);
-  assert.equal(after.messages.at(-1)!.seq, 2 * PAGE_SIZE + 1, "nothing older was touched");
+  assert.equal(after.messages.at(-2)!.seq, 2 * PAGE_SIZE, "nothing older was touched");
+  // The new reply comes after every message so far; the old one is kept as a version.
+  assert.equal(after.messages.at(-1)!.seq, 2 * PAGE_SIZE + 2);
+  assert.deepEqual(after.messages.at(-1)!.versions, [
+    assistantMessage.id,
+    after.messages.at(-1)!.id,
+  ]);
 });

@@ -336,7 +336,7 @@ Deno.test("turn: 409 while a reply is running; a new turn works after Stop", asy
   ]);
 });
 
-Deno.test("turn: regenerate replaces the last answer", async () => {
+Deno.test("turn: regenerate shows a new answer in place of the last", async () => {
   await using model = await startScriptedModel({
     replies: [{ text: "Answer one" }, { text: "Answer two" }],
   });
@@ -365,7 +365,7 @@ Deno.test("turn: regenerate replaces the last answer", async () => {
   assert.deepEqual(model.chatRequests()[1].body.messages, [{ role: "user", content: "Question" }]);
 });
 
-Deno.test("turn: edit replaces the last user message and drops what followed", async () => {
+Deno.test("turn: edit shows a new version of the last user message, answered again", async () => {
   await using model = await startScriptedModel({
     replies: [{ text: "A1" }, { text: "A2" }, { text: "A3" }],
   });
@@ -399,7 +399,7 @@ Deno.test("turn: edit replaces the last user message and drops what followed", a
     { role: "assistant", content: "A1" },
     { role: "user", content: "Q2, edited" },
   ]);
-  // The dropped answer is gone from search too.
+  // The old answer is a hidden version now (api_versions_test): search does not find it.
   const search = await (await rg.api("/api/search?q=A2")).json();
   assert.deepEqual(search.hits, []);
 });

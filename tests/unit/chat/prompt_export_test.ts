@@ -21,6 +21,7 @@ function message(
   return {
     id: `m${seq}`,
     conversationId: "c1",
+    parentId: seq ? `m${seq - 1}` : null,
     seq,
     role,
     content,
@@ -30,6 +31,7 @@ function message(
     meta: null,
     createdAt: 0,
     updatedAt: 0,
+    versions: null,
     ...extra,
   };
 }

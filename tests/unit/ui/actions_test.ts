@@ -44,6 +44,7 @@ function msg(seq: number, role: Message["role"], content: string, meta: Message[
   return {
     id: `m${seq}`,
     conversationId: "c1",
+    parentId: seq ? `m${seq - 1}` : null,
     seq,
     role,
     content,
@@ -53,6 +54,7 @@ function msg(seq: number, role: Message["role"], content: string, meta: Message[
     meta,
     createdAt: seq,
     updatedAt: seq,
+    versions: null,
   } satisfies Message;
 }
 

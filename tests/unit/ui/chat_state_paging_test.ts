@@ -20,6 +20,7 @@ function msg(seq: number, role: Role = seq % 2 ? "assistant" : "user"): Message 
   return {
     id: `m${seq}`,
     conversationId: "c1",
+    parentId: seq ? `m${seq - 1}` : null,
     seq,
     role,
     content: `text ${seq}`,
@@ -29,6 +30,7 @@ function msg(seq: number, role: Role = seq % 2 ? "assistant" : "user"): Message 
     meta: null,
     createdAt: seq,
     updatedAt: seq,
+    versions: null,
   };
 }
 const range = (from: number, to: number) =>

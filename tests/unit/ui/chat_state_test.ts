@@ -20,6 +20,7 @@ function msg(
   return {
     id: `m${seq}`,
     conversationId: "c1",
+    parentId: seq ? `m${seq - 1}` : null,
     seq,
     role,
     content,
@@ -29,6 +30,7 @@ function msg(
     meta: null,
     createdAt: seq,
     updatedAt: seq,
+    versions: null,
     ...extra,
   };
 }

@@ -13,9 +13,12 @@ export const handler: Handlers<unknown, AppState> = {
     }
     const conversation = await requireConversation(app, ctx.params.id);
     const messages = await app.store.listMessages(conversation.id);
-    const body = format === "md"
-      ? toMarkdown(conversation, messages)
-      : toJsonExport(conversation, messages);
+    const shown = new Set(messages.map((m) => m.id));
+    const body = format === "md" ? toMarkdown(conversation, messages) : toJsonExport(
+      conversation,
+      messages,
+      (await app.store.listAllMessages(conversation.id)).filter((m) => !shown.has(m.id)),
+    );
     return new Response(body, {
       headers: {
         "content-type": format === "md"
