@@ -1,16 +1,24 @@
-import PluginManager from "../islands/PluginManager.tsx";
-import type { PluginView } from "../lib/plugins/views.ts";
+import PluginManager, { type PluginManagerProps } from "../islands/PluginManager.tsx";
+import { jobTitle } from "../lib/ui/plugin_job.ts";
+import { loadAppCatalogue } from "../lib/web/plugin_catalogue.ts";
 import { loadPluginViews } from "../lib/web/plugin_views.ts";
 import type { AppState } from "../lib/web/services.ts";
 import type { Handlers, PageProps } from "../lib/web/types.ts";
 
-export const handler: Handlers<PluginView[], AppState> = {
+export const handler: Handlers<PluginManagerProps, AppState> = {
   async GET(_req, ctx) {
-    return ctx.render(await loadPluginViews(ctx.state.app));
+    const { app } = ctx.state;
+    // A job still running (or waiting for consent) is picked up again by the reopened page.
+    const job = app.jobs.running().at(-1);
+    return ctx.render({
+      plugins: await loadPluginViews(app),
+      catalogue: await loadAppCatalogue(app),
+      resume: job ? { id: job.id, title: jobTitle(job.request) } : null,
+    });
   },
 };
 
-/** Install, update, configure, enable, disable and remove plugins. */
-export default function Plugins({ data }: PageProps<PluginView[]>) {
-  return <PluginManager plugins={data} />;
+/** The catalogue to install from; install, update, configure, enable, disable and remove plugins. */
+export default function Plugins({ data }: PageProps<PluginManagerProps>) {
+  return <PluginManager {...data} />;
 }
