@@ -150,7 +150,9 @@ Deno.test("plugins page: install with consent, disable, settings, remove", async
       );
       await page.reload();
       assert.equal(
-        await page.getByRole("region", { name: "weather" }).getByRole("switch", { name: "Disabled" })
+        await page.getByRole("region", { name: "weather" }).getByRole("switch", {
+          name: "Disabled",
+        })
           .isChecked(),
         false,
       );

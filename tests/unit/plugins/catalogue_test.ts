@@ -25,7 +25,12 @@ Deno.test("catalogue: a broken file is reported by name, and the others still lo
       notYaml,
       join(dir, "missing.yaml"),
     ]);
-    assert.deepEqual(entries.map((e) => e.name).sort(), ["checksum", "text-transform", "weather"]);
+    assert.deepEqual(entries.map((e) => e.name).sort(), [
+      "checksum",
+      "currency",
+      "text-transform",
+      "weather",
+    ]);
     assert.equal(problems.length, 3, problems.join("\n"));
     assert.match(problems[0], /field\.yaml: plugins\.0\.name: must be a plugin name/);
     assert.match(problems[1], /extra\.yaml: .*colour/);
