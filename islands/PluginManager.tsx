@@ -1,17 +1,20 @@
 /**
- * The plugin manager page (/plugins): installed plugins with their permissions, actions,
- * settings and logs; install and update jobs with live progress and a consent dialog.
+ * The plugin manager page (/plugins): the catalogue of plugins ready to install, installed
+ * plugins as compact cards; install and update jobs with live progress and a consent dialog.
  * Runs the flow of the `/api/plugins` endpoints: start a job, follow its events, answer its
- * consent question, then reload the list.
+ * consent question, then reload the list. A job still running when the page opens (a consent
+ * left unanswered) is followed again, its question asked again.
  * @module
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
+import type { Catalogue } from "../lib/plugins/catalogue.ts";
 import type { PluginView } from "../lib/plugins/views.ts";
 import {
   answerJob,
   applyJobEvent,
   isActive,
+  jobTitle,
   type JobView,
   newJob,
   resetJob,
@@ -28,6 +31,7 @@ import {
   setPluginEnabled,
   startJob,
 } from "../lib/ui/plugins_api.ts";
+import { CatalogueList } from "../components/plugins/CatalogueList.tsx";
 import { ConsentDialog } from "../components/plugins/ConsentDialog.tsx";
 import { InstallForm } from "../components/plugins/InstallForm.tsx";
 import { JobStatus } from "../components/plugins/JobStatus.tsx";
@@ -38,6 +42,9 @@ import { McpServers, type McpServersProps } from "../components/plugins/McpServe
 export interface PluginManagerProps {
   plugins: PluginView[];
   mcp: McpServersProps;
+  catalogue: Catalogue;
+  /** A job that was running when the page was rendered, to follow again. */
+  resume: { id: string; title: string } | null;
 }
 
 /** The whole /plugins page. */
@@ -47,7 +54,6 @@ export default function PluginManager(props: PluginManagerProps) {
   const answering = useSignal(false);
   const notice = useSignal<{ text: string; error: boolean } | null>(null);
   const stopFollowing = useRef<(() => void) | null>(null);
-  useEffect(() => () => stopFollowing.current?.(), []);
 
   /** Changes the shown job, unless the user dismissed it or started another meanwhile. */
   const updateJob = (id: string | null, fn: (j: JobView) => JobView) => {
@@ -67,10 +73,10 @@ export default function PluginManager(props: PluginManagerProps) {
     plugins.value = plugins.value.map((p) => (p.name === view.name ? view : p));
   };
 
-  const start = async (title: string, request: JobRequest) => {
+  const start = async (request: JobRequest) => {
     stopFollowing.current?.();
     notice.value = null;
-    job.value = newJob(title);
+    job.value = newJob(jobTitle(request));
     let id: string;
     try {
       id = await startJob(request);
@@ -78,6 +84,11 @@ export default function PluginManager(props: PluginManagerProps) {
       updateJob(null, (j) => ({ ...j, phase: "error", message: (e as Error).message }));
       return;
     }
+    follow(id);
+  };
+
+  /** Shows job `id` (the current one) as its events arrive, replayed from its start. */
+  const follow = (id: string) => {
     updateJob(null, (j) => ({ ...j, id }));
     stopFollowing.current = followJob(id, {
       onReset: () => updateJob(id, resetJob),
@@ -95,6 +106,14 @@ export default function PluginManager(props: PluginManagerProps) {
       },
     });
   };
+
+  useEffect(() => {
+    if (props.resume) {
+      job.value = newJob(props.resume.title);
+      follow(props.resume.id);
+    }
+    return () => stopFollowing.current?.();
+  }, []);
 
   const answer = async (allow: boolean) => {
     const id = job.peek()?.id ?? null;
@@ -134,11 +153,19 @@ export default function PluginManager(props: PluginManagerProps) {
           the APIs, hosts and files listed on its card.
         </p>
 
+        <CatalogueList
+          entries={props.catalogue.entries}
+          problems={props.catalogue.problems}
+          installed={plugins.value.map((p) => p.name)}
+          busy={running}
+          onInstall={(entry) => void start({ action: "install", spec: entry.source })}
+        />
+
         <div class="settings-card">
           <InstallForm
             busy={running}
             onInstall={(spec, allowPrivateNetwork) =>
-              void start(`Installing ${spec}`, { action: "install", spec, allowPrivateNetwork })}
+              void start({ action: "install", spec, allowPrivateNetwork })}
           />
           {current && (
             <JobStatus
@@ -169,7 +196,9 @@ export default function PluginManager(props: PluginManagerProps) {
         <div class="plugin-list">
           {plugins.value.length === 0 && (
             <p class="muted empty-plugins">
-              No plugins installed yet. Install one above, e.g. <code>user/repo</code>.
+              No plugins installed yet. Install one from the list above, or any repository with its
+              {" "}
+              <code>user/repo</code>.
             </p>
           )}
           {plugins.value.map((p) => (
@@ -185,7 +214,7 @@ export default function PluginManager(props: PluginManagerProps) {
                 plugins.value = plugins.value.filter((q) => q.name !== p.name);
                 notice.value = { text: `Removed ${p.name}.`, error: false };
               }}
-              onUpdate={() => void start(`Updating ${p.name}`, { action: "update", name: p.name })}
+              onUpdate={() => void start({ action: "update", name: p.name })}
             />
           ))}
         </div>

@@ -1,5 +1,5 @@
 /**
- * The install form: a `user/repo[@ref]` field, the "Allow private network addresses" grant,
+ * The install form: a source field (`user/repo[@ref]`, a GitHub URL, a folder's path), the "Allow private network addresses" grant,
  * and "Install plugin". The server validates the spec; its message is shown as is.
  * @module
  */
@@ -35,7 +35,7 @@ export function InstallForm({ busy, onInstall }: InstallFormProps) {
           spellcheck={false}
           autocomplete="off"
           required
-          placeholder="user/repo or user/repo@v1.2.0"
+          placeholder="user/repo, https://github.com/user/repo or /path/to/folder"
           value={spec.value}
           onInput={(e) => (spec.value = e.currentTarget.value)}
         />
@@ -44,7 +44,9 @@ export function InstallForm({ busy, onInstall }: InstallFormProps) {
         </button>
       </div>
       <p class="hint">
-        A GitHub repository with a <code>rungpt.yaml</code>. Without{" "}
+        A GitHub repository (<code>user/repo</code>{" "}
+        or its URL), or the absolute path of a folder on this machine, with a{" "}
+        <code>rungpt.yaml</code>. Without{" "}
         <code>@ref</code>, its highest version tag. You will see what it asks for before anything is
         installed.
       </p>

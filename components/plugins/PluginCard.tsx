@@ -1,13 +1,15 @@
 /**
- * One installed plugin on /plugins: a region named after it with its version, description,
- * source, the "Enabled" switch, what it may touch, its actions, its storage quota (with files),
- * settings, recent logs, and "Update" and "Remove" (which asks to confirm).
+ * One installed plugin on /plugins, compact: a region named after it with its version, a
+ * one-line description, the on/off switch (labelled with its state) and badges of what it may
+ * touch; its actions, settings (and storage quota), full permissions and source, and recent logs
+ * open on demand; "Update" and "Remove" (which asks to confirm).
  * @module
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import type { PluginView } from "../../lib/plugins/views.ts";
 import type { SettingInput } from "../../lib/ui/plugins_api.ts";
+import { PermissionBadges } from "./PermissionBadges.tsx";
 import { PermissionList } from "./PermissionList.tsx";
 import { PluginLogs } from "./PluginLogs.tsx";
 import { PluginQuota, type Quota } from "./PluginQuota.tsx";
@@ -81,15 +83,19 @@ export function PluginCard(props: PluginCardProps) {
               });
             }}
           />
-          <span>Enabled</span>
+          {/* The label says the state, so a glance (or a screen reader) needs no colour. */}
+          <span>{p.enabled ? "Enabled" : "Disabled"}</span>
         </label>
       </header>
-      {p.description && <p class="plugin-desc">{p.description}</p>}
-      <p class="plugin-source muted">
-        From <code>{p.source}@{p.ref}</code> ({p.commit.slice(0, 12)}), installed{" "}
-        {/* The ISO date: the same on the server and in the browser (no hydration mismatch). */}
-        <time dateTime={p.installedAt}>{p.installedAt.slice(0, 10)}</time>
-      </p>
+      {p.description && (
+        <p class="plugin-desc plugin-desc-line" title={p.description}>{p.description}</p>
+      )}
+      <PermissionBadges
+        apis={p.apis}
+        hosts={p.hosts}
+        fs={p.fs}
+        allowPrivateNetwork={p.allowPrivateNetwork}
+      />
       {p.error && (
         <div class="notice notice-error" role="alert">
           <span>
@@ -99,44 +105,54 @@ export function PluginCard(props: PluginCardProps) {
       )}
       {error.value && <div class="notice notice-error" role="alert">{error.value}</div>}
 
-      <h3>Permissions</h3>
-      <PermissionList
-        apis={p.apis}
-        hosts={p.hosts}
-        fs={p.fs}
-        quota={p.quota}
-        allowPrivateNetwork={p.allowPrivateNetwork}
-      />
-      {p.provides.length > 0 && (
-        <p class="muted">Offers to other plugins: {p.provides.join(", ")}</p>
-      )}
+      <details class="plugin-more">
+        <summary>Actions ({p.actions.length})</summary>
+        {p.actions.length
+          ? (
+            <ul class="plugin-actions">
+              {p.actions.map((a) => (
+                <li key={a.name}>
+                  <code>{a.name}</code>
+                  {a.confirm && (
+                    <span class="badge" title="You are asked before every call">asks first</span>
+                  )}
+                  <span class="action-desc">{a.description}</span>
+                </li>
+              ))}
+            </ul>
+          )
+          : <p class="muted">None.</p>}
+        {p.provides.length > 0 && (
+          <p class="muted">Offers to other plugins: {p.provides.join(", ")}</p>
+        )}
+      </details>
 
-      <h3>Actions</h3>
-      {p.actions.length
-        ? (
-          <ul class="plugin-actions">
-            {p.actions.map((a) => (
-              <li key={a.name}>
-                <code>{a.name}</code>
-                {a.confirm && (
-                  <span class="badge" title="You are asked before every call">asks first</span>
-                )}
-                <span class="action-desc">{a.description}</span>
-              </li>
-            ))}
-          </ul>
-        )
-        : <p class="muted">None.</p>}
+      <details class="plugin-more">
+        <summary>Settings</summary>
+        {p.fs.length > 0 && (
+          <>
+            <h3>Storage quota</h3>
+            <PluginQuota plugin={p.name} quota={p.quota} onSave={props.onSaveQuota} />
+          </>
+        )}
+        <PluginSettings plugin={p.name} settings={p.settings} onSave={props.onSaveSettings} />
+      </details>
 
-      {p.fs.length > 0 && (
-        <>
-          <h3>Storage quota</h3>
-          <PluginQuota plugin={p.name} quota={p.quota} onSave={props.onSaveQuota} />
-        </>
-      )}
-
-      <h3>Settings</h3>
-      <PluginSettings plugin={p.name} settings={p.settings} onSave={props.onSaveSettings} />
+      <details class="plugin-more">
+        <summary>Permissions and source</summary>
+        <PermissionList
+          apis={p.apis}
+          hosts={p.hosts}
+          fs={p.fs}
+          quota={p.quota}
+          allowPrivateNetwork={p.allowPrivateNetwork}
+        />
+        <p class="plugin-source muted">
+          From <code>{p.source}@{p.ref}</code> ({p.commit.slice(0, 12)}), installed{" "}
+          {/* The ISO date: the same on the server and in the browser (no hydration mismatch). */}
+          <time dateTime={p.installedAt}>{p.installedAt.slice(0, 10)}</time>
+        </p>
+      </details>
 
       <PluginLogs plugin={p.name} />
 

@@ -70,7 +70,12 @@ export interface PluginCommandOptions {
   forgetApprovals?: (plugin: string) => Promise<void>;
   /** Module checker passed to the installer (the runtime supplies one). */
   validateModule?: ModuleValidator;
+  /** What a relative folder given to `install` is relative to; default `Deno.cwd()`. */
+  cwd?: string;
 }
+
+/** What `install` takes, for usage lines. */
+const SOURCE_USAGE = "<user/repo[@ref] | https://github.com/user/repo | ./folder>";
 
 /**
  * The subcommands that stop cleanly on {@linkcode PluginCommandOptions.signal}. main.ts turns
@@ -81,7 +86,7 @@ export const CANCELLABLE_COMMANDS: readonly string[] = ["install", "update", "re
 
 /** Usage text of `rungpt plugin`. */
 export const PLUGIN_USAGE = `usage: rungpt plugin <command>
-  install <user/repo[@ref]> [--yes] [--allow-private-network]
+  install ${SOURCE_USAGE} [--yes] [--allow-private-network]
   update <name> [--ref <ref>] [--yes] [--move-source]
   remove <name> [--yes]
   list [--json]
@@ -244,9 +249,10 @@ async function dispatch(
     case "install": {
       const { pos, flags } = parseArgs(rest, []);
       onlyFlags(flags, ["yes", "allow-private-network"]);
-      if (pos.length !== 1) throw new CliError("usage: rungpt plugin install <user/repo[@ref]>");
+      if (pos.length !== 1) throw new CliError(`usage: rungpt plugin install ${SOURCE_USAGE}`);
       const r = await installPlugin({
         spec: pos[0],
+        cwd: opts.cwd ?? Deno.cwd(),
         pluginsDir: dir,
         dataDir: dataDir(),
         signal: opts.signal,

@@ -5,7 +5,10 @@
  * (`checkoutCommit`), and writes what the listing, already checked against the limits, says.
  * @module
  */
-import { cloneRepo, type GitStepOptions } from "./git.ts";
+import { cloneRepo, GitError, type GitStepOptions } from "./git.ts";
+import { join } from "node:path";
+import { snapshotFolder } from "./snapshot.ts";
+import type { PluginSource } from "./source.ts";
 import { dirSize, watchDirSize } from "./dir_size.ts";
 import { readBlob, resolveInTree, type Tree, type TreeEntry } from "./git_tree.ts";
 import { downloadTooLarge, type RepoLimits } from "./repo_limits.ts";
@@ -50,6 +53,31 @@ export async function cloneWithin(
   // What git wrote after the last measurement.
   const bytes = await dirSize(dir);
   if (bytes > limits.maxBytes) throw downloadTooLarge(url, bytes, limits.maxBytes);
+}
+
+/**
+ * Fetches `source` into the new clone `dir` within `limits`: a GitHub repository or a local git
+ * repository is cloned from `url`, a plain local folder is snapshotted (see `snapshot.ts`).
+ */
+export async function fetchSource(
+  source: PluginSource,
+  url: string,
+  dir: string,
+  limits: RepoLimits,
+  opts: GitStepOptions,
+): Promise<void> {
+  if (source.kind === "github") return await cloneWithin(url, dir, limits, opts);
+  const info = await Deno.stat(source.path).catch(() => undefined);
+  if (!info?.isDirectory) throw new GitError(`no folder at ${source.path}`);
+  const isRepo = await Deno.lstat(join(source.path, ".git")).then(() => true, () => false);
+  if (isRepo) return await cloneWithin(url, dir, limits, opts);
+  if (source.ref !== undefined) {
+    throw new GitError(
+      `${source.path} is a folder, not a git repository, so it has no ref "${source.ref}": ` +
+        `install it without @${source.ref}`,
+    );
+  }
+  await snapshotFolder(source.path, dir, limits, opts);
 }
 
 /**

@@ -24,16 +24,20 @@ import {
 import { claimPluginData, pluginDataDir, removePluginData } from "./data_dir.ts";
 import {
   checkoutCommit,
-  cloneUrl,
   DEFAULT_GIT_BASE,
   DEFAULT_GIT_TIMEOUT_MS,
   type GitStepOptions,
-  parsePluginSpec,
-  type PluginSpec,
   resolveRef,
   TimeBudget,
 } from "./git.ts";
-import { cloneWithin, readManifestAt, readModuleAt } from "./fetch_repo.ts";
+import { fetchSource, readManifestAt, readModuleAt } from "./fetch_repo.ts";
+import {
+  parseSource,
+  type PluginSource,
+  recordedSource,
+  sourceLabel,
+  sourceUrl,
+} from "./source.ts";
 import { listTree } from "./git_tree.ts";
 import { DEFAULT_REPO_LIMITS, type RepoLimits } from "./repo_limits.ts";
 import { configPath, readUserConfig } from "./installed.ts";
@@ -120,8 +124,13 @@ export interface FetchOptions {
 
 /** Options of {@linkcode installPlugin}. */
 export interface InstallOptions extends FetchOptions {
-  /** `user/repo` or `user/repo@ref`. */
+  /**
+   * `user/repo[@ref]`, a GitHub URL, or a local folder (a git repository or a plain directory);
+   * see `source.ts`.
+   */
   spec: string;
+  /** What a relative local path in `spec` is relative to; without it, one is refused. */
+  cwd?: string;
 }
 
 /** Options of {@linkcode updatePlugin}. */
@@ -250,12 +259,12 @@ async function move(from: string, to: string): Promise<void> {
 
 /** Does the work of install and update; see {@linkcode installPlugin}. */
 async function fetchAndCommit(
-  spec: PluginSpec,
+  spec: PluginSource,
   opts: FetchOptions,
   expect: { name?: string; pinned: boolean; url: string },
 ): Promise<InstallResult> {
   const progress = opts.onProgress ?? (() => {});
-  const source = `${spec.user}/${spec.repo}`;
+  const source = sourceLabel(spec);
   const url = expect.url;
   const cancelled = () => {
     if (opts.signal?.aborted) {
@@ -276,8 +285,8 @@ async function fetchAndCommit(
       signal: opts.signal,
     };
     const limits: RepoLimits = { ...DEFAULT_REPO_LIMITS, ...opts.repoLimits };
-    progress(`cloning ${url}`);
-    await cloneWithin(url, repoDir, limits, git);
+    progress(spec.kind === "local" ? `reading ${spec.path}` : `cloning ${url}`);
+    await fetchSource(spec, url, repoDir, limits, git);
     cancelled();
     const resolved = await resolveRef(repoDir, spec.ref, git);
     const at = `${resolved.ref} (${resolved.commit.slice(0, 12)})`;
@@ -519,12 +528,12 @@ type SameInstallField = (typeof SAME_INSTALL)[number];
  * ```
  */
 export async function installPlugin(opts: InstallOptions): Promise<InstallResult> {
-  const spec = parsePluginSpec(opts.spec); // validated before any git runs
+  const spec = parseSource(opts.spec, { cwd: opts.cwd }); // validated before any git runs
   const base = setBase(opts.gitBase) ?? setBase(Deno.env.get("RUNGPT_GIT_BASE")) ??
     DEFAULT_GIT_BASE;
   return await fetchAndCommit(spec, opts, {
     pinned: spec.ref !== undefined,
-    url: cloneUrl(spec, base),
+    url: sourceUrl(spec, base),
   });
 }
 
@@ -554,9 +563,10 @@ export async function updatePlugin(name: string, opts: UpdateOptions): Promise<I
     throw new InstallError(`plugin ${name} is not installed`);
   }
   const follow = opts.ref ?? (entry.pinned && entry.refKind === "branch" ? entry.ref : undefined);
-  const spec = parsePluginSpec(`${entry.source}${follow === undefined ? "" : `@${follow}`}`);
-  const base = setBase(opts.gitBase);
-  const pointed = base === undefined ? undefined : cloneUrl(spec, base);
+  const spec = recordedSource(entry.source, follow);
+  // A local folder is read again where it is; only a GitHub source has a base to move to.
+  const base = spec.kind === "github" ? setBase(opts.gitBase) : undefined;
+  const pointed = base === undefined ? undefined : sourceUrl(spec, base);
   let url = entry.url;
   if (opts.moveSource) {
     if (pointed === undefined) {

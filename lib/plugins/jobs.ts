@@ -92,6 +92,8 @@ export interface JobRunnerOptions {
 export interface JobRunner {
   start(request: JobRequest): Job;
   get(id: string): Job | undefined;
+  /** The jobs not finished yet (running or waiting for consent), oldest first. */
+  running(): Job[];
   /** Answers a job waiting for consent; false when it is not waiting. */
   consent(id: string, allow: boolean): boolean;
   /** Replays the job's events, then follows it; returns the unsubscribe function. */
@@ -222,6 +224,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       await Promise.all(running.map((j) => j.done));
     },
     get: (id) => jobs.get(id),
+    running: () => [...jobs.values()].filter((j) => !j.finished),
     consent(id, allow) {
       const job = jobs.get(id);
       if (!job?.answer) return false;

@@ -26,6 +26,7 @@ import { dependentsOf, loadOrder } from "./providers.ts";
 import { DEFAULT_LIMITS, type Grants, type LogEntry, type PluginLimits } from "./registry.ts";
 import { callAction, type LoadedPlugin, loadPlugin, PluginError, raceAbort } from "./runtime.ts";
 import { type LogBudget, LogLimiter } from "./host/log.ts";
+import { escapeControls } from "../text/escape_controls.ts";
 import { sweepWorkDirs } from "./workdirs.ts";
 
 /** One action of an enabled plugin, as the chat layer sees it. */
@@ -83,6 +84,9 @@ export interface PluginManager {
   /** Stops every plugin worker. */
   close(): Promise<void>;
 }
+
+/** Longest failure line kept in a plugin's log (characters). */
+const MAX_FAILURE_CHARS = 1000;
 
 /** Most instances of one plugin running calls at once; further calls wait their turn. */
 export const MAX_INSTANCES = 4;
@@ -199,6 +203,34 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
    * load (providers are loaded before, by {@linkcode ensureLoaded}), so loads cannot wait for
    * each other in a circle.
    */
+  /** Keeps a plugin's log line (the most recent 200) and passes it on. */
+  function record(entry: LogEntry): void {
+    const ring = logs.get(entry.plugin) ?? [];
+    ring.push(entry);
+    if (ring.length > 200) ring.shift();
+    logs.set(entry.plugin, ring);
+    opts.onLog?.(entry);
+  }
+
+  /**
+   * A call that failed or timed out, as a line of the plugin's log, so its card shows it. A call
+   * the user stopped is no failure.
+   */
+  function recordFailure(plugin: string, action: string, error: unknown): void {
+    if (error instanceof PluginError && error.kind === "aborted") return;
+    const how = error instanceof PluginError && error.kind === "timeout" ? "timed out" : "failed";
+    const why = error instanceof Error ? error.message : String(error);
+    const message = escapeControls(`${action} ${how}: ${why}`);
+    record({
+      time: Date.now(),
+      plugin,
+      level: "error",
+      message: message.length > MAX_FAILURE_CHARS
+        ? `${message.slice(0, MAX_FAILURE_CHARS)}…`
+        : message,
+    });
+  }
+
   async function open(name: string): Promise<LoadedPlugin> {
     const plugin = await loadInstalled(pluginsDir, name);
     if (!plugin.enabled) {
@@ -214,13 +246,7 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
       quota: await quotaFor(name, quotaOf(plugin.entry)),
       signal: shutdown.signal,
       logLimiter: logLimiterOf(name),
-      onLog: (entry) => {
-        const ring = logs.get(entry.plugin) ?? [];
-        ring.push(entry);
-        if (ring.length > 200) ring.shift();
-        logs.set(entry.plugin, ring);
-        opts.onLog?.(entry);
-      },
+      onLog: record,
     });
     if (closed) {
       await instance.close();
@@ -396,6 +422,9 @@ export function createPluginManager(opts: PluginManagerOptions): PluginManager {
               startedAt,
             }),
         );
+      } catch (e) {
+        recordFailure(pluginName, actionName, e);
+        throw e;
       } finally {
         bound.dispose();
       }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ConsentSummary } from "../plugins/consent.ts";
-import type { JobEvent } from "../plugins/jobs.ts";
+import type { JobEvent, JobRequest } from "../plugins/jobs.ts";
 
 /** Where a job stands. */
 export type JobPhase = "starting" | "running" | "consent" | "done" | "error" | "cancelled";
@@ -53,6 +53,18 @@ export function newJob(title: string): JobView {
     message: null,
     plugin: null,
   };
+}
+
+/**
+ * The heading of a job, the same when it is started and when a reopened page finds it.
+ *
+ * @example
+ * ```ts
+ * jobTitle({ action: "update", name: "weather" }); // "Updating weather"
+ * ```
+ */
+export function jobTitle(request: JobRequest): string {
+  return request.action === "install" ? `Installing ${request.spec}` : `Updating ${request.name}`;
 }
 
 /** Drops what the events built, keeping id, title and the user's answer (before a replay). */

@@ -5,12 +5,13 @@
  * @module
  */
 import type { ConsentSummary } from "../plugins/consent.ts";
-import type { JobEvent } from "../plugins/jobs.ts";
+import type { JobEvent, JobRequest } from "../plugins/jobs.ts";
 import type { LogEntry } from "../plugins/registry.ts";
 import type { PluginView } from "../plugins/views.ts";
 import { api } from "./api.ts";
 
-export type { ConsentSummary, JobEvent, LogEntry, PluginView };
+/** `JobRequest`: install a source (`user/repo[@ref]`, a URL, a folder), or update a plugin. */
+export type { ConsentSummary, JobEvent, JobRequest, LogEntry, PluginView };
 
 /** A setting's new value; `null` clears it (back to the default, or unset for a secret). */
 export type SettingInput = string | number | boolean | null;
@@ -61,11 +62,6 @@ export const savePluginQuota = (
   quota: { bytes: number; files: number } | null,
 ): Promise<PluginView> =>
   api<{ plugin: PluginView }>("PUT", `${plugin(name)}/quota`, { quota }).then((r) => r.plugin);
-
-/** What a job does: install `user/repo[@ref]`, or update an installed plugin. */
-export type JobRequest =
-  | { action: "install"; spec: string; allowPrivateNetwork?: boolean }
-  | { action: "update"; name: string; ref?: string };
 
 /** Starts an install or update job; returns its id. */
 export const startJob = (request: JobRequest): Promise<string> =>

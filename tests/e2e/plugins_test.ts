@@ -127,6 +127,9 @@ Deno.test("plugins page: install with consent, disable, settings, remove", async
       assert.equal(await page.getByRole("dialog").count(), 0);
       const card = page.getByRole("region", { name: "weather" });
       await card.waitFor();
+      // Compact: the actions open on demand.
+      assert.equal(await card.locator(".plugin-actions").isVisible(), false);
+      await card.getByText("Actions (2)").click();
       const actions = await card.locator(".plugin-actions").innerText();
       assert.match(actions, /get\s*Reads the forecast\./);
       assert.match(actions, /state_set\s*asks first\s*Saves a favourite city\./);
@@ -139,13 +142,17 @@ Deno.test("plugins page: install with consent, disable, settings, remove", async
       const toggle = card.getByRole("switch", { name: "Enabled" });
       assert.equal(await toggle.isChecked(), true);
       await toggle.click();
+      // The label says the state.
+      await card.getByRole("switch", { name: "Disabled" }).waitFor();
       await waitFor(
         "the lockfile to say disabled",
         async () => !(await lock()).plugins.weather.enabled,
       );
       await page.reload();
       assert.equal(
-        await page.getByRole("region", { name: "weather" }).getByRole("switch", { name: "Enabled" })
+        await page.getByRole("region", { name: "weather" }).getByRole("switch", {
+          name: "Disabled",
+        })
           .isChecked(),
         false,
       );
@@ -153,6 +160,7 @@ Deno.test("plugins page: install with consent, disable, settings, remove", async
 
     await t.step("change a setting and a secret; the secret shows only 'set'", async () => {
       const card = page.getByRole("region", { name: "weather" });
+      await card.getByText("Settings", { exact: true }).click();
       const units = card.getByRole("textbox", { name: "units" });
       assert.equal(await units.inputValue(), "metric");
       await units.fill("imperial");
@@ -169,6 +177,7 @@ Deno.test("plugins page: install with consent, disable, settings, remove", async
 
       await page.reload();
       const again = page.getByRole("region", { name: "weather" });
+      await again.getByText("Settings", { exact: true }).click();
       assert.equal(await again.getByRole("textbox", { name: "units" }).inputValue(), "imperial");
       assert.equal(await again.getByLabel("api_token", { exact: true }).inputValue(), "");
       assert(!(await page.content()).includes(SECRET), "the page never holds the secret");
@@ -316,6 +325,8 @@ Deno.test("plugins page: the consent dialog shows the storage quota; the card ra
     await dialog.getByRole("button", { name: "Allow" }).click();
 
     const card = page.getByRole("region", { name: "files" });
+    await card.getByText("Settings", { exact: true }).click();
+    await card.getByText("Permissions and source").click();
     const form = card.getByRole("form", { name: "files storage quota" });
     await form.waitFor();
     assert.equal(await form.getByRole("textbox", { name: "Size" }).inputValue(), "100 MB");

@@ -30,7 +30,7 @@ Deno.test("build-plugins --check: every example's committed module is what its s
   assert.equal(code, 0, out + err);
   const examples = [...Deno.readDirSync(join(ROOT, "examples", "plugins"))]
     .filter((e) => e.isDirectory).map((e) => e.name).sort();
-  assert.deepEqual(examples, ["checksum", "text-transform", "weather"]);
+  assert.deepEqual(examples, ["checksum", "currency", "text-transform", "weather"]);
   assert.deepEqual(
     out.trim().split("\n"),
     examples.map((name) => `ok      ${name}: plugin.wasm is what its sources build`),

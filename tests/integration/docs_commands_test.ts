@@ -80,6 +80,7 @@ const README_SESSIONS: Record<string, ReadmeSetup> = {
   "examples/plugins/text-transform/README.md": inExample("text-transform"),
   "examples/plugins/weather/README.md": inExample("weather"),
   "examples/plugins/checksum/README.md": inExample("checksum"),
+  "examples/plugins/currency/README.md": inExample("currency"),
 };
 /** Every page whose command blocks are run (the others may only hold marked ones). */
 const RUN_PAGES = [...PAGES, ...Object.keys(README_SESSIONS)];

@@ -455,3 +455,84 @@ Deno.test("plugins API: an install asked for while rungpt stops is a 503, not a 
   assert.equal(res.status, 503);
   assert.match(res.body.error, /shutting down/);
 });
+
+Deno.test("plugins API: the catalogue, and installs from a GitHub URL and a local folder", async () => {
+  const wasm = await buildFixture("settings");
+  await using git = await createGitFixtures();
+  await (await git.createRepo("acme", "weather")).commit(weatherFiles(wasm), { tags: ["v1.0.0"] });
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-data-" });
+  const folder = join(dataDir, "mine", "notes");
+  await Deno.mkdir(folder, { recursive: true });
+  for (const [path, content] of Object.entries(weatherFiles(wasm, { name: "notes" }))) {
+    await Deno.writeFile(
+      join(folder, path),
+      typeof content === "string" ? new TextEncoder().encode(content) : content as Uint8Array,
+    );
+  }
+  // The user's catalogue: a folder (relative to the file), a GitHub URL, a folder that is no plugin.
+  await Deno.writeTextFile(
+    join(dataDir, "catalogue.yaml"),
+    stringify({
+      plugins: [
+        {
+          name: "notes",
+          source: "./mine/notes",
+          description: "My notes.",
+          permissions: "nothing, honest",
+        },
+        {
+          name: "weather",
+          source: "https://github.com/acme/weather",
+          description: "Someone's weather.",
+          permissions: "the weather service",
+        },
+        { name: "empty", source: "./mine", description: "Not a plugin." },
+      ],
+    }),
+  );
+  const rg = await startRungpt({ dataDir, env: { RUNGPT_GIT_BASE: git.base } });
+  try {
+    const { status, body } = await getJson(rg, "/api/catalogue");
+    assert.equal(status, 200);
+    assert.deepEqual(body.problems, []);
+    const byName = Object.fromEntries(
+      body.entries.map((e: { name: string }) => [e.name, e]),
+    );
+    // The checkout's examples, with what their manifests ask for.
+    assert.deepEqual(byName["text-transform"].access.apis, ["rungpt:config"]);
+    assert.equal(byName.checksum.problem, null);
+    // A folder's permissions come from its manifest, not from the catalogue's words.
+    assert.equal(byName.notes.source, folder);
+    assert.deepEqual(byName.notes.access, {
+      apis: ["rungpt:config"],
+      hosts: [],
+      fs: [],
+      secrets: ["api_token"],
+    });
+    assert.equal(byName.notes.permissions, null);
+    // The user's weather replaces the checkout's; its words are all there is before install.
+    assert.equal(byName.weather.source, "acme/weather");
+    assert.equal(byName.weather.access, null);
+    assert.equal(byName.weather.permissions, "the weather service");
+    assert.match(byName.empty.problem, /rungpt\.yaml: not found/);
+
+    const fromUrl = await runJob(
+      rg,
+      { action: "install", spec: "https://github.com/acme/weather" },
+      true,
+    );
+    assert.equal(fromUrl.at(-1)?.event, "done", JSON.stringify(fromUrl.at(-1)));
+    const fromFolder = await runJob(rg, { action: "install", spec: byName.notes.source }, true);
+    assert.equal(fromFolder.at(-1)?.event, "done", JSON.stringify(fromFolder.at(-1)));
+    const lock = await readLockfile(rg.pluginsDir);
+    assert.equal(lock.plugins.weather.source, "acme/weather");
+    assert.equal(lock.plugins.notes.source, folder);
+
+    // The server has no working directory of the user's: a relative folder is refused.
+    const relative = await runJob(rg, { action: "install", spec: "./mine/notes" });
+    assert.match(String(relative.at(-1)?.data.message), /give the folder's absolute path here/);
+  } finally {
+    await rg.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

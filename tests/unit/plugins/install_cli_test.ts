@@ -201,7 +201,11 @@ Deno.test("cli: errors are one line and exit 1", async () => {
       /invalid ref "--upload-pack=x"/,
     );
     assertOneError(await run(["install", "-oops/x", "--yes"]), /invalid user "-oops"/);
-    assertOneError(await run(["install", "../x", "--yes"]), /invalid user/);
+    // A path is a local folder, not a user name.
+    assertOneError(
+      await run(["install", "../no-such-plugin-folder", "--yes"], { cwd: git.root }),
+      /no folder at .*no-such-plugin-folder/,
+    );
     assertOneError(await run(["install"]), /usage: rungpt plugin install/);
     assertOneError(await run(["install", "acme/nothere", "--yes"]), /git clone failed/);
     assertOneError(await run(["info", "ghost"]), /plugin ghost is not installed/);

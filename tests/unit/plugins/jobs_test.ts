@@ -132,3 +132,25 @@ Deno.test("jobs: at most 8 run at once; the next is refused until one ends", asy
     await Deno.remove(pluginsDir, { recursive: true });
   }
 });
+
+Deno.test("jobs: running() lists a job until it ends, so a reopened page finds its question", async () => {
+  await using git = await createGitFixtures();
+  await (await git.createRepo("acme", "hello")).commit(pluginFiles(), { tags: ["v1.0.0"] });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-jobs-" });
+  try {
+    const jobs = createJobRunner({ pluginsDir, dataDir: `${pluginsDir}/data`, gitBase: git.base });
+    assert.deepEqual(jobs.running(), []);
+    const job = jobs.start({ action: "install", spec: "acme/hello" });
+    const asked = new Promise<void>((resolve) =>
+      jobs.subscribe(job.id, (e) => e.type === "consent" && resolve())
+    );
+    await asked;
+    assert.deepEqual(jobs.running().map((j) => j.id), [job.id]);
+    const events = finished(jobs, job.id);
+    assert.equal(jobs.consent(job.id, true), true);
+    assert.equal((await events).at(-1)?.type, "done");
+    assert.deepEqual(jobs.running(), []);
+  } finally {
+    await Deno.remove(pluginsDir, { recursive: true });
+  }
+});

@@ -214,3 +214,54 @@ Deno.test("manager: a plugin's log budget holds for all its instances together a
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("manager: a call that fails or times out is a line of the plugin's log", async () => {
+  await using git = await createGitFixtures();
+  const repo = await git.createRepo("acme", "failing");
+  await repo.commit({
+    "rungpt.yaml": stringify({
+      name: "failing",
+      version: "1.0.0",
+      description: "Reports an error.",
+      wasm: "plugin.wasm",
+      actions: [{ name: "fail", description: "Fails." }],
+    }),
+    "plugin.wasm": await buildFixture("failing"),
+  }, { tags: ["v1.0.0"] });
+  const loopRepo = await git.createRepo("acme", "loop");
+  await loopRepo.commit({
+    "rungpt.yaml": stringify({
+      name: "loop",
+      version: "1.0.0",
+      description: "Loops forever.",
+      wasm: "plugin.wasm",
+      actions: [{ name: "spin", description: "Never returns." }],
+    }),
+    "plugin.wasm": await buildFixture("loop"),
+  }, { tags: ["v1.0.0"] });
+  const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-manager-" });
+  const dataDir = await Deno.makeTempDir({ prefix: "rungpt-manager-data-" });
+  const plugins = createPluginManager({ pluginsDir, dataDir });
+  try {
+    for (const spec of ["acme/failing", "acme/loop"]) {
+      await installPlugin({
+        spec,
+        pluginsDir,
+        dataDir,
+        confirm: () => Promise.resolve(true),
+        gitBase: git.base,
+      });
+    }
+    await assert.rejects(plugins.call("failing", "fail", "{}"), /weather service is unavailable/);
+    const failed = plugins.logs("failing").filter((l) => l.level === "error");
+    assert.equal(failed.length, 1);
+    assert.match(failed[0].message, /^fail failed: .*weather service is unavailable/);
+
+    await assert.rejects(plugins.call("loop", "spin", "{}", { timeoutMs: 300 }), /time limit/);
+    assert.match(plugins.logs("loop").at(-1)?.message ?? "", /^spin timed out: /);
+  } finally {
+    await plugins.close();
+    await Deno.remove(pluginsDir, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

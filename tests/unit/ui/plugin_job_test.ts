@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { applyJobEvent, newJob } from "../../../lib/ui/plugin_job.ts";
+import { applyJobEvent, jobTitle, newJob } from "../../../lib/ui/plugin_job.ts";
 import type { JobEvent } from "../../../lib/plugins/jobs.ts";
 
 const done = (fields: Partial<Extract<JobEvent, { type: "done" }>>) =>
@@ -25,4 +25,12 @@ Deno.test("a finished job says what happened: installed, updated, newer commit, 
     done({ previousVersion: "1.1.0", unchanged: true }).message,
     "weather is up to date (1.1.0).",
   );
+});
+
+Deno.test("jobTitle: the same heading when started and when a reopened page finds the job", () => {
+  assert.equal(
+    jobTitle({ action: "install", spec: "https://github.com/acme/weather" }),
+    "Installing https://github.com/acme/weather",
+  );
+  assert.equal(jobTitle({ action: "update", name: "weather" }), "Updating weather");
 });
