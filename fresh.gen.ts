@@ -31,10 +31,14 @@ import * as $27 from "./routes/login.tsx";
 import * as $28 from "./routes/plugins.tsx";
 import * as $29 from "./routes/settings.tsx";
 import * as $30 from "./routes/v1/chat/completions.ts";
-import * as $31 from "./routes/v1/models.ts";
-import * as $32 from "./islands/ChatApp.tsx";
-import * as $33 from "./islands/PluginManager.tsx";
-import * as $34 from "./islands/SettingsForm.tsx";
+import * as $31 from "./routes/v1/completions.ts";
+import * as $32 from "./routes/v1/embeddings.ts";
+import * as $33 from "./routes/v1/models.ts";
+import * as $34 from "./routes/v1/models/[id].ts";
+import * as $35 from "./routes/v1/responses.ts";
+import * as $36 from "./islands/ChatApp.tsx";
+import * as $37 from "./islands/PluginManager.tsx";
+import * as $38 from "./islands/SettingsForm.tsx";
 
 import type { Manifest } from "./lib/web/types.ts";
 
@@ -71,12 +75,16 @@ const manifest = {
     "./routes/plugins.tsx": $28,
     "./routes/settings.tsx": $29,
     "./routes/v1/chat/completions.ts": $30,
-    "./routes/v1/models.ts": $31,
+    "./routes/v1/completions.ts": $31,
+    "./routes/v1/embeddings.ts": $32,
+    "./routes/v1/models.ts": $33,
+    "./routes/v1/models/[id].ts": $34,
+    "./routes/v1/responses.ts": $35,
   },
   islands: {
-    "./islands/ChatApp.tsx": $32,
-    "./islands/PluginManager.tsx": $33,
-    "./islands/SettingsForm.tsx": $34,
+    "./islands/ChatApp.tsx": $36,
+    "./islands/PluginManager.tsx": $37,
+    "./islands/SettingsForm.tsx": $38,
   },
   baseUrl: import.meta.url,
 } as unknown as Manifest;
