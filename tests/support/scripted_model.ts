@@ -281,6 +281,22 @@ export function startScriptedModel(
       };
       return await chatReply(recorded, reply, req);
     }
+    if (req.method === "POST" && url.pathname === "/v1/embeddings") {
+      return json(200, embeddings(body));
+    }
+    if (req.method === "POST" && url.pathname === "/v1/completions") {
+      const reply = queue.shift() ?? (await responder?.(recorded)) ?? { text: "" };
+      if ("status" in reply) return errorResponse(reply);
+      const text = "text" in reply ? reply.text ?? "" : "";
+      return json(200, {
+        id: "cmpl-scripted",
+        object: "text_completion",
+        created: Math.floor(Date.now() / 1000),
+        model: (body as { model?: string })?.model ?? "scripted",
+        choices: [{ index: 0, text, logprobs: null, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      });
+    }
     if (req.method === "POST" && url.pathname === "/v1/responses" && opts.responses) {
       const reply = queue.shift() ?? (await responder?.(recorded)) ?? {
         status: 500,
@@ -652,6 +668,25 @@ export function logprobsOf(text: string) {
       top_logprobs: [],
     })),
     refusal: null,
+  };
+}
+
+/**
+ * `/v1/embeddings`: for each input string, the vector `[length, code of its first character,
+ * 0.5]`, so a test can tell which input a vector belongs to.
+ */
+// deno-lint-ignore no-explicit-any
+function embeddings(body: any) {
+  const inputs: string[] = typeof body?.input === "string" ? [body.input] : body?.input ?? [];
+  return {
+    object: "list",
+    model: body?.model ?? "scripted",
+    data: inputs.map((text, index) => ({
+      object: "embedding",
+      index,
+      embedding: [text.length, text.codePointAt(0) ?? 0, 0.5],
+    })),
+    usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
   };
 }
 
