@@ -1,6 +1,6 @@
 /**
  * `/v1/chat/completions` as one function: the plain relay, or the action loop when plugin
- * actions are enabled and the client brought no tools of its own. `/v1/responses` answers
+ * actions are enabled, the client brought no tools of its own and asked for one choice. `/v1/responses` answers
  * through the same function when it translates, so both endpoints run one action loop.
  * @module
  */
@@ -36,8 +36,10 @@ export async function answerChat(
   const defaultModel = async () => (await app.provider()).model;
   // Opened without `ask`: a tool that needs approval is denied unless allowed in advance.
   const tools = await app.tools.session();
-  // A client that brings its own tools gets a plain relay: their calls are its to run.
-  if (tools.tools.length === 0 || body.tools !== undefined) {
+  // A client that brings its own tools gets a plain relay: their calls are its to run. So
+  // does n > 1: one action loop makes one answer, and n answers are the upstream's to give.
+  const many = typeof body.n === "number" && body.n > 1;
+  if (tools.tools.length === 0 || body.tools !== undefined || many) {
     const deps = {
       client: app.client,
       defaultModel,
