@@ -241,3 +241,72 @@ function textOf(response: OpenAI.Responses.Response | null): string {
   }
   return text;
 }
+
+Deno.test("/v1/responses: an error mid-stream ends it with error and response.failed", async () => {
+  await using model = await startScriptedModel({
+    replies: [{
+      chunks: ["Half ", "an answer"],
+      streamError: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" },
+    }],
+  });
+  await using rg = await startRungpt({ model });
+  const res = await fetch(rg.origin + "/v1/responses", {
+    method: "POST",
+    headers: { authorization: `Bearer ${rg.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "gpt-4o", input: "Hi", stream: true }),
+  });
+  assert.equal(res.status, 200);
+  const events = (await res.text()).split("\n\n").filter(Boolean).map((block) =>
+    JSON.parse(block.split("\n")[1].slice(6))
+  );
+  const types = events.map((e) => e.type);
+  assert.deepEqual(types.slice(-2), ["error", "response.failed"]);
+  assert.ok(!types.includes("response.completed"));
+  assert.equal(events.at(-2).code, "rate_limit_exceeded");
+  assert.match(events.at(-1).response.error.message, /rate limit/i);
+  assert.equal(events.at(-1).response.output[0].content[0].text, "Half an answer");
+});
+
+for (const responses of [false, true]) {
+  Deno.test(`/v1/responses: a client that goes away cancels the upstream (relayed: ${responses})`, async () => {
+    await using model = await startScriptedModel({
+      responses,
+      replies: [{ chunks: ["a", "b", "c"], hang: true }],
+    });
+    await using rg = await startRungpt({ model });
+    const controller = new AbortController();
+    const stream = await client(rg).responses.create(
+      { model: "gpt-4o", input: "Hi", stream: true },
+      { signal: controller.signal },
+    );
+    for await (const event of stream) {
+      if (event.type === "response.output_text.delta") break;
+    }
+    controller.abort();
+    const [abort] = await model.waitForAborts(1);
+    assert.equal(abort.path, responses ? "/v1/responses" : "/v1/chat/completions");
+  });
+}
+
+Deno.test("/v1/responses: a relayed event that never ends is cut at the event limit", async () => {
+  const piece = "x".repeat(64 * 1024);
+  await using model = await startScriptedModel({
+    responses: true,
+    replies: [
+      { raw: (n) => n === 0 ? 'event: response.created\ndata: {"type":"' : piece },
+      { text: "Still here" },
+    ],
+  });
+  await using rg = await startRungpt({ model });
+  const res = await fetch(rg.origin + "/v1/responses", {
+    method: "POST",
+    headers: { authorization: `Bearer ${rg.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "gpt-4o", input: "Hi", stream: true }),
+  });
+  assert.equal(res.status, 200);
+  await assert.rejects(() => res.text());
+  await model.waitForAborts(1);
+  // The server is fine: the next request is answered.
+  const next = await client(rg).responses.create({ model: "gpt-4o", input: "Hi" });
+  assert.equal(next.output_text, "Still here");
+});

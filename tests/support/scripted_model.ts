@@ -370,7 +370,8 @@ export function startScriptedModel(
 
   const responsesReply = (rec: RecordedRequest, reply: Reply): Response => {
     if ("status" in reply) return errorResponse(reply);
-    if ("raw" in reply || "hangBeforeHeaders" in reply || "toolCallFragments" in reply) {
+    if ("raw" in reply) return rawResponse(rec, reply);
+    if ("hangBeforeHeaders" in reply || "toolCallFragments" in reply) {
       return errorResponse({ status: 500, message: "scripted model: not a Responses reply" });
     }
     const plan = planReply(reply);
@@ -386,7 +387,10 @@ export function startScriptedModel(
     };
     if (rec.body?.stream === true) {
       const events = responseEvents(responsesPlan, id, created);
-      return streamedResponse(rec, "text/event-stream", events, "done", reply.delayMs);
+      // hang: everything but response.completed, then the connection stays open.
+      if (reply.hang) events.pop();
+      const ending = reply.hang ? "hang" : "done";
+      return streamedResponse(rec, "text/event-stream", events, ending, reply.delayMs);
     }
     return json(200, responseJson(responsesPlan, id, created));
   };
