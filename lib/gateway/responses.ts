@@ -57,7 +57,7 @@ export async function answerResponses(
     if (relay && res.ok) app.upstreams.markNoResponses(client.baseURL);
     return res;
   } catch (e) {
-    return errorResponse(toLlmError(e), e instanceof LlmError ? e.param ?? null : null);
+    return errorResponse(toLlmError(e));
   }
 }
 
