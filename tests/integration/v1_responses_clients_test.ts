@@ -6,8 +6,15 @@ import assert from "node:assert/strict";
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from "npm:ai@^7";
 import { createOpenAI } from "npm:@ai-sdk/openai@^4";
 import { ChatOpenAI } from "npm:@langchain/openai@^1";
+import {
+  hasResults,
+  lastContent,
+  resultBlocks,
+  startActionsEnv,
+  TEXT_ARGS,
+} from "../support/action_fixtures.ts";
 import { startRungpt } from "../support/rungpt_server.ts";
-import { type Reply, startScriptedModel } from "../support/scripted_model.ts";
+import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
 
 async function setup(replies: Reply[], responses: boolean) {
   const model = await startScriptedModel({ replies, responses });
@@ -103,3 +110,33 @@ for (const [how, responses] of UPSTREAMS) {
     assert.equal(env.model.responsesRequests().length, responses ? 2 : 1);
   });
 }
+
+Deno.test("AI SDK and LangChain over /v1/responses with a plugin: the action's result is applied", async () => {
+  const probe = {
+    name: "probe",
+    wasm: "echo",
+    actions: [{ name: "upper", description: "Upper-cases.", parameters: TEXT_ARGS }],
+  };
+  const responder = (req: RecordedRequest): Reply => {
+    if (hasResults(req)) return { text: `Result: ${resultBlocks(lastContent(req))[0].body}` };
+    return { text: 'Checking. <action name="probe.upper">{"text":"hi"}</action>' };
+  };
+  await using env = await startActionsEnv(responder, [probe]);
+  const baseURL = env.rg.origin + "/v1";
+  const expected = 'Checking. \n\nResult: {"TEXT":"HI"}';
+  const ai = createOpenAI({ baseURL, apiKey: env.rg.token });
+  assert.equal((await generateText({ model: ai("gpt-4o"), prompt: "upper" })).text, expected);
+  const streamed = streamText({ model: ai("gpt-4o"), prompt: "upper" });
+  let text = "";
+  for await (const part of streamed.textStream) text += part;
+  assert.equal(text, expected);
+  const chat = new ChatOpenAI({
+    model: "gpt-4o",
+    apiKey: env.rg.token,
+    configuration: { baseURL },
+    useResponsesApi: true,
+    maxRetries: 0,
+  });
+  assert.equal((await chat.invoke("upper")).text, expected);
+  assert.equal(env.model.responsesRequests().length, 0, "the action loop asks chat completions");
+});
