@@ -206,14 +206,29 @@ Deno.test("/v1/responses: what needs stored state or built-in tools is a 400 nam
 });
 
 Deno.test("/v1/responses: upstream errors keep their status; auth is required", async () => {
-  await using model = await startScriptedModel({
-    replies: [{ status: 429, retryAfter: 7 }],
-  });
+  for (const responses of [false, true]) {
+    await using model = await startScriptedModel({
+      responses,
+      replies: [{ status: 429, retryAfter: 7 }, {
+        status: 404,
+        code: "model_not_found",
+        message: "The model `nope` does not exist.",
+      }],
+    });
+    await using rg = await startRungpt({ model });
+    await assert.rejects(
+      () => client(rg).responses.create({ model: "gpt-4o", input: "Hi" }),
+      (e) => e instanceof OpenAI.RateLimitError && e.headers?.get("retry-after") === "7",
+    );
+    // A 404 about the model is the model's, not a missing endpoint: no fallback, no memory.
+    await assert.rejects(
+      () => client(rg).responses.create({ model: "nope", input: "Hi" }),
+      (e) => e instanceof OpenAI.NotFoundError,
+    );
+    assert.equal(model.chatRequests().length, responses ? 0 : 2, `relayed: ${responses}`);
+  }
+  await using model = await startScriptedModel();
   await using rg = await startRungpt({ model });
-  await assert.rejects(
-    () => client(rg).responses.create({ model: "gpt-4o", input: "Hi" }),
-    (e) => e instanceof OpenAI.RateLimitError && e.headers?.get("retry-after") === "7",
-  );
   const res = await fetch(rg.origin + "/v1/responses", {
     method: "POST",
     headers: { "content-type": "application/json" },
