@@ -9,7 +9,7 @@ import { completeWithActions } from "../chat/api_turn.ts";
 import { type CompletionRequest, errorResponse, relayCompletion } from "../chat/completions.ts";
 import type { CompleteFn, StreamFn } from "../chat/loop.ts";
 import { LlmError } from "../llm/errors.ts";
-import type { ToolCatalogue } from "../tools/catalogue.ts";
+import type { ToolCatalogue, ToolSession } from "../tools/catalogue.ts";
 
 /** The server services the gateway uses (a part of `AppServices`). */
 export interface GatewayServices {
@@ -21,7 +21,8 @@ export interface GatewayServices {
 }
 
 /**
- * Answers a validated chat completion request, streamed or not, in OpenAI's format.
+ * Answers a validated chat completion request, streamed or not, in OpenAI's format. `session`
+ * is the request's tool session when the caller opened it already.
  *
  * @example
  * ```ts
@@ -32,10 +33,11 @@ export async function answerChat(
   app: GatewayServices,
   body: CompletionRequest,
   signal: AbortSignal,
+  session?: ToolSession,
 ): Promise<Response> {
   const defaultModel = async () => (await app.provider()).model;
   // Opened without `ask`: a tool that needs approval is denied unless allowed in advance.
-  const tools = await app.tools.session();
+  const tools = session ?? await app.tools.session();
   // A client that brings its own tools gets a plain relay: their calls are its to run. So
   // does n > 1: one action loop makes one answer, and n answers are the upstream's to give.
   const many = typeof body.n === "number" && body.n > 1;

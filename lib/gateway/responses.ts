@@ -16,6 +16,7 @@ import { newMeta, responseFromCompletion, type ResponseMeta } from "./responses_
 import { type ResponsesRequest, toChatRequest } from "./responses_request.ts";
 import { ResponsesStreamWriter } from "./responses_stream.ts";
 import type { UpstreamFeatures } from "./upstream_features.ts";
+import type { ToolSession } from "../tools/catalogue.ts";
 
 /** What `/v1/responses` needs. */
 export interface ResponsesServices extends GatewayServices {
@@ -43,7 +44,8 @@ export async function answerResponses(
       });
     }
     const client = await app.client();
-    const actions = body.tools === undefined && (await app.tools.session()).tools.length > 0;
+    const session = await app.tools.session();
+    const actions = body.tools === undefined && session.tools.length > 0;
     const relay = !actions && app.upstreams.hasResponses(client.baseURL);
     if (relay) {
       try {
@@ -52,7 +54,7 @@ export async function answerResponses(
         if (!lacksEndpoint(e)) throw relayError(client, e, model);
       }
     }
-    const res = await translated(app, { ...body, model }, signal);
+    const res = await translated(app, { ...body, model }, signal, session);
     // Remembered only once the translation worked: a 404 about the model is not about /responses.
     if (relay && res.ok) app.upstreams.markNoResponses(client.baseURL);
     return res;
@@ -73,8 +75,9 @@ async function translated(
   app: GatewayServices,
   body: ResponsesRequest & { model: string },
   signal: AbortSignal,
+  session: ToolSession,
 ): Promise<Response> {
-  const res = await answerChat(app, toChatRequest(body), signal);
+  const res = await answerChat(app, toChatRequest(body), signal, session);
   if (!res.ok || !res.body) return res; // an error in OpenAI's shape, the same for both APIs
   const meta = newMeta(body, body.model);
   if (!body.stream) {
