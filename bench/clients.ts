@@ -44,6 +44,32 @@ export async function openAiStream(
   return { ttft, total: performance.now() - t0, text };
 }
 
+/**
+ * A Responses API stream (`/v1/responses`): POST, then read `response.output_text.delta`
+ * events until `response.completed`.
+ */
+export async function responsesStream(
+  url: string,
+  headers: Record<string, string>,
+): Promise<StreamTiming> {
+  const t0 = performance.now();
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ model: request.model, stream: true, input: "Count." }),
+  });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
+  let ttft = -1;
+  let text = "";
+  for await (const { event, data } of readSse(res)) {
+    if (event === "response.completed") break;
+    if (event !== "response.output_text.delta") continue;
+    if (ttft < 0) ttft = performance.now() - t0;
+    text += JSON.parse(data).delta;
+  }
+  return { ttft, total: performance.now() - t0, text };
+}
+
 /** The UI's path: POST the message, then read the conversation's event stream to `end`. */
 export async function uiStream(origin: string, conversationId: string): Promise<StreamTiming> {
   const headers = { origin, "content-type": "application/json" };

@@ -1,6 +1,7 @@
 /**
  * Relay benchmark: the scripted model streams N chunks; time to first token (TTFT) and total
- * time through rungpt (`/v1/chat/completions` and the UI's own stream) against the scripted
+ * time through rungpt (`/v1/chat/completions`, `/v1/responses` translated to chat completions
+ * since the scripted model has no Responses API, and the UI's own stream) against the scripted
  * server directly, at 1, 16 and 128 concurrent streams; rungpt's CPU per 1,000 tokens; every
  * stream's text is checked against the scripted chunks (nothing lost or reordered). The same
  * streams through a minimal Deno proxy (proxy_server.ts) show what the extra hop alone costs.
@@ -11,7 +12,13 @@
 import type { Figure } from "./report.ts";
 import { numberedChunks } from "./model_server.ts";
 import { BENCH_TOKEN, cpuMs, spawnModel, spawnProxy, spawnRungpt } from "./procs.ts";
-import { newConversation, openAiStream, type StreamTiming, uiStream } from "./clients.ts";
+import {
+  newConversation,
+  openAiStream,
+  responsesStream,
+  type StreamTiming,
+  uiStream,
+} from "./clients.ts";
 import { median, p99 } from "./stats.ts";
 
 /** Chunks per reply. */
@@ -22,7 +29,8 @@ const LEVELS: Array<{ streams: number; rounds: number }> = [
   { streams: 128, rounds: 1 },
 ];
 
-type Path = "direct" | "proxy" | "v1" | "ui";
+type Path = "direct" | "proxy" | "v1" | "responses" | "ui";
+const PATHS = ["direct", "proxy", "v1", "responses", "ui"] as const;
 
 /** Runs the relay benchmark and returns its figures. */
 export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
@@ -51,6 +59,10 @@ export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
         ? await openAiStream(`${rg.origin}/v1/chat/completions`, {
           authorization: `Bearer ${BENCH_TOKEN}`,
         })
+        : path === "responses"
+        ? await responsesStream(`${rg.origin}/v1/responses`, {
+          authorization: `Bearer ${BENCH_TOKEN}`,
+        })
         : await uiStream(rg.origin, convId!);
       if (t.text !== expected) {
         throw new Error(
@@ -61,14 +73,20 @@ export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
       return t;
     };
     // Warm up every path (JIT, connection pools, the island bundle is irrelevant here).
-    for (const path of ["direct", "proxy", "v1", "ui"] as const) {
+    for (const path of PATHS) {
       await run(path, path === "ui" ? await newConversation(rg.origin) : undefined);
     }
     for (const { streams, rounds } of LEVELS) {
-      const samples: Record<Path, StreamTiming[]> = { direct: [], proxy: [], v1: [], ui: [] };
+      const samples: Record<Path, StreamTiming[]> = {
+        direct: [],
+        proxy: [],
+        v1: [],
+        responses: [],
+        ui: [],
+      };
       for (let r = 0; r < rounds; r++) {
         // Interleave the paths round by round so drift on a noisy machine hits all alike.
-        for (const path of ["direct", "proxy", "v1", "ui"] as const) {
+        for (const path of PATHS) {
           const convs = path === "ui"
             ? await Promise.all(Array.from({ length: streams }, () => newConversation(rg.origin)))
             : [];
@@ -80,7 +98,7 @@ export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
       }
       const limit = streams === 1 ? 2 : streams === 128 ? 20 : undefined;
       const direct = samples.direct;
-      for (const path of ["proxy", "v1", "ui"] as const) {
+      for (const path of ["proxy", "v1", "responses", "ui"] as const) {
         const s = samples[path];
         const ttft = s.map((x) => x.ttft);
         const dTtft = direct.map((x) => x.ttft);
@@ -112,7 +130,7 @@ export async function benchRelay(log: (s: string) => void): Promise<Figure[]> {
     }
     // CPU per 1,000 tokens: sequential streams, CPU time of each process over the same work.
     const cpuRuns = 10;
-    for (const path of ["v1", "ui"] as const) {
+    for (const path of ["v1", "responses", "ui"] as const) {
       const convs = path === "ui"
         ? await Promise.all(Array.from({ length: cpuRuns }, () => newConversation(rg.origin)))
         : [];

@@ -5,11 +5,15 @@
  * allowed it in advance in settings.
  * @module
  */
-import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import type {
+  ChatCompletionChunk,
+  ChatCompletionMessageParam,
+} from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
 import { LlmError } from "../llm/errors.ts";
 import type { ToolSession } from "../tools/catalogue.ts";
 import { turnMode } from "./action_prompt.ts";
+import { LoopExtras } from "./api_extras.ts";
 import { errorBlock, errorResponse } from "./api_error.ts";
 import type { CompletionRequest } from "./completions.ts";
 import { type CompleteFn, type LoopResult, runActionLoop, type StreamFn } from "./loop.ts";
@@ -28,7 +32,9 @@ export interface ApiTurnDeps {
 const OWN_FIELDS = new Set(["model", "messages", "stream", "n"]);
 
 /**
- * Answers a completion request by running the action loop.
+ * Answers a completion request by running the action loop. What the upstream sends that the
+ * loop does not use (log probabilities, reasoning, the system fingerprint) is passed on. One
+ * loop makes one answer, so `n` above 1 belongs to the plain relay (the caller's choice).
  *
  * @example
  * ```ts
@@ -40,17 +46,6 @@ export function completeWithActions(
   body: CompletionRequest & { model: string },
   signal: AbortSignal,
 ): Promise<Response> {
-  if (body.n !== undefined && body.n !== null && body.n !== 1) {
-    // One action loop makes one answer; silently returning one of n would mislead.
-    const error = new LlmError(
-      "bad_request",
-      `n: with plugin actions enabled rungpt answers with one choice, so n must be 1 or left out (got ${
-        JSON.stringify(body.n)
-      })`,
-      { status: 400, code: "invalid_value" },
-    );
-    return Promise.resolve(errorResponse(error, "n"));
-  }
   const id = `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`;
   const created = Math.floor(Date.now() / 1000);
   const extra = Object.fromEntries(Object.entries(body).filter(([k]) => !OWN_FIELDS.has(k)));
@@ -60,7 +55,12 @@ export function completeWithActions(
   const { settings } = deps.tools;
   // The client's own messages, as it sent them, in either mode.
   const messages = body.messages as unknown as ChatCompletionMessageParam[];
-  const run = (onText: (text: string) => void, abort: AbortSignal) =>
+  const extras = new LoopExtras();
+  const run = (
+    onText: (text: string) => void,
+    abort: AbortSignal,
+    onChunk: (chunk: ChatCompletionChunk) => void = (c) => void extras.add(c),
+  ) =>
     runActionLoop({
       model: body.model,
       messages: () => messages,
@@ -74,6 +74,7 @@ export function completeWithActions(
       signal: abort,
       extra,
       onText,
+      onChunk,
       onNativeUnsupported: () => deps.onNativeUnsupported?.(body.model),
       dispatch: deps.tools.dispatch,
     });
@@ -87,11 +88,11 @@ export function completeWithActions(
         object: "chat.completion",
         created,
         model: body.model,
-        system_fingerprint: null,
+        system_fingerprint: extras.fingerprint,
         choices: [{
           index: 0,
-          message: { role: "assistant", content: result.text, refusal: null },
-          logprobs: null,
+          message: { role: "assistant", content: result.text, refusal: null, ...extras.message() },
+          logprobs: extras.logprobs(),
           finish_reason: finishReason(result),
         }],
         usage: result.usage ?? zeroUsage(),
@@ -107,11 +108,18 @@ export function completeWithActions(
       object: "chat.completion.chunk",
       created,
       model: body.model,
-      system_fingerprint: null,
+      system_fingerprint: extras.fingerprint,
       ...fields,
     });
-  const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-    chunkOf({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+  const chunk = (delta: Record<string, unknown>, finish: string | null, logprobs?: unknown) =>
+    chunkOf({
+      choices: [{
+        index: 0,
+        delta,
+        logprobs: logprobs ? { content: logprobs, refusal: null } : null,
+        finish_reason: finish,
+      }],
+    });
   const wantsUsage = (body.stream_options as { include_usage?: boolean } | undefined)
     ?.include_usage === true;
   const controller = new AbortController();
@@ -140,10 +148,20 @@ export function completeWithActions(
         }),
       );
     };
-    run((text) => {
+    const passOn = (c: ChatCompletionChunk) => {
+      const { reasoning, logprobs } = extras.add(c);
+      if (!reasoning && !logprobs) return;
       answer();
-      stream.enqueue(chunk({ content: text }, null));
-    }, controller.signal).then((result) => {
+      stream.enqueue(chunk(reasoning ?? {}, null, logprobs));
+    };
+    run(
+      (text) => {
+        answer();
+        stream.enqueue(chunk({ content: text }, null));
+      },
+      controller.signal,
+      passOn,
+    ).then((result) => {
       if (result.error && !answered) {
         return resolve(errorResponse(failedRound(result, result.error)));
       }

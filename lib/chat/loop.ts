@@ -77,6 +77,11 @@ export interface LoopOptions {
   /** Visible text as it arrives (tags removed). */
   onText(text: string): void;
   /**
+   * Every chunk of every round as it arrives, before its text goes to `onText`: for what the
+   * loop does not use itself (log probabilities, reasoning, the system fingerprint).
+   */
+  onChunk?(chunk: ChatCompletionChunk): void;
+  /**
    * In auto mode: the upstream rejected the request with tools, and the same request in tags
    * mode then succeeded (a request rejected both ways is a bad request, not missing tools).
    * The loop waits for a returned promise, so a caller can have it saved before the turn ends.
@@ -191,6 +196,7 @@ export async function runActionLoop(opts: LoopOptions): Promise<LoopResult> {
       for await (const chunk of chunks) {
         addChunk(acc, chunk);
         checkReplySize(acc);
+        opts.onChunk?.(chunk);
         const text = chunk.choices?.[0]?.delta?.content;
         if (text) handle(parser.push(text));
       }

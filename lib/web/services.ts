@@ -40,6 +40,7 @@ import { createPluginManager, type PluginManager } from "../plugins/manager.ts";
 import type { Store } from "../store/types.ts";
 import { escapeControls } from "../text/escape_controls.ts";
 import type OpenAI from "openai";
+import { UpstreamFeatures } from "../gateway/upstream_features.ts";
 
 /** Everything a route needs. */
 export interface AppServices {
@@ -86,6 +87,8 @@ export interface AppServices {
   testProvider(values: ProviderValues): Promise<ProviderCheck>;
   /** Origins whose pages may call `/v1` from a browser (environment and settings). */
   corsOrigins(): Promise<string[]>;
+  /** What `/v1` learnt about the upstreams (which have no Responses API). */
+  upstreams: UpstreamFeatures;
   /** Reports a failure that no request is left to answer with (into the server log). */
   reportError(error: unknown): void;
 }
@@ -227,6 +230,7 @@ export function createServices(opts: ServiceOptions): AppServices {
       });
     },
     corsOrigins: async () => corsOrigins(await loadSettings(dataDir), env),
+    upstreams: new UpstreamFeatures(),
     reportError: opts.onError ?? ((e) => console.error(e)),
   };
 }

@@ -350,7 +350,7 @@ Deno.test("v1: bad requests answer 4xx in OpenAI's error shape", async () => {
   assert.equal(model.requests.length, 0);
 
   // Unknown paths and methods answer in the same shape.
-  const unknown = await v1(rg, "/embeddings", { method: "POST", json: { input: "x" } });
+  const unknown = await v1(rg, "/audio/speech", { method: "POST", json: { input: "x" } });
   assert.equal(unknown.status, 404);
   assert.equal(typeof (await unknown.json()).error.message, "string");
   const wrongMethod = await v1(rg, "/chat/completions");

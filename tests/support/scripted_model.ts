@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { responseEvents, responseJson, type ResponsesPlan } from "./scripted_responses.ts";
 
 /** One request the server received. */
 export interface RecordedRequest {
@@ -69,6 +70,10 @@ export interface TextReply extends StreamControl {
   chunks?: string[];
   text?: string;
   chunkSize?: number;
+  /** Reasoning chunks sent before the text (as DeepSeek and vLLM do). */
+  reasoning?: string[];
+  /** The delta field the reasoning goes in (default `reasoning_content`). */
+  reasoningField?: "reasoning_content" | "reasoning";
 }
 
 /** One tool call to stream as `delta.tool_calls` fragments. */
@@ -163,6 +168,11 @@ export interface ScriptedModelOptions {
   responder?: Responder;
   /** Answer 401 (like OpenAI) unless the request carries `Authorization: Bearer <requireKey>`. */
   requireKey?: string;
+  /**
+   * Speak the Responses API on `POST /v1/responses` (text and tool-call replies from the same
+   * queue). Without it, that path answers 404 as servers without it do.
+   */
+  responses?: boolean;
 }
 
 /** A running scripted server. Its arrays fill as requests arrive. */
@@ -178,6 +188,8 @@ export interface ScriptedModel {
   setModels(models: string[] | ErrorReply): void;
   /** Chat completion requests only. */
   chatRequests(): RecordedRequest[];
+  /** `POST /v1/responses` requests only (answered or not). */
+  responsesRequests(): RecordedRequest[];
   /** Resolves once at least `count` client disconnects were recorded. */
   waitForAborts(count?: number): Promise<RecordedAbort[]>;
   /** Ends hanging responses and stops the server. */
@@ -269,6 +281,29 @@ export function startScriptedModel(
       };
       return await chatReply(recorded, reply, req);
     }
+    if (req.method === "POST" && url.pathname === "/v1/embeddings") {
+      return json(200, embeddings(body));
+    }
+    if (req.method === "POST" && url.pathname === "/v1/completions") {
+      const reply = queue.shift() ?? (await responder?.(recorded)) ?? { text: "" };
+      if ("status" in reply) return errorResponse(reply);
+      const text = "text" in reply ? reply.text ?? "" : "";
+      return json(200, {
+        id: "cmpl-scripted",
+        object: "text_completion",
+        created: Math.floor(Date.now() / 1000),
+        model: (body as { model?: string })?.model ?? "scripted",
+        choices: [{ index: 0, text, logprobs: null, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      });
+    }
+    if (req.method === "POST" && url.pathname === "/v1/responses" && opts.responses) {
+      const reply = queue.shift() ?? (await responder?.(recorded)) ?? {
+        status: 500,
+        message: `scripted model: no reply queued for request #${recorded.index}`,
+      };
+      return responsesReply(recorded, reply);
+    }
     return errorResponse({
       status: 404,
       message: `Invalid URL (${req.method} ${url.pathname})`,
@@ -315,7 +350,9 @@ export function startScriptedModel(
       choices: [{
         index: 0,
         message: plan.message,
-        logprobs: null,
+        logprobs: rec.body.logprobs === true && typeof plan.message.content === "string"
+          ? logprobsOf(plan.message.content)
+          : null,
         finish_reason: plan.finishReason,
       }],
       usage,
@@ -329,6 +366,33 @@ export function startScriptedModel(
       return streamedResponse(rec, "application/json", [half], reply.hang ? "hang" : "cut");
     }
     return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
+  };
+
+  const responsesReply = (rec: RecordedRequest, reply: Reply): Response => {
+    if ("status" in reply) return errorResponse(reply);
+    if ("raw" in reply) return rawResponse(rec, reply);
+    if ("hangBeforeHeaders" in reply || "toolCallFragments" in reply) {
+      return errorResponse({ status: 500, message: "scripted model: not a Responses reply" });
+    }
+    const plan = planReply(reply);
+    const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+    const created = Math.floor(Date.now() / 1000);
+    const responsesPlan: ResponsesPlan = {
+      model: typeof rec.body?.model === "string" ? rec.body.model : "scripted",
+      text: plan.bodyDeltas.flatMap((d) => typeof d.content === "string" ? [d.content] : []),
+      calls: ((plan.message.tool_calls ?? []) as Array<
+        { id: string; function: { name: string; arguments: string } }
+      >).map((c) => ({ id: c.id, ...c.function })),
+      inputTokens: Math.ceil(JSON.stringify(rec.body?.input ?? "").length / 4),
+    };
+    if (rec.body?.stream === true) {
+      const events = responseEvents(responsesPlan, id, created);
+      // hang: everything but response.completed, then the connection stays open.
+      if (reply.hang) events.pop();
+      const ending = reply.hang ? "hang" : "done";
+      return streamedResponse(rec, "text/event-stream", events, ending, reply.delayMs);
+    }
+    return json(200, responseJson(responsesPlan, id, created));
   };
 
   const sseResponse = (
@@ -357,10 +421,12 @@ export function startScriptedModel(
           ...extra,
         })
       }\n\n`;
-    const choice = (delta: unknown, finish: string | null = null) => ({
+    const choice = (delta: Record<string, unknown>, finish: string | null = null) => ({
       index: 0,
       delta,
-      logprobs: null,
+      logprobs: rec.body.logprobs === true && typeof delta.content === "string" && delta.content
+        ? logprobsOf(delta.content)
+        : null,
       finish_reason: finish,
     });
     const events = [chunk([choice(plan.roleDelta)])];
@@ -484,6 +550,7 @@ export function startScriptedModel(
     setResponder: (r) => void (responder = r),
     setModels: (m) => void (models = m),
     chatRequests: () => requests.filter((r) => r.path === "/v1/chat/completions"),
+    responsesRequests: () => requests.filter((r) => r.path === "/v1/responses"),
     waitForAborts: (count = 1) =>
       aborts.length >= count
         ? Promise.resolve([...aborts])
@@ -546,10 +613,18 @@ function planReply(reply: TextReply | ToolCallsReply | ToolCallFragmentsReply): 
     };
   }
   const chunks = reply.chunks ?? splitText(reply.text ?? "", reply.chunkSize ?? 4);
+  const field = reply.reasoningField ?? "reasoning_content";
+  const reasoning = reply.reasoning ?? [];
   return {
     roleDelta: { role: "assistant", content: "", refusal: null },
-    bodyDeltas: chunks.map((c) => ({ content: c })),
-    message: { role: "assistant", content: chunks.join(""), refusal: null, annotations: [] },
+    bodyDeltas: [...reasoning.map((r) => ({ [field]: r })), ...chunks.map((c) => ({ content: c }))],
+    message: {
+      role: "assistant",
+      content: chunks.join(""),
+      refusal: null,
+      annotations: [],
+      ...(reasoning.length ? { [field]: reasoning.join("") } : {}),
+    },
     finishReason: reply.finishReason ?? "stop",
   };
 }
@@ -581,6 +656,41 @@ function toolMessage(
       type: "function",
       function: { name: c.name, arguments: c.arguments },
     })),
+  };
+}
+
+/**
+ * Made-up log probabilities, one token per character: `-0.01 * (position + 1)` counted in
+ * the piece, so a test can tell the pieces' entries apart and check they arrive in order.
+ */
+export function logprobsOf(text: string) {
+  return {
+    content: [...text].map((token, i) => ({
+      token,
+      logprob: -0.01 * (i + 1),
+      bytes: [...encoder.encode(token)],
+      top_logprobs: [],
+    })),
+    refusal: null,
+  };
+}
+
+/**
+ * `/v1/embeddings`: for each input string, the vector `[length, code of its first character,
+ * 0.5]`, so a test can tell which input a vector belongs to.
+ */
+// deno-lint-ignore no-explicit-any
+function embeddings(body: any) {
+  const inputs: string[] = typeof body?.input === "string" ? [body.input] : body?.input ?? [];
+  return {
+    object: "list",
+    model: body?.model ?? "scripted",
+    data: inputs.map((text, index) => ({
+      object: "embedding",
+      index,
+      embedding: [text.length, text.codePointAt(0) ?? 0, 0.5],
+    })),
+    usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
   };
 }
 
