@@ -3,6 +3,7 @@
  * @module
  */
 import type { Conversation, Message } from "../store/types.ts";
+import { attachmentsFromMeta, formatSize } from "./attachment_meta.ts";
 
 /**
  * A readable Markdown transcript.
@@ -30,7 +31,11 @@ export function toMarkdown(conversation: Conversation, messages: Message[]): str
       : m.role === "assistant"
       ? `Assistant${m.model ? ` (${m.model})` : ""}`
       : m.role;
-    lines.push(`**${who}**`, "", m.content || "_(empty)_", "");
+    const files = attachmentsFromMeta(m.meta);
+    lines.push(`**${who}**`, "", m.content || (files.length ? "" : "_(empty)_"), "");
+    if (files.length) {
+      lines.push(...files.map((f) => `- 📎 ${f.name} (${f.type}, ${formatSize(f.size)})`), "");
+    }
     if (m.status === "stopped") lines.push("_(stopped)_", "");
     if (m.status === "error" && m.error) lines.push(`_(error: ${m.error})_`, "");
   }
@@ -41,7 +46,11 @@ function quote(text: string): string {
   return text.split("\n").map((l) => `> ${l}`).join("\n");
 }
 
-/** The whole conversation as JSON: header and messages. */
+/**
+ * The whole conversation as JSON: header and messages. Attached files are referenced from
+ * their message's `meta.attachments` (name, type, size, sha256, and the id that
+ * `GET /api/attachments/:id` serves), not inlined: a chat with photos stays a small file.
+ */
 export function toJsonExport(conversation: Conversation, messages: Message[]): string {
   return JSON.stringify({ format: "rungpt.conversation.v1", conversation, messages }, null, 2);
 }

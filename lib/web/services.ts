@@ -39,6 +39,7 @@ import type { PluginLimits } from "../plugins/registry.ts";
 import type { Store } from "../store/types.ts";
 import { escapeControls } from "../text/escape_controls.ts";
 import type OpenAI from "openai";
+import { type Attachments, createAttachments } from "../chat/attachments.ts";
 
 /** Everything a route needs. */
 export interface AppServices {
@@ -50,6 +51,8 @@ export interface AppServices {
   /** The access token for `/v1` and, off loopback, for the UI. */
   apiToken: string;
   turns: TurnRunner;
+  /** Files attached to messages: upload, store, sweep. */
+  attachments: Attachments;
   /** Streams completions from the configured upstream. */
   model: ModelAccess;
   /** Every tool (plugin actions), listed, approved and run through one port. */
@@ -192,6 +195,7 @@ export function createServices(opts: ServiceOptions): AppServices {
     markNativeUnsupported: (name) => addToList(dataDir, "nativeToolsUnsupported", name),
     markStreamToolsUnsupported: (name) => addToList(dataDir, "streamToolsUnsupported", name),
   });
+  const attachments = createAttachments(opts.store, dataDir);
   return {
     version: opts.version,
     store: opts.store,
@@ -199,7 +203,14 @@ export function createServices(opts: ServiceOptions): AppServices {
     pluginsDir: opts.pluginsDir,
     env,
     apiToken: opts.apiToken,
-    turns: createTurnRunner({ store: opts.store, model, tools, onError: opts.onError }),
+    turns: createTurnRunner({
+      store: opts.store,
+      model,
+      tools,
+      attachments,
+      onError: opts.onError,
+    }),
+    attachments,
     model,
     tools,
     plugins,
