@@ -12,6 +12,7 @@ import { Icon } from "../Icon.tsx";
 import { Markdown } from "./Markdown.tsx";
 import { ActionCard } from "./ActionCard.tsx";
 import { splitAtOffsets } from "../../lib/ui/actions.ts";
+import { SentAttachments } from "./AttachmentChips.tsx";
 
 /** What a message's buttons do. One stable object for the whole list. */
 export interface MessageActions {
@@ -115,10 +116,12 @@ export function MessageView(
           </form>
         )
         : m.role === "user"
-        ? <div class="user-text">{content}</div>
+        ? content && <div class="user-text">{content}</div>
         : calls.length
         ? <AssistantParts content={content} calls={calls} streaming={streaming} />
         : <Markdown content={content} streaming={streaming} />}
+
+      {m.attachments.length > 0 && <SentAttachments files={m.attachments} />}
 
       {streaming && content === "" && !calls.length && (
         <div class="typing" aria-hidden="true">

@@ -111,18 +111,19 @@ export function sqliteAttachments(
     // deno-lint-ignore require-await
     async attach(messageId, ids) {
       return tx(() =>
-        ids.map((id) => {
+        ids.map((id, position) => {
           const row = byId(id);
           if (!row) throw new StoreError("not_found", `no attachment with id ${id}`);
           const out = row.messageId === null
-            ? stmt(`UPDATE attachments SET message_id = ? WHERE id = ? RETURNING ${COLS}`)
-              .get(messageId, id)
+            ? stmt(
+              `UPDATE attachments SET message_id = ?, position = ? WHERE id = ? RETURNING ${COLS}`,
+            ).get(messageId, position, id)
             : stmt(
               `INSERT INTO attachments (id, hash, name, type, kind, size, text, message_id,
-                 created_at)
-               SELECT ?, hash, name, type, kind, size, text, ?, ? FROM attachments WHERE id = ?
+                 position, created_at)
+               SELECT ?, hash, name, type, kind, size, text, ?, ?, ? FROM attachments WHERE id = ?
                RETURNING ${COLS}`,
-            ).get(crypto.randomUUID(), messageId, now(), id);
+            ).get(crypto.randomUUID(), messageId, position, now(), id);
           return attachmentSummary(toAttachment(out as unknown as Row));
         })
       );
@@ -130,7 +131,7 @@ export function sqliteAttachments(
     // deno-lint-ignore require-await
     async forMessages(messageIds) {
       const out = new Map<string, AttachmentWithText[]>();
-      const q = stmt(`SELECT ${COLS} FROM attachments WHERE message_id = ? ORDER BY pk`);
+      const q = stmt(`SELECT ${COLS} FROM attachments WHERE message_id = ? ORDER BY position`);
       for (const id of messageIds) {
         const rows = q.all(id) as unknown as Row[];
         if (rows.length) out.set(id, rows.map(toAttachment));

@@ -188,6 +188,8 @@ CREATE TABLE attachments (
   size INTEGER NOT NULL,
   text TEXT,
   message_id TEXT REFERENCES messages (id) ON DELETE CASCADE,
+  -- Where it stands among its message's files.
+  position INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL
 );
 CREATE INDEX attachments_message ON attachments (message_id);

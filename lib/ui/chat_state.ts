@@ -9,6 +9,8 @@ import type { Conversation, Message, MessageStatus, Role } from "../store/types.
 import type { TurnEvent } from "../chat/events.ts";
 import type { ActionCall } from "../tools/call.ts";
 import { callsFromMeta, upsertCall } from "./actions.ts";
+import type { Attachment } from "../store/attachments.ts";
+import { attachmentsFromMeta } from "../chat/attachment_meta.ts";
 
 /** One message as the UI holds it: fixed identity plus signals for what changes. */
 export interface MessageState {
@@ -24,6 +26,8 @@ export interface MessageState {
   model: Signal<string | null>;
   /** The action calls of an assistant message, drawn as cards inside it. */
   actions: Signal<ActionCall[]>;
+  /** The files a user message carries (fixed once sent). */
+  readonly attachments: Attachment[];
 }
 
 /**
@@ -56,6 +60,7 @@ export function toMessageState(m: Message): MessageState {
     errorKind: signal(kind),
     model: signal(m.model),
     actions: signal(callsFromMeta(m.meta)),
+    attachments: attachmentsFromMeta(m.meta),
   };
 }
 
