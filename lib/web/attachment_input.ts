@@ -12,7 +12,8 @@ export const attachmentIds = z.array(z.string().uuid("must be an attachment id")
   .optional();
 
 /**
- * Adds `attachments` to a message schema, and asks for text or files.
+ * Adds `attachments` to a message schema, and asks for text or files when there is a message
+ * (`content` given).
  *
  * @example
  * ```ts
@@ -23,7 +24,7 @@ export function messageWithFiles<
   S extends z.ZodObject<{ content: z.ZodType<string | undefined> }>,
 >(schema: S) {
   return schema.extend({ attachments: attachmentIds }).refine(
-    (b) => (b.content ?? "").length > 0 || (b.attachments?.length ?? 0) > 0,
+    (b) => b.content === undefined || b.content.length > 0 || (b.attachments?.length ?? 0) > 0,
     { message: "must not be empty (write a message or attach a file)", path: ["content"] },
   );
 }
