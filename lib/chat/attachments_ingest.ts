@@ -6,6 +6,7 @@
  * @module
  */
 import { imageSize } from "image-size";
+import type { Image } from "imagescript";
 import type { AttachmentKind } from "../store/attachments.ts";
 import {
   MAX_FILE_BYTES,
@@ -103,12 +104,14 @@ async function image_(label: string, format: string, bytes: Uint8Array) {
   }
   // Loaded only when an image comes: the decoder is large.
   const { Image } = await import("imagescript");
-  let img;
+  let img: Image;
   try {
     img = await Image.decode(bytes);
   } catch (e) {
     throw new AttachmentError(`${label} is not a readable image: ${message(e)}`);
   }
+  // Re-encoding drops the EXIF orientation, so a phone's photo is turned upright first.
+  if (format === "jpg") img = upright(img, await exifOrientation(bytes));
   if (Math.max(img.width, img.height) > MAX_IMAGE_SIDE) {
     if (img.width >= img.height) img.resize(MAX_IMAGE_SIDE, Image.RESIZE_AUTO);
     else img.resize(Image.RESIZE_AUTO, MAX_IMAGE_SIDE);
@@ -121,6 +124,52 @@ async function image_(label: string, format: string, bytes: Uint8Array) {
     bytes: out,
     text: null,
   };
+}
+
+/** The EXIF orientation of a JPEG (1 when it has none, or it cannot be read). */
+async function exifOrientation(bytes: Uint8Array): Promise<number> {
+  const { default: exifr } = await import("exifr");
+  try {
+    return (await exifr.orientation(bytes)) ?? 1;
+  } catch {
+    return 1; // unreadable metadata: the pixels are shown as stored
+  }
+}
+
+/** The image turned as EXIF orientation 2-8 says, or the same image for 1 or none. */
+function upright(img: Image, orientation: number): Image {
+  const steps: Record<number, [turn: "cw" | "ccw" | "half" | null, mirror: boolean]> = {
+    2: [null, true],
+    3: ["half", false],
+    4: ["half", true],
+    5: ["cw", true],
+    6: ["cw", false],
+    7: ["ccw", true],
+    8: ["ccw", false],
+  };
+  const step = steps[orientation];
+  if (!step) return img;
+  const [turn, mirror] = step;
+  const out = turn === "half" ? img.rotate(180) : turn ? quarterTurn(img, turn === "cw") : img;
+  return mirror ? out.flip("horizontal") : out;
+}
+
+/**
+ * A quarter turn, pixel by pixel: imagescript's `rotate(90)` fills a non-square image with
+ * one half of it (1.3.1).
+ */
+function quarterTurn(img: Image, clockwise: boolean): Image {
+  const { width: w, height: h } = img;
+  const src = new Uint32Array(img.bitmap.slice().buffer);
+  const dst = new Uint32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      dst[clockwise ? x * h + (h - 1 - y) : (w - 1 - x) * h + y] = src[y * w + x];
+    }
+  }
+  const out = new (img.constructor as new (w: number, h: number) => Image)(h, w);
+  out.bitmap.set(new Uint8Array(dst.buffer));
+  return out;
 }
 
 async function pdfText(label: string, bytes: Uint8Array) {

@@ -33,23 +33,36 @@ export function pdfWithText(text: string): Uint8Array {
 /** The marker text inside {@linkcode jpegWithExif}'s EXIF block, to look for afterwards. */
 export const EXIF_MARKER = "RungptTestCamera";
 
-/** A `width`×`height` JPEG carrying an APP1 EXIF segment that names {@linkcode EXIF_MARKER}. */
-export async function jpegWithExif(width: number, height: number): Promise<Uint8Array> {
+/**
+ * A `width`×`height` JPEG carrying an APP1 EXIF segment that names {@linkcode EXIF_MARKER} as
+ * the camera and gives `orientation` (1: as stored; 6: to be turned 90° clockwise).
+ */
+export async function jpegWithExif(
+  width: number,
+  height: number,
+  orientation = 1,
+): Promise<Uint8Array> {
   const img = new Image(width, height);
   img.fill((x) => (x < width / 2 ? 0x3366ccff : 0xffcc00ff));
   const jpeg = await img.encodeJPEG(80);
-  // TIFF header (big-endian), one IFD entry: Make (0x010f), ASCII, pointing past the IFD.
+  // TIFF header (big-endian), two IFD entries: Make (0x010f, ASCII, stored past the IFD) and
+  // Orientation (0x0112, SHORT, in the entry itself).
   const make = new TextEncoder().encode(`${EXIF_MARKER}\0`);
-  const tiff = new Uint8Array(8 + 2 + 12 + 4 + make.length);
+  const ifdEnd = 8 + 2 + 2 * 12 + 4;
+  const tiff = new Uint8Array(ifdEnd + make.length);
   const v = new DataView(tiff.buffer);
   tiff.set([0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8]);
-  v.setUint16(8, 1);
+  v.setUint16(8, 2);
   v.setUint16(10, 0x010f);
   v.setUint16(12, 2);
   v.setUint32(14, make.length);
-  v.setUint32(18, 26);
-  v.setUint32(22, 0);
-  tiff.set(make, 26);
+  v.setUint32(18, ifdEnd);
+  v.setUint16(22, 0x0112);
+  v.setUint16(24, 3);
+  v.setUint32(26, 1);
+  v.setUint16(30, orientation);
+  v.setUint32(34, 0);
+  tiff.set(make, ifdEnd);
   const body = new Uint8Array([...new TextEncoder().encode("Exif\0\0"), ...tiff]);
   const app1 = new Uint8Array([0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 0xff]);
   return new Uint8Array([...jpeg.subarray(0, 2), ...app1, ...body, ...jpeg.subarray(2)]);
