@@ -98,7 +98,10 @@ export function Composer(
           {files.error.value && <p class="attach-error" role="alert">{files.error.value}</p>}
         </div>
       )}
-      <p id="attach-limits" class={dragging.value ? "attach-limits" : "sr-only"}>
+      <p
+        id="attach-limits"
+        class={dragging.value || files.files.value.length ? "attach-limits" : "sr-only"}
+      >
         {LIMITS_TEXT}
       </p>
       <form

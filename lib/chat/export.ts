@@ -32,7 +32,8 @@ export function toMarkdown(conversation: Conversation, messages: Message[]): str
       ? `Assistant${m.model ? ` (${m.model})` : ""}`
       : m.role;
     const files = attachmentsFromMeta(m.meta);
-    lines.push(`**${who}**`, "", m.content || (files.length ? "" : "_(empty)_"), "");
+    lines.push(`**${who}**`, "");
+    if (m.content || !files.length) lines.push(m.content || "_(empty)_", "");
     if (files.length) {
       lines.push(...files.map((f) => `- 📎 ${f.name} (${f.type}, ${formatSize(f.size)})`), "");
     }
