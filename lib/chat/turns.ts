@@ -168,14 +168,17 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
       const files = how.attachments ?? [];
       if (files.length) await checkAttachments(files);
       userMessage = await store.addMessage({ conversationId, role: "user", content: how.content });
+      let names = "";
       if (files.length) {
         const attached = await deps.attachments!.attach(userMessage.id, files);
         userMessage = (await store.updateMessage(userMessage.id, {
           meta: { attachments: attached },
         }))!;
+        names = attached.map((a) => a.name).join(", ");
       }
       if (history.length === 0 && !conversation.title.trim()) {
-        await store.updateConversation(conversationId, { title: titleFrom(how.content) });
+        // Files alone: their names say more than "New chat".
+        await store.updateConversation(conversationId, { title: titleFrom(how.content || names) });
       }
     } else {
       if (!lastUser) throw new TurnError(409, "There is no user message to answer again.");

@@ -30,9 +30,14 @@ function file(name: string, mimeType: string, bytes: Uint8Array) {
 /** Waits until every file in the composer has uploaded. */
 async function uploaded(page: Page, count: number): Promise<void> {
   const chips = page.locator(".composer-files .attach-chip");
-  await waitFor(`${count} uploaded files`, async () =>
-    (await chips.count()) === count &&
-    (await chips.evaluateAll((els) => els.every((el) => el.dataset.ready === "true"))));
+  // Generous: the server re-encodes images, which takes seconds on a busy machine.
+  await waitFor(
+    `${count} uploaded files`,
+    async () =>
+      (await chips.count()) === count &&
+      (await chips.evaluateAll((els) => els.every((el) => el.dataset.ready === "true"))),
+    60_000,
+  );
 }
 
 /** Sends what the composer holds and waits for the reply to end. */
@@ -55,7 +60,7 @@ Deno.test("attachments: button, paste and drop; what the model gets; refusals", 
       const chooser = page.waitForEvent("filechooser");
       await page.getByRole("button", { name: "Attach files", exact: true }).click();
       await (await chooser).setFiles([
-        file("photo.jpg", "image/jpeg", await jpegWithExif(3000, 1500)),
+        file("photo.jpg", "image/jpeg", await jpegWithExif(2200, 1100)),
         file("report.pdf", "application/pdf", pdfWithText("Sales doubled in March")),
       ]);
       await uploaded(page, 2);

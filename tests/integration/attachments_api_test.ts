@@ -56,7 +56,7 @@ Deno.test("attachments: image, PDF and text reach the model as parts; the image 
   await using model = await startScriptedModel({ replies: [{ text: "Seen." }] });
   await using rg = await startRungpt({ model });
   const files = await uploadOk(rg, [
-    ["photo.jpg", "image/jpeg", await jpegWithExif(3000, 1500)],
+    ["photo.jpg", "image/jpeg", await jpegWithExif(2200, 1100)],
     ["quarterly-report.pdf", "application/pdf", pdfWithText("Revenue grew 12 percent")],
     // A code file with a name that says nothing: its bytes make it text.
     ["main.rs", "", 'fn main() { println!("hi"); }\n'],
@@ -145,6 +145,16 @@ Deno.test("attachments: one file on disk per content; deleted with the last conv
   await using rg = await startRungpt({ model });
   const [a] = await uploadOk(rg, [["notes.md", "text/markdown", "# Notes\nsame bytes\n"]]);
   const [b] = await uploadOk(rg, [["copy.md", "text/markdown", "# Notes\nsame bytes\n"]]);
+  // A message of files alone: the chat is named after them.
+  const alone = await rg.api("/api/conversations", {
+    method: "POST",
+    json: { attachments: [a.id] },
+  });
+  assert.equal(alone.status, 202);
+  const { conversation: titled } = await alone.json();
+  assert.equal(titled.title, "notes.md");
+  await (await rg.api(`/api/conversations/${titled.id}/events`)).text();
+  // Its file, sent again, is copied for the next message; deleting this chat leaves that copy.
   assert.notEqual(a.id, b.id);
   assert.equal(a.sha256, b.sha256);
   const file = blobPath(rg.dataDir, a.sha256);
@@ -153,6 +163,7 @@ Deno.test("attachments: one file on disk per content; deleted with the last conv
 
   const one = await chat(rg, "first", [a.id]);
   const two = await chat(rg, "second", [b.id]);
+  assert.equal((await rg.api(`/api/conversations/${titled.id}`, { method: "DELETE" })).status, 204);
   assert.equal((await rg.api(`/api/conversations/${one.id}`, { method: "DELETE" })).status, 204);
   assert.equal(await exists(file), true, "a file another chat still names was deleted");
   assert.equal((await rg.api(`/api/conversations/${two.id}`, { method: "DELETE" })).status, 204);
