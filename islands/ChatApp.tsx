@@ -132,13 +132,15 @@ export default function ChatApp(props: ChatAppProps) {
         reconnecting.value = false;
         if (chat.conversation.peek()?.id !== id) return;
         const over = applyTurnEvent(chat, ev);
-        if (ev.type === "end" && ev.errorKind === "images_unsupported") restoreLastDraft();
         if (over) {
           closeStream.current = null;
           // `idle`: the turn ended while we were not attached (before the first connection,
           // or while the browser reconnected after a drop): fetch its final state.
-          if (ev.type === "idle") void resync(id).then(refreshList);
-          else void refreshList();
+          if (ev.type === "idle") void resync(id).then(restoreIfImagesRefused).then(refreshList);
+          else {
+            restoreIfImagesRefused();
+            void refreshList();
+          }
         }
       },
       onConnectionError() {
@@ -148,9 +150,14 @@ export default function ChatApp(props: ChatAppProps) {
     });
   };
 
-  /** Puts the last message and its files back in the composer, to send again once fixed. */
-  const restoreLastDraft = () => {
-    const last = lastOfRole(chat.messages.peek(), "user");
+  /**
+   * When the model refused the images, puts the last message and its files back in the
+   * composer, to send again to another model or without them.
+   */
+  const restoreIfImagesRefused = () => {
+    const messages = chat.messages.peek();
+    if (lastOfRole(messages, "assistant")?.errorKind.peek() !== "images_unsupported") return;
+    const last = lastOfRole(messages, "user");
     if (last) restoreDraft.value = { text: last.content.peek(), attachments: last.attachments };
   };
 
