@@ -143,3 +143,40 @@ Deno.test("attachments: button, paste and drop; what the model gets; refusals", 
     await e2e.close();
   }
 });
+
+Deno.test("attachments: on a phone the button and the chips fit, and chips are reached by Tab", async () => {
+  const e2e = await startE2E({ model: { responder: () => ({ text: "ok" }) } });
+  const { page } = await e2e.newPage({ viewport: { width: 390, height: 844 } });
+  try {
+    await page.goto(e2e.rg.origin + "/");
+    const button = page.getByRole("button", { name: "Attach files", exact: true });
+    await button.waitFor();
+    await page.locator("input[type=file]").setInputFiles([
+      file("a-rather-long-file-name-for-a-phone.txt", "text/plain", new TextEncoder().encode("a")),
+      file("b.md", "text/markdown", new TextEncoder().encode("# b")),
+    ]);
+    await uploaded(page, 2);
+    const limits = page.locator("#attach-limits");
+    assert.match(await limits.innerText(), /up to 8 files, 10\.0 MB each/);
+    const overflow = await page.evaluate(() =>
+      document.documentElement.scrollWidth - document.documentElement.clientWidth
+    );
+    assert.equal(overflow, 0, "the page scrolls sideways");
+    const box = await button.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, "the button is on screen");
+
+    // Each chip's Remove button is a Tab stop, in the order shown; Enter removes that file.
+    await page.getByRole("button", { name: "Remove a-rather-long-file-name-for-a-phone.txt" })
+      .focus();
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute("aria-label"));
+    assert.equal(focused, "Remove b.md");
+    await page.keyboard.press("Enter");
+    await waitFor(
+      "the chip to go",
+      async () => (await page.locator(".composer-files .attach-chip").count()) === 1,
+    );
+  } finally {
+    await e2e.close();
+  }
+});
