@@ -14,6 +14,8 @@ export const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 export const MAX_IMAGE_SIDE = 2048;
 /** Largest image decoded, in pixels: a small file can claim a huge canvas. */
 export const MAX_IMAGE_PIXELS = 40_000_000;
+/** Longest time reading one image or PDF may take (in a worker, ended then). */
+export const CONVERT_TIME_LIMIT_MS = 30_000;
 /** Most characters of text one file (text or PDF) may add to the prompt. */
 export const MAX_TEXT_CHARS = 200_000;
 /** What the file picker offers; the server decides by the bytes, not by this. */

@@ -61,6 +61,16 @@ Deno.test("ingest: PDFs give their text; one without text is refused", async () 
   );
 });
 
+Deno.test("ingest: a conversion that outlasts its time limit is ended and refused", async () => {
+  await assert.rejects(
+    ingestFile("slow.pdf", "application/pdf", pdfWithText("Hello"), 1),
+    refused(422, /"slow\.pdf" took more than 0\.001 s to read; rungpt gave up on it\./),
+  );
+  // The next file is read as usual.
+  const f = await ingestFile("next.pdf", "application/pdf", pdfWithText("Next"));
+  assert.equal(f.text, "Next");
+});
+
 Deno.test("ingest: text by its bytes; binary and overlong text refused", async () => {
   const f = await ingestFile("data", "application/octet-stream", new TextEncoder().encode("a,b\n"));
   assert.deepEqual([f.kind, f.type, f.text], ["text", "text/plain", "a,b\n"]);
