@@ -2,6 +2,8 @@
 
 const PATHS = {
   plus: "M12 5v14M5 12h14",
+  paperclip: "M20 11l-8 8a5 5 0 0 1-7-7l8.5-8.5a3.5 3.5 0 0 1 5 5L10 17a2 2 0 0 1-3-3l7.5-7.5",
+  file: "M6 3h8l4 4v14H6zM14 3v4h4",
   menu: "M4 6h16M4 12h16M4 18h16",
   send: "M5 12h14M13 6l6 6-6 6",
   stop: "M7 7h10v10H7z",

@@ -23,8 +23,9 @@ import { displayTitle } from "../lib/ui/format.ts";
 import { Sidebar } from "../components/chat/Sidebar.tsx";
 import { ChatHeader } from "../components/chat/ChatHeader.tsx";
 import { MessageList } from "../components/chat/MessageList.tsx";
-import { Composer } from "../components/chat/Composer.tsx";
+import { Composer, type RestoredDraft } from "../components/chat/Composer.tsx";
 import { createMessageActions, type MessageActions } from "../lib/ui/versions.ts";
+import type { Attachment } from "../lib/store/attachments.ts";
 import { EmptyState } from "../components/chat/EmptyState.tsx";
 import { ApprovalDialog } from "../components/chat/ApprovalDialog.tsx";
 import { ActionsPanel } from "../components/chat/ActionsPanel.tsx";
@@ -59,6 +60,7 @@ export default function ChatApp(props: ChatAppProps) {
   const focusMessage = useSignal<string | null>(null);
   const focusTerms = useSignal<readonly string[]>([]);
   const focusComposer = useSignal(0);
+  const restoreDraft = useSignal<RestoredDraft | null>(null);
   const closeStream = useRef<(() => void) | null>(null);
   const actionsOpen = useSignal(false);
   /** Closes the Actions panel, focus back on its button when it was inside. */
@@ -133,8 +135,11 @@ export default function ChatApp(props: ChatAppProps) {
           closeStream.current = null;
           // `idle`: the turn ended while we were not attached (before the first connection,
           // or while the browser reconnected after a drop): fetch its final state.
-          if (ev.type === "idle") void resync(id).then(refreshList);
-          else void refreshList();
+          if (ev.type === "idle") void resync(id).then(restoreIfImagesRefused).then(refreshList);
+          else {
+            restoreIfImagesRefused();
+            void refreshList();
+          }
         }
       },
       onConnectionError() {
@@ -142,6 +147,17 @@ export default function ChatApp(props: ChatAppProps) {
         reconnecting.value = true;
       },
     });
+  };
+
+  /**
+   * When the model refused the images, puts the last message and its files back in the
+   * composer, to send again to another model or without them.
+   */
+  const restoreIfImagesRefused = () => {
+    const messages = chat.messages.peek();
+    if (lastOfRole(messages, "assistant")?.errorKind.peek() !== "images_unsupported") return;
+    const last = lastOfRole(messages, "user");
+    if (last) restoreDraft.value = { text: last.content.peek(), attachments: last.attachments };
   };
 
   const setUrl = (path: string, push: boolean) => {
@@ -253,7 +269,8 @@ export default function ChatApp(props: ChatAppProps) {
     actionsOpen.value = !actionsOpen.peek();
   };
 
-  const send = async (text: string): Promise<boolean> => {
+  const send = async (text: string, files: Attachment[]): Promise<boolean> => {
+    const ids = files.map((f) => f.id);
     notice.value = null;
     await settleFields();
     let conv = chat.conversation.peek();
@@ -263,17 +280,21 @@ export default function ChatApp(props: ChatAppProps) {
         // One request creates the conversation with its message: a refused first message
         // leaves no empty conversation behind.
         const d = draft.peek();
-        const started = await apiClient.startConversation({
-          ...(d.model ? { model: d.model } : {}),
-          ...(d.systemPrompt ? { systemPrompt: d.systemPrompt } : {}),
-        }, text);
+        const started = await apiClient.startConversation(
+          {
+            ...(d.model ? { model: d.model } : {}),
+            ...(d.systemPrompt ? { systemPrompt: d.systemPrompt } : {}),
+          },
+          text,
+          ids,
+        );
         conv = started.conversation;
         chat.conversation.value = conv;
         conversations.value = [conv, ...conversations.peek().filter((c) => c.id !== conv!.id)];
         setUrl(`/c/${encodeURIComponent(conv.id)}`, false);
         r = started;
       } else {
-        r = await apiClient.sendMessage(conv.id, text);
+        r = await apiClient.sendMessage(conv.id, text, ids);
       }
       startTurn(conv.id, r);
       // The first message titled the conversation and every message reorders the list:
@@ -507,6 +528,7 @@ export default function ChatApp(props: ChatAppProps) {
             onStop={() => void stop()}
             focusToken={focusComposer}
             noProvider={noProvider.value}
+            restore={restoreDraft}
           />
         </div>
         <div class="sr-only" role="status" aria-live="polite">{status.value}</div>

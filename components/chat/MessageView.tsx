@@ -14,6 +14,7 @@ import { ActionCard } from "./ActionCard.tsx";
 import { splitAtOffsets } from "../../lib/ui/actions.ts";
 import { type MessageActions, versionPlace } from "../../lib/ui/versions.ts";
 import { VersionSwitcher } from "./VersionSwitcher.tsx";
+import { SentAttachments } from "./AttachmentChips.tsx";
 
 /** Props of {@linkcode MessageView}. */
 export interface MessageViewProps {
@@ -111,10 +112,12 @@ export function MessageView(
           </form>
         )
         : m.role === "user"
-        ? <div class="user-text">{content}</div>
+        ? content && <div class="user-text">{content}</div>
         : calls.length
         ? <AssistantParts content={content} calls={calls} streaming={streaming} />
         : <Markdown content={content} streaming={streaming} />}
+
+      {m.attachments.length > 0 && <SentAttachments files={m.attachments} />}
 
       {streaming && content === "" && !calls.length && (
         <div class="typing" aria-hidden="true">

@@ -32,6 +32,7 @@ export function statusFor(error: LlmError): number {
     case "auth":
       return error.status === 403 ? 403 : 401;
     case "bad_request":
+    case "images_unsupported":
       return error.status ?? 400;
     case "not_found":
       return 404;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Conversation, Message } from "../store/types.ts";
+import { attachmentsFromMeta, formatSize } from "./attachment_meta.ts";
 
 /**
  * A readable Markdown transcript.
@@ -35,7 +36,12 @@ export function toMarkdown(conversation: Conversation, messages: Message[]): str
     const version = m.versions && m.versions.length > 1
       ? ` _(version ${m.versions.indexOf(m.id) + 1} of ${m.versions.length})_`
       : "";
-    lines.push(`**${who}**${version}`, "", m.content || "_(empty)_", "");
+    const files = attachmentsFromMeta(m.meta);
+    lines.push(`**${who}**${version}`, "");
+    if (m.content || !files.length) lines.push(m.content || "_(empty)_", "");
+    if (files.length) {
+      lines.push(...files.map((f) => `- 📎 ${f.name} (${f.type}, ${formatSize(f.size)})`), "");
+    }
     if (m.status === "stopped") lines.push("_(stopped)_", "");
     if (m.status === "error" && m.error) lines.push(`_(error: ${m.error})_`, "");
   }
@@ -47,8 +53,11 @@ function quote(text: string): string {
 }
 
 /**
+/**
  * The whole conversation as JSON: header, the branch shown (`messages`), and every other
- * version with what followed it (`otherVersions`, each naming its `parentId`).
+ * version with what followed it (`otherVersions`, each naming its `parentId`). Attached files
+ * are referenced from their message's `meta.attachments` (name, type, size, sha256, and the id
+ * that `GET /api/attachments/:id` serves), not inlined: a chat with photos stays a small file.
  */
 export function toJsonExport(
   conversation: Conversation,

@@ -4,7 +4,10 @@
  * that called actions are replayed round by round.
  * @module
  */
-import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import type {
+  ChatCompletionContentPart,
+  ChatCompletionMessageParam,
+} from "openai/resources/chat/completions";
 import type { Conversation, Message } from "../store/types.ts";
 import type { ActionMeta } from "./action_types.ts";
 import { expandRounds } from "./history.ts";
@@ -19,6 +22,8 @@ export function buildPrompt(
   conversation: Pick<Conversation, "systemPrompt">,
   history: Message[],
   mode: "tags" | "native" = "tags",
+  /** The parts for each user message's attached files, by message id. */
+  files?: Map<string, ChatCompletionContentPart[]>,
 ): ChatCompletionMessageParam[] {
   const out: ChatCompletionMessageParam[] = [];
   if (conversation.systemPrompt.trim()) {
@@ -26,7 +31,9 @@ export function buildPrompt(
   }
   for (const m of history) {
     const meta = (m.meta ?? {}) as ActionMeta;
-    if (m.role === "user") out.push({ role: "user", content: m.content });
+    const parts = m.role === "user" ? files?.get(m.id) : undefined;
+    if (parts) out.push({ role: "user", content: [{ type: "text", text: m.content }, ...parts] });
+    else if (m.role === "user") out.push({ role: "user", content: m.content });
     else if (m.role === "assistant" && meta.rounds?.length) {
       // A turn that called actions: replay its rounds, results included.
       out.push(...expandRounds(meta.rounds, meta.actions ?? [], mode));

@@ -22,6 +22,9 @@ import {
 } from "./live.ts";
 import { type CompleteFn, runActionLoop, type StreamFn } from "./loop.ts";
 import { buildPrompt, titleFrom } from "./prompt.ts";
+import type { Attachments } from "./attachments.ts";
+import { AttachmentError } from "./attachments_ingest.ts";
+import { imageRefusal } from "./attachments_errors.ts";
 
 /** What a turn needs from the model side, resolved fresh for every turn (settings change). */
 export interface ModelAccess {
@@ -42,6 +45,8 @@ export interface ModelAccess {
 export interface TurnDeps {
   store: Store;
   model: ModelAccess;
+  /** Files attached to messages; without it a message cannot carry any. */
+  attachments?: Attachments;
   /** The tools turns may call; without them turns are plain chat. */
   tools?: ToolCatalogue;
   /** How often a streaming message is written to the store (ms). */
@@ -56,7 +61,7 @@ export interface TurnDeps {
  * it is a new version of; without one, the last.
  */
 export type TurnStart =
-  | { kind: "send"; content: string }
+  | { kind: "send"; content: string; attachments?: string[] }
   | { kind: "regenerate" }
   | { kind: "edit"; content: string; messageId?: string };
 
@@ -166,9 +171,20 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     /** The question the reply answers (named, so a version switched meanwhile cannot move it). */
     let replyTo: string | undefined;
     if (how.kind === "send") {
+      const files = how.attachments ?? [];
+      if (files.length) await checkAttachments(files);
       userMessage = await store.addMessage({ conversationId, role: "user", content: how.content });
+      let names = "";
+      if (files.length) {
+        const attached = await deps.attachments!.attach(userMessage.id, files);
+        userMessage = (await store.updateMessage(userMessage.id, {
+          meta: { attachments: attached },
+        }))!;
+        names = attached.map((a) => a.name).join(", ");
+      }
       if (history.length === 0 && !conversation.title.trim()) {
-        await store.updateConversation(conversationId, { title: titleFrom(how.content) });
+        // Files alone: their names say more than "New chat".
+        await store.updateConversation(conversationId, { title: titleFrom(how.content || names) });
       }
     } else if (how.kind === "regenerate") {
       if (!lastUser) throw new TurnError(409, "There is no user message to answer again.");
@@ -252,6 +268,17 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     }
   }
 
+  /** Refuses files that are unknown or too many, before anything is written. */
+  async function checkAttachments(ids: string[]) {
+    if (!deps.attachments) throw new TurnError(400, "This server takes no attachments.");
+    try {
+      await deps.attachments.check(ids);
+    } catch (e) {
+      if (e instanceof AttachmentError) throw new TurnError(e.status, e.message, "attachment");
+      throw e;
+    }
+  }
+
   /** Refuses the turn, before anything is written, when there is nothing to talk to. */
   async function whenReady() {
     try {
@@ -307,9 +334,10 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
       // Start the sandboxes while the model thinks: the first call then finds them warm.
       if (tools.tools.length) catalogue.warm();
       approvals.set(turn.conversationId, { waiting: new Map(), allow: tools.allow });
+      const files = await deps.attachments?.parts(history);
       const result = await runActionLoop({
         model,
-        messages: (mode) => buildPrompt(conversation, history, mode),
+        messages: (mode) => buildPrompt(conversation, history, mode, files),
         tools: tools.tools,
         mode: turnMode(tools.settings, model),
         maxRounds: tools.settings.maxRounds,
@@ -328,7 +356,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         dispatch: tools.dispatch,
       });
       if (result.calls.length) meta.rounds = result.rounds;
-      error = result.error;
+      error = imageRefusal(result.error, files);
     } catch (e) {
       error = e instanceof LlmError ? e : new LlmError("protocol", String(e));
     } finally {

@@ -16,6 +16,8 @@ export type LlmErrorKind =
   | "unreachable"
   | "timeout"
   | "bad_request"
+  /** A 400 about image input, to a request that carried images: the model reads no images. */
+  | "images_unsupported"
   | "not_found"
   | "upstream"
   | "aborted"

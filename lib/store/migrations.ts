@@ -191,11 +191,52 @@ CREATE INDEX messages_children ON messages (conversation_id, parent_id, seq);
 CREATE INDEX messages_path ON messages (conversation_id, seq) WHERE on_path = 1;
 `;
 
+/**
+ * Attachments: one row per file attached to one message (`message_id` is null while the file
+ * waits in a composer). Rows go with their message (and so with their conversation); the
+ * bytes live in `<data dir>/attachments/`, named by SHA-256 and shared by every row with that
+ * hash, and a file no row names any more is swept (lib/chat/attachments_files.ts). `text` is
+ * what the model is sent for text files and PDFs. File names are searchable.
+ */
+const V4 = `
+CREATE TABLE attachments (
+  pk INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  hash TEXT NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('image', 'text', 'pdf')),
+  size INTEGER NOT NULL,
+  text TEXT,
+  message_id TEXT REFERENCES messages (id) ON DELETE CASCADE,
+  -- Where it stands among its message's files.
+  position INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX attachments_message ON attachments (message_id);
+CREATE INDEX attachments_hash ON attachments (hash);
+
+CREATE VIRTUAL TABLE attachments_fts USING fts5 (
+  name,
+  content = 'attachments',
+  content_rowid = 'pk',
+  tokenize = 'unicode61 remove_diacritics 2',
+  prefix = '2 3'
+);
+CREATE TRIGGER attachments_fts_ai AFTER INSERT ON attachments BEGIN
+  INSERT INTO attachments_fts (rowid, name) VALUES (new.pk, new.name);
+END;
+CREATE TRIGGER attachments_fts_ad AFTER DELETE ON attachments BEGIN
+  INSERT INTO attachments_fts (attachments_fts, rowid, name) VALUES ('delete', old.pk, old.name);
+END;
+`;
+
 /** The schema, oldest first. Append only: never edit a migration that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "conversations, messages, full-text search", sql: V1 },
   { version: 2, name: "end action calls a crash left unfinished", sql: V2 },
   { version: 3, name: "reply versions: messages as a tree", sql: V3 },
+  { version: 4, name: "attachments", sql: V4 },
 ];
 
 /** Reads `PRAGMA user_version`. */

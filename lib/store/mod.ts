@@ -15,6 +15,14 @@
  */
 
 export type * from "./types.ts";
+export {
+  type Attachment,
+  type AttachmentKind,
+  type AttachmentRecords,
+  attachmentSummary,
+  type AttachmentWithText,
+  type NewAttachment,
+} from "./attachments.ts";
 export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { openSqliteStore } from "./sqlite.ts";
 export {

@@ -5,6 +5,7 @@
 
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { branchEnd, selectBranch, VERSIONS_COL } from "./branches.ts";
+import { attachmentNameHits, sqliteAttachments } from "./attachments.ts";
 import { StoreError } from "./errors.ts";
 import { toFtsQuery } from "./fts_query.ts";
 import { assertNotTooNew, migrate } from "./migrations.ts";
@@ -146,6 +147,8 @@ function createStore(path: string): Store {
   };
 
   const store: Store = {
+    attachments: sqliteAttachments(stmt, tx, now),
+
     // deno-lint-ignore require-await
     async createConversation(input: NewConversation = {}) {
       open();
@@ -436,9 +439,12 @@ function createStore(path: string): Store {
            AND m.seq = (SELECT MIN(seq) FROM messages WHERE conversation_id = c.id AND on_path = 1)
          WHERE conversations_fts MATCH ? ORDER BY conversations_fts.rank LIMIT ?`,
       ).all(match, limit) as unknown as Row[];
+      const nameHits = attachmentNameHits(stmt, match, limit);
       const seen = new Set<string>();
       const hits: SearchHit[] = [];
-      for (const r of [...titleHits, ...messageHits].sort((a, b) => a.score - b.score)) {
+      for (
+        const r of [...titleHits, ...nameHits, ...messageHits].sort((a, b) => a.score - b.score)
+      ) {
         if (seen.has(r.messageId)) continue;
         seen.add(r.messageId);
         hits.push({

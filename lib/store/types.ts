@@ -3,6 +3,7 @@
  * {@linkcode Store}; nothing above `lib/store` knows which one it talks to.
  * @module
  */
+import type { AttachmentRecords } from "./attachments.ts";
 
 /** Who wrote a message. `tool` carries an action result back to the model. */
 export type Role = "system" | "user" | "assistant" | "tool";
@@ -159,7 +160,10 @@ export interface Store {
   /** Deletes the messages with `seq >= fromSeq`, of every branch; returns how many went. */
   deleteMessagesFrom(conversationId: string, fromSeq: number): Promise<number>;
 
-  /** Full-text search over all messages (and titles), best match first. */
+  /** Files attached to messages (their records; the bytes are on disk). */
+  readonly attachments: AttachmentRecords;
+
+  /** Full-text search over all messages (and titles, and attachment names), best match first. */
   search(query: string, opts?: { limit?: number }): Promise<SearchHit[]>;
 
   /**

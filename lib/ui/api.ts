@@ -174,8 +174,13 @@ export const createConversation = (fields: ConversationFields = {}): Promise<Con
 export const startConversation = (
   fields: ConversationFields,
   content: string,
+  attachments: string[] = [],
 ): Promise<ConversationStarted> =>
-  api<ConversationStarted>("POST", "/api/conversations", { ...fields, content });
+  api<ConversationStarted>("POST", "/api/conversations", {
+    ...fields,
+    content,
+    ...(attachments.length ? { attachments } : {}),
+  });
 
 /** A window of a conversation's messages (`GET /api/conversations/:id`). */
 export interface ConversationWindow {
@@ -226,9 +231,16 @@ export const updateConversation = (id: string, fields: ConversationFields): Prom
 /** Deletes it (stopping a running turn first). */
 export const deleteConversation = (id: string): Promise<void> => api<void>("DELETE", conv(id));
 
-/** Posts a user message; the reply runs on the server. */
-export const sendMessage = (id: string, content: string): Promise<TurnStarted> =>
-  api<TurnStarted>("POST", `${conv(id)}/messages`, { content });
+/** Posts a user message (with the ids of its uploaded files); the reply runs on the server. */
+export const sendMessage = (
+  id: string,
+  content: string,
+  attachments: string[] = [],
+): Promise<TurnStarted> =>
+  api<TurnStarted>("POST", `${conv(id)}/messages`, {
+    content,
+    ...(attachments.length ? { attachments } : {}),
+  });
 
 /** Answers the last user message again. */
 export const regenerate = (id: string): Promise<TurnStarted> =>

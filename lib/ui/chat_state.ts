@@ -9,6 +9,8 @@ import type { Conversation, Message, MessageStatus, Role } from "../store/types.
 import type { TurnEvent } from "../chat/events.ts";
 import type { ActionCall } from "../tools/call.ts";
 import { callsFromMeta, upsertCall } from "./actions.ts";
+import type { Attachment } from "../store/attachments.ts";
+import { attachmentsFromMeta } from "../chat/attachment_meta.ts";
 
 /** One message as the UI holds it: fixed identity plus signals for what changes. */
 export interface MessageState {
@@ -26,6 +28,8 @@ export interface MessageState {
   actions: Signal<ActionCall[]>;
   /** Ids of every version of this message, oldest first; `null` when it has no other. */
   readonly versions: readonly string[] | null;
+  /** The files a user message carries (fixed once sent). */
+  readonly attachments: Attachment[];
 }
 
 /**
@@ -59,6 +63,7 @@ export function toMessageState(m: Message): MessageState {
     model: signal(m.model),
     actions: signal(callsFromMeta(m.meta)),
     versions: m.versions ?? null,
+    attachments: attachmentsFromMeta(m.meta),
   };
 }
 

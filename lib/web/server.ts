@@ -93,6 +93,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log,
     onError,
   });
+  // Files uploaded but never sent, and files of chats deleted while the server was down.
+  services.attachments.sweepUnsent().catch(onError);
   const requireUiLogin = !isLoopbackHost(opts.hostname);
   const root = new URL("../../", import.meta.url).pathname;
   const allowedHosts = (opts.env.RUNGPT_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim())

@@ -41,6 +41,7 @@ import type { Store } from "../store/types.ts";
 import { escapeControls } from "../text/escape_controls.ts";
 import type OpenAI from "openai";
 import { UpstreamFeatures } from "../gateway/upstream_features.ts";
+import { type Attachments, createAttachments } from "../chat/attachments.ts";
 
 /** Everything a route needs. */
 export interface AppServices {
@@ -52,6 +53,8 @@ export interface AppServices {
   /** The access token for `/v1` and, off loopback, for the UI. */
   apiToken: string;
   turns: TurnRunner;
+  /** Files attached to messages: upload, store, sweep. */
+  attachments: Attachments;
   /** Streams completions from the configured upstream. */
   model: ModelAccess;
   /** Every tool (plugin actions), listed, approved and run through one port. */
@@ -200,6 +203,7 @@ export function createServices(opts: ServiceOptions): AppServices {
   });
   // What `/mcp` offers: the wasm plugins only, never the MCP servers rungpt itself uses.
   const pluginTools = createSettingsCatalogue({ sources: [pluginSource(plugins)], dataDir, env });
+  const attachments = createAttachments(opts.store, dataDir);
   return {
     version: opts.version,
     store: opts.store,
@@ -207,7 +211,14 @@ export function createServices(opts: ServiceOptions): AppServices {
     pluginsDir: opts.pluginsDir,
     env,
     apiToken: opts.apiToken,
-    turns: createTurnRunner({ store: opts.store, model, tools, onError: opts.onError }),
+    turns: createTurnRunner({
+      store: opts.store,
+      model,
+      tools,
+      attachments,
+      onError: opts.onError,
+    }),
+    attachments,
     model,
     tools,
     pluginTools,

@@ -30,6 +30,7 @@ export async function startConversation(
   app: AppServices,
   fields: NewConversation,
   content: string,
+  attachments?: string[],
 ): Promise<Response> {
   const { store, turns } = app;
   try {
@@ -37,7 +38,7 @@ export async function startConversation(
     const created = await store.createConversation(fields);
     let started;
     try {
-      started = await turns.start(created.id, { kind: "send", content });
+      started = await turns.start(created.id, { kind: "send", content, attachments });
     } catch (e) {
       await store.deleteConversation(created.id);
       throw e;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { json, readJson } from "../../../lib/web/http.ts";
 import type { AppState } from "../../../lib/web/services.ts";
+import { messageWithFiles } from "../../../lib/web/attachment_input.ts";
 import { startConversation } from "../../../lib/web/turn_routes.ts";
 import type { Handlers, RouteConfig } from "../../../lib/web/types.ts";
 
@@ -12,13 +13,15 @@ const query = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export const newConversation = z.object({
-  title: z.string().max(200).optional(),
-  model: z.string().min(1).max(200).nullable().optional(),
-  systemPrompt: z.string().max(100_000).optional(),
-  /** The first message: the conversation is created only if its turn can start. */
-  content: z.string().trim().min(1, "must not be empty").max(1_000_000).optional(),
-}).strict();
+export const newConversation = messageWithFiles(
+  z.object({
+    title: z.string().max(200).optional(),
+    model: z.string().min(1).max(200).nullable().optional(),
+    systemPrompt: z.string().max(100_000).optional(),
+    /** The first message: the conversation is created only if its turn can start. */
+    content: z.string().trim().max(1_000_000).optional(),
+  }).strict(),
+);
 
 export const handler: Handlers<unknown, AppState> = {
   async GET(_req, ctx) {
@@ -27,8 +30,10 @@ export const handler: Handlers<unknown, AppState> = {
     return json({ conversations: await ctx.state.app.store.listConversations(q.data) });
   },
   async POST(req, ctx) {
-    const { content, ...fields } = await readJson(req, newConversation);
-    if (content !== undefined) return startConversation(ctx.state.app, fields, content);
+    const { content, attachments, ...fields } = await readJson(req, newConversation);
+    if (content !== undefined || attachments?.length) {
+      return startConversation(ctx.state.app, fields, content ?? "", attachments);
+    }
     return json(await ctx.state.app.store.createConversation(fields), 201);
   },
 };

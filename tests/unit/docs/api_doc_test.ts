@@ -19,6 +19,7 @@ const KINDS: Record<LlmErrorKind, true> = {
   unreachable: true,
   timeout: true,
   bad_request: true,
+  images_unsupported: true,
   not_found: true,
   upstream: true,
   aborted: true,

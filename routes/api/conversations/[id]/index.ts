@@ -53,6 +53,8 @@ export const handler: Handlers<unknown, AppState> = {
     await requireConversation(app, ctx.params.id);
     await app.turns.stop(ctx.params.id);
     await app.store.deleteConversation(ctx.params.id);
+    // Its messages' attachment records went with it; now the files no other message names.
+    await app.attachments.sweep();
     return new Response(null, { status: 204 });
   },
 };
