@@ -24,6 +24,8 @@ export interface RemoteOptions {
   headers: Record<string, string>;
   /** The longest message (one JSON body, or one SSE event) the server may send, in bytes. */
   maxMessageBytes: number;
+  /** Ends every request, and refuses new ones, once the connection is closed. */
+  closed?: AbortSignal;
 }
 
 /** A request or answer that rungpt refuses: another origin, a redirect, an overlong message. */
@@ -47,9 +49,12 @@ export function originFetch(opts: RemoteOptions): typeof fetch {
     if (target.origin !== origin) {
       throw new RemoteRefused(`refused a request to ${target.origin}: only ${origin} was added`);
     }
+    if (opts.closed?.aborted) throw new RemoteRefused("the connection to the server is closed");
     const headers = new Headers(init?.headers);
     for (const [name, value] of Object.entries(opts.headers)) headers.set(name, value);
-    const response = await fetch(target, { ...init, headers, redirect: "manual" });
+    const signals = [init?.signal, opts.closed].filter((s): s is AbortSignal => !!s);
+    const signal = signals.length ? AbortSignal.any(signals) : undefined;
+    const response = await fetch(target, { ...init, headers, signal, redirect: "manual" });
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       const to = response.headers.get("location") ?? "(no location)";
@@ -108,9 +113,8 @@ export async function connectRemote(
   timeoutMs: number,
 ): Promise<{ client: Client; transport: Transport; kind: "streamable-http" | "sse" }> {
   const url = new URL(opts.url);
-  const fetch = originFetch(opts);
   const first = newClient();
-  const streamable = new StreamableHTTPClientTransport(url, { fetch });
+  const streamable = open((fetch) => new StreamableHTTPClientTransport(url, { fetch }));
   try {
     await first.connect(streamable, { timeout: timeoutMs });
     return { client: first, transport: streamable, kind: "streamable-http" };
@@ -119,7 +123,7 @@ export async function connectRemote(
     if (!isFallbackStatus(httpStatus(e))) throw explain(e);
   }
   const second = newClient();
-  const sse = new SSEClientTransport(url, { fetch });
+  const sse = open((fetch) => new SSEClientTransport(url, { fetch }));
   try {
     await second.connect(sse, { timeout: timeoutMs });
   } catch (e) {
@@ -127,6 +131,22 @@ export async function connectRemote(
     throw explain(e, "it answered neither Streamable HTTP nor HTTP+SSE: ");
   }
   return { client: second, transport: sse, kind: "sse" };
+
+  /**
+   * A transport made with its own origin-only fetch, whose `close` also ends that fetch's
+   * requests: the SDK may still hold a standing GET stream, or start a reconnection after
+   * close, which would keep a connection (and the process) alive.
+   */
+  function open<T extends Transport>(make: (fetch: typeof globalThis.fetch) => T): T {
+    const closed = new AbortController();
+    const transport = make(originFetch({ ...opts, closed: closed.signal }));
+    const close = transport.close.bind(transport);
+    transport.close = async () => {
+      closed.abort();
+      await close();
+    };
+    return transport;
+  }
 }
 
 /** The HTTP status of the SDK's error for an unexpected answer, if that is what `e` is. */
