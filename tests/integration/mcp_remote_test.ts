@@ -153,6 +153,19 @@ Deno.test("mcp remote: server-everything over Streamable HTTP with a stored head
   assert.match(denied.out, /everything\.echo asks before it runs again/);
   const after = await (await rg.api("/api/settings")).json();
   assert.deepEqual(after.actions.alwaysAllowed, []);
+
+  // `*`: every tool it has now; Settings revokes one as it does a plugin's; `deny '*'` the rest.
+  const all = await runMcp(rg, ["allow", "everything", "*"]);
+  assert.match(all.out, /Tools the server adds later still ask/);
+  const everyTool = (await rg.server.services.tools.list()).filter((t) => t.owner === "everything")
+    .map(toolId).sort();
+  const saved = (await (await rg.api("/api/settings")).json()).actions.alwaysAllowed;
+  assert.deepEqual([...saved].sort(), everyTool);
+  const revoked = await putSettings(rg, { remove: { alwaysAllowed: ["everything.echo"] } });
+  assert.ok(!revoked.actions.alwaysAllowed.includes("everything.echo"));
+  assert.equal(revoked.actions.alwaysAllowed.length, everyTool.length - 1);
+  assert.equal((await runMcp(rg, ["deny", "everything", "*"])).code, 0);
+  assert.deepEqual((await (await rg.api("/api/settings")).json()).actions.alwaysAllowed, []);
 });
 
 Deno.test("mcp remote: a server that has only HTTP+SSE is reached through the SSE fallback", async () => {
