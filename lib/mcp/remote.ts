@@ -135,7 +135,7 @@ export async function connectRemote(
   /**
    * A transport made with its own origin-only fetch, whose `close` also ends that fetch's
    * requests: the SDK may still hold a standing GET stream, or start a reconnection after
-   * close, which would keep a connection (and the process) alive.
+   * close, and a closed server's connections must not linger.
    */
   function open<T extends Transport>(make: (fetch: typeof globalThis.fetch) => T): T {
     const closed = new AbortController();
