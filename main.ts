@@ -31,8 +31,9 @@ Usage:
   rungpt plugin <command>      manage plugins: install, update, remove, list, info, enable,
                                disable, config; write them: new, build, check, run
                                ("rungpt plugin --help" for details)
-  rungpt mcp <command>         MCP servers from npm, run under Deno with only the permissions
-                               you grant: add, list, tools, remove, enable, disable
+  rungpt mcp <command>         MCP servers (npm ones run under Deno with only the permissions
+                               you grant; remote; unsandboxed commands): add, list, tools,
+                               remove, enable, disable, allow, deny
                                ("rungpt mcp --help" for details)
   rungpt mcp serve             offer the plugins' actions to an MCP client over stdio
   rungpt --help | --version

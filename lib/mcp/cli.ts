@@ -1,17 +1,22 @@
 /**
- * `rungpt mcp …`: add, list, tools, remove, enable, disable. Errors print one line to stderr
- * and exit 1.
+ * `rungpt mcp …`: add, list, tools, remove, enable, disable, allow, deny. Errors print one line
+ * to stderr and exit 1.
  *
- * Consent: `add` prints what the server may read, write, reach and which env it may read;
- * `--yes` agrees; otherwise a terminal is asked `Add? [y/N]`; without a terminal it refuses
- * and says to re-run with `--yes` (as `rungpt plugin install`).
+ * Consent: `add` prints what the server may read, write, reach and which env it may read (or,
+ * for `--unsandboxed`, that it runs with the user's full rights); `--yes` agrees; otherwise a
+ * terminal is asked `Add? [y/N]`; without a terminal it refuses and says to re-run with `--yes`
+ * (as `rungpt plugin install`).
+ *
+ * `allow` is the terminal's "Always allow": it adds `<server>.<tool>` to the same settings list
+ * the chat page's answers go to (Settings lists and revokes them); `deny` takes them back.
  * @module
  */
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { escapeControls } from "../text/escape_controls.ts";
 import { readAnswer } from "../plugins/cli.ts";
-import { ENV_NAME, parseServerConfig, readMcpConfig } from "./config.ts";
+import { forgetPluginApprovals, updateSettings } from "../store/settings.ts";
+import { ENV_NAME, HEADER_NAME, parseServerConfig, readMcpConfig } from "./config.ts";
 import { describeGrants, formatAddSummary } from "./consent.ts";
 import { mcpServerDir } from "./launch.ts";
 import { DEFAULT_MCP_LIMITS } from "./limits.ts";
@@ -48,11 +53,18 @@ export const MCP_USAGE = `usage: rungpt mcp <command>
   add <name> npm:<package>[@version] [--allow-read=P,…] [--allow-write=P,…]
       [--allow-net=H,…] [--allow-env=N,…] [--env NAME=VALUE]… [--trust-read-only]
       [--yes] [-- <server args>…]
+  add <name> https://<host>/<path> [--header "Name: value"]… [--yes]
+      (http:// only to this machine)
+  add <name> <command> --unsandboxed [--allow-env=N,…] [--env NAME=VALUE]… [--yes]
+      [-- <args>…]   (runs with your full rights)
   list
   tools <name>
   remove <name> [--yes]
   enable <name>
   disable <name>
+  disable <name>
+  allow <name> <tool|*>   always allow a tool (* = every tool it has now)
+  deny <name> <tool|*>    take that back
   serve          (rungpt's plugin actions as an MCP server over stdio)`;
 
 class CliError extends Error {}
@@ -92,6 +104,10 @@ async function dispatch(args: string[], opts: McpCommandOptions): Promise<void> 
     case "enable":
     case "disable":
       return await setEnabled(oneName(rest, cmd), cmd === "enable", opts, out);
+    case "allow":
+      return await allow(rest, opts, out);
+    case "deny":
+      return await deny(rest, opts, out);
     case undefined:
     case "help":
     case "--help":
@@ -114,17 +130,24 @@ async function add(args: string[], opts: McpCommandOptions, out: (l: string) => 
     "allow-net": { type: "string", multiple: true },
     "allow-env": { type: "string", multiple: true },
     env: { type: "string", multiple: true },
+    header: { type: "string", multiple: true },
+    unsandboxed: { type: "boolean" },
     "trust-read-only": { type: "boolean" },
     yes: { type: "boolean", short: "y" },
   });
   if (positionals.length !== 2) {
-    throw new CliError("usage: rungpt mcp add <name> npm:<package>[@version] [options]");
+    throw new CliError("usage: rungpt mcp add <name> <source> [options]; see rungpt mcp --help");
   }
-  const [name, source] = positionals;
+  const [name, given] = positionals;
   const cwd = opts.cwd ?? Deno.cwd();
+  const unsandboxed = values.unsandboxed === true;
+  // A command given by a relative path is found from here, not from the server's folder.
+  const source = unsandboxed && given.includes("/") ? resolve(cwd, given) : given;
   const paths = (v?: string[]) => commaList(v).map((p) => resolve(cwd, p));
   const config = parseServerConfig({
     source,
+    unsandboxed,
+    headers: headerValues(values.header),
     args: serverArgs,
     permissions: {
       read: paths(values["allow-read"]),
@@ -154,13 +177,77 @@ async function list(args: string[], opts: McpCommandOptions, out: (l: string) =>
   }
   for (const name of names) {
     const s = servers[name];
-    out(`${name}  ${escapeControls(s.source)}  ${s.enabled ? "enabled" : "disabled"}`);
+    const unsandboxed = s.unsandboxed ? "  UNSANDBOXED" : "";
+    out(
+      `${name}  ${escapeControls(s.source)}  ${s.enabled ? "enabled" : "disabled"}${unsandboxed}`,
+    );
     for (const line of describeGrants(s)) out(line);
   }
 }
 
 /** `tools`: starts the server on its own, lists its tools, stops it. */
 async function tools(name: string, opts: McpCommandOptions, out: (l: string) => void) {
+  const list = await withServer(name, opts, (server) => server.tools());
+  out(`${name}: ${list.length} tool${list.length === 1 ? "" : "s"}`);
+  for (const t of list) {
+    const first = escapeControls(t.description.split("\n")[0] ?? "");
+    out(`  ${name}.${t.name}${t.annotations.readOnlyHint ? " (says read-only)" : ""}  ${first}`);
+  }
+}
+
+/** `allow`: starts the server to learn its tools, then saves each `<server>.<tool>`. */
+async function allow(args: string[], opts: McpCommandOptions, out: (l: string) => void) {
+  const [name, tool] = toolArgs(args, "allow");
+  const listed = await withServer(name, opts, (server) => server.tools());
+  const chosen = tool === "*"
+    ? listed
+    : listed.filter((t) => t.name === tool || t.mcpName === tool);
+  if (!chosen.length) {
+    const names = listed.map((t) => t.name).join(", ") || "none";
+    throw new CliError(`MCP server "${name}" has no tool "${tool}"; its tools: ${names}`);
+  }
+  const ids = chosen.map((t) => `${name}.${t.name}`);
+  await updateSettings(opts.dataDir, (s) => {
+    const now = s.alwaysAllowed ?? [];
+    const added = ids.filter((id) => !now.includes(id));
+    return added.length ? { alwaysAllowed: [...now, ...added] } : null;
+  });
+  for (const id of ids) out(`Always allowed: ${id}`);
+  if (tool === "*") {
+    out("Tools the server adds later still ask; run this again to allow them too.");
+  }
+  out("Revoke in Settings, or with: rungpt mcp deny " + `${name} ${tool === "*" ? "'*'" : tool}`);
+}
+
+/** `deny`: removes `<server>.<tool>` (or every tool of the server) from "Always allow". */
+async function deny(args: string[], opts: McpCommandOptions, out: (l: string) => void) {
+  const [name, tool] = toolArgs(args, "deny");
+  if (tool === "*") {
+    await forgetPluginApprovals(opts.dataDir, name);
+    out(`Every tool of ${name} asks before it runs again.`);
+    return;
+  }
+  const id = `${name}.${tool}`;
+  let found = false;
+  await updateSettings(opts.dataDir, (s) => {
+    const now = s.alwaysAllowed ?? [];
+    found = now.includes(id);
+    return found ? { alwaysAllowed: now.filter((x) => x !== id) } : null;
+  });
+  out(found ? `${id} asks before it runs again.` : `${id} was not always allowed.`);
+}
+
+function toolArgs(args: string[], cmd: string): [string, string] {
+  if (args.length !== 2) throw new CliError(`usage: rungpt mcp ${cmd} <name> <tool|*>`);
+  return [args[0], args[1]];
+}
+
+/** Runs `use` with the configured server `name` started on its own, then stops it. */
+async function withServer<T>(
+  name: string,
+  opts: McpCommandOptions,
+  use: (server: McpServer) => Promise<T>,
+): Promise<T> {
   const config = await serverConfig(opts.dataDir, name);
   const ctx = {
     denoPath: Deno.execPath(),
@@ -169,12 +256,7 @@ async function tools(name: string, opts: McpCommandOptions, out: (l: string) => 
   };
   const server = new McpServer(name, config, ctx, DEFAULT_MCP_LIMITS);
   try {
-    const list = await server.tools();
-    out(`${name}: ${list.length} tool${list.length === 1 ? "" : "s"}`);
-    for (const t of list) {
-      const first = escapeControls(t.description.split("\n")[0] ?? "");
-      out(`  ${name}.${t.name}${t.annotations.readOnlyHint ? " (says read-only)" : ""}  ${first}`);
-    }
+    return await use(server);
   } finally {
     await server.stop();
   }
@@ -235,6 +317,22 @@ function envValues(values?: string[]): Record<string, string> {
     env[name] = v.slice(eq + 1);
   }
   return env;
+}
+
+/** `--header "Name: value"`s as a record; a malformed one names itself (never its value). */
+function headerValues(values?: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const colon = v.indexOf(":");
+    const name = (colon === -1 ? v : v.slice(0, colon)).trim();
+    if (colon === -1 || !HEADER_NAME.test(name)) {
+      throw new CliError(
+        `--header takes "Name: value" with a header name, not "${escapeControls(name)}"`,
+      );
+    }
+    headers[name] = v.slice(colon + 1).trim();
+  }
+  return headers;
 }
 
 async function confirmed(opts: McpCommandOptions, yes: boolean, question: string) {

@@ -10,6 +10,10 @@
  * server cannot read them: `--allow-env` lists only the granted names). `--no-config` keeps a
  * `deno.json` above the folder from changing the run; `--node-modules-dir=none` keeps packages
  * in Deno's cache instead of a folder the server could write to.
+ *
+ * An `unsandboxed` server (any other command) is the user's own process with their full
+ * rights: it is run as given, with the usual login variables (`PATH` to find it) and the
+ * granted names, but not rungpt's whole environment (which may hold the provider key).
  * @module
  */
 import { join } from "node:path";
@@ -30,6 +34,19 @@ export const DENO_RUNTIME_ENV: readonly string[] = [
   "http_proxy",
   "https_proxy",
   "no_proxy",
+];
+
+/** The variables an unsandboxed command gets besides the granted ones, as a login shell has. */
+export const COMMAND_ENV: readonly string[] = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "TERM",
+  "LANG",
+  "TMPDIR",
+  ...DENO_RUNTIME_ENV.slice(1),
 ];
 
 /** A process to spawn. */
@@ -72,30 +89,38 @@ export function mcpServerDir(dataDir: string, name: string): string {
  * ```
  */
 export function launchCommand(server: McpServerConfig, ctx: LaunchContext): LaunchCommand {
+  const envNames = [...new Set([...server.permissions.env, ...Object.keys(server.env)])];
+  if (server.unsandboxed) {
+    return {
+      command: server.source,
+      args: [...server.args],
+      env: serverEnv(server, [...COMMAND_ENV, ...envNames], ctx.env),
+      cwd: ctx.serverDir,
+    };
+  }
   const p = server.permissions;
   const args = ["run", "--no-prompt", "--quiet", "--no-config", "--node-modules-dir=none"];
   if (p.read.length) args.push(`--allow-read=${p.read.join(",")}`);
   if (p.write.length) args.push(`--allow-write=${p.write.join(",")}`);
   if (p.net.length) args.push(`--allow-net=${p.net.join(",")}`);
-  const envNames = [...new Set([...p.env, ...Object.keys(server.env)])];
   if (envNames.length) args.push(`--allow-env=${envNames.join(",")}`);
   args.push(server.source, ...server.args);
   return {
     command: ctx.denoPath,
     args,
-    env: serverEnv(server, envNames, ctx.env),
+    env: serverEnv(server, [...DENO_RUNTIME_ENV, ...envNames], ctx.env),
     cwd: ctx.serverDir,
   };
 }
 
-/** Deno's own variables, then each granted name: its stored value, else rungpt's. */
+/** Each of `names`: its stored value, else rungpt's. */
 function serverEnv(
   server: McpServerConfig,
-  granted: string[],
+  names: string[],
   parent: Record<string, string | undefined>,
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const name of [...DENO_RUNTIME_ENV, ...granted]) {
+  for (const name of names) {
     const value = server.env[name] ?? parent[name];
     if (value !== undefined) env[name] = value;
   }

@@ -6,10 +6,17 @@
  * @module
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { ErrorCode, McpError, type Tool as McpTool } from "@modelcontextprotocol/sdk/types.js";
-import type { McpServerConfig } from "./config.ts";
+import {
+  ErrorCode,
+  McpError,
+  type Tool as McpTool,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { type McpServerConfig, sourceKind } from "./config.ts";
 import { launchCommand, type LaunchContext } from "./launch.ts";
 import type { McpLimits } from "./limits.ts";
+import { connectRemote } from "./remote.ts";
 import { resultText } from "./result.ts";
 import { mapToolNames } from "./tool_names.ts";
 import { ProcessTransport } from "./transport.ts";
@@ -45,8 +52,10 @@ export class McpServerError extends Error {
 
 interface Connection {
   client: Client;
-  transport: ProcessTransport;
+  transport: Transport;
   tools: McpServerTool[];
+  /** The listing after a `list_changed` notification, if one runs. */
+  relisting?: Promise<void>;
 }
 
 const MAX_BACKOFF_MS = 60_000;
@@ -166,29 +175,75 @@ export class McpServer {
 
   async #start(): Promise<Connection> {
     this.#state = { state: "starting" };
+    let opened: { client: Client; transport: Transport } | undefined;
+    try {
+      opened = await this.#open();
+      const tools = await this.#listTools(opened.client);
+      const conn = { ...opened, tools };
+      // The client's own handler fails its pending requests; keep it and add ours.
+      const clientOnClose = conn.transport.onclose;
+      conn.transport.onclose = () => {
+        clientOnClose?.();
+        this.#lost(conn);
+      };
+      conn.client.setNotificationHandler(
+        ToolListChangedNotificationSchema,
+        () => this.#relist(conn),
+      );
+      this.#connection = conn;
+      this.#state = { state: "connected", tools: tools.length };
+      return conn;
+    } catch (e) {
+      await opened?.transport.close().catch(() => {});
+      throw this.#fail(`could not start: ${this.#describe(e)}`);
+    }
+  }
+
+  /** Connects: a remote server over HTTP, any other as a process rungpt spawns. */
+  async #open(): Promise<{ client: Client; transport: Transport }> {
+    const newClient = () => new Client({ name: "rungpt", version: "1" }, { capabilities: {} });
+    const timeout = this.#limits.startTimeoutMs;
+    if (sourceKind(this.config) === "remote") {
+      const remote = await connectRemote(
+        {
+          url: this.config.source,
+          headers: this.config.headers,
+          maxMessageBytes: this.#limits.maxMessageChars,
+        },
+        newClient,
+        timeout,
+      );
+      this.#note(`connected over ${remote.kind}`);
+      return remote;
+    }
     await Deno.mkdir(this.#ctx.serverDir, { recursive: true });
     const transport = new ProcessTransport(launchCommand(this.config, this.#ctx), {
       maxMessageChars: this.#limits.maxMessageChars,
       log: (line) => this.#note(line),
     });
-    const client = new Client({ name: "rungpt", version: "1" }, { capabilities: {} });
+    const client = newClient();
     try {
-      await client.connect(transport, { timeout: this.#limits.startTimeoutMs });
-      const tools = await this.#listTools(client);
-      const conn = { client, transport, tools };
-      // The client's own handler fails its pending requests; keep it and add ours.
-      const clientOnClose = transport.onclose;
-      transport.onclose = () => {
-        clientOnClose?.();
-        this.#lost(conn);
-      };
-      this.#connection = conn;
-      this.#state = { state: "connected", tools: tools.length };
-      return conn;
+      await client.connect(transport, { timeout });
     } catch (e) {
       await transport.close().catch(() => {});
-      throw this.#fail(`could not start: ${this.#describe(e)}`);
+      throw e;
     }
+    return { client, transport };
+  }
+
+  /** `notifications/tools/list_changed`: the tools are listed again, one listing at a time. */
+  #relist(conn: Connection): Promise<void> {
+    conn.relisting = (conn.relisting ?? Promise.resolve()).then(async () => {
+      if (this.#connection !== conn) return;
+      try {
+        conn.tools = await this.#listTools(conn.client);
+        this.#state = { state: "connected", tools: conn.tools.length };
+        this.#note(`its tools changed: ${conn.tools.length} now`);
+      } catch (e) {
+        this.#note(`listing its changed tools failed, the old list is kept: ${this.#describe(e)}`);
+      }
+    });
+    return conn.relisting;
   }
 
   async #listTools(client: Client): Promise<McpServerTool[]> {

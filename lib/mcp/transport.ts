@@ -49,15 +49,19 @@ export class ProcessTransport implements Transport {
   /** Spawns the process and starts reading its output. */
   start(): Promise<void> {
     const { command, args, env, cwd } = this.#command;
-    this.#child = new Deno.Command(command, {
-      args,
-      env,
-      clearEnv: true,
-      cwd,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    try {
+      this.#child = new Deno.Command(command, {
+        args,
+        env,
+        clearEnv: true,
+        cwd,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch (e) {
+      throw spawnError(command, e);
+    }
     this.#stdin = this.#child.stdin.getWriter();
     this.#readStdout(this.#child.stdout);
     this.#readStderr(this.#child.stderr);
@@ -134,6 +138,19 @@ export class ProcessTransport implements Transport {
       // The process ended mid-read; nothing more to log.
     }
   }
+}
+
+/** Why a command could not start, saying what to do: rungpt's own grant, or a missing program. */
+function spawnError(command: string, e: unknown): Error {
+  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    return new Error(
+      `rungpt itself may not run "${command}": start it with that program added to --allow-run (deno task start allows git and deno only)`,
+    );
+  }
+  if (e instanceof Deno.errors.NotFound) {
+    return new Error(`"${command}" was not found; give its full path or put it on PATH`);
+  }
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 function kill(child: Deno.ChildProcess, signal: Deno.Signal): void {

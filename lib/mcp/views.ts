@@ -1,10 +1,12 @@
 /**
  * An MCP server as the browser sees it (the plugins page and `/api/mcp`): its source, what it
- * may touch, its state and the tail of its log. Env values never leave the server: only the
- * names, and whether a value is stored for each.
+ * may touch, its state and the tail of its log. Env and header values never leave the server:
+ * only the names (and whether a value is stored for each env name). An unsandboxed server says
+ * so with `unsandboxed: true` and a `warning` the page shows prominently.
  * @module
  */
-import type { McpServerConfig } from "./config.ts";
+import { type McpServerConfig, type SourceKind, sourceKind } from "./config.ts";
+import { UNSANDBOXED_WARNING } from "./consent.ts";
 import type { McpServerStatus } from "./manager.ts";
 import type { McpLogEntry } from "./server.ts";
 
@@ -22,6 +24,8 @@ export type McpViewState = "disabled" | "stopped" | "starting" | "connected" | "
 export interface McpServerView {
   name: string;
   source: string;
+  /** `npm` (sandboxed by Deno), `remote` (a URL) or `command` (unsandboxed). */
+  kind: SourceKind;
   args: string[];
   enabled: boolean;
   trustReadOnly: boolean;
@@ -29,6 +33,8 @@ export interface McpServerView {
   write: string[];
   net: string[];
   env: McpEnvGrant[];
+  /** Names of the headers sent to a remote server (values never shown). */
+  headers: string[];
   state: McpViewState;
   /** Its tools, when connected. */
   tools: number | null;
@@ -36,10 +42,10 @@ export interface McpServerView {
   reason: string | null;
   /** Its last log lines (stderr and rungpt's notes), oldest first. */
   logTail: McpLogEntry[];
-  /** A warning to show prominently (e.g. about what the server may do), when there is one. */
+  /** A warning to show prominently (set for unsandboxed servers). */
   warning?: string;
-  /** Set when it runs outside Deno's sandbox, with the user's full rights. */
-  unsandboxed?: boolean;
+  /** Present, and true, only for a server that runs outside Deno's sandbox, with the user's rights. */
+  unsandboxed?: true;
 }
 
 /** How many log lines a listed server carries. */
@@ -71,9 +77,10 @@ export function serverView(
   log: readonly McpLogEntry[],
 ): McpServerView {
   const p = config.permissions;
-  return {
+  const view: McpServerView = {
     name,
     source: config.source,
+    kind: sourceKind(config),
     args: config.args,
     enabled: config.enabled,
     trustReadOnly: config.trustReadOnly,
@@ -81,9 +88,15 @@ export function serverView(
     write: p.write,
     net: p.net,
     env: envGrants(config),
+    headers: Object.keys(config.headers),
     state: config.enabled ? status.state : "disabled",
     tools: status.state === "connected" ? status.tools : null,
     reason: status.state === "failed" ? status.reason : null,
     logTail: log.slice(-LOG_TAIL_LINES),
   };
+  if (config.unsandboxed) {
+    view.unsandboxed = true;
+    view.warning = UNSANDBOXED_WARNING;
+  }
+  return view;
 }

@@ -46,6 +46,8 @@ export interface ToolAccess {
   apis: string[];
   hosts: string[];
   paths: { path: string; access: "read" | "read-write" }[];
+  /** What the user must know first, e.g. that its owner runs outside any sandbox. */
+  warning?: string;
 }
 
 /** The user's answer to an approval request. */

@@ -8,7 +8,8 @@
  * action without `confirm` does. "Always allow" works per tool as for plugins.
  * @module
  */
-import type { McpServerConfig } from "../mcp/config.ts";
+import { type McpServerConfig, sourceKind } from "../mcp/config.ts";
+import { UNSANDBOXED_WARNING } from "../mcp/consent.ts";
 import type { McpManager } from "../mcp/manager.ts";
 import type { McpServerTool } from "../mcp/server.ts";
 import type { ToolAccess } from "./call.ts";
@@ -27,7 +28,7 @@ export function mcpSource(mcp: McpManager): ToolSource {
     async tools() {
       return (await mcp.tools()).map(({ server, config, tool }) => ({
         owner: server,
-        ownerDescription: `MCP server ${config.source}`,
+        ownerDescription: ownerDescription(config),
         spec: {
           name: tool.name,
           description: tool.description,
@@ -49,8 +50,28 @@ export function needsConfirm(tool: McpServerTool, config: McpServerConfig): bool
   return !(config.trustReadOnly && readOnly);
 }
 
-/** What a server may touch, for the approval card: its Deno permissions. */
+function ownerDescription(config: McpServerConfig): string {
+  const kind = sourceKind(config);
+  if (kind === "remote") return `remote MCP server at ${new URL(config.source).origin}`;
+  if (kind === "command") return `unsandboxed MCP server ${config.source}`;
+  return `MCP server ${config.source}`;
+}
+
+/**
+ * What a server may touch, for the approval card: its Deno permissions; the remote origin the
+ * arguments go to; or, unsandboxed, everything (the card must not say "nothing").
+ */
 export function mcpAccess(config: McpServerConfig): ToolAccess {
+  const kind = sourceKind(config);
+  if (kind === "remote") return { apis: [], hosts: [new URL(config.source).host], paths: [] };
+  if (kind === "command") {
+    return {
+      apis: ["unsandboxed: runs programs with your full rights"],
+      hosts: ["any host"],
+      paths: [{ path: "/", access: "read-write" }],
+      warning: UNSANDBOXED_WARNING,
+    };
+  }
   const { read, write, net } = config.permissions;
   const paths = [
     ...read.filter((p) => !write.includes(p)).map((path) => ({ path, access: "read" as const })),

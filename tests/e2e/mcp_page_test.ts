@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { denoEnv } from "../support/mcp_env.ts";
+import { denoEnv } from "../support/mcp.ts";
 import { colours, contrast, startE2E } from "./_helpers.ts";
 
 const SECRET = "tok-mcp-browser-secret-93";

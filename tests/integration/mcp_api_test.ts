@@ -10,7 +10,7 @@ import { addServer, setServerEnabled } from "../../lib/mcp/servers.ts";
 import type { McpLogEntry } from "../../lib/mcp/server.ts";
 import type { McpServerView } from "../../lib/mcp/views.ts";
 import { installPlugins, putSettings, waitFor } from "../support/action_fixtures.ts";
-import { denoEnv } from "../support/mcp_env.ts";
+import { denoEnv } from "../support/mcp.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 
 const MEMORY = "npm:@modelcontextprotocol/server-memory";

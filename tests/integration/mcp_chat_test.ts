@@ -3,7 +3,6 @@
 // plugins and called in chat turns through the scripted model, as plugin actions are.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runMcpCommand } from "../../lib/mcp/cli.ts";
 import { mcpConfigPath } from "../../lib/mcp/config.ts";
 import OpenAI from "openai";
 import { toolName } from "../../lib/tools/openai.ts";
@@ -21,23 +20,12 @@ import {
   toolResults,
   turn,
 } from "../support/action_fixtures.ts";
-import { denoEnv } from "../support/mcp_env.ts";
+import { denoEnv, runMcp } from "../support/mcp.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { type RecordedRequest, type Reply, startScriptedModel } from "../support/scripted_model.ts";
 
 /** Runs `rungpt mcp <args>` against `rg`'s data and plugins dirs, without a terminal. */
-async function mcp(rg: TestRungpt, args: string[]) {
-  const out: string[] = [], err: string[] = [];
-  const code = await runMcpCommand(args, {
-    dataDir: rg.dataDir,
-    pluginsDir: rg.pluginsDir,
-    env: denoEnv(),
-    isTerminal: false,
-    stdout: (l) => out.push(l),
-    stderr: (l) => err.push(l),
-  });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const mcp = (rg: TestRungpt, args: string[]) => runMcp(rg, args);
 
 /** The model calls `tag` once, then answers with the result it got. */
 function callOnce(tag: () => string) {

@@ -71,9 +71,17 @@ Deno.test("mcp server: a granted path and env name are readable, and only those"
 Deno.test("mcp server: garbage on stdout is skipped and logged; tools are listed and called", async () => {
   await using f = await fixture("ok");
   const tools = await f.server.tools();
-  assert.deepEqual(tools.map((t) => t.name), ["big", "crash", "echo", "flood", "hang", "probe"]);
+  assert.deepEqual(tools.map((t) => t.name), [
+    "big",
+    "crash",
+    "echo",
+    "flood",
+    "grow",
+    "hang",
+    "probe",
+  ]);
   assert.equal(await f.server.call("echo", { a: 1 }), '{"a":1}');
-  assert.deepEqual(f.server.state, { state: "connected", tools: 6 });
+  assert.deepEqual(f.server.state, { state: "connected", tools: 7 });
   assert.ok(f.server.log.some((l) => l.message.includes("not a JSON-RPC message")));
   assert.ok(f.server.log.some((l) => l.message === "fixture server starting"), "stderr is logged");
 });
@@ -156,4 +164,49 @@ Deno.test("mcp server: tool names map to action names; unfit names and huge sche
   const log = f.server.log.map((l) => l.message).join("\n");
   assert.match(log, /tool "9lives" left out/);
   assert.match(log, /tool "huge" left out: its input schema has \d+ bytes/);
+});
+
+Deno.test("mcp server: notifications/tools/list_changed lists its tools again; the new tool is callable", async () => {
+  await using f = await fixture("ok");
+  assert.ok(!(await f.server.tools()).some((t) => t.name === "grown"));
+  assert.equal(await f.server.call("grow", {}), "grown");
+  // The notification arrives before the reply; its listing may still be under way.
+  for (let i = 0; i < 100 && !(await f.server.tools()).some((t) => t.name === "grown"); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok((await f.server.tools()).some((t) => t.name === "grown"), "the catalogue refreshed");
+  assert.deepEqual(f.server.state, { state: "connected", tools: 8 });
+  assert.equal(await f.server.call("grown", {}), "I am new");
+  assert.ok(f.server.log.some((l) => l.message === "its tools changed: 8 now"));
+});
+
+Deno.test("mcp server: an unsandboxed command runs as given, with the user's rights and only the login env", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rungpt-mcp-" });
+  try {
+    const secret = join(dir, "secret.txt");
+    await Deno.writeTextFile(secret, "readable outside the sandbox");
+    const config = parseServerConfig({
+      source: Deno.execPath(),
+      unsandboxed: true,
+      args: ["run", "-A", FIXTURE, "ok"],
+      env: { GIVEN: "yes" },
+    });
+    const ctx = {
+      denoPath: "/nonexistent/deno", // Not used: the command is run as given.
+      serverDir: join(dir, "server"),
+      env: { ...Deno.env.toObject(), OPENAI_API_KEY: "sk-not-for-servers" },
+    };
+    const server = new McpServer("cmd", config, ctx, LIMITS);
+    try {
+      const read = await server.call("probe", { env: "GIVEN", path: secret });
+      assert.match(read, /env GIVEN: yes/);
+      assert.match(read, /readable outside the sandbox/);
+      const key = await server.call("probe", { env: "OPENAI_API_KEY", path: "/nonexistent" });
+      assert.match(key, /env OPENAI_API_KEY: \(unset\)/, "rungpt's own secrets are not passed on");
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -60,6 +60,8 @@ export interface RungptProcess {
   post(path: string, json: unknown): Promise<Response>;
   /** SIGKILLs the process (if it still runs) and waits for it to exit. */
   kill(): Promise<void>;
+  /** Sends `signal` (a user's Ctrl+C, a service manager's stop) and waits for the exit. */
+  stop(signal: "SIGTERM" | "SIGINT"): Promise<Deno.CommandStatus>;
 }
 
 /** Starts `rungpt serve` on 127.0.0.1 (`port` 0: a free one) with `env` over test defaults. */
@@ -98,7 +100,13 @@ export async function spawnRungpt(
         headers: { "content-type": "application/json", origin: url },
         body: JSON.stringify(json),
       });
-    return { url, port: Number(new URL(url).port), post, kill };
+    const stop = async (signal: "SIGTERM" | "SIGINT") => {
+      child.kill(signal);
+      const status = await child.status;
+      await stdout.cancel().catch(() => {});
+      return status;
+    };
+    return { url, port: Number(new URL(url).port), post, kill, stop };
   } catch (e) {
     await kill();
     throw e;

@@ -30,7 +30,7 @@ Deno.test("mcp card: its state in words, its grants, env names only", () => {
 });
 
 Deno.test("mcp card and dialog: unsandboxed and a warning are shown prominently; no 'Never' row then", () => {
-  const risky = { ...view, unsandboxed: true, warning: "It runs uvx with your rights." };
+  const risky = { ...view, unsandboxed: true as const, warning: "It runs uvx with your rights." };
   for (
     const html of [
       card(risky),

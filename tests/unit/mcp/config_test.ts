@@ -82,3 +82,45 @@ Deno.test("mcp add: a bad or reserved name, and an env option without a value, a
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("mcp config: any other command needs unsandboxed, and then grants of the sandbox do not apply", async () => {
+  const { serverView } = await import("../../../lib/mcp/views.ts");
+  const stopped = { state: "stopped" } as const;
+  assert.throws(
+    () => parseServerConfig({ source: "uvx" }),
+    /any other command runs with your full rights and needs --unsandboxed/,
+  );
+  assert.throws(
+    () => parseServerConfig({ source: "uvx", unsandboxed: true, permissions: { read: ["/x"] } }),
+    /unsandboxed: runs with your full rights: --allow-read/,
+  );
+  assert.throws(
+    () => parseServerConfig({ source: "npm:pkg", unsandboxed: true }),
+    /unsandboxed: is for commands/,
+  );
+  const config = parseServerConfig({
+    source: "uvx",
+    unsandboxed: true,
+    args: ["mcp-server-time"],
+    env: { TZ_KEY: "secret-value" },
+  });
+  const view = serverView({ name: "time", config, status: stopped }, []);
+  assert.equal(view.kind, "command");
+  assert.equal(view.unsandboxed, true);
+  assert.match(view.warning!, /runs with your full rights/);
+  assert.deepEqual(view.env, [{ name: "TZ_KEY", value: "stored" }]);
+  assert.ok(!JSON.stringify(view).includes("secret-value"), "env values stay on the server");
+
+  const remote = serverView({
+    name: "r",
+    config: parseServerConfig({
+      source: "https://mcp.example.com/mcp",
+      headers: { Authorization: "B x" },
+    }),
+    status: stopped,
+  }, []);
+  assert.deepEqual(remote.headers, ["Authorization"]);
+  assert.equal(remote.kind, "remote");
+  assert.equal(remote.unsandboxed, undefined);
+  assert.ok(!JSON.stringify(remote).includes("B x"), "header values stay on the server");
+});

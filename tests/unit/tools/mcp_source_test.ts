@@ -50,3 +50,12 @@ Deno.test("mcp source: a broken mcp.json costs its tools only, and says why in t
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("mcp source: the approval card never says an unsandboxed server touches nothing; a remote one names its host", () => {
+  const unsandboxed = mcpAccess(parseServerConfig({ source: "uvx", unsandboxed: true }));
+  assert.deepEqual(unsandboxed.paths, [{ path: "/", access: "read-write" }]);
+  assert.deepEqual(unsandboxed.hosts, ["any host"]);
+  assert.match(unsandboxed.warning!, /runs with your full rights/);
+  const remote = mcpAccess(parseServerConfig({ source: "https://mcp.example.com:8443/mcp" }));
+  assert.deepEqual(remote, { apis: [], hosts: ["mcp.example.com:8443"], paths: [] });
+});
