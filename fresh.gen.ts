@@ -6,37 +6,47 @@ import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/api/actions.ts";
 import * as $4 from "./routes/api/attachments/[id].ts";
 import * as $5 from "./routes/api/attachments/index.ts";
-import * as $6 from "./routes/api/conversations/[id]/approvals/[callId].ts";
-import * as $7 from "./routes/api/conversations/[id]/edit.ts";
-import * as $8 from "./routes/api/conversations/[id]/events.ts";
-import * as $9 from "./routes/api/conversations/[id]/export.ts";
-import * as $10 from "./routes/api/conversations/[id]/index.ts";
-import * as $11 from "./routes/api/conversations/[id]/messages.ts";
-import * as $12 from "./routes/api/conversations/[id]/regenerate.ts";
-import * as $13 from "./routes/api/conversations/[id]/stop.ts";
-import * as $14 from "./routes/api/conversations/index.ts";
-import * as $15 from "./routes/api/models.ts";
-import * as $16 from "./routes/api/plugins/[name]/config.ts";
-import * as $17 from "./routes/api/plugins/[name]/index.ts";
-import * as $18 from "./routes/api/plugins/[name]/quota.ts";
-import * as $19 from "./routes/api/plugins/index.ts";
-import * as $20 from "./routes/api/plugins/jobs/[id]/cancel.ts";
-import * as $21 from "./routes/api/plugins/jobs/[id]/consent.ts";
-import * as $22 from "./routes/api/plugins/jobs/[id]/events.ts";
-import * as $23 from "./routes/api/plugins/jobs/index.ts";
-import * as $24 from "./routes/api/search.ts";
-import * as $25 from "./routes/api/settings.ts";
-import * as $26 from "./routes/api/settings/test.ts";
-import * as $27 from "./routes/c/[id].tsx";
-import * as $28 from "./routes/index.tsx";
-import * as $29 from "./routes/login.tsx";
-import * as $30 from "./routes/plugins.tsx";
-import * as $31 from "./routes/settings.tsx";
-import * as $32 from "./routes/v1/chat/completions.ts";
-import * as $33 from "./routes/v1/models.ts";
-import * as $34 from "./islands/ChatApp.tsx";
-import * as $35 from "./islands/PluginManager.tsx";
-import * as $36 from "./islands/SettingsForm.tsx";
+import * as $6 from "./routes/api/catalogue.ts";
+import * as $7 from "./routes/api/conversations/[id]/approvals/[callId].ts";
+import * as $8 from "./routes/api/conversations/[id]/edit.ts";
+import * as $9 from "./routes/api/conversations/[id]/events.ts";
+import * as $10 from "./routes/api/conversations/[id]/export.ts";
+import * as $11 from "./routes/api/conversations/[id]/index.ts";
+import * as $12 from "./routes/api/conversations/[id]/messages.ts";
+import * as $13 from "./routes/api/conversations/[id]/regenerate.ts";
+import * as $14 from "./routes/api/conversations/[id]/stop.ts";
+import * as $15 from "./routes/api/conversations/[id]/versions.ts";
+import * as $16 from "./routes/api/conversations/index.ts";
+import * as $17 from "./routes/api/mcp/[name]/index.ts";
+import * as $18 from "./routes/api/mcp/[name]/start.ts";
+import * as $19 from "./routes/api/mcp/index.ts";
+import * as $20 from "./routes/api/models.ts";
+import * as $21 from "./routes/api/plugins/[name]/config.ts";
+import * as $22 from "./routes/api/plugins/[name]/index.ts";
+import * as $23 from "./routes/api/plugins/[name]/quota.ts";
+import * as $24 from "./routes/api/plugins/index.ts";
+import * as $25 from "./routes/api/plugins/jobs/[id]/cancel.ts";
+import * as $26 from "./routes/api/plugins/jobs/[id]/consent.ts";
+import * as $27 from "./routes/api/plugins/jobs/[id]/events.ts";
+import * as $28 from "./routes/api/plugins/jobs/index.ts";
+import * as $29 from "./routes/api/search.ts";
+import * as $30 from "./routes/api/settings.ts";
+import * as $31 from "./routes/api/settings/test.ts";
+import * as $32 from "./routes/c/[id].tsx";
+import * as $33 from "./routes/index.tsx";
+import * as $34 from "./routes/login.tsx";
+import * as $35 from "./routes/mcp.ts";
+import * as $36 from "./routes/plugins.tsx";
+import * as $37 from "./routes/settings.tsx";
+import * as $38 from "./routes/v1/chat/completions.ts";
+import * as $39 from "./routes/v1/completions.ts";
+import * as $40 from "./routes/v1/embeddings.ts";
+import * as $41 from "./routes/v1/models.ts";
+import * as $42 from "./routes/v1/models/[id].ts";
+import * as $43 from "./routes/v1/responses.ts";
+import * as $44 from "./islands/ChatApp.tsx";
+import * as $45 from "./islands/PluginManager.tsx";
+import * as $46 from "./islands/SettingsForm.tsx";
 
 import type { Manifest } from "./lib/web/types.ts";
 
@@ -48,39 +58,49 @@ const manifest = {
     "./routes/api/actions.ts": $3,
     "./routes/api/attachments/[id].ts": $4,
     "./routes/api/attachments/index.ts": $5,
-    "./routes/api/conversations/[id]/approvals/[callId].ts": $6,
-    "./routes/api/conversations/[id]/edit.ts": $7,
-    "./routes/api/conversations/[id]/events.ts": $8,
-    "./routes/api/conversations/[id]/export.ts": $9,
-    "./routes/api/conversations/[id]/index.ts": $10,
-    "./routes/api/conversations/[id]/messages.ts": $11,
-    "./routes/api/conversations/[id]/regenerate.ts": $12,
-    "./routes/api/conversations/[id]/stop.ts": $13,
-    "./routes/api/conversations/index.ts": $14,
-    "./routes/api/models.ts": $15,
-    "./routes/api/plugins/[name]/config.ts": $16,
-    "./routes/api/plugins/[name]/index.ts": $17,
-    "./routes/api/plugins/[name]/quota.ts": $18,
-    "./routes/api/plugins/index.ts": $19,
-    "./routes/api/plugins/jobs/[id]/cancel.ts": $20,
-    "./routes/api/plugins/jobs/[id]/consent.ts": $21,
-    "./routes/api/plugins/jobs/[id]/events.ts": $22,
-    "./routes/api/plugins/jobs/index.ts": $23,
-    "./routes/api/search.ts": $24,
-    "./routes/api/settings.ts": $25,
-    "./routes/api/settings/test.ts": $26,
-    "./routes/c/[id].tsx": $27,
-    "./routes/index.tsx": $28,
-    "./routes/login.tsx": $29,
-    "./routes/plugins.tsx": $30,
-    "./routes/settings.tsx": $31,
-    "./routes/v1/chat/completions.ts": $32,
-    "./routes/v1/models.ts": $33,
+    "./routes/api/catalogue.ts": $6,
+    "./routes/api/conversations/[id]/approvals/[callId].ts": $7,
+    "./routes/api/conversations/[id]/edit.ts": $8,
+    "./routes/api/conversations/[id]/events.ts": $9,
+    "./routes/api/conversations/[id]/export.ts": $10,
+    "./routes/api/conversations/[id]/index.ts": $11,
+    "./routes/api/conversations/[id]/messages.ts": $12,
+    "./routes/api/conversations/[id]/regenerate.ts": $13,
+    "./routes/api/conversations/[id]/stop.ts": $14,
+    "./routes/api/conversations/[id]/versions.ts": $15,
+    "./routes/api/conversations/index.ts": $16,
+    "./routes/api/mcp/[name]/index.ts": $17,
+    "./routes/api/mcp/[name]/start.ts": $18,
+    "./routes/api/mcp/index.ts": $19,
+    "./routes/api/models.ts": $20,
+    "./routes/api/plugins/[name]/config.ts": $21,
+    "./routes/api/plugins/[name]/index.ts": $22,
+    "./routes/api/plugins/[name]/quota.ts": $23,
+    "./routes/api/plugins/index.ts": $24,
+    "./routes/api/plugins/jobs/[id]/cancel.ts": $25,
+    "./routes/api/plugins/jobs/[id]/consent.ts": $26,
+    "./routes/api/plugins/jobs/[id]/events.ts": $27,
+    "./routes/api/plugins/jobs/index.ts": $28,
+    "./routes/api/search.ts": $29,
+    "./routes/api/settings.ts": $30,
+    "./routes/api/settings/test.ts": $31,
+    "./routes/c/[id].tsx": $32,
+    "./routes/index.tsx": $33,
+    "./routes/login.tsx": $34,
+    "./routes/mcp.ts": $35,
+    "./routes/plugins.tsx": $36,
+    "./routes/settings.tsx": $37,
+    "./routes/v1/chat/completions.ts": $38,
+    "./routes/v1/completions.ts": $39,
+    "./routes/v1/embeddings.ts": $40,
+    "./routes/v1/models.ts": $41,
+    "./routes/v1/models/[id].ts": $42,
+    "./routes/v1/responses.ts": $43,
   },
   islands: {
-    "./islands/ChatApp.tsx": $34,
-    "./islands/PluginManager.tsx": $35,
-    "./islands/SettingsForm.tsx": $36,
+    "./islands/ChatApp.tsx": $44,
+    "./islands/PluginManager.tsx": $45,
+    "./islands/SettingsForm.tsx": $46,
   },
   baseUrl: import.meta.url,
 } as unknown as Manifest;
