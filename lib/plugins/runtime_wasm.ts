@@ -13,7 +13,8 @@
  *   the allocation guard (`runtime_guard.ts`), which bounds what the Extism kernel holds for the
  *   plugin, and adds the export that clears the guard's books.
  * - Renames the imports of Extism's `http_request`, `http_status_code` and `http_headers` to
- *   `rungpt:extism-http`, where rungpt's checked versions are (`host/extism_http.ts`).
+ *   rungpt's checked versions (`host/extism_http.ts`): `http_status_code` straight to
+ *   `rungpt:extism-http`, the two that return blocks through the guard, which charges them.
  * - Adds one tiny export, {@link MEMORY_PROBE}, that traps when the guest's memory is within
  *   `slackPages` of the cap (default: half the cap), or when the guard refused a request: after
  *   a trap the runtime calls it to tell "ran out of memory" apart from other traps. Half,
@@ -34,6 +35,7 @@ import {
   guardApiName,
   guardModule,
   isGuardedExtism,
+  isGuardedHttp,
   newGuardSecret,
 } from "./runtime_guard.ts";
 
@@ -342,7 +344,7 @@ function scanImports(sections: Section[]): ImportScan {
       if (kind === 0) {
         const type = r.u32();
         const renamed = guardedName(scan, mod, field);
-        if (isExtismHttp(mod, field)) {
+        if (isExtismHttp(mod, field) && renamed === null) {
           // Extism's worker would link its own unchecked fetch here: rungpt's goes instead.
           entries.push([...nameBytes(EXTISM_HTTP_MODULE), ...nameBytes(field), 0, ...u32(type)]);
         } else if (renamed === null) entries.push(s.body.subarray(start, r.pos));
@@ -378,7 +380,7 @@ function isExtismHttp(mod: string, field: string): boolean {
 /** The guard's name for a function import it stands in for, or null to leave it. */
 function guardedName(scan: ImportScan, mod: string, field: string): string | null {
   if (mod === "extism:host/env") {
-    if (!isGuardedExtism(field)) return null;
+    if (!isGuardedExtism(field) && !isGuardedHttp(field)) return null;
     scan.guarded = true;
     return field;
   }
