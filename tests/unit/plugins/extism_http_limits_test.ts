@@ -4,48 +4,15 @@
  * and the bound on what http_request hands one call.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { join } from "node:path";
 import { actionInput, type Manifest, parseManifest } from "../../../lib/plugins/manifest.ts";
 import { callAction, type LoadedPlugin, loadPlugin } from "../../../lib/plugins/runtime.ts";
 import { createDefaultRegistry } from "../../../lib/plugins/host/mod.ts";
 import type { PluginLimits } from "../../../lib/plugins/registry.ts";
 import { MAX_LIVE_BLOCKS } from "../../../lib/plugins/runtime_guard.ts";
 import { rejectsKind } from "../../support/plugin_runtime.ts";
+import { buildC, FREESTANDING } from "../../support/c_fixtures.ts";
 
-const SOURCE = join(import.meta.dirname!, "..", "..", "fixtures", "c", "http_flood.c");
-
-/** Builds http_flood.c, or null without clang and wasm-ld (Debian's clang and lld). */
-async function buildFlood(): Promise<Uint8Array | null> {
-  const out = await Deno.makeTempFile({ suffix: ".wasm" });
-  try {
-    const { success, stderr } = await new Deno.Command("clang", {
-      args: [
-        "--target=wasm32-unknown-unknown",
-        "-O2",
-        "-nostdlib",
-        "-ffreestanding",
-        "-fno-builtin",
-        "-Wl,--no-entry",
-        "-Wl,--strip-all",
-        "-Wl,-z,stack-size=8192",
-        "-Wl,--initial-memory=131072",
-        "-o",
-        out,
-        SOURCE,
-      ],
-      stderr: "piped",
-    }).output();
-    if (!success) throw new Error(`clang failed: ${new TextDecoder().decode(stderr)}`);
-    return await Deno.readFile(out);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  } finally {
-    await Deno.remove(out).catch(() => {});
-  }
-}
-
-const wasm = await buildFlood();
+const wasm = await buildC("http_flood.c", FREESTANDING);
 
 function manifestFor(port: number): Manifest {
   const action = (name: string, exportName: string) => ({
