@@ -10,7 +10,7 @@ import { createDefaultRegistry } from "../../../lib/plugins/host/mod.ts";
 import type { PluginLimits } from "../../../lib/plugins/registry.ts";
 import { MAX_LIVE_BLOCKS } from "../../../lib/plugins/runtime_guard.ts";
 import { rejectsKind } from "../../support/plugin_runtime.ts";
-import { buildC, FREESTANDING } from "../../support/c_fixtures.ts";
+import { buildC, FREESTANDING } from "../../support/toolchains.ts";
 
 const wasm = await buildC("http_flood.c", FREESTANDING);
 

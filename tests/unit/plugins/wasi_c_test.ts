@@ -5,74 +5,28 @@
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { join } from "node:path";
-import { actionInput, type Manifest, parseManifest } from "../../../lib/plugins/manifest.ts";
-import { callAction, type LoadedPlugin, loadPlugin } from "../../../lib/plugins/runtime.ts";
-import { type PluginEnv, pluginEnv, rejectsKind } from "../../support/plugin_runtime.ts";
-import { buildC, WASI_REACTOR } from "../../support/c_fixtures.ts";
+import { pluginEnv, rejectsKind } from "../../support/plugin_runtime.ts";
+import { buildC, loadBuilt, textActionsManifest, WASI_REACTOR } from "../../support/toolchains.ts";
 
 const wasm = await buildC("wasi_stdio.c", WASI_REACTOR);
 const ignore = wasm === null;
-
-function manifest(fields: Record<string, unknown> = {}): Manifest {
-  const action = ([name, exportName]: string[]) => ({
-    name,
-    description: "d",
-    export: exportName,
-    input: "text",
-    parameters: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
-  });
-  return parseManifest(JSON.stringify({
-    name: "wasi-c",
-    version: "1.0.0",
-    description: "C with wasi-libc",
-    wasm: "wasi_stdio.wasm",
-    actions: [["greet", "greet"], ["now", "now"], ["open_path", "openPath"], [
-      "exit_with",
-      "exitWith",
-    ]].map(action),
-    ...fields,
-  }));
-}
-
-/**
- * Loads the module under `manifest(fields)`, granting what it declares; closed when the
- * returned value is disposed.
- */
-async function load(
-  env: PluginEnv,
-  fields: Record<string, unknown> = {},
-): Promise<LoadedPlugin & AsyncDisposable> {
-  const m = manifest(fields);
-  const { dataDir, registry, logs } = env;
-  const plugin = await loadPlugin({
-    wasm: wasm!,
-    manifest: m,
-    grants: { apis: m.apis },
-    dataDir,
-    registry,
-    onLog: (e) => logs.push(e),
-  });
-  return Object.assign(plugin, { [Symbol.asyncDispose]: () => plugin.close() });
-}
-
-function caller(plugin: LoadedPlugin) {
-  return (action: string, text: string) => {
-    const spec = plugin.manifest.actions.find((a) => a.name === action)!;
-    return callAction(plugin, spec.export!, actionInput(spec, JSON.stringify({ text })));
-  };
-}
+const manifest = textActionsManifest("wasi-c", [
+  ["greet", "greet"],
+  ["now", "now"],
+  ["open_path", "openPath"],
+  ["exit_with", "exitWith"],
+  ["hog", "hog"],
+]);
 
 Deno.test({
   name: "wasi C: stdout and stderr land in the plugin's log, line by line and escaped",
   ignore,
   async fn() {
     await using env = await pluginEnv();
-    await using plugin = await load(env);
-    const call = caller(plugin);
-    assertEquals(await call("greet", "Ada"), "greeted Ada");
-    assertEquals(await call("greet", "Grace"), "greeted Grace");
-    const lines = env.logs.map((e) => [e.level, e.message]);
-    assertEquals(lines, [
+    await using c = await loadBuilt(env, wasm!, manifest);
+    assertEquals(await c.call("greet", "Ada"), "greeted Ada");
+    assertEquals(await c.call("greet", "Grace"), "greeted Grace");
+    assertEquals(env.logs.map((e) => [e.level, e.message]), [
       ["info", "hello, Ada"],
       ["warn", "careful: \\x1b[31mred\\x1b[0m"],
       ["info", "hello, Grace"],
@@ -86,11 +40,10 @@ Deno.test({
   ignore,
   async fn() {
     await using env = await pluginEnv();
-    await using plugin = await load(env);
-    const call = caller(plugin);
-    const [secs, random] = (await call("now", "")).split(" ");
+    await using c = await loadBuilt(env, wasm!, manifest);
+    const [secs, random] = (await c.call("now", "")).split(" ");
     assert(Math.abs(Number(secs) - Date.now() / 1000) < 60, `clock reads ${secs}`);
-    const [, again] = (await call("now", "")).split(" ");
+    const [, again] = (await c.call("now", "")).split(" ");
     assert(/^[0-9a-f]{16}$/.test(random), random);
     assert(random !== again, "two calls got the same random bytes");
   },
@@ -101,12 +54,11 @@ Deno.test({
   ignore,
   async fn() {
     await using env = await pluginEnv();
-    await using plugin = await load(env);
-    const call = caller(plugin);
-    const inside = join(plugin.dir, "notes.txt");
+    await using c = await loadBuilt(env, wasm!, manifest);
+    const inside = join(c.plugin.dir, "notes.txt");
     await Deno.writeTextFile(inside, "x");
     for (const path of ["/etc/passwd", "../../etc/passwd", inside, "notes.txt"]) {
-      const out = await call("open_path", path);
+      const out = await c.call("open_path", path);
       assert(out.startsWith("failed: "), `${path}: ${out}`);
     }
   },
@@ -117,12 +69,25 @@ Deno.test({
   ignore,
   async fn() {
     await using env = await pluginEnv();
-    await using plugin = await load(env);
-    const call = caller(plugin);
-    await rejectsKind(call("exit_with", "3"), "plugin_error", "exited with code 3 (proc_exit)");
-    await rejectsKind(call("exit_with", "0"), "plugin_error", "exited with code 0 (proc_exit)");
-    // Output written before exit still reached the log.
+    await using c = await loadBuilt(env, wasm!, manifest);
+    await rejectsKind(c.call("exit_with", "3"), "plugin_error", "exited with code 3 (proc_exit)");
+    await rejectsKind(c.call("exit_with", "0"), "plugin_error", "exited with code 0 (proc_exit)");
+    // What it printed before exiting still reached the log.
     assert(env.logs.some((e) => e.message === "exiting"));
-    assertEquals(await call("greet", "again"), "greeted again");
+    assertEquals(await c.call("greet", "again"), "greeted again");
+  },
+});
+
+Deno.test({
+  name: "wasi C: the memory cap holds on the memory the WASI bridge defines",
+  ignore,
+  async fn() {
+    await using env = await pluginEnv();
+    const limit = 4 * 1024 * 1024;
+    await using c = await loadBuilt(env, wasm!, manifest, { memoryBytes: limit });
+    // malloc of 64 KiB blocks until it fails: the guest's memory stops at the cap.
+    const got = Number(await c.call("hog", ""));
+    assert(got > 0 && got * 65536 <= limit, `malloc'd ${got} blocks of 64 KiB`);
+    assertEquals(await c.call("greet", "still here"), "greeted still here");
   },
 });
