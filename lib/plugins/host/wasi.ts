@@ -22,8 +22,8 @@
  *
  * Bounds: one call of a WASI function copies at most {@link MAX_TRANSFER} bytes each way (a
  * longer write is a short write, as WASI allows); one plugin call makes at most
- * {@link MAX_WASI_STEPS} round trips through the bridge (each leaves an Extism block index
- * behind until the call ends).
+ * `limits.wasiCalls` round trips through the bridge (each leaves an Extism block index behind
+ * until the call ends, and costs a hand-over between threads).
  * @module
  */
 import type { CallContext } from "@extism/extism";
@@ -39,8 +39,6 @@ import {
   WasiErrno,
 } from "./wasi_memory.ts";
 
-/** Round trips through the bridge one plugin call may make. */
-export const MAX_WASI_STEPS = 10_000;
 /** Most bytes one `fd_write` passes to the log (the rest is a short write). */
 const MAX_WRITE = 64 * 1024;
 
@@ -77,10 +75,10 @@ export function wasiStep(
     if (call) {
       const n = (steps.get(call) ?? 0) + 1;
       steps.set(call, n);
-      if (n > MAX_WASI_STEPS) {
+      if (n > host.limits.wasiCalls) {
         throw new HostFunctionError(
           "denied",
-          `WASI: more than ${MAX_WASI_STEPS} calls through the WASI bridge in one call`,
+          `WASI: more than ${host.limits.wasiCalls} round trips through the WASI bridge in one call`,
           host.name,
         );
       }
