@@ -38,14 +38,19 @@ export interface TestActionSpec {
   parameters?: Record<string, unknown>;
   export?: string;
   confirm?: boolean;
+  /** `text`: the one string parameter's value is the raw input. */
+  input?: "json" | "text";
 }
 
 /** A test plugin: a fixture module under a manifest written here. */
 export interface TestPluginSpec {
   /** The plugin's name (its id in `plugin.action`). */
   name: string;
-  /** The fixture module under tests/fixtures/wasm/ (e.g. `echo`, `loop`, `fetcher`). */
-  wasm: string;
+  /**
+   * The fixture module under tests/fixtures/wasm/ (e.g. `echo`, `loop`, `fetcher`), or a
+   * module's bytes (built by another toolchain, see toolchains.ts).
+   */
+  wasm: string | Uint8Array;
   actions: TestActionSpec[];
   apis?: string[];
   /** `permissions.net.hosts`. */
@@ -86,7 +91,10 @@ export async function installPlugins(
     };
     const repo = await git.createRepo("test", spec.name);
     await repo.commit(
-      { "rungpt.yaml": stringify(manifest), "plugin.wasm": await buildFixture(spec.wasm) },
+      {
+        "rungpt.yaml": stringify(manifest),
+        "plugin.wasm": typeof spec.wasm === "string" ? await buildFixture(spec.wasm) : spec.wasm,
+      },
       { tags: ["v1.0.0"] },
     );
     await installPlugin({
