@@ -8,7 +8,12 @@
  * - Caps tables the same way (a table without a maximum could grow without end).
  * - Moves start-up code out of instantiation: the `start` section and the `_initialize` export
  *   become plain exports the runtime calls under its own time limit (Extism would otherwise run
- *   them while instantiating, where a runaway loop cannot be interrupted cleanly).
+ *   them while instantiating, where a runaway loop cannot be interrupted cleanly). A WASI
+ *   command's `_start` (its `main`) is renamed and never run.
+ * - For a module that imports WASI preview 1: takes its memory definition out and imports the
+ *   memory from the WASI bridge (`wasi_bridge.ts`), which defines it with the same capped
+ *   limits, and renames its WASI imports to the bridge's stubs. A WASI import that is no WASI
+ *   preview 1 function, or a WASI module without a memory of its own, is refused.
  * - Routes `alloc`, `free`, `log_*`, `config_get`, `var_get` and every host API import through
  *   the allocation guard (`runtime_guard.ts`), which bounds what the Extism kernel holds for the
  *   plugin, and adds the export that clears the guard's books.

@@ -91,3 +91,19 @@ Deno.test({
     assertEquals(await c.call("greet", "still here"), "greeted still here");
   },
 });
+
+Deno.test({
+  name: "wasi C: a command's main (_start) is never run; its exports are",
+  ignore,
+  async fn() {
+    const command = await buildC("wasi_command.c", ["--target=wasm32-wasi", "-O2"]);
+    await using env = await pluginEnv();
+    await using c = await loadBuilt(
+      env,
+      command!,
+      textActionsManifest("wasi-command", [["ping", "ping"]]),
+    );
+    assertEquals(await c.call("ping", ""), "pong");
+    assertEquals(env.logs, []);
+  },
+});
