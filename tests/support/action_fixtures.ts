@@ -37,9 +37,8 @@ export interface TestActionSpec {
   description?: string;
   parameters?: Record<string, unknown>;
   export?: string;
-  confirm?: boolean;
-  /** `text`: the one string parameter's value is the raw input. */
   input?: "json" | "text";
+  confirm?: boolean;
 }
 
 /** A test plugin: a fixture module under a manifest written here. */
