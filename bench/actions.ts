@@ -5,7 +5,9 @@
  * plain `WebAssembly` in this process (see wasm_baseline.ts).
  *
  * Plugins: every built example under examples/plugins/<name>/ (rungpt.yaml and its wasm), else
- * the AssemblyScript test fixture `echo`. The weather example talks to the recorded Open-Meteo
+ * the AssemblyScript test fixture `echo`; and, where clang and wasi-libc are installed, the WASI
+ * test plugin tests/fixtures/c/wasi_stdio.c (`greet`: two printf lines, each a few round trips
+ * through the WASI bridge). The weather example talks to the recorded Open-Meteo
  * answers served on 127.0.0.1 (tests/fixtures/open-meteo), never the internet.
  * @module
  */
@@ -14,6 +16,7 @@ import { type Manifest, parseManifest } from "../lib/plugins/manifest.ts";
 import { callAction, clearModuleCache, loadPlugin } from "../lib/plugins/runtime.ts";
 import { type OpenMeteoServer, startOpenMeteo } from "../tests/fixtures/open-meteo/server.ts";
 import { buildFixture, fixtureManifest } from "../tests/support/wasm_fixtures.ts";
+import { buildC, textActionsManifest, WASI_REACTOR } from "../tests/support/toolchains.ts";
 import type { Figure } from "./report.ts";
 import { median, p99 } from "./stats.ts";
 import { instantiatePlain, stubbedImports } from "./wasm_baseline.ts";
@@ -36,6 +39,8 @@ export interface BenchPlugin {
   allowPrivateNetwork?: boolean;
   /** A note for the figures. */
   note?: string;
+  /** No plain-wasm baseline: its stubs would not do (WASI's fd_write must report bytes). */
+  noPlainBaseline?: boolean;
 }
 
 /**
@@ -113,6 +118,24 @@ async function echoFixture(): Promise<BenchPlugin> {
   };
 }
 
+/** The WASI C test plugin, or null (with a note) without clang and wasi-libc. */
+async function wasiFixture(log: (s: string) => void): Promise<BenchPlugin | null> {
+  const wasm = await buildC("wasi_stdio.c", WASI_REACTOR).catch((e) => {
+    log(`actions: no WASI plugin: ${(e as Error).message}`);
+    return null;
+  });
+  if (!wasm) return null;
+  return {
+    label: "wasi C (wasi-libc)",
+    wasm,
+    manifest: textActionsManifest("wasi-c", [["greet", "greet"]]),
+    exportName: "greet",
+    input: "Ada",
+    note: "two printf lines per call through the WASI bridge",
+    noPlainBaseline: true,
+  };
+}
+
 async function benchOne(p: BenchPlugin, dataDir: string): Promise<Figure[]> {
   const area = "actions";
   const figures: Figure[] = [];
@@ -124,6 +147,7 @@ async function benchOne(p: BenchPlugin, dataDir: string): Promise<Figure[]> {
   const stubbed = stubbedImports(p.wasm);
   let plainNote = stubbed.length ? `; plain stubs ${stubbed.join(", ")}` : "";
   try {
+    if (p.noPlainBaseline) throw new Error("stubs would not do");
     const t0 = performance.now();
     const instance = await instantiatePlain(p.wasm);
     instance.call(p.exportName, bytes);
@@ -288,6 +312,8 @@ export async function benchActions(log: (s: string) => void): Promise<Figure[]> 
     log("actions: no built examples/plugins/*; using the echo test fixture");
     plugins.push(await echoFixture());
   }
+  const wasi = await wasiFixture(log);
+  if (wasi) plugins.push(wasi);
   const dataDir = await Deno.makeTempDir({ prefix: "rungpt-bench-actions-" });
   await using om = await startOpenMeteo();
   const figures: Figure[] = [];

@@ -1,6 +1,7 @@
 /**
- * Import checking: a plugin's wasm module may import only Extism's own modules and the APIs its
- * manifest declares (and, at load, the user granted). Used by the installer and the runtime.
+ * Import checking: a plugin's wasm module may import only Extism's own modules, WASI preview 1
+ * (`host/wasi.ts`: deny by default, no files or sockets) and the APIs its manifest declares
+ * (and, at load, the user granted). Used by the installer and the runtime.
  * @module
  */
 import type { Manifest } from "./manifest.ts";
@@ -9,6 +10,8 @@ import { PluginError } from "./runtime_errors.ts";
 
 /** Import modules of the Extism ABI itself, always allowed. */
 export const EXTISM_MODULES: readonly string[] = ["extism:host/env", "extism:host/user"];
+/** WASI preview 1's import module. */
+export const WASI_MODULE = "wasi_snapshot_preview1";
 
 /** The imports of a module, grouped: API specifier → imported function names. */
 export interface ModuleImports {
@@ -18,6 +21,8 @@ export interface ModuleImports {
   extism: string[];
   /** Function names imported from `extism:host/user`. */
   extismUser: string[];
+  /** Function names imported from `wasi_snapshot_preview1`. */
+  wasi: string[];
 }
 
 /**
@@ -36,7 +41,7 @@ export function checkImports(
   manifest: Manifest,
   grants?: Grants,
 ): ModuleImports {
-  const result: ModuleImports = { apis: new Map(), extism: [], extismUser: [] };
+  const result: ModuleImports = { apis: new Map(), extism: [], extismUser: [], wasi: [] };
   for (const imp of importsOf(wasm, manifest.name)) {
     const where = `module "${imp.module}" ${imp.kind} "${imp.name}"`;
     if (imp.module === "extism:host/env") {
@@ -45,6 +50,13 @@ export function checkImports(
     }
     if (imp.module === "extism:host/user") {
       result.extismUser.push(imp.name);
+      continue;
+    }
+    if (imp.module === WASI_MODULE) {
+      if (imp.kind !== "function") {
+        throw new PluginError("invalid", `${where}: WASI provides only functions`, manifest.name);
+      }
+      result.wasi.push(imp.name);
       continue;
     }
     if (!manifest.apis.includes(imp.module)) {

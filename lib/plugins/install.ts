@@ -42,6 +42,7 @@ import { listTree } from "./git_tree.ts";
 import { DEFAULT_REPO_LIMITS, type RepoLimits } from "./repo_limits.ts";
 import { configPath, readUserConfig } from "./installed.ts";
 import { checkLoadable, PluginError, raceAbort } from "./runtime.ts";
+import { WASI_MODULE } from "./imports.ts";
 import { createWorkDir, sweepWorkDirs } from "./workdirs.ts";
 import {
   type LockEntry,
@@ -158,8 +159,8 @@ export interface InstallResult {
 }
 
 /**
- * The default module check: it compiles, every import module is `extism:host/env` or declared
- * in `apis`, and every action and provided function is an exported function.
+ * The default module check: it compiles, every import module is `extism:host/env`, WASI preview
+ * 1 or declared in `apis`, and every action and provided function is an exported function.
  *
  * @example
  * ```ts
@@ -176,7 +177,9 @@ export async function checkModule(wasmBytes: Uint8Array, manifest: Manifest): Pr
     );
   }
   const foreign = WebAssembly.Module.imports(mod)
-    .filter((i) => i.module !== EXTISM_ENV && !manifest.apis.includes(i.module));
+    .filter((i) =>
+      i.module !== EXTISM_ENV && i.module !== WASI_MODULE && !manifest.apis.includes(i.module)
+    );
   const listed = (imports: typeof foreign) =>
     [...new Set(imports.map((i) => `"${i.module}" (${i.name})`))].join(", ");
   // Modules that are no `<namespace>:<api>` cannot be declared: say so, and where they come from.
@@ -185,7 +188,7 @@ export async function checkModule(wasmBytes: Uint8Array, manifest: Manifest): Pr
     const hints = [...new Set(unknown.map(importHint).filter(Boolean))];
     throw new InstallError(
       `module imports ${listed(unknown)}, which rungpt does not provide: a module may import ` +
-        `only ${EXTISM_ENV} and the <namespace>:<api> modules listed in rungpt.yaml apis` +
+        `only ${EXTISM_ENV}, ${WASI_MODULE} and the <namespace>:<api> modules listed in rungpt.yaml apis` +
         (hints.length ? ` (${hints.join("; ")})` : ""),
     );
   }
@@ -225,7 +228,9 @@ function importHint({ module, name }: WebAssembly.ModuleImportDescriptor): strin
     return "AssemblyScript's console.*() and trace() import env functions: log with the SDK's " +
       "logInfo() and the like (rungpt:log)";
   }
-  if (module.startsWith("wasi")) return "WASI is not provided: build for wasm32-unknown-unknown";
+  if (module.startsWith("wasi")) {
+    return `of WASI, only preview 1 (${WASI_MODULE}) is provided: build for wasm32-wasip1`;
+  }
   if (module !== "env" && !module.includes(":")) {
     return `an AssemblyScript "declare function" without @external("<plugin>:<api>", "${name}") ` +
       `is imported from its file's module, "${module}"`;

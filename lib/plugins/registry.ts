@@ -46,6 +46,11 @@ export interface PluginLimits {
   httpTimeoutMs: number;
   /** Largest total size of a plugin's key-value state (bytes of JSON). */
   stateBytes: number;
+  /**
+   * WASI function calls one call may make (each is a round trip through the WASI bridge and
+   * leaves an Extism block index behind until the call ends).
+   */
+  wasiCalls: number;
 }
 
 /** The defaults of {@link PluginLimits}. */
@@ -58,6 +63,7 @@ export const DEFAULT_LIMITS: Readonly<PluginLimits> = {
   httpResponseBytes: 1024 * 1024,
   httpTimeoutMs: 15_000,
   stateBytes: 1024 * 1024,
+  wasiCalls: 10_000,
 };
 
 /** Log levels of `rungpt:log` and Extism's `log_*`. */

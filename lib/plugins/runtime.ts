@@ -53,6 +53,8 @@ import { type LogLimiter, type LogRing, PluginLog } from "./host/log.ts";
 import { HostFunctionError, PluginError } from "./runtime_errors.ts";
 import { MEMORY_PROBE, type PreparedModule, prepareModule } from "./runtime_wasm.ts";
 import { GUARD_MODULE } from "./runtime_guard.ts";
+import { WASI_BRIDGE_MODULE, WASI_HOST_MODULE } from "./wasi_bridge.ts";
+import { wasiStep } from "./host/wasi.ts";
 
 export { PluginError, type PluginErrorKind } from "./runtime_errors.ts";
 
@@ -138,6 +140,7 @@ interface Internal {
   prepared: PreparedModule;
   module: WebAssembly.Module;
   guard: WebAssembly.Module | null;
+  wasi: WebAssembly.Module | null;
   registry: ApiRegistry;
   imports: Map<string, string[]>;
   extismConfig: Record<string, string>;
@@ -148,11 +151,12 @@ interface Internal {
 }
 
 const internals = new WeakMap<LoadedPlugin, Internal>();
-/** A plugin's module as compiled, with its allocation guard (see `runtime_guard.ts`). */
+/** A plugin's module as compiled, with its allocation guard and WASI bridge. */
 interface Compiled {
   prepared: PreparedModule;
   module: WebAssembly.Module;
   guard: WebAssembly.Module | null;
+  wasi: WebAssembly.Module | null;
 }
 
 const moduleCache = new Map<string, Promise<Compiled>>();
@@ -182,7 +186,9 @@ function compile(bytes: Uint8Array, hash: string, maxPages: number) {
       try {
         const module = await WebAssembly.compile(prepared.bytes as BufferSource);
         const guard = prepared.guard && await WebAssembly.compile(prepared.guard as BufferSource);
-        return { prepared, module, guard };
+        const bridge = prepared.wasi?.bridge;
+        const wasi = bridge ? await WebAssembly.compile(bridge as BufferSource) : null;
+        return { prepared, module, guard, wasi };
       } catch (e) {
         throw new PluginError("invalid", `invalid wasm module: ${(e as Error).message}`);
       }
@@ -310,6 +316,7 @@ export async function loadPlugin(opts: LoadPluginOptions): Promise<LoadedPlugin>
     prepared: compiled.prepared,
     module: compiled.module,
     guard: compiled.guard,
+    wasi: compiled.wasi,
     registry,
     imports: imports.apis,
     extismConfig: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, String(v)])),
@@ -395,6 +402,8 @@ function extismFunctions(int: Internal): NonNullable<ExtismOptions["functions"]>
   const out: NonNullable<ExtismOptions["functions"]> = {
     [EXTISM_HTTP_MODULE]: extismHttpFunctions(int.registry.http, int.host),
   };
+  const wasi = int.prepared.wasi;
+  if (wasi) out[WASI_HOST_MODULE] = { step: wasiStep(wasi.functions, int.host) };
   for (const [spec, fns] of int.imports) {
     out[spec] = {};
     for (const fn of fns) out[spec][fn] = hostFunction(int.registry, spec, fn, int.host);
@@ -421,8 +430,11 @@ async function newInstance(int: Internal): Promise<ExtismPlugin> {
   try {
     // Loaded on first use: a server without plugins never pays for it at start-up.
     const { default: createPlugin } = await import("@extism/extism");
-    const guard = int.guard ? [{ module: int.guard, name: GUARD_MODULE }] : [];
-    return await createPlugin({ wasm: [...guard, { module: int.module, name: "main" }] }, {
+    const linked = [
+      ...(int.guard ? [{ module: int.guard, name: GUARD_MODULE }] : []),
+      ...(int.wasi ? [{ module: int.wasi, name: WASI_BRIDGE_MODULE }] : []),
+    ];
+    return await createPlugin({ wasm: [...linked, { module: int.module, name: "main" }] }, {
       runInWorker: true,
       nodeWorkerArgs: { execArgv: [] },
       useWasi: false,

@@ -9,11 +9,12 @@
  * kernel, and the call ends with a `memory` error.
  *
  * How: `prepareModule` renames the plugin's imports of `alloc`, `free`, `log_*`, `config_get`,
- * `var_get` and of every host API to this module (`rungpt:guard`), which forwards them to the
- * real ones and keeps the books:
+ * `var_get`, Extism's `http_request` and `http_headers`, and of every host API to this module
+ * (`rungpt:guard`), which forwards them to the real ones and keeps the books:
  *
- * - every block handed to the plugin (its own `alloc`s, host API and `config_get`/`var_get`
- *   results) is charged its size plus {@link BLOCK_OVERHEAD} and marked in a bitmap by index;
+ * - every block handed to the plugin (its own `alloc`s, host API, `config_get`/`var_get` and
+ *   HTTP results) is charged its size plus {@link BLOCK_OVERHEAD} and marked in a bitmap by
+ *   index: one budget for everything the kernel holds for the plugin;
  * - a marked block that is freed (`free`, or the kernel freeing it in `log_*`, `config_get`,
  *   `var_get`) is credited back; blocks the plugin did not get from the guard are never credited;
  * - at most {@link MAX_LIVE_BLOCKS} charged blocks at once, and block indices at or past
@@ -30,6 +31,7 @@
  */
 import { concatBytes } from "../http/bytes.ts";
 import { nameBytes, s32, s64, section, u32, vector } from "./wasm_encode.ts";
+import { EXTISM_HTTP_MODULE } from "./host/extism_http.ts";
 
 /** The import module name the plugin's guarded imports are renamed to. */
 export const GUARD_MODULE = "rungpt:guard";
@@ -62,6 +64,14 @@ type ExtismWrapped = keyof typeof EXTISM_WRAPPED;
 /** True for an `extism:host/env` function the guard stands in for. */
 export function isGuardedExtism(name: string): name is ExtismWrapped {
   return Object.hasOwn(EXTISM_WRAPPED, name);
+}
+
+/** Extism HTTP functions whose result blocks the guard charges (`http_status_code` returns none). */
+const HTTP_CHARGED = ["http_request", "http_headers"] as const;
+
+/** True for an Extism HTTP function the guard stands in for. */
+export function isGuardedHttp(name: string): boolean {
+  return (HTTP_CHARGED as readonly string[]).includes(name);
 }
 
 /** The guard's export name for host API function `index` of its list. */
@@ -128,12 +138,18 @@ const op = {
 const T_I64_I64 = 0; // (i64) -> i64
 const T_I64 = 1; // (i64) -> ()
 const T_VOID = 2; // () -> ()
+const T_I64_I64_I64 = 3; // (i64, i64) -> i64
+const T_TO_I64 = 4; // () -> i64
 const G_USED = 0; // i64: bytes charged
 const G_TRIPPED = 1; // i32: 1 once a request was refused
 const G_LIVE = 2; // i32: charged blocks not yet credited
 const BITMAP_BYTES = (MAX_BLOCK_INDEX + 1) / 8;
 const EXTISM_IMPORTS = ["alloc", "free", "length", ...Object.keys(EXTISM_WRAPPED).slice(2)];
 const IMPORT = Object.fromEntries(EXTISM_IMPORTS.map((n, i) => [n, i]));
+/** Index of the first HTTP import (`rungpt:extism-http`), after the kernel's. */
+const HTTP_BASE = EXTISM_IMPORTS.length;
+/** Index of the first host API import, after the HTTP ones. */
+const API_BASE = HTTP_BASE + HTTP_CHARGED.length;
 
 /** A function body: its locals (each one i32 or i64), then its code. */
 function body(locals: ("i32" | "i64")[], code: number[]): number[] {
@@ -157,7 +173,7 @@ function blockIndex(to: number): number[] {
  */
 export function guardModule(opts: GuardOptions): Uint8Array {
   const apis = opts.apis;
-  const base = EXTISM_IMPORTS.length + apis.length; // first defined function
+  const base = API_BASE + apis.length; // first defined function
   const F = { trip: base, charge: base + 1, credit: base + 2 };
   const budget = s64(BigInt(opts.budget));
   const overhead = s64(BigInt(BLOCK_OVERHEAD));
@@ -239,12 +255,17 @@ export function guardModule(opts: GuardOptions): Uint8Array {
       defined.push({ type: T_I64_I64, code: creditCharged(imp), export: name });
     }
   }
+  // deno-fmt-ignore
+  const chargedHttp = [
+    // http_request(req, body): local 2 the response block
+    body(["i64"], [op.localGet, 0, op.localGet, 1, op.call, HTTP_BASE, op.localTee, 2, op.call, F.charge, op.localGet, 2]),
+    // http_headers(): local 0 the headers block
+    body(["i64"], [op.call, HTTP_BASE + 1, op.localTee, 0, op.call, F.charge, op.localGet, 0]),
+  ];
+  defined.push({ type: T_I64_I64_I64, code: chargedHttp[0], export: HTTP_CHARGED[0] });
+  defined.push({ type: T_TO_I64, code: chargedHttp[1], export: HTTP_CHARGED[1] });
   apis.forEach((_, i) => {
-    defined.push({
-      type: T_I64_I64,
-      code: charged(EXTISM_IMPORTS.length + i),
-      export: guardApiName(i),
-    });
+    defined.push({ type: T_I64_I64, code: charged(API_BASE + i), export: guardApiName(i) });
   });
 
   const extismType = (
@@ -254,6 +275,8 @@ export function guardModule(opts: GuardOptions): Uint8Array {
     ...EXTISM_IMPORTS.map((
       n,
     ) => [...nameBytes("extism:host/env"), ...nameBytes(n), 0, extismType(n)]),
+    [...nameBytes(EXTISM_HTTP_MODULE), ...nameBytes(HTTP_CHARGED[0]), 0, T_I64_I64_I64],
+    [...nameBytes(EXTISM_HTTP_MODULE), ...nameBytes(HTTP_CHARGED[1]), 0, T_TO_I64],
     ...apis.map((a) => [...nameBytes(a.module), ...nameBytes(a.name), 0, T_I64_I64]),
   ];
   const exports = defined.flatMap((d, i) =>
@@ -262,7 +285,16 @@ export function guardModule(opts: GuardOptions): Uint8Array {
   const memPages = Math.ceil(BITMAP_BYTES / 65536);
   return concatBytes([
     [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    section(1, vector([[0x60, 1, 0x7e, 1, 0x7e], [0x60, 1, 0x7e, 0], [0x60, 0, 0]])),
+    section(
+      1,
+      vector([
+        [0x60, 1, 0x7e, 1, 0x7e],
+        [0x60, 1, 0x7e, 0],
+        [0x60, 0, 0],
+        [0x60, 2, 0x7e, 0x7e, 1, 0x7e],
+        [0x60, 0, 1, 0x7e],
+      ]),
+    ),
     section(2, vector(imports)),
     section(3, vector(defined.map((d) => u32(d.type)))),
     section(5, vector([[0x01, ...u32(memPages), ...u32(memPages)]])),

@@ -8,12 +8,18 @@
  * - Caps tables the same way (a table without a maximum could grow without end).
  * - Moves start-up code out of instantiation: the `start` section and the `_initialize` export
  *   become plain exports the runtime calls under its own time limit (Extism would otherwise run
- *   them while instantiating, where a runaway loop cannot be interrupted cleanly).
+ *   them while instantiating, where a runaway loop cannot be interrupted cleanly). A WASI
+ *   command's `_start` (its `main`) is renamed and never run.
+ * - For a module that imports WASI preview 1: takes its memory definition out and imports the
+ *   memory from the WASI bridge (`wasi_bridge.ts`), which defines it with the same capped
+ *   limits, and renames its WASI imports to the bridge's stubs. A WASI import that is no WASI
+ *   preview 1 function, or a WASI module without a memory of its own, is refused.
  * - Routes `alloc`, `free`, `log_*`, `config_get`, `var_get` and every host API import through
  *   the allocation guard (`runtime_guard.ts`), which bounds what the Extism kernel holds for the
  *   plugin, and adds the export that clears the guard's books.
  * - Renames the imports of Extism's `http_request`, `http_status_code` and `http_headers` to
- *   `rungpt:extism-http`, where rungpt's checked versions are (`host/extism_http.ts`).
+ *   rungpt's checked versions (`host/extism_http.ts`): `http_status_code` straight to
+ *   `rungpt:extism-http`, the two that return blocks through the guard, which charges them.
  * - Adds one tiny export, {@link MEMORY_PROBE}, that traps when the guest's memory is within
  *   `slackPages` of the cap (default: half the cap), or when the guard refused a request: after
  *   a trap the runtime calls it to tell "ran out of memory" apart from other traps. Half,
@@ -28,12 +34,14 @@ import { concatBytes } from "../http/bytes.ts";
 import { PluginError } from "./runtime_errors.ts";
 import { nameBytes, s32, s64, u32 } from "./wasm_encode.ts";
 import { EXTISM_HTTP_FUNCTIONS, EXTISM_HTTP_MODULE } from "./host/extism_http.ts";
+import { isWasiFunction, WASI_BRIDGE_MODULE, wasiBridge } from "./wasi_bridge.ts";
 import {
   GUARD_MODULE,
   GUARD_RESET,
   guardApiName,
   guardModule,
   isGuardedExtism,
+  isGuardedHttp,
   newGuardSecret,
 } from "./runtime_guard.ts";
 
@@ -43,6 +51,8 @@ export const MEMORY_PROBE = "__rungpt_memory_full";
 export const START_EXPORT = "__rungpt_start";
 /** Export name given to the module's `_initialize` export, if it had one. */
 export const INITIALIZE_EXPORT = "__rungpt_initialize";
+/** Export name given to a WASI command's `_start`, which rungpt never runs. */
+export const COMMAND_START = "__rungpt_command_start";
 
 const PAGE = 65536;
 /** Largest table a plugin may declare or grow to (entries). */
@@ -62,6 +72,11 @@ export interface PreparedModule {
   guardReset: string | null;
   /** The module's imports as written (before the guard's renames). */
   imports: WebAssembly.ModuleImportDescriptor[];
+  /**
+   * The WASI bridge to link as {@link WASI_BRIDGE_MODULE} and the WASI functions it carries, in
+   * its order; null when the module imports no WASI.
+   */
+  wasi: { bridge: Uint8Array; functions: string[] } | null;
 }
 
 interface Section {
@@ -201,6 +216,7 @@ export function prepareModule(
 
   let definedFuncs = 0;
   let startFunc = -1;
+  let wasiMemory: number[] | null = null;
   const out: Section[] = [];
   for (const s of sections) {
     if (s.id === 3) definedFuncs = vec(s.body).count;
@@ -210,7 +226,9 @@ export function prepareModule(
       memories += n;
       const entries: number[][] = [];
       for (let i = 0; i < n; i++) entries.push(cappedLimits(r, cap, `memory ${i}`));
-      out.push({ id: 5, body: withEntries(n, entries) });
+      // With WASI, the bridge defines the memory and the module imports it (wasi_bridge.ts).
+      if (scan.wasi.length && n === 1) wasiMemory = entries[0];
+      else out.push({ id: 5, body: withEntries(n, entries) });
     } else if (s.id === 4) {
       const r = new Reader(s.body);
       const n = r.u32();
@@ -229,6 +247,9 @@ export function prepareModule(
     } else out.push(s);
   }
   if (memories > 1) throw invalid(`defines ${memories} memories; rungpt supports at most one`);
+  if (scan.wasi.length && !wasiMemory) {
+    throw invalid("imports WASI but defines no memory; a WASI module must define its own");
+  }
 
   // Re-encode exports: rename `_initialize`, export the start function and the probe.
   const initExports: string[] = [];
@@ -242,13 +263,17 @@ export function prepareModule(
       let name = r.name();
       const kind = r.u8();
       const index = r.u32();
-      if ([MEMORY_PROBE, START_EXPORT, INITIALIZE_EXPORT, GUARD_RESET].includes(name)) {
+      if (
+        [MEMORY_PROBE, START_EXPORT, INITIALIZE_EXPORT, GUARD_RESET, COMMAND_START].includes(name)
+      ) {
         throw invalid(`exports the reserved name "${name}"`);
       }
       if (name === "_initialize" && kind === 0) {
         name = INITIALIZE_EXPORT;
         hadInitialize = true;
       }
+      // Extism would run a command's main while instantiating, beyond any time limit.
+      if (name === "_start" && kind === 0) name = COMMAND_START;
       exports.push([...nameBytes(name), kind, ...u32(index)]);
     }
   }
@@ -280,8 +305,15 @@ export function prepareModule(
     addFunction(out, voidType, [0x42, ...s64(secret), 0x10, ...u32(scan.alloc), 0x1a]);
     exports.push([...nameBytes(GUARD_RESET), 0, ...u32(next++)]);
   }
-  if (scan.guarded) setSection(out, 2, scan.rewritten);
+  const imports = [...scan.entries];
+  if (wasiMemory) {
+    imports.push([...nameBytes(WASI_BRIDGE_MODULE), ...nameBytes("memory"), 2, ...wasiMemory]);
+  }
+  if (scan.renamed || wasiMemory) setSection(out, 2, withEntries(imports.length, imports));
   setSection(out, 7, withEntries(exports.length, exports));
+  const wasi = wasiMemory
+    ? { functions: scan.wasi, bridge: wasiBridge({ functions: scan.wasi, ...pages(wasiMemory) }) }
+    : null;
 
   const parts: (Uint8Array | number[])[] = [input.subarray(0, 8)];
   for (const s of out) parts.push([s.id, ...u32(s.body.length)], s.body);
@@ -292,7 +324,15 @@ export function prepareModule(
     guard,
     guardReset: scan.alloc >= 0 ? GUARD_RESET : null,
     imports: scan.imports,
+    wasi,
   };
+}
+
+/** The pages of limits encoded as `0x01 min max` (what {@link cappedLimits} returns). */
+function pages(limits: number[]): { minPages: number; maxPages: number } {
+  const r = new Reader(new Uint8Array(limits));
+  r.u8();
+  return { minPages: r.u32(), maxPages: r.u32() };
 }
 
 /** Appends a defined function with no locals. */
@@ -313,8 +353,12 @@ interface ImportScan {
   apis: { module: string; name: string }[];
   /** Whether any import goes through the guard. */
   guarded: boolean;
-  /** The import section with guarded imports renamed to the guard. */
-  rewritten: Uint8Array;
+  /** Whether any import was renamed (to the guard, rungpt's HTTP or the WASI bridge). */
+  renamed: boolean;
+  /** WASI functions imported, in the bridge's order. */
+  wasi: string[];
+  /** The import section's entries, renamed. */
+  entries: (number[] | Uint8Array)[];
 }
 
 /** Reads the import section, renaming what the allocation guard stands in for. */
@@ -325,9 +369,11 @@ function scanImports(sections: Section[]): ImportScan {
     alloc: -1,
     apis: [],
     guarded: false,
-    rewritten: new Uint8Array(),
+    renamed: false,
+    wasi: [],
+    entries: [],
   };
-  const entries: (number[] | Uint8Array)[] = [];
+  const entries = scan.entries;
   for (const s of sections) {
     if (s.id !== 2) continue;
     const r = new Reader(s.body);
@@ -342,11 +388,20 @@ function scanImports(sections: Section[]): ImportScan {
       if (kind === 0) {
         const type = r.u32();
         const renamed = guardedName(scan, mod, field);
-        if (isExtismHttp(mod, field)) {
-          // Extism's worker would link its own unchecked fetch here: rungpt's goes instead.
-          entries.push([...nameBytes(EXTISM_HTTP_MODULE), ...nameBytes(field), 0, ...u32(type)]);
-        } else if (renamed === null) entries.push(s.body.subarray(start, r.pos));
-        else entries.push([...nameBytes(GUARD_MODULE), ...nameBytes(renamed), 0, ...u32(type)]);
+        const to = renamed !== null ? GUARD_MODULE : isExtismHttp(mod, field)
+          ? EXTISM_HTTP_MODULE // Extism's worker would link its own unchecked fetch here
+          : mod === "wasi_snapshot_preview1"
+          ? WASI_BRIDGE_MODULE
+          : null;
+        if (to === WASI_BRIDGE_MODULE && !isWasiFunction(field)) {
+          throw invalid(`module "${mod}" function "${field}" is not a WASI preview 1 function`);
+        }
+        if (to === WASI_BRIDGE_MODULE && !scan.wasi.includes(field)) scan.wasi.push(field);
+        if (to === null) entries.push(s.body.subarray(start, r.pos));
+        else {
+          scan.renamed = true;
+          entries.push([...nameBytes(to), ...nameBytes(renamed ?? field), 0, ...u32(type)]);
+        }
         if (mod === "extism:host/env" && field === "alloc") scan.alloc = scan.importedFuncs;
         scan.importedFuncs++;
       } else if (kind === 1) {
@@ -363,7 +418,6 @@ function scanImports(sections: Section[]): ImportScan {
       } else throw invalid(`unknown import kind ${kind}`);
       if (kind !== 0) entries.push(s.body.subarray(start, r.pos));
     }
-    scan.rewritten = withEntries(n, entries);
   }
   return scan;
 }
@@ -378,7 +432,7 @@ function isExtismHttp(mod: string, field: string): boolean {
 /** The guard's name for a function import it stands in for, or null to leave it. */
 function guardedName(scan: ImportScan, mod: string, field: string): string | null {
   if (mod === "extism:host/env") {
-    if (!isGuardedExtism(field)) return null;
+    if (!isGuardedExtism(field) && !isGuardedHttp(field)) return null;
     scan.guarded = true;
     return field;
   }

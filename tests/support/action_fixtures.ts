@@ -46,8 +46,11 @@ export interface TestActionSpec {
 export interface TestPluginSpec {
   /** The plugin's name (its id in `plugin.action`). */
   name: string;
-  /** The fixture module under tests/fixtures/wasm/ (e.g. `echo`, `loop`, `fetcher`). */
-  wasm: string;
+  /**
+   * The fixture module under tests/fixtures/wasm/ (e.g. `echo`, `loop`, `fetcher`), or a
+   * module's bytes (built by another toolchain, see toolchains.ts).
+   */
+  wasm: string | Uint8Array;
   actions: TestActionSpec[];
   apis?: string[];
   /** `permissions.net.hosts`. */
@@ -88,7 +91,10 @@ export async function installPlugins(
     };
     const repo = await git.createRepo("test", spec.name);
     await repo.commit(
-      { "rungpt.yaml": stringify(manifest), "plugin.wasm": await buildFixture(spec.wasm) },
+      {
+        "rungpt.yaml": stringify(manifest),
+        "plugin.wasm": typeof spec.wasm === "string" ? await buildFixture(spec.wasm) : spec.wasm,
+      },
       { tags: ["v1.0.0"] },
     );
     await installPlugin({

@@ -15,16 +15,16 @@
  * - `http_status_code() -> i32`: the status of the last response, 0 before one.
  * - `http_headers() -> i64`: a block of JSON of the last response's headers, 0 before one.
  *
- * What these functions hand the plugin in one call is bounded: each response by
- * `limits.httpResponseBytes`, all of them together by the plugin's memory budget
- * (`limits.memoryBytes`) and {@link MAX_LIVE_BLOCKS} blocks, as the allocation guard bounds
- * the plugin's other blocks.
+ * What these functions hand the plugin is bounded: each response by `limits.httpResponseBytes`,
+ * and every response and header block by the allocation guard (`runtime_guard.ts`), which
+ * charges them to the plugin's one memory budget (`limits.memoryBytes`, and its
+ * count of live blocks) beside its other blocks. A body larger than the whole budget is refused here, before
+ * it becomes a block, so the host never holds it for the plugin.
  * @module
  */
 import type { CallContext } from "@extism/extism";
 import type { CallBudget, PluginHost } from "../registry.ts";
 import { HostFunctionError } from "../runtime_errors.ts";
-import { MAX_LIVE_BLOCKS } from "../runtime_guard.ts";
 import { type CheckedFetch, type CheckedRequest, NetRefusal } from "./net.ts";
 
 /** The import module the runtime renames the plugin's Extism HTTP imports to. */
@@ -39,30 +39,10 @@ type HttpFunctions = Record<
   (cp: CallContext, ...args: any[]) => unknown
 >;
 
-/**
- * What the last request of one instance left, for `http_status_code` and `http_headers`, and
- * the blocks handed to the plugin in each call (the allocation guard does not see these).
- */
-class LastResponse {
-  status = 0;
-  headers: Record<string, string> | null = null;
-  readonly #spent = new WeakMap<CallBudget, { bytes: number; blocks: number }>();
-
-  /** Counts a block of `bytes` for `call`; throws past the plugin's budget or block count. */
-  charge(host: PluginHost, call: CallBudget, bytes: number): void {
-    const spent = this.#spent.get(call) ?? { bytes: 0, blocks: 0 };
-    spent.bytes += bytes;
-    spent.blocks += 1;
-    this.#spent.set(call, spent);
-    if (spent.bytes > host.limits.memoryBytes || spent.blocks > MAX_LIVE_BLOCKS) {
-      throw new HostFunctionError(
-        "memory",
-        `http_request: this call received more than ${host.limits.memoryBytes} bytes or ` +
-          `${MAX_LIVE_BLOCKS} responses and header sets, the plugin's limit`,
-        host.name,
-      );
-    }
-  }
+/** What the last request of one instance left, for `http_status_code` and `http_headers`. */
+interface LastResponse {
+  status: number;
+  headers: Record<string, string> | null;
 }
 
 /**
@@ -78,17 +58,14 @@ export function extismHttpFunctions(
   fetch: CheckedFetch | undefined,
   host: PluginHost,
 ): HttpFunctions {
-  const last = new LastResponse();
+  const last: LastResponse = { status: 0, headers: null };
   return {
     http_request: (cp: CallContext, req: bigint, body: bigint) =>
       httpRequest(fetch, host, last, cp, req, body),
     http_status_code: () => last.status,
     http_headers: (cp: CallContext) => {
-      const call = cp.hostContext<CallBudget | undefined>();
-      if (last.headers === null || !call) return 0n;
-      const json = new TextEncoder().encode(JSON.stringify(last.headers));
-      last.charge(host, call, json.length);
-      return cp.store(json);
+      if (last.headers === null) return 0n;
+      return cp.store(new TextEncoder().encode(JSON.stringify(last.headers)));
     },
   };
 }
@@ -117,7 +94,14 @@ async function httpRequest(
     host.log("error", message);
     throw new HostFunctionError(refused ? "denied" : "plugin_error", message, host.name);
   }
-  last.charge(host, call, res.body.length);
+  if (res.body.length > host.limits.memoryBytes) {
+    throw new HostFunctionError(
+      "memory",
+      `http_request: the response body of ${res.body.length} bytes is larger than the plugin's ` +
+        `memory limit of ${host.limits.memoryBytes} bytes`,
+      host.name,
+    );
+  }
   last.status = res.status;
   last.headers = res.headers;
   return res.body.length === 0 ? 0n : cp.store(res.body);

@@ -123,6 +123,7 @@ Deno.test("plugins doc: the limits table states the defaults", () => {
       `${DEFAULT_LIMITS.httpTimeoutMs / 1000} s`,
     ],
     ["stateBytes", "State", `${DEFAULT_LIMITS.stateBytes / MiB} MiB`],
+    ["wasiCalls", "WASI calls in one call", DEFAULT_LIMITS.wasiCalls.toLocaleString("en-US")],
   ];
   assert.deepEqual(rows.map((r) => r[0]).sort(), Object.keys(DEFAULT_LIMITS).sort());
   const { burstLines, linesPerSecond } = DEFAULT_LOG_BUDGET;

@@ -4,48 +4,15 @@
  * and the bound on what http_request hands one call.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { join } from "node:path";
 import { actionInput, type Manifest, parseManifest } from "../../../lib/plugins/manifest.ts";
 import { callAction, type LoadedPlugin, loadPlugin } from "../../../lib/plugins/runtime.ts";
 import { createDefaultRegistry } from "../../../lib/plugins/host/mod.ts";
 import type { PluginLimits } from "../../../lib/plugins/registry.ts";
 import { MAX_LIVE_BLOCKS } from "../../../lib/plugins/runtime_guard.ts";
 import { rejectsKind } from "../../support/plugin_runtime.ts";
+import { buildC, FREESTANDING } from "../../support/toolchains.ts";
 
-const SOURCE = join(import.meta.dirname!, "..", "..", "fixtures", "c", "http_flood.c");
-
-/** Builds http_flood.c, or null without clang and wasm-ld (Debian's clang and lld). */
-async function buildFlood(): Promise<Uint8Array | null> {
-  const out = await Deno.makeTempFile({ suffix: ".wasm" });
-  try {
-    const { success, stderr } = await new Deno.Command("clang", {
-      args: [
-        "--target=wasm32-unknown-unknown",
-        "-O2",
-        "-nostdlib",
-        "-ffreestanding",
-        "-fno-builtin",
-        "-Wl,--no-entry",
-        "-Wl,--strip-all",
-        "-Wl,-z,stack-size=8192",
-        "-Wl,--initial-memory=131072",
-        "-o",
-        out,
-        SOURCE,
-      ],
-      stderr: "piped",
-    }).output();
-    if (!success) throw new Error(`clang failed: ${new TextDecoder().decode(stderr)}`);
-    return await Deno.readFile(out);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  } finally {
-    await Deno.remove(out).catch(() => {});
-  }
-}
-
-const wasm = await buildFlood();
+const wasm = await buildC("http_flood.c", FREESTANDING);
 
 function manifestFor(port: number): Manifest {
   const action = (name: string, exportName: string) => ({
@@ -65,12 +32,13 @@ function manifestFor(port: number): Manifest {
   }));
 }
 
-/** A 127.0.0.1 server: /small answers 2 bytes, /big 5000, anything else 404. */
+/** A 127.0.0.1 server: /small answers 2 bytes, /big 5000, /huge 300 000, anything else 404. */
 function startServer(): Deno.HttpServer<Deno.NetAddr> {
   return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
     const path = new URL(req.url).pathname;
     if (path === "/small") return new Response("hi");
     if (path === "/big") return new Response("b".repeat(5000));
+    if (path === "/huge") return new Response("h".repeat(300_000));
     return new Response("no", { status: 404 });
   });
 }
@@ -117,12 +85,31 @@ Deno.test({
 });
 
 Deno.test({
-  name: "extism http_request: the bytes of responses in one call are bounded by the memory limit",
+  name: "extism http_request: responses count against the plugin's one memory budget (the guard)",
   ignore,
   fn: () =>
     withFlood({ memoryBytes: 256 * 1024 }, async (call, base) => {
-      await rejectsKind(call("fetch_many", `${base}/big`), "memory", "more than 262144 bytes");
+      // 5000-byte bodies, kept: the guard trips once they and the plugin's blocks pass 256 KiB.
+      await rejectsKind(
+        call("fetch_many", `${base}/big`),
+        "memory",
+        "ran out of memory: the limit is 262144 bytes",
+      );
       // The call ended, not the plugin.
+      assertEquals(await call("status_of", `${base}/small`), "200");
+    }),
+});
+
+Deno.test({
+  name: "extism http_request: a body larger than the whole budget is refused before it is a block",
+  ignore,
+  fn: () =>
+    withFlood({ memoryBytes: 256 * 1024 }, async (call, base) => {
+      await rejectsKind(
+        call("status_of", `${base}/huge`),
+        "memory",
+        "response body of 300000 bytes is larger than the plugin's memory limit of 262144 bytes",
+      );
       assertEquals(await call("status_of", `${base}/small`), "200");
     }),
 });
@@ -132,10 +119,7 @@ Deno.test({
   ignore,
   fn: () =>
     withFlood({}, async (call, base) => {
-      await rejectsKind(
-        call("fetch_many", `${base}/small`),
-        "memory",
-        `${MAX_LIVE_BLOCKS} responses and header sets`,
-      );
+      // 2-byte bodies: the guard's count of live blocks trips long before its bytes.
+      await rejectsKind(call("fetch_many", `${base}/small`), "memory", "ran out of memory");
     }),
 });

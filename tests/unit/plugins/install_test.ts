@@ -462,8 +462,9 @@ Deno.test("a failing install leaves the plugins dir byte-identical", async () =>
         },
         new RegExp(
           String.raw`module imports "env" \(seed\), "env" \(console\.log\), "env" \(trace\), ` +
-            String.raw`which rungpt does not provide: a module may import only extism:host/env ` +
-            String.raw`and the <namespace>:<api> modules listed in rungpt\.yaml apis ` +
+            String.raw`which rungpt does not provide: a module may import only extism:host/env, ` +
+            String
+              .raw`wasi_snapshot_preview1 and the <namespace>:<api> modules listed in rungpt\.yaml apis ` +
             String.raw`\(env\.seed is AssemblyScript's Math\.random\(\), and plugins get no ` +
             String.raw`random source; AssemblyScript's console\.\*\(\) and trace\(\) import env ` +
             String.raw`functions: log with the SDK's logInfo\(\) and the like \(rungpt:log\)\)$`,
@@ -478,15 +479,26 @@ Deno.test("a failing install leaves the plugins dir byte-identical", async () =>
         /"index" \(upper\), which rungpt does not provide: .*\(an AssemblyScript "declare function" without @external\("<plugin>:<api>", "upper"\) is imported from its file's module, "index"\)$/,
       ],
       [
-        "WASI",
+        "WASI before preview 1",
         {
           ...pluginFiles({ name: "bad" }),
           "plugin.wasm": buildWasm({
-            imports: [["wasi_snapshot_preview1", "fd_write"]],
+            imports: [["wasi_unstable", "fd_write"]],
             exports: ["greet"],
           }),
         },
-        /"wasi_snapshot_preview1" \(fd_write\), which rungpt does not provide: .*\(WASI is not provided: build for wasm32-unknown-unknown\)$/,
+        /"wasi_unstable" \(fd_write\), which rungpt does not provide: .*\(of WASI, only preview 1 \(wasi_snapshot_preview1\) is provided: build for wasm32-wasip1\)$/,
+      ],
+      [
+        "a WASI function preview 1 does not have",
+        {
+          ...pluginFiles({ name: "bad" }),
+          "plugin.wasm": buildWasm({
+            imports: [["wasi_snapshot_preview1", "fd_teleport"]],
+            exports: ["greet"],
+          }),
+        },
+        /module "wasi_snapshot_preview1" function "fd_teleport" is not a WASI preview 1 function/,
       ],
       [
         "an Extism host function rungpt does not have",
