@@ -6,7 +6,7 @@
  * script and no stylesheet of rungpt's: what the browser itself needs to scroll that much text.
  * @module
  */
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Page } from "../tests/support/playwright.ts";
 import { median, quantile } from "./stats.ts";
 
 /** Frame intervals and main-thread time over one scroll. */

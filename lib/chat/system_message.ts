@@ -9,6 +9,7 @@
  * @module
  */
 import { type DescribedTool, toolId } from "../tools/tool.ts";
+import type { Tiktoken } from "js-tiktoken/lite";
 
 /** How actions are offered to the model. */
 export type ActionMode = "tags" | "native";
@@ -220,10 +221,20 @@ export function buildActionSystemMessage(
  */
 export async function countTokens(text: string): Promise<number> {
   if (!text) return 0;
-  // Loaded on first use: the encoding tables take a while to load and start-up should not wait.
-  const { countTokens: countO200k } = await import("gpt-tokenizer");
   // Text such as "<|endoftext|>" from a plugin description is counted as text, not rejected.
-  return countO200k(text, PLAIN_TEXT);
+  return (await o200k()).encode(text, [], []).length;
 }
 
-const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+let encoder: Promise<Tiktoken> | undefined;
+
+/** The o200k_base encoder, built once on first use: its tables take a while to load. */
+function o200k(): Promise<Tiktoken> {
+  encoder ??= (async () => {
+    const [{ Tiktoken }, { default: ranks }] = await Promise.all([
+      import("js-tiktoken/lite"),
+      import("js-tiktoken/ranks/o200k_base"),
+    ]);
+    return new Tiktoken(ranks);
+  })();
+  return encoder;
+}

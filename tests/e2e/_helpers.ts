@@ -4,7 +4,7 @@
  * assert that nothing left the rungpt origin.
  * @module
  */
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "../support/playwright.ts";
 import { launchBrowser } from "../support/chromium.ts";
 import { startRungpt, type TestRungpt, type TestRungptOptions } from "../support/rungpt_server.ts";
 import {

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
-import type { Locator, Page } from "playwright-core";
+import type { Locator, Page } from "../support/playwright.ts";
 import { installPlugin } from "../../lib/plugins/install.ts";
 import {
   hasResults,

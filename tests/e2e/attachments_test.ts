@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { imageSize } from "image-size";
-import type { Page } from "playwright-core";
+import type { Page } from "../support/playwright.ts";
 import { MAX_IMAGE_SIDE } from "../../lib/chat/attachment_limits.ts";
 import {
   containsAscii,

@@ -5,7 +5,7 @@
  * snippets without markdown. Desktop and phone sizes where layout matters.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
+import type { Page } from "../support/playwright.ts";
 import { installPlugins, putSettings, WEB } from "../support/action_fixtures.ts";
 import type { RecordedRequest, Reply } from "../support/scripted_model.ts";
 import { conversationIdOf, sendMessage, settled, startE2E, waitFor } from "./_helpers.ts";

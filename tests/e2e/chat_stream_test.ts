@@ -3,7 +3,7 @@
  * stopping (button and Esc), reloading mid-reply, and Shift+Enter.
  */
 import assert from "node:assert/strict";
-import type { Locator } from "playwright-core";
+import type { Locator } from "../support/playwright.ts";
 import {
   conversationIdOf,
   lastAssistant,

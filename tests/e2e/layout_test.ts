@@ -6,7 +6,7 @@
  * messages' DOM. How fast it scrolls is measured in bench/ (`deno task bench scale`), not here.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
+import type { Page } from "../support/playwright.ts";
 import { BLOCK_SIZE } from "../../components/chat/MessageBlock.tsx";
 import { PAGE_SIZE } from "../../lib/chat/page_data.ts";
 import type { Message } from "../../lib/store/types.ts";

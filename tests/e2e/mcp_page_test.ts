@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { Page } from "../support/playwright.ts";
 import { denoEnv } from "../support/mcp.ts";
 import { colours, contrast, startE2E } from "./_helpers.ts";
 

@@ -5,7 +5,7 @@
  * with what followed the old one still reachable.
  */
 import assert from "node:assert/strict";
-import type { Locator, Page } from "playwright-core";
+import type { Locator, Page } from "../support/playwright.ts";
 import type { RecordedRequest, Reply } from "../support/scripted_model.ts";
 import { lastAssistant, sendMessage, settled, startE2E, waitFor } from "./_helpers.ts";
 

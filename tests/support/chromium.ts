@@ -5,7 +5,7 @@
  */
 // Before playwright-core, which probes a file Deno only lets -A read (see the shim).
 import "./node_fs_shim.ts";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium } from "./playwright.ts";
 import { findChromium } from "./chromium_path.ts";
 
 export { findChromium };

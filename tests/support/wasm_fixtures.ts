@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import asc from "assemblyscript/asc";
+import asc from "npm:assemblyscript@^0.28/asc";
 import { join } from "node:path";
 import { type Manifest, parseManifest } from "../../lib/plugins/manifest.ts";
 

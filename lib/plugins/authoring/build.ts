@@ -9,9 +9,24 @@
  * {@linkcode DEFAULT_ASC_FLAGS} apply.
  * @module
  */
-import type asc from "assemblyscript/asc";
 import { dirname, join } from "node:path";
 import { isInside, type Manifest, MANIFEST_FILE, parseManifest } from "../manifest.ts";
+
+/**
+ * The compiler, loaded on first use: it takes seconds to load, every `rungpt plugin` command
+ * imports this module, and through a specifier Deno cannot see ahead of time, `deno task start`
+ * does not download it (with binaryen, 100 MB that only plugin authors need).
+ */
+const ASSEMBLYSCRIPT = "npm:assemblyscript@^0.28/asc";
+
+/** The part of asc's API used here (its own types would pull the package into the lockfile). */
+interface AscCompiler {
+  main(args: string[], options: {
+    writeFile(file: string, contents: Uint8Array | string): void;
+    stderr: { write(s: string | Uint8Array): void };
+    stdout: { write(s: string | Uint8Array): void };
+  }): Promise<{ error: Error | null }>;
+}
 
 /** The entry file, relative to the repository root. */
 export const ENTRY_FILE = "assembly/index.ts";
@@ -121,9 +136,7 @@ export async function buildPlugin(dir: string, opts: BuildOptions = {}): Promise
   ];
   let stderr = "";
   let binary: Uint8Array | null = null;
-  // Loaded here, not with this module: the compiler takes seconds to load, and every
-  // `rungpt plugin` command imports this module.
-  const { default: compiler } = await import("assemblyscript/asc");
+  const { default: compiler }: { default: AscCompiler } = await import(ASSEMBLYSCRIPT);
   const { error } = await compiler.main(
     args,
     {
@@ -132,7 +145,7 @@ export async function buildPlugin(dir: string, opts: BuildOptions = {}): Promise
       },
       stderr: { write: (s: string | Uint8Array) => void (stderr += String(s)) },
       stdout: { write: () => {} },
-    } as Parameters<typeof asc.main>[1],
+    },
   );
   if (error || !binary) {
     throw new BuildError(
