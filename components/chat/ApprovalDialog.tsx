@@ -58,6 +58,7 @@ export function ApprovalDialog({ call, busy, onAnswer, onStop }: ApprovalDialogP
       </p>
       {args && <pre class="action-pre approval-args"><code>{args}</code></pre>}
       <h3>What it may touch</h3>
+      {access.warning && <p class="notice notice-error" role="note">{access.warning}</p>}
       {touchesNothing
         ? <p class="muted">Nothing outside its sandbox: no APIs, hosts or files.</p>
         : (
