@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { benchActions } from "./actions.ts";
 import { machineInfo, machineLine } from "./machine.ts";
+import { benchMcpClient } from "./mcp_client.ts";
 import { benchMcpServe } from "./mcp_serve.ts";
 import { benchPageWeight } from "./page_weight.ts";
 import { benchRelay } from "./relay.ts";
@@ -25,7 +26,7 @@ export const AREAS: Record<string, Bench> = {
   startup: benchStartup,
   relay: benchRelay,
   scale: benchScale,
-  mcp: benchMcpServe,
+  mcp: async (log) => [...await benchMcpServe(log), ...await benchMcpClient(log)],
 };
 
 if (import.meta.main) {
