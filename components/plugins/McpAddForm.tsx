@@ -1,6 +1,7 @@
 /**
- * The "Add an MCP server" form: name, npm source, what it may read, write and reach, which
- * env it may read or gets a value for, its arguments, and whether its read-only tools may run
+ * The "Add an MCP server" form: name, source (npm or a remote URL), what it may read, write and
+ * reach, which env it may read or gets a value for, a remote server's headers, its arguments,
+ * and whether its read-only tools may run
  * without asking. "Review…" asks the server what that grants (the consent dialog follows);
  * a field the server finds wrong is marked and named.
  * @module
@@ -35,7 +36,7 @@ const FIELDS: FieldSpec[] = [
   {
     key: "source",
     label: "Source",
-    hint: "A stdio server on npm: npm:<package>[@version].",
+    hint: "A stdio server on npm, npm:<package>[@version], or a remote server's https:// URL.",
     placeholder: "npm:@modelcontextprotocol/server-memory",
   },
   {
@@ -66,6 +67,13 @@ const FIELDS: FieldSpec[] = [
     key: "envValues",
     label: "Environment values",
     hint: "NAME=VALUE, one per line: passed to it and stored, never shown again.",
+    multiline: true,
+  },
+  {
+    key: "headers",
+    label: "Headers (remote servers)",
+    hint:
+      "Name: value, one per line (e.g. Authorization): sent only to it, stored, never shown again.",
     multiline: true,
   },
   { key: "args", label: "Server arguments", hint: "One per line.", multiline: true },

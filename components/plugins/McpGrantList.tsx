@@ -60,6 +60,20 @@ export function McpGrantList({ server: s }: { server: McpServerView }) {
           )
           : <span class="muted">none</span>}
       </dd>
+      {s.headers.length > 0 && (
+        <>
+          <dt>Headers</dt>
+          <dd>
+            <ul>
+              {s.headers.map((h) => (
+                <li key={h}>
+                  <code>{h}</code> <span class="muted">value set, hidden</span>
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </>
+      )}
       <dt>Arguments</dt>
       <dd>
         {s.args.length

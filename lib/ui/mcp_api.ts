@@ -13,12 +13,14 @@ export type { McpLogEntry, McpServerView };
 /** A server to add, as the form has it; the server checks every field. */
 export interface McpServerInput {
   name: string;
-  /** `npm:<package>[@version]`. */
+  /** `npm:<package>[@version]`, or a remote server's `https://` URL. */
   source: string;
   args: string[];
   permissions: { read: string[]; write: string[]; net: string[]; env: string[] };
   /** Values passed to the server (sent once, never shown again). */
   env: Record<string, string>;
+  /** Headers sent to a remote server (sent once, never shown again). */
+  headers: Record<string, string>;
   trustReadOnly: boolean;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The "Add an MCP server" form's text, turned into the API's input: lists one per line (or
- * comma-separated where an item cannot hold a comma), env values as `NAME=VALUE` lines. The
+ * comma-separated where an item cannot hold a comma), env values as `NAME=VALUE` lines, a
+ * remote server's headers as `Name: value` lines. The
  * server checks everything else and names the field that is wrong; {@linkcode formField} maps
  * that name back to the form's field.
  * @module
@@ -16,6 +17,7 @@ export interface McpFormFields {
   net: string;
   envNames: string;
   envValues: string;
+  headers: string;
   args: string;
   trustReadOnly: boolean;
 }
@@ -40,6 +42,7 @@ export const EMPTY_MCP_FORM: McpFormFields = {
   net: "",
   envNames: "",
   envValues: "",
+  headers: "",
   args: "",
   trustReadOnly: false,
 };
@@ -51,7 +54,7 @@ const items = (text: string) => lines(text.replaceAll(",", "\n"));
 
 /**
  * The API input of the form; throws {@linkcode McpFormError} for an env value line without
- * `=`.
+ * `=` or a header line without `:`.
  *
  * @example
  * ```ts
@@ -72,6 +75,14 @@ export function formInput(f: McpFormFields): McpServerInput {
     }
     env[line.slice(0, eq).trim()] = line.slice(eq + 1);
   }
+  const headers: Record<string, string> = {};
+  for (const line of lines(f.headers)) {
+    const colon = line.indexOf(":");
+    if (colon < 1) {
+      throw new McpFormError(`Headers: "${line.slice(0, 40)}" is not Name: value`, "headers");
+    }
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
   return {
     name: f.name.trim(),
     source: f.source.trim(),
@@ -83,6 +94,7 @@ export function formInput(f: McpFormFields): McpServerInput {
       env: items(f.envNames),
     },
     env,
+    headers,
     trustReadOnly: f.trustReadOnly,
   };
 }
@@ -111,6 +123,7 @@ export function formField(apiField: string | null): McpFormField | null {
     source: "source",
     args: "args",
     env: "envValues",
+    headers: "headers",
     trustReadOnly: "trustReadOnly",
   };
   return top[head] ?? null;

@@ -54,6 +54,9 @@ Deno.test("mcp api: preview, field errors, add server-memory, disable, enable, r
     [{ ...input, name: "Bad Name" }, 400, "name", /not a valid name/],
     [{ ...input, name: "probe" }, 409, "taken", /a plugin named "probe" is installed/],
     [{ ...input, unknownField: 1 }, 400, undefined, /unknownField/],
+    // An unsandboxed command is the terminal's to add (`rungpt mcp add --unsandboxed`), not a page's.
+    [{ ...input, unsandboxed: true }, 400, undefined, /unsandboxed/],
+    [{ ...input, headers: { Authorization: "x" } }, 400, "headers", /remote/],
   ] as const;
   for (const [body, status, kind, message] of bad) {
     const res = await call(rg, "POST", "/api/mcp", body);
@@ -75,6 +78,17 @@ Deno.test("mcp api: preview, field errors, add server-memory, disable, enable, r
   assert.ok(!preview.text.includes(SECRET));
   await assert.rejects(Deno.stat(mcpConfigPath(rg.dataDir)), Deno.errors.NotFound);
   assert.deepEqual(await list(rg), []);
+
+  // A remote server's headers: their names are shown, their values never leave the server.
+  const remote = await call(rg, "POST", "/api/mcp", {
+    name: "remote",
+    source: "https://mcp.example.com/mcp",
+    headers: { Authorization: `Bearer ${SECRET}` },
+  });
+  assert.equal(remote.status, 200, remote.text);
+  assert.equal(remote.body.preview.kind, "remote");
+  assert.deepEqual(remote.body.preview.headers, ["Authorization"]);
+  assert.ok(!remote.text.includes(SECRET));
 
   // Confirmed: saved and started.
   const added = await call(rg, "POST", "/api/mcp", { ...input, confirmed: true });

@@ -14,6 +14,7 @@ const addRequest = z.object({
   args: z.unknown().optional(),
   permissions: z.unknown().optional(),
   env: z.unknown().optional(),
+  headers: z.unknown().optional(),
   trustReadOnly: z.unknown().optional(),
   /** Without it nothing is saved: the answer is what would be granted (the consent dialog). */
   confirmed: z.boolean().optional(),

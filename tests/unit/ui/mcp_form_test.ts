@@ -11,6 +11,7 @@ Deno.test("mcp form: lists split on lines (and commas where items hold none), en
     net: "api.example.com, localhost:8080",
     envNames: "HOME_X,OTHER",
     envValues: "KEY=a=b, c\n\nEMPTY=",
+    headers: "Authorization: Bearer a:b\n\n X-Team :  blue ",
     args: "--flag\na, b with spaces",
     trustReadOnly: true,
   });
@@ -25,6 +26,7 @@ Deno.test("mcp form: lists split on lines (and commas where items hold none), en
       env: ["HOME_X", "OTHER"],
     },
     env: { KEY: "a=b, c", EMPTY: "" },
+    headers: { Authorization: "Bearer a:b", "X-Team": "blue" },
     trustReadOnly: true,
   });
 });
@@ -39,6 +41,16 @@ Deno.test("mcp form: an env value line without NAME= names its field", () => {
   }
 });
 
+Deno.test("mcp form: a header line without Name: names its field", () => {
+  for (const line of ["Authorization", ": value"]) {
+    assert.throws(
+      () => formInput({ ...EMPTY_MCP_FORM, headers: line }),
+      (e: unknown) =>
+        e instanceof McpFormError && e.field === "headers" && /Name: value/.test(e.message),
+    );
+  }
+});
+
 Deno.test("mcp form: the API's field names map back to the form's fields", () => {
   assert.equal(formField("permissions.read.0"), "read");
   assert.equal(formField("permissions.write.3"), "write");
@@ -48,6 +60,7 @@ Deno.test("mcp form: the API's field names map back to the form's fields", () =>
   assert.equal(formField("source"), "source");
   assert.equal(formField("name"), "name");
   assert.equal(formField("args.2"), "args");
+  assert.equal(formField("headers"), "headers");
   assert.equal(formField("taken"), null);
   assert.equal(formField(null), null);
 });
