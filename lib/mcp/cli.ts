@@ -8,7 +8,8 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { parseCommandArgs } from "../cli/args.ts";
+import { RefusedError, UsageError } from "../errors.ts";
 import { escapeControls } from "../text/escape_controls.ts";
 import { readAnswer } from "../plugins/cli.ts";
 import { ENV_NAME, parseServerConfig, readMcpConfig } from "./config.ts";
@@ -55,8 +56,6 @@ export const MCP_USAGE = `usage: rungpt mcp <command>
   disable <name>
   serve          (rungpt's plugin actions as an MCP server over stdio)`;
 
-class CliError extends Error {}
-
 /**
  * Runs `rungpt mcp <args>`; resolves to the exit code (0 ok, 1 error or refused).
  *
@@ -99,7 +98,7 @@ async function dispatch(args: string[], opts: McpCommandOptions): Promise<void> 
       out(MCP_USAGE);
       return;
     default:
-      throw new CliError(`unknown command "${cmd}"; see rungpt mcp --help`);
+      throw new UsageError(`unknown command "${cmd}"; see rungpt mcp --help`);
   }
 }
 
@@ -108,7 +107,7 @@ async function add(args: string[], opts: McpCommandOptions, out: (l: string) => 
   const dash = args.indexOf("--");
   const own = dash === -1 ? args : args.slice(0, dash);
   const serverArgs = dash === -1 ? [] : args.slice(dash + 1);
-  const { values, positionals } = parse(own, {
+  const { values, positionals } = parseCommandArgs(own, {
     "allow-read": { type: "string", multiple: true },
     "allow-write": { type: "string", multiple: true },
     "allow-net": { type: "string", multiple: true },
@@ -118,7 +117,7 @@ async function add(args: string[], opts: McpCommandOptions, out: (l: string) => 
     yes: { type: "boolean", short: "y" },
   });
   if (positionals.length !== 2) {
-    throw new CliError("usage: rungpt mcp add <name> npm:<package>[@version] [options]");
+    throw new UsageError("usage: rungpt mcp add <name> npm:<package>[@version] [options]");
   }
   const [name, source] = positionals;
   const cwd = opts.cwd ?? Deno.cwd();
@@ -138,14 +137,14 @@ async function add(args: string[], opts: McpCommandOptions, out: (l: string) => 
   await checkNameFree(name, opts);
   out(formatAddSummary(name, config));
   if (!await confirmed(opts, values.yes === true, "Add? [y/N]")) {
-    throw new CliError("not added");
+    throw new RefusedError("not added");
   }
   await addServer(name, config, opts);
   out(`Added MCP server ${name}. See its tools with: rungpt mcp tools ${name}`);
 }
 
 async function list(args: string[], opts: McpCommandOptions, out: (l: string) => void) {
-  if (args.length) throw new CliError("usage: rungpt mcp list");
+  if (args.length) throw new UsageError("usage: rungpt mcp list");
   const { servers } = await readMcpConfig(opts.dataDir);
   const names = Object.keys(servers).sort();
   if (!names.length) {
@@ -181,12 +180,12 @@ async function tools(name: string, opts: McpCommandOptions, out: (l: string) => 
 }
 
 async function remove(args: string[], opts: McpCommandOptions, out: (l: string) => void) {
-  const { values, positionals } = parse(args, { yes: { type: "boolean", short: "y" } });
+  const { values, positionals } = parseCommandArgs(args, { yes: { type: "boolean", short: "y" } });
   const name = oneName(positionals, "remove");
   await serverConfig(opts.dataDir, name);
   out(`Remove MCP server ${name}: its config, its folder and its "Always allow" answers.`);
   if (!await confirmed(opts, values.yes === true, "Remove? [y/N]")) {
-    throw new CliError("not removed");
+    throw new RefusedError("not removed");
   }
   await removeServer(opts.dataDir, name);
   await opts.forgetApprovals?.(name);
@@ -203,16 +202,8 @@ async function setEnabled(
   out(`${enabled ? "Enabled" : "Disabled"} MCP server ${name}.`);
 }
 
-function parse<const T extends ParseArgsOptionsConfig>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true as const });
-  } catch (e) {
-    throw new CliError((e as Error).message);
-  }
-}
-
 function oneName(pos: string[], cmd: string): string {
-  if (pos.length !== 1) throw new CliError(`usage: rungpt mcp ${cmd} <name>`);
+  if (pos.length !== 1) throw new UsageError(`usage: rungpt mcp ${cmd} <name>`);
   return pos[0];
 }
 
@@ -228,7 +219,7 @@ function envValues(values?: string[]): Record<string, string> {
     const eq = v.indexOf("=");
     const name = eq === -1 ? v : v.slice(0, eq);
     if (eq === -1 || !ENV_NAME.test(name)) {
-      throw new CliError(
+      throw new UsageError(
         `--env takes NAME=VALUE with a variable name, not "${escapeControls(name)}"`,
       );
     }
@@ -240,7 +231,7 @@ function envValues(values?: string[]): Record<string, string> {
 async function confirmed(opts: McpCommandOptions, yes: boolean, question: string) {
   if (yes) return true;
   if (!(opts.isTerminal ?? Deno.stdin.isTerminal())) {
-    throw new CliError("not confirmed: no terminal to ask; re-run with --yes to confirm");
+    throw new RefusedError("not confirmed: no terminal to ask; re-run with --yes to confirm");
   }
   const answer = (await (opts.prompt ?? readAnswer)(question))?.trim().toLowerCase();
   return answer === "y" || answer === "yes";

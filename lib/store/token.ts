@@ -2,7 +2,7 @@
  * The access token API clients present to the local server (`Authorization: Bearer ...`).
  * @module
  */
-
+import { UserError } from "../errors.ts";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
 import { ensureDir, type Env } from "./paths.ts";
@@ -15,7 +15,7 @@ export const API_TOKEN_FILE = "api-token";
 export const API_TOKEN_PREFIX = "rgt_";
 
 /** A missing, unreadable or malformed token; the message says what to fix. */
-export class TokenError extends Error {
+export class TokenError extends UserError {
   override name = "TokenError";
 }
 

@@ -593,7 +593,7 @@ Deno.test("plugin run: clear one-line errors for bad requests", async () => {
       [["run", repo, "greet", '{"name":"Ada","x":1}'], "invalid arguments: arguments.x:"],
       [["run", repo, "greet", "{}", "--config", "colour=red"], 'declares no setting "colour"'],
       [["run", repo, "greet", "{}", "--config", "nonsense"], "--config expects key=value"],
-      [["run", repo, "greet", "{}", "--bogus"], "unknown option --bogus"],
+      [["run", repo, "greet", "{}", "--bogus"], "Unknown option '--bogus'"],
       [["run", repo], "usage: rungpt plugin run"],
       [["run", join(dir, "missing"), "greet"], "error:"],
     ];

@@ -200,7 +200,8 @@ Deno.test("cli: errors are one line and exit 1", async () => {
       await run(["install", "a/b@--upload-pack=x", "--yes"]),
       /invalid ref "--upload-pack=x"/,
     );
-    assertOneError(await run(["install", "-oops/x", "--yes"]), /invalid user "-oops"/);
+    assertOneError(await run(["install", "-oops/x", "--yes"]), /Unknown option '-o'/);
+    assertOneError(await run(["install", "--yes", "--", "-oops/x"]), /invalid user "-oops"/);
     assertOneError(await run(["install", "../x", "--yes"]), /invalid user/);
     assertOneError(await run(["install"]), /usage: rungpt plugin install/);
     assertOneError(await run(["install", "acme/nothere", "--yes"]), /git clone failed/);
@@ -208,9 +209,9 @@ Deno.test("cli: errors are one line and exit 1", async () => {
     assertOneError(await run(["remove", "ghost"]), /plugin ghost is not installed/);
     assertOneError(await run(["enable", "ghost"]), /plugin ghost is not installed/);
     assertOneError(await run(["update", "ghost", "--yes"]), /plugin ghost is not installed/);
-    assertOneError(await run(["update", "x", "--ref"]), /--ref needs a value/);
+    assertOneError(await run(["update", "x", "--ref"]), /Option '--ref <value>' argument missing/);
     assertOneError(await run(["frobnicate"]), /unknown command "frobnicate"/);
-    assertOneError(await run(["list", "--force"]), /unknown option --force/);
+    assertOneError(await run(["list", "--force"]), /Unknown option '--force'/);
 
     const repo = await git.createRepo("acme", "bad");
     await repo.commit(pluginFiles({ name: "bad", apis: ["rungpt:nope"] }));
