@@ -1,6 +1,6 @@
 /**
  * `rungpt mcp …`: add, list, tools, remove, enable, disable. Errors print one line to stderr
- * and exit 1.
+ * and exit 2 (a usage error) or 1.
  *
  * Consent: `add` prints what the server may read, write, reach and which env it may read;
  * `--yes` agrees; otherwise a terminal is asked `Add? [y/N]`; without a terminal it refuses
@@ -57,7 +57,7 @@ export const MCP_USAGE = `usage: rungpt mcp <command>
   serve          (rungpt's plugin actions as an MCP server over stdio)`;
 
 /**
- * Runs `rungpt mcp <args>`; resolves to the exit code (0 ok, 1 error or refused).
+ * Runs `rungpt mcp <args>`; resolves to the exit code (0 ok, 2 a usage error, 1 any other error or refused).
  *
  * @example
  * ```ts
@@ -72,7 +72,7 @@ export async function runMcpCommand(args: string[], opts: McpCommandOptions): Pr
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     err(`error: ${escapeControls(msg.replace(/\s*\n\s*/g, " "))}`);
-    return 1;
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 

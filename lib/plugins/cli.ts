@@ -1,7 +1,7 @@
 /**
  * `rungpt plugin …`: install, update, remove, list, info, enable, disable, config, quota, and the
  * authoring commands new, build, check, run (./authoring/cli.ts). Errors
- * print one line to stderr and exit 1; never a stack trace.
+ * print one line to stderr and exit 2 (a usage error) or 1; never a stack trace.
  *
  * Consent: the summary (for `remove`: what is deleted) is printed; `--yes` agrees; otherwise a
  * terminal is asked `Install? [y/N]` (`Update?`, `Remove?`); without a terminal the command
@@ -110,7 +110,7 @@ function oneName(pos: string[], cmd: string): string {
 }
 
 /**
- * Runs `rungpt plugin <args>`; resolves to the exit code (0 ok, 1 error or refused).
+ * Runs `rungpt plugin <args>`; resolves to the exit code (0 ok, 2 a usage error, 1 any other error or refused).
  *
  * @example
  * ```ts
@@ -132,7 +132,7 @@ export async function runPluginCommand(
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     err(`error: ${escapeControls(msg.replace(/\s*\n\s*/g, " "))}`);
-    return 1;
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The authoring subcommands of `rungpt plugin`: `new`, `build`, `run`, `check`. Called by
- * `runPluginCommand` (../cli.ts), which prints errors as one line and exits 1.
+ * `runPluginCommand` (../cli.ts), which prints errors as one line and exits 2 (a usage error)
+ * or 1.
  * @module
  */
 import { buildPlugin } from "./build.ts";
