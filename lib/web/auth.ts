@@ -5,7 +5,7 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
+import { generateCookie, getCookie } from "hono/cookie";
 import { tokensEqual } from "../store/token.ts";
 
 const SESSION_COOKIE = "rungpt_session";
@@ -46,9 +46,13 @@ export function bearerAuth(token: string): MiddlewareHandler {
 
 /** The `Set-Cookie` header value that starts a UI session for a valid token. */
 export async function sessionCookie(token: string, secure: boolean): Promise<string> {
-  const attrs = ["Path=/", "HttpOnly", "SameSite=Strict", `Max-Age=${60 * 60 * 24 * 30}`];
-  if (secure) attrs.push("Secure");
-  return [`${SESSION_COOKIE}=${await sessionValue(token)}`, ...attrs].join("; ");
+  return generateCookie(SESSION_COOKIE, await sessionValue(token), {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Strict",
+    maxAge: 60 * 60 * 24 * 30,
+    secure,
+  });
 }
 
 /** A stand-in origin to resolve `next` against: only paths that stay on it are ours. */
