@@ -233,6 +233,8 @@ export function validateArgs(schema: Record<string, unknown>, args: unknown): st
     const units = validate(args, own, "2020-12", refs, false).errors;
     errors = describeAll(units, lookupFor(own, args, refs));
   } catch (e) {
+    // A recursive schema ($ref to itself) over very deep arguments runs out of stack.
+    if (e instanceof RangeError) return ["arguments: nested too deeply to check"];
     return [
       `arguments: the action's schema cannot be used: ${(e as Error).message.split("\n")[0]}`,
     ];

@@ -143,6 +143,15 @@ Deno.test("$ref into $defs is followed, and an unresolvable $ref is reported", (
   );
 });
 
+Deno.test("arguments nested too deeply for a recursive schema end with an error, not a crash", () => {
+  const tree = { $defs: { node: { type: "array", items: { $ref: "#/$defs/node" } } } };
+  const schema = { ...tree, $ref: "#/$defs/node" };
+  let deep: unknown = [];
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  assertEquals(validateArgs(schema, deep), ["arguments: nested too deeply to check"]);
+  assertEquals(validateArgs(schema, [[[]]]), []);
+});
+
 Deno.test("the caller's schema is left as it was", () => {
   const schema = { type: "object", properties: { a: { $ref: "#/$defs/a" } }, $defs: { a: {} } };
   const before = structuredClone(schema);
