@@ -3,8 +3,9 @@
  * plugins. `deno task start` runs it; extra arguments pass through.
  * @module
  */
-import { parseArgs } from "node:util";
 import denoConfig from "./deno.json" with { type: "json" };
+import { parseCommandArgs } from "./lib/cli/args.ts";
+import { UsageError, UserError } from "./lib/errors.ts";
 import { DataDirError, defaultDataDir, defaultPluginsDir } from "./lib/store/paths.ts";
 import { loadOrCreateApiToken } from "./lib/store/token.ts";
 import type { RunningServer } from "./lib/web/server.ts";
@@ -54,21 +55,6 @@ Environment (all optional):
   RUNGPT_CORS_ORIGINS               web origins whose pages may call /v1 (CORS), comma-separated
 `;
 
-/** Errors whose message says what to do; printed without a stack trace. */
-const KNOWN_ERRORS = new Set([
-  "ServerStartError",
-  "DataDirError",
-  "SettingsError",
-  "TokenError",
-  "StoreError",
-  "SchemaTooNewError",
-  "MigrationError",
-  "DirOverlapError",
-]);
-
-/** A command-line mistake: printed as one line with a hint, exit code 2. */
-class UsageError extends Error {}
-
 function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) {
@@ -78,22 +64,12 @@ function parsePort(text: string): number {
 }
 
 async function serve(args: string[], env: Record<string, string | undefined>): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        port: { type: "string", short: "p", default: "8000" },
-        host: { type: "string", default: "127.0.0.1" },
-        open: { type: "boolean", default: false },
-      },
-      allowPositionals: false,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values } = parsed;
+  const { values, positionals } = parseCommandArgs(args, {
+    port: { type: "string", short: "p", default: "8000" },
+    host: { type: "string", default: "127.0.0.1" },
+    open: { type: "boolean", default: false },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const port = parsePort(values.port);
   // Loaded here so that --help, --version and token do not load the whole app.
   const { startServer } = await import("./lib/web/server.ts");
@@ -235,7 +211,7 @@ export async function main(args: string[]): Promise<number> {
       return 2;
     }
     // Known failures (a port in use, a bad token or settings file) are one line, not a trace.
-    if (e instanceof Error && KNOWN_ERRORS.has(e.name)) {
+    if (e instanceof UserError) {
       console.error(`rungpt: ${e.message}`);
       return 1;
     }

@@ -3,7 +3,7 @@
  * (POST the message, then read the conversation's event stream), timed from the request.
  * @module
  */
-import { readSse } from "./sse.ts";
+import { readSse } from "../tests/support/sse.ts";
 
 /** One stream's timing, in ms from the request. */
 export interface StreamTiming {

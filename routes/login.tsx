@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { safeEqual, safeNext, sessionCookie } from "../lib/web/auth.ts";
+import { safeNext, sessionCookie } from "../lib/web/auth.ts";
+import { tokensEqual } from "../lib/store/token.ts";
 import type { AppState } from "../lib/web/services.ts";
 import type { Handlers, PageProps } from "../lib/web/types.ts";
 
@@ -24,7 +25,7 @@ export const handler: Handlers<LoginData, AppState> = {
     }
     const parsed = form.safeParse(Object.fromEntries(data));
     const next = safeNext(parsed.data?.next ?? null);
-    if (!parsed.success || !safeEqual(parsed.data.token.trim(), ctx.state.app.apiToken)) {
+    if (!parsed.success || !tokensEqual(parsed.data.token.trim(), ctx.state.app.apiToken)) {
       return ctx.render({ next, error: "That token is not right." }, { status: 401 });
     }
     return new Response(null, {

@@ -6,6 +6,11 @@
  * the address it checked, over TLS for https). Requests ask for `connection: close`.
  *
  * The lowest layer: `lib/llm` (the model transport) and `lib/plugins` (`rungpt:net`) use it.
+ *
+ * Why hand-written rather than a library or `fetch`: `rungpt:net` must connect to the very
+ * address it checked (no second DNS lookup a hostile name could answer differently), which needs
+ * the connection under the client's control; and reading whatever has arrived per socket read cut
+ * the relay's CPU from 55 to 8 ms per 1,000 tokens (docs/benchmarks.md).
  * @module
  */
 import { setImmediate } from "node:timers";

@@ -1,6 +1,6 @@
 /**
  * `rungpt mcp …`: add, list, tools, remove, enable, disable, allow, deny. Errors print one line
- * to stderr and exit 1.
+ * to stderr and exit 2 (a usage error) or 1.
  *
  * Consent: `add` prints what the server may read, write, reach and which env it may read (or,
  * for `--unsandboxed`, that it runs with the user's full rights); `--yes` agrees; otherwise a
@@ -12,7 +12,8 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { parseCommandArgs } from "../cli/args.ts";
+import { RefusedError, UsageError } from "../errors.ts";
 import { escapeControls } from "../text/escape_controls.ts";
 import { readAnswer } from "../plugins/cli.ts";
 import { forgetPluginApprovals, updateSettings } from "../store/settings.ts";
@@ -62,15 +63,12 @@ export const MCP_USAGE = `usage: rungpt mcp <command>
   remove <name> [--yes]
   enable <name>
   disable <name>
-  disable <name>
   allow <name> <tool|*>   always allow a tool (* = every tool it has now)
   deny <name> <tool|*>    take that back
   serve          (rungpt's plugin actions as an MCP server over stdio)`;
 
-class CliError extends Error {}
-
 /**
- * Runs `rungpt mcp <args>`; resolves to the exit code (0 ok, 1 error or refused).
+ * Runs `rungpt mcp <args>`; resolves to the exit code (0 ok, 2 a usage error, 1 any other error or refused).
  *
  * @example
  * ```ts
@@ -85,7 +83,7 @@ export async function runMcpCommand(args: string[], opts: McpCommandOptions): Pr
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     err(`error: ${escapeControls(msg.replace(/\s*\n\s*/g, " "))}`);
-    return 1;
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 
@@ -115,7 +113,7 @@ async function dispatch(args: string[], opts: McpCommandOptions): Promise<void> 
       out(MCP_USAGE);
       return;
     default:
-      throw new CliError(`unknown command "${cmd}"; see rungpt mcp --help`);
+      throw new UsageError(`unknown command "${cmd}"; see rungpt mcp --help`);
   }
 }
 
@@ -124,7 +122,7 @@ async function add(args: string[], opts: McpCommandOptions, out: (l: string) => 
   const dash = args.indexOf("--");
   const own = dash === -1 ? args : args.slice(0, dash);
   const serverArgs = dash === -1 ? [] : args.slice(dash + 1);
-  const { values, positionals } = parse(own, {
+  const { values, positionals } = parseCommandArgs(own, {
     "allow-read": { type: "string", multiple: true },
     "allow-write": { type: "string", multiple: true },
     "allow-net": { type: "string", multiple: true },
@@ -136,7 +134,7 @@ async function add(args: string[], opts: McpCommandOptions, out: (l: string) => 
     yes: { type: "boolean", short: "y" },
   });
   if (positionals.length !== 2) {
-    throw new CliError("usage: rungpt mcp add <name> <source> [options]; see rungpt mcp --help");
+    throw new UsageError("usage: rungpt mcp add <name> <source> [options]; see rungpt mcp --help");
   }
   const [name, given] = positionals;
   const cwd = opts.cwd ?? Deno.cwd();
@@ -161,14 +159,14 @@ async function add(args: string[], opts: McpCommandOptions, out: (l: string) => 
   await checkNameFree(name, opts);
   out(formatAddSummary(name, config));
   if (!await confirmed(opts, values.yes === true, "Add? [y/N]")) {
-    throw new CliError("not added");
+    throw new RefusedError("not added");
   }
   await addServer(name, config, opts);
   out(`Added MCP server ${name}. See its tools with: rungpt mcp tools ${name}`);
 }
 
 async function list(args: string[], opts: McpCommandOptions, out: (l: string) => void) {
-  if (args.length) throw new CliError("usage: rungpt mcp list");
+  if (args.length) throw new UsageError("usage: rungpt mcp list");
   const { servers } = await readMcpConfig(opts.dataDir);
   const names = Object.keys(servers).sort();
   if (!names.length) {
@@ -204,7 +202,7 @@ async function allow(args: string[], opts: McpCommandOptions, out: (l: string) =
     : listed.filter((t) => t.name === tool || t.mcpName === tool);
   if (!chosen.length) {
     const names = listed.map((t) => t.name).join(", ") || "none";
-    throw new CliError(`MCP server "${name}" has no tool "${tool}"; its tools: ${names}`);
+    throw new UsageError(`MCP server "${name}" has no tool "${tool}"; its tools: ${names}`);
   }
   const ids = chosen.map((t) => `${name}.${t.name}`);
   await updateSettings(opts.dataDir, (s) => {
@@ -238,7 +236,7 @@ async function deny(args: string[], opts: McpCommandOptions, out: (l: string) =>
 }
 
 function toolArgs(args: string[], cmd: string): [string, string] {
-  if (args.length !== 2) throw new CliError(`usage: rungpt mcp ${cmd} <name> <tool|*>`);
+  if (args.length !== 2) throw new UsageError(`usage: rungpt mcp ${cmd} <name> <tool|*>`);
   return [args[0], args[1]];
 }
 
@@ -263,12 +261,12 @@ async function withServer<T>(
 }
 
 async function remove(args: string[], opts: McpCommandOptions, out: (l: string) => void) {
-  const { values, positionals } = parse(args, { yes: { type: "boolean", short: "y" } });
+  const { values, positionals } = parseCommandArgs(args, { yes: { type: "boolean", short: "y" } });
   const name = oneName(positionals, "remove");
   await serverConfig(opts.dataDir, name);
   out(`Remove MCP server ${name}: its config, its folder and its "Always allow" answers.`);
   if (!await confirmed(opts, values.yes === true, "Remove? [y/N]")) {
-    throw new CliError("not removed");
+    throw new RefusedError("not removed");
   }
   await removeServer(opts.dataDir, name);
   await opts.forgetApprovals?.(name);
@@ -285,16 +283,8 @@ async function setEnabled(
   out(`${enabled ? "Enabled" : "Disabled"} MCP server ${name}.`);
 }
 
-function parse<const T extends ParseArgsOptionsConfig>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true as const });
-  } catch (e) {
-    throw new CliError((e as Error).message);
-  }
-}
-
 function oneName(pos: string[], cmd: string): string {
-  if (pos.length !== 1) throw new CliError(`usage: rungpt mcp ${cmd} <name>`);
+  if (pos.length !== 1) throw new UsageError(`usage: rungpt mcp ${cmd} <name>`);
   return pos[0];
 }
 
@@ -310,7 +300,7 @@ function envValues(values?: string[]): Record<string, string> {
     const eq = v.indexOf("=");
     const name = eq === -1 ? v : v.slice(0, eq);
     if (eq === -1 || !ENV_NAME.test(name)) {
-      throw new CliError(
+      throw new UsageError(
         `--env takes NAME=VALUE with a variable name, not "${escapeControls(name)}"`,
       );
     }
@@ -326,7 +316,7 @@ function headerValues(values?: string[]): Record<string, string> {
     const colon = v.indexOf(":");
     const name = (colon === -1 ? v : v.slice(0, colon)).trim();
     if (colon === -1 || !HEADER_NAME.test(name)) {
-      throw new CliError(
+      throw new UsageError(
         `--header takes "Name: value" with a header name, not "${escapeControls(name)}"`,
       );
     }
@@ -338,7 +328,7 @@ function headerValues(values?: string[]): Record<string, string> {
 async function confirmed(opts: McpCommandOptions, yes: boolean, question: string) {
   if (yes) return true;
   if (!(opts.isTerminal ?? Deno.stdin.isTerminal())) {
-    throw new CliError("not confirmed: no terminal to ask; re-run with --yes to confirm");
+    throw new RefusedError("not confirmed: no terminal to ask; re-run with --yes to confirm");
   }
   const answer = (await (opts.prompt ?? readAnswer)(question))?.trim().toLowerCase();
   return answer === "y" || answer === "yes";

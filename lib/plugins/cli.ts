@@ -1,7 +1,7 @@
 /**
  * `rungpt plugin …`: install, update, remove, list, info, enable, disable, config, quota, and the
  * authoring commands new, build, check, run (./authoring/cli.ts). Errors
- * print one line to stderr and exit 1; never a stack trace.
+ * print one line to stderr and exit 2 (a usage error) or 1; never a stack trace.
  *
  * Consent: the summary (for `remove`: what is deleted) is printed; `--yes` agrees; otherwise a
  * terminal is asked `Install? [y/N]` (`Update?`, `Remove?`); without a terminal the command
@@ -15,6 +15,8 @@ import {
   formatSummary,
   fsGrantsFor,
 } from "./consent.ts";
+import { parseCommandArgs } from "../cli/args.ts";
+import { RefusedError, UsageError, UserError } from "../errors.ts";
 import { escapeControls } from "../text/escape_controls.ts";
 import { pluginDataDir } from "./data_dir.ts";
 import { assertDirsApart } from "./dirs_apart.ts";
@@ -98,49 +100,22 @@ export const PLUGIN_USAGE = `usage: rungpt plugin <command>
 Writing plugins:
 ${AUTHORING_USAGE}`;
 
-/** A usage or input error: printed as one line. */
-class CliError extends Error {}
+const YES = { yes: { type: "boolean", short: "y" } } as const;
+const JSON_FLAG = { json: { type: "boolean" } } as const;
 
-/** Splits `args` into positionals and flags (`--x`, `--x v`, `--x=v`). */
-function parseArgs(
-  args: string[],
-  valued: string[],
-): { pos: string[]; flags: Map<string, string | true>; unset: string[] } {
-  const pos: string[] = [], unset: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "-y") flags.set("yes", true);
-    else if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      const key = eq === -1 ? a.slice(2) : a.slice(2, eq);
-      let value: string | true = eq === -1 ? true : a.slice(eq + 1);
-      if (valued.includes(key) && value === true) {
-        if (i + 1 >= args.length) throw new CliError(`--${key} needs a value`);
-        value = args[++i];
-      }
-      if (key === "unset" && typeof value === "string") unset.push(value);
-      else flags.set(key, value);
-    } else pos.push(a);
-  }
-  return { pos, flags, unset };
-}
-
-/** Fails unless only `allowed` flags were given. */
-function onlyFlags(flags: Map<string, string | true>, allowed: string[]): void {
-  for (const k of flags.keys()) {
-    if (!allowed.includes(k)) throw new CliError(`unknown option --${k}`);
-  }
+/** A plugin that is not installed, as an error. */
+function notInstalled(name: string): UserError {
+  return new UserError(`plugin ${name} is not installed`, { kind: "data" });
 }
 
 /** The one positional `name` a command takes. */
 function oneName(pos: string[], cmd: string): string {
-  if (pos.length !== 1) throw new CliError(`usage: rungpt plugin ${cmd} <name>`);
+  if (pos.length !== 1) throw new UsageError(`usage: rungpt plugin ${cmd} <name>`);
   return pos[0];
 }
 
 /**
- * Runs `rungpt plugin <args>`; resolves to the exit code (0 ok, 1 error or refused).
+ * Runs `rungpt plugin <args>`; resolves to the exit code (0 ok, 2 a usage error, 1 any other error or refused).
  *
  * @example
  * ```ts
@@ -162,7 +137,7 @@ export async function runPluginCommand(
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     err(`error: ${escapeControls(msg.replace(/\s*\n\s*/g, " "))}`);
-    return 1;
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 
@@ -178,12 +153,12 @@ async function confirmed(
   if (yes) return true;
   const terminal = opts.isTerminal ?? Deno.stdin.isTerminal();
   if (!terminal) {
-    throw new CliError(`not confirmed: no terminal to ask; re-run with --yes to confirm`);
+    throw new RefusedError(`not confirmed: no terminal to ask; re-run with --yes to confirm`);
   }
   const asking = (opts.prompt ?? readAnswer)(question);
   const reply = opts.signal
     ? await raceAbort(asking, opts.signal).catch(() => {
-      throw new CliError("cancelled: nothing changed");
+      throw new RefusedError("cancelled: nothing changed");
     })
     : await asking;
   const answer = reply?.trim().toLowerCase();
@@ -247,9 +222,11 @@ async function dispatch(
   const progress = (step: string) => err(`… ${step}`);
   switch (cmd) {
     case "install": {
-      const { pos, flags } = parseArgs(rest, []);
-      onlyFlags(flags, ["yes", "allow-private-network"]);
-      if (pos.length !== 1) throw new CliError(`usage: rungpt plugin install ${SOURCE_USAGE}`);
+      const { values, positionals: pos } = parseCommandArgs(rest, {
+        ...YES,
+        "allow-private-network": { type: "boolean" },
+      });
+      if (pos.length !== 1) throw new UsageError(`usage: rungpt plugin install ${SOURCE_USAGE}`);
       const r = await installPlugin({
         spec: pos[0],
         cwd: opts.cwd ?? Deno.cwd(),
@@ -258,11 +235,11 @@ async function dispatch(
         signal: opts.signal,
         gitTimeoutMs,
         repoLimits,
-        confirm: confirmer(opts, flags.has("yes"), "Install", out),
+        confirm: confirmer(opts, values.yes === true, "Install", out),
         onProgress: progress,
         validateModule: opts.validateModule,
         gitBase,
-        allowPrivateNetwork: flags.has("allow-private-network"),
+        allowPrivateNetwork: values["allow-private-network"] === true,
       });
       out(
         `installed ${r.name} ${r.entry.version} (${r.entry.ref}, ${r.entry.commit.slice(0, 12)})`,
@@ -270,22 +247,25 @@ async function dispatch(
       return;
     }
     case "update": {
-      const { pos, flags } = parseArgs(rest, ["ref"]);
-      onlyFlags(flags, ["yes", "ref", "allow-private-network", "move-source"]);
-      const ref = flags.get("ref");
+      const { values, positionals: pos } = parseCommandArgs(rest, {
+        ...YES,
+        ref: { type: "string" },
+        "allow-private-network": { type: "boolean" },
+        "move-source": { type: "boolean" },
+      });
       const r = await updatePlugin(oneName(pos, "update"), {
         pluginsDir: dir,
         dataDir: dataDir(),
         signal: opts.signal,
         gitTimeoutMs,
         repoLimits,
-        ref: typeof ref === "string" ? ref : undefined,
-        confirm: confirmer(opts, flags.has("yes"), "Update", out),
+        ref: values.ref,
+        confirm: confirmer(opts, values.yes === true, "Update", out),
         onProgress: progress,
         validateModule: opts.validateModule,
         gitBase: pointedBase,
-        moveSource: flags.has("move-source"),
-        allowPrivateNetwork: flags.has("allow-private-network"),
+        moveSource: values["move-source"] === true,
+        allowPrivateNetwork: values["allow-private-network"] === true,
       });
       if (r.unchanged) {
         out(
@@ -303,18 +283,17 @@ async function dispatch(
       return;
     }
     case "remove": {
-      const { pos, flags } = parseArgs(rest, []);
-      onlyFlags(flags, ["yes"]);
+      const { values, positionals: pos } = parseCommandArgs(rest, YES);
       const name = oneName(pos, "remove");
       if (!(await readLockfile(dir)).plugins[name]) {
-        throw new CliError(`plugin ${name} is not installed`);
+        throw notInstalled(name);
       }
       out(
         `Remove ${name}: its install, its settings, and its own files and state in ` +
           pluginDataDir(dataDir(), name),
       );
-      if (!(await confirmed(opts, flags.has("yes"), "Remove? [y/N]"))) {
-        throw new CliError(`not confirmed: ${name} was not removed; nothing changed`);
+      if (!(await confirmed(opts, values.yes === true, "Remove? [y/N]"))) {
+        throw new RefusedError(`not confirmed: ${name} was not removed; nothing changed`);
       }
       await opts.forgetApprovals?.(name);
       await removePlugin(name, { pluginsDir: dir, dataDir: dataDir() });
@@ -323,19 +302,16 @@ async function dispatch(
     }
     case "enable":
     case "disable": {
-      const { pos, flags } = parseArgs(rest, []);
-      onlyFlags(flags, []);
-      const name = oneName(pos, cmd);
+      const name = oneName(parseCommandArgs(rest, {}).positionals, cmd);
       await setEnabled(dir, name, cmd === "enable");
       out(`${cmd}d ${name}`);
       return;
     }
     case "list": {
-      const { pos, flags } = parseArgs(rest, []);
-      onlyFlags(flags, ["json"]);
-      if (pos.length) throw new CliError("usage: rungpt plugin list [--json]");
+      const { values, positionals: pos } = parseCommandArgs(rest, JSON_FLAG);
+      if (pos.length) throw new UsageError("usage: rungpt plugin list [--json]");
       const list = await listInstalled(dir);
-      if (flags.has("json")) {
+      if (values.json) {
         out(json(
           list.map((p) => ({
             name: p.name,
@@ -373,7 +349,7 @@ async function dispatch(
       out(PLUGIN_USAGE);
       return;
     default:
-      throw new CliError(`unknown command "${cmd}"; run "rungpt plugin help"`);
+      throw new UsageError(`unknown command "${cmd}"; run "rungpt plugin help"`);
   }
 }
 
@@ -406,14 +382,13 @@ async function refuseOverlap(pluginsDir: string, dataDir: () => string): Promise
 
 /** `info <name> [--json]`: manifest, lock entry, grants and whether the module verifies. */
 async function info(rest: string[], dir: string, out: (l: string) => void): Promise<void> {
-  const { pos, flags } = parseArgs(rest, []);
-  onlyFlags(flags, ["json"]);
+  const { values, positionals: pos } = parseCommandArgs(rest, JSON_FLAG);
   const name = oneName(pos, "info");
   const entry = (await readLockfile(dir)).plugins[name];
-  if (!entry) throw new CliError(`plugin ${name} is not installed`);
+  if (!entry) throw notInstalled(name);
   const plugin = (await listInstalled(dir)).find((p) => p.name === name)!;
   const moduleStatus = await verifyPlugin(dir, name).then(() => "ok", (e) => (e as Error).message);
-  if (flags.has("json")) {
+  if (values.json) {
     out(json({ ...plugin, module: moduleStatus }));
     return;
   }
@@ -449,22 +424,25 @@ async function info(rest: string[], dir: string, out: (l: string) => void): Prom
 
 /** `config <name> [key=value ...] [--unset key]`: show or change settings. */
 async function config(rest: string[], dir: string, out: (l: string) => void): Promise<void> {
-  const { pos, flags, unset } = parseArgs(rest, ["unset"]);
-  onlyFlags(flags, []);
-  const [name, ...pairs] = pos;
-  if (!name) throw new CliError("usage: rungpt plugin config <name> [key=value ...]");
+  const { values: flags, positionals } = parseCommandArgs(rest, {
+    unset: { type: "string", multiple: true },
+  });
+  const [name, ...pairs] = positionals;
+  if (!name) throw new UsageError("usage: rungpt plugin config <name> [key=value ...]");
   const plugin = (await listInstalled(dir)).find((p) => p.name === name);
-  if (!plugin) throw new CliError(`plugin ${name} is not installed`);
-  if (!plugin.manifest) throw new CliError(`plugin ${name} is broken: ${plugin.error}`);
+  if (!plugin) throw notInstalled(name);
+  if (!plugin.manifest) {
+    throw new UserError(`plugin ${name} is broken: ${plugin.error}`, { kind: "data" });
+  }
   const manifest = plugin.manifest;
   const texts: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
-    if (eq < 1) throw new CliError(`expected key=value, got "${pair}"`);
+    if (eq < 1) throw new UsageError(`expected key=value, got "${pair}"`);
     texts[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const changes: Record<string, ConfigValue | null> = parseConfigTexts(manifest, texts);
-  for (const key of unset) changes[key] = null;
+  for (const key of flags.unset ?? []) changes[key] = null;
   const values = Object.keys(changes).length
     ? await setPluginConfig(dir, name, changes)
     : await getPluginConfig(dir, name);
@@ -481,21 +459,24 @@ async function config(rest: string[], dir: string, out: (l: string) => void): Pr
  * plugin's data dir may hold; an option left out keeps its value, `--reset` restores the defaults.
  */
 async function quota(rest: string[], dir: string, out: (l: string) => void): Promise<void> {
-  const { pos, flags } = parseArgs(rest, ["bytes", "files"]);
-  onlyFlags(flags, ["bytes", "files", "reset"]);
-  const name = oneName(pos, "quota [--bytes <size>] [--files <count>] [--reset]");
+  const { values, positionals } = parseCommandArgs(rest, {
+    bytes: { type: "string" },
+    files: { type: "string" },
+    reset: { type: "boolean" },
+  });
+  const name = oneName(positionals, "quota [--bytes <size>] [--files <count>] [--reset]");
   const entry = (await readLockfile(dir)).plugins[name];
-  if (!entry) throw new CliError(`plugin ${name} is not installed`);
-  const bytes = flags.get("bytes"), files = flags.get("files");
-  if (flags.has("reset") && (bytes || files)) {
-    throw new CliError("--reset restores the defaults; give it without --bytes or --files");
+  if (!entry) throw notInstalled(name);
+  const { bytes, files } = values;
+  if (values.reset && (bytes || files)) {
+    throw new UsageError("--reset restores the defaults; give it without --bytes or --files");
   }
   let limits = quotaOf(entry);
-  if (flags.has("reset")) limits = await setQuota(dir, name, null);
+  if (values.reset) limits = await setQuota(dir, name, null);
   else if (bytes || files) {
     limits = await setQuota(dir, name, {
-      bytes: typeof bytes === "string" ? parseSize(bytes) : limits.bytes,
-      files: typeof files === "string" ? parseCount(files) : limits.files,
+      bytes: bytes !== undefined ? parseSize(bytes) : limits.bytes,
+      files: files !== undefined ? parseCount(files) : limits.files,
     });
   }
   out(`${name} may store ${describeQuota(limits)}`);
@@ -505,7 +486,7 @@ async function quota(rest: string[], dir: string, out: (l: string) => void): Pro
 function parseCount(text: string): number {
   const n = Number(text.replaceAll(",", "").replaceAll("_", ""));
   if (!Number.isSafeInteger(n) || n < 1) {
-    throw new CliError(
+    throw new UsageError(
       `--files must be a whole number of at least 1, such as 50000; got "${text}"`,
     );
   }

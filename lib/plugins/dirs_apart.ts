@@ -6,11 +6,12 @@
  * app's database and settings.
  * @module
  */
+import { UserError } from "../errors.ts";
 import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { pluginDataRoot } from "./data_dir.ts";
 
 /** The plugins dir and the data dir overlap; the message names the setting to change. */
-export class DirOverlapError extends Error {
+export class DirOverlapError extends UserError {
   override name = "DirOverlapError";
 }
 

@@ -4,6 +4,7 @@
  * value is validated before git sees it and passed after `--` or `--end-of-options`.
  * @module
  */
+import semver from "semver";
 import { concatBytes } from "../http/bytes.ts";
 
 /** GitHub user/org names: alphanumerics and `-`, no leading `-`, at most 39 characters. */
@@ -16,9 +17,6 @@ const COMMIT = /^[0-9a-f]{40}$/;
 const SHORT_COMMIT = /^[0-9a-f]{7,39}$/;
 /** Characters allowed in a ref (a strict subset of what git allows). */
 const REF_CHARS = /^[A-Za-z0-9._/+-]+$/;
-/** `v1.2.3` or `1.2.3`, optional `-prerelease` and `+build`. */
-const SEMVER =
-  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?$/;
 
 /** The default clone base; `RUNGPT_GIT_BASE` overrides it (tests use `file:///…`). */
 export const DEFAULT_GIT_BASE = "https://github.com";
@@ -369,39 +367,20 @@ function subcommand(args: string[]): string {
   return args[i] ?? "";
 }
 
-/** Parsed semver of a tag, or `null` when the tag is not semver. */
-export function parseSemverTag(
-  tag: string,
-): { major: number; minor: number; patch: number; pre: string[] } | null {
-  const m = SEMVER.exec(tag);
-  if (!m) return null;
-  return { major: +m[1], minor: +m[2], patch: +m[3], pre: m[4] ? m[4].split(".") : [] };
+/** Whether a tag is a semver version: `v1.2.3` or `1.2.3`, optional `-prerelease`, `+build`. */
+export function isSemverTag(tag: string): boolean {
+  return semver.valid(tag) !== null && tag === tag.trim();
 }
 
 /** Compares two semver tags (semver precedence); non-semver tags must be filtered first. */
 export function compareSemverTags(a: string, b: string): number {
-  const x = parseSemverTag(a)!, y = parseSemverTag(b)!;
-  for (const k of ["major", "minor", "patch"] as const) {
-    if (x[k] !== y[k]) return x[k] - y[k];
-  }
-  // A release ranks above its prereleases.
-  if (!x.pre.length || !y.pre.length) return y.pre.length - x.pre.length;
-  for (let i = 0; i < Math.max(x.pre.length, y.pre.length); i++) {
-    const p = x.pre[i], q = y.pre[i];
-    if (p === undefined) return -1;
-    if (q === undefined) return 1;
-    const pn = /^\d+$/.test(p), qn = /^\d+$/.test(q);
-    if (pn && qn && +p !== +q) return +p - +q;
-    if (pn !== qn) return pn ? -1 : 1;
-    if (p !== q) return p < q ? -1 : 1;
-  }
   // `v1.2.3` and `1.2.3` tie; prefer the plain name order for determinism.
-  return a < b ? -1 : a > b ? 1 : 0;
+  return semver.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /** The highest semver tag among `tags`, or `undefined` when none is semver. */
 export function highestSemverTag(tags: readonly string[]): string | undefined {
-  return tags.filter((t) => parseSemverTag(t)).sort(compareSemverTags).at(-1);
+  return tags.filter(isSemverTag).sort(compareSemverTags).at(-1);
 }
 
 /** How a ref was resolved. */

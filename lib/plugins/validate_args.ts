@@ -1,31 +1,50 @@
 /**
- * Validates action arguments against the action's JSON Schema, before the plugin runs.
+ * Validates action arguments against the action's JSON Schema (draft 2020-12), before the
+ * action runs. `@cfworker/json-schema` does the validating; this module words its findings
+ * for the model.
  *
- * Supported keywords (the subset action schemas use): `type` (a name or a list of names:
- * object, string, number, integer, boolean, array, null), `properties`, `required`,
- * `additionalProperties` (boolean or schema), `minProperties`/`maxProperties`, `enum`, `const`,
- * `minimum`/`maximum`, `exclusiveMinimum`/`exclusiveMaximum` (numbers), `multipleOf`,
- * `minLength`/`maxLength` (in code points), `pattern` (unicode regex), `items` (one schema),
- * `minItems`/`maxItems`, `uniqueItems`, `anyOf`, `oneOf`, `allOf`. Others (`default`, `format`,
- * `description`, `title`, `examples`, `$ref`, …) are ignored; the plugin still owns its input.
+ * `format` is not enforced (the plugin or server still owns its input), as before.
  *
  * Errors name the path from `arguments`, e.g. `arguments.city: required` or
  * `arguments.days: must be ≤ 16`, so the model can correct its call.
  * @module
  */
-
-type Schema = Record<string, unknown>;
+import { dereference, type OutputUnit, type Schema, validate } from "@cfworker/json-schema";
 
 /** Most errors reported for one call; the rest are summarised. */
 const MAX_ERRORS = 20;
-/** Stop looking after this many errors (bounds the work on huge hostile arguments). */
-const STOP_AFTER = 200;
 
-function isSchema(v: unknown): v is Schema {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+/** Keywords whose failure is only a wrapper around the errors of a subschema. */
+const WRAPPERS = new Set([
+  "properties",
+  "patternProperties",
+  "items",
+  "prefixItems",
+  "additionalItems",
+  "unevaluatedItems",
+  "unevaluatedProperties",
+  "allOf",
+  "$ref",
+  "$recursiveRef",
+  "dependentSchemas",
+  "dependencies",
+  "format",
+]);
+
+/** Resolves JSON-pointer-like locations in the schema and the arguments. */
+interface Lookup {
+  schemaAt(keywordLocation: string): unknown;
+  valueAt(instanceLocation: string): unknown;
+  pathOf(instanceLocation: string): string;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+function segments(location: string): string[] {
+  return location.split("/").slice(1).map((s) =>
+    decodeURIComponent(s).replaceAll("~1", "/").replaceAll("~0", "~")
+  );
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
@@ -41,236 +60,158 @@ function typeOf(v: unknown): string {
   return typeof v;
 }
 
-function hasType(v: unknown, type: string): boolean {
-  switch (type) {
-    case "object":
-      return isPlainObject(v);
-    case "array":
-      return Array.isArray(v);
-    case "string":
-      return typeof v === "string";
-    case "number":
-      return typeof v === "number" && Number.isFinite(v);
-    case "integer":
-      return typeof v === "number" && Number.isInteger(v);
-    case "boolean":
-      return typeof v === "boolean";
-    case "null":
-      return v === null;
-    default:
-      return true; // an unknown type name constrains nothing
-  }
-}
-
-/** JSON equality, for enum, const and uniqueItems. */
-function equal(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((x, i) => equal(x, b[i]));
-  }
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length &&
-      ka.every((k) => Object.hasOwn(b, k) && equal(a[k], b[k]));
-  }
-  return false;
-}
-
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 function child(path: string, key: string): string {
   return IDENT.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
-const patterns = new Map<string, RegExp | null>();
-
-function compile(pattern: string): RegExp | null {
-  if (!patterns.has(pattern)) {
-    let re: RegExp | null = null;
-    try {
-      re = new RegExp(pattern, "u");
-    } catch {
-      re = null;
-    }
-    if (patterns.size > 500) patterns.clear();
-    patterns.set(pattern, re);
-  }
-  return patterns.get(pattern)!;
-}
-
-function codePoints(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // A high surrogate followed by a low one is one code point.
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-    }
-    n++;
-  }
-  return n;
-}
-
-function validate(schema: unknown, value: unknown, path: string, errors: string[]): void {
-  if (schema === false) {
-    errors.push(`${path}: not allowed`);
-    return;
-  }
-  if (!isSchema(schema)) return; // `true` or a non-schema: anything goes
-
-  if (schema.type !== undefined) {
-    const types = (Array.isArray(schema.type) ? schema.type : [schema.type])
-      .filter((t): t is string => typeof t === "string");
-    if (types.length && !types.some((t) => hasType(value, t))) {
-      const expected = types.map((t) =>
-        t === "integer" || t === "array" || t === "object" ? `an ${t}` : `a ${t}`
-      )
-        .join(" or ");
-      errors.push(`${path}: must be ${expected}, got ${typeOf(value)}`);
-      return; // further keywords would only repeat the type error
-    }
-  }
-  if (Array.isArray(schema.enum) && !schema.enum.some((e) => equal(e, value))) {
-    errors.push(`${path}: must be one of ${schema.enum.map(show).join(", ")}`);
-  }
-  if ("const" in schema && !equal(schema.const, value)) {
-    errors.push(`${path}: must be ${show(schema.const)}`);
-  }
-
-  if (typeof value === "number") numberChecks(schema, value, path, errors);
-  if (typeof value === "string") stringChecks(schema, value, path, errors);
-  if (Array.isArray(value)) arrayChecks(schema, value, path, errors);
-  if (isPlainObject(value)) objectChecks(schema, value, path, errors);
-
-  if (Array.isArray(schema.allOf)) {
-    for (const sub of schema.allOf) validate(sub, value, path, errors);
-  }
-  for (const key of ["anyOf", "oneOf"] as const) {
-    const branches = schema[key];
-    if (!Array.isArray(branches) || branches.length === 0) continue;
-    const results = branches.map((sub) => {
-      const e: string[] = [];
-      validate(sub, value, path, e);
-      return e;
-    });
-    const passing = results.filter((e) => e.length === 0).length;
-    if (passing === 0) {
-      const own = `${path}: `;
-      const why = results.map((e) => e[0].startsWith(own) ? e[0].slice(own.length) : e[0])
-        .join("; or ");
-      errors.push(`${path}: must match one of the allowed forms (${why})`);
-    } else if (key === "oneOf" && passing > 1) {
-      errors.push(`${path}: matches more than one of the allowed forms; make it unambiguous`);
-    }
-  }
-}
-
-function numberChecks(schema: Schema, v: number, path: string, errors: string[]): void {
-  if (typeof schema.minimum === "number" && v < schema.minimum) {
-    errors.push(`${path}: must be ≥ ${schema.minimum}`);
-  }
-  if (typeof schema.maximum === "number" && v > schema.maximum) {
-    errors.push(`${path}: must be ≤ ${schema.maximum}`);
-  }
-  if (typeof schema.exclusiveMinimum === "number" && v <= schema.exclusiveMinimum) {
-    errors.push(`${path}: must be > ${schema.exclusiveMinimum}`);
-  }
-  if (typeof schema.exclusiveMaximum === "number" && v >= schema.exclusiveMaximum) {
-    errors.push(`${path}: must be < ${schema.exclusiveMaximum}`);
-  }
-  if (typeof schema.multipleOf === "number" && schema.multipleOf > 0) {
-    const q = v / schema.multipleOf;
-    if (Math.abs(q - Math.round(q)) > 1e-9) {
-      errors.push(`${path}: must be a multiple of ${schema.multipleOf}`);
-    }
-  }
-}
-
-function stringChecks(schema: Schema, v: string, path: string, errors: string[]): void {
-  const needLength = typeof schema.minLength === "number" || typeof schema.maxLength === "number";
-  const length = needLength ? codePoints(v) : 0;
-  if (typeof schema.minLength === "number" && length < schema.minLength) {
-    errors.push(
-      schema.minLength === 1
-        ? `${path}: must not be empty`
-        : `${path}: must be at least ${schema.minLength} characters`,
-    );
-  }
-  if (typeof schema.maxLength === "number" && length > schema.maxLength) {
-    errors.push(`${path}: must be at most ${schema.maxLength} characters`);
-  }
-  if (typeof schema.pattern === "string") {
-    const re = compile(schema.pattern);
-    if (re === null) {
-      errors.push(`${path}: the schema's pattern ${show(schema.pattern)} is invalid`);
-    } else if (!re.test(v)) errors.push(`${path}: must match the pattern ${show(schema.pattern)}`);
-  }
-}
-
-function arrayChecks(schema: Schema, v: unknown[], path: string, errors: string[]): void {
-  if (typeof schema.minItems === "number" && v.length < schema.minItems) {
-    errors.push(`${path}: must have at least ${schema.minItems} items`);
-  }
-  if (typeof schema.maxItems === "number" && v.length > schema.maxItems) {
-    errors.push(`${path}: must have at most ${schema.maxItems} items`);
-  }
-  if (schema.uniqueItems === true) {
-    for (let i = 1; i < v.length; i++) {
-      const j = v.slice(0, i).findIndex((x) => equal(x, v[i]));
-      if (j >= 0) {
-        errors.push(`${path}[${i}]: duplicates item ${j}; items must be unique`);
-        break;
+function lookupFor(schema: Schema, args: unknown, refs: Record<string, unknown>): Lookup {
+  return {
+    schemaAt(location) {
+      let node: unknown = schema;
+      for (const seg of segments(location)) {
+        node = seg === "$ref" && isObject(node)
+          ? refs[String(node.__absolute_ref__ ?? node.$ref)]
+          : (node as Record<string, unknown> | undefined)?.[seg];
       }
+      return node;
+    },
+    valueAt(location) {
+      let node: unknown = args;
+      for (const seg of segments(location)) node = (node as Record<string, unknown>)?.[seg];
+      return node;
+    },
+    pathOf(location) {
+      let path = "arguments";
+      let node: unknown = args;
+      for (const seg of segments(location)) {
+        path = Array.isArray(node) ? `${path}[${seg}]` : child(path, seg);
+        node = (node as Record<string, unknown>)?.[seg];
+      }
+      return path;
+    },
+  };
+}
+
+function expected(type: unknown): string {
+  const names = (Array.isArray(type) ? type : [type]).map(String);
+  return names.map((t) => t === "integer" || t === "array" || t === "object" ? `an ${t}` : `a ${t}`)
+    .join(" or ");
+}
+
+/** The text after `"` in messages like `… property "key".`; the key may contain quotes. */
+function quotedKey(error: string): string {
+  return /"(.*)"/s.exec(error)?.[1] ?? "?";
+}
+
+/** One library finding in words, or null when it only wraps others. */
+function describe(u: OutputUnit, at: Lookup): string | null {
+  const path = at.pathOf(u.instanceLocation);
+  const v = at.schemaAt(u.keywordLocation);
+  switch (u.keyword) {
+    case "type":
+      return `${path}: must be ${expected(v)}, got ${typeOf(at.valueAt(u.instanceLocation))}`;
+    case "enum":
+      return `${path}: must be one of ${(v as unknown[]).map(show).join(", ")}`;
+    case "const":
+      return `${path}: must be ${show(v)}`;
+    case "required":
+      return `${child(path, quotedKey(u.error))}: required`;
+    case "minimum":
+      return `${path}: must be ≥ ${v}`;
+    case "maximum":
+      return `${path}: must be ≤ ${v}`;
+    case "exclusiveMinimum":
+      return `${path}: must be > ${v}`;
+    case "exclusiveMaximum":
+      return `${path}: must be < ${v}`;
+    case "multipleOf":
+      return `${path}: must be a multiple of ${v}`;
+    case "minLength":
+      return v === 1 ? `${path}: must not be empty` : `${path}: must be at least ${v} characters`;
+    case "maxLength":
+      return `${path}: must be at most ${v} characters`;
+    case "pattern":
+      return `${path}: must match the pattern ${show(v)}`;
+    case "minItems":
+      return `${path}: must have at least ${v} items`;
+    case "maxItems":
+      return `${path}: must have at most ${v} items`;
+    case "minProperties":
+      return `${path}: must have at least ${v} properties`;
+    case "maxProperties":
+      return `${path}: must have at most ${v} properties`;
+    case "uniqueItems": {
+      const [a, b] = u.error.match(/\d+/g) ?? [];
+      return a === undefined
+        ? `${path}: items must be unique`
+        : `${path}[${b}]: duplicates item ${a}; items must be unique`;
     }
-  }
-  if (schema.items !== undefined && !Array.isArray(schema.items)) {
-    for (let i = 0; i < v.length && errors.length < STOP_AFTER; i++) {
-      validate(schema.items, v[i], `${path}[${i}]`, errors);
-    }
+    case "additionalProperties":
+      return v === false ? unknownProperty(u, path, at) : null;
+    case "false":
+      return `${path}: not allowed`;
+    default:
+      return WRAPPERS.has(u.keyword) ? null : `${path}: ${u.error}`;
   }
 }
 
-function objectChecks(
-  schema: Schema,
-  v: Record<string, unknown>,
-  path: string,
-  errors: string[],
-): void {
-  const props = isSchema(schema.properties) ? schema.properties : {};
-  if (Array.isArray(schema.required)) {
-    for (const key of schema.required) {
-      if (typeof key === "string" && !Object.hasOwn(v, key)) {
-        errors.push(`${child(path, key)}: required`);
-      }
+function unknownProperty(u: OutputUnit, path: string, at: Lookup): string {
+  const parent = at.schemaAt(u.keywordLocation.slice(0, u.keywordLocation.lastIndexOf("/")));
+  const props = isObject(parent) && isObject(parent.properties) ? parent.properties : {};
+  const known = Object.keys(props);
+  return `${child(path, quotedKey(u.error))}: unknown property` +
+    (known.length ? ` (allowed: ${known.join(", ")})` : " (no properties are allowed)");
+}
+
+/** anyOf/oneOf: why each branch failed, or that more than one matched. */
+function describeChoice(u: OutputUnit, inner: OutputUnit[], at: Lookup): string {
+  const path = at.pathOf(u.instanceLocation);
+  const branches = at.schemaAt(u.keywordLocation) as unknown[];
+  const failed = new Map<string, OutputUnit[]>(); // branch index -> its findings
+  for (const x of inner) {
+    const branch = x.keywordLocation.slice(u.keywordLocation.length + 1).split("/")[0];
+    failed.set(branch, [...failed.get(branch) ?? [], x]);
+  }
+  if (failed.size < branches.length) {
+    return `${path}: matches more than one of the allowed forms; make it unambiguous`;
+  }
+  const own = `${path}: `;
+  const why = [...failed.values()].map((units) => describeAll(units, at)[0] ?? "does not match")
+    .map((e) => e.startsWith(own) ? e.slice(own.length) : e);
+  return `${path}: must match one of the allowed forms (${why.join("; or ")})`;
+}
+
+function describeAll(units: OutputUnit[], at: Lookup): string[] {
+  const out: string[] = [];
+  const typeFailed: string[] = []; // "instance|schema/" prefixes after a type error
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i];
+    const base = u.keywordLocation.slice(0, u.keywordLocation.lastIndexOf("/") + 1);
+    // After a type error, the same schema's other keywords would only repeat it.
+    if (typeFailed.some((p) => `${u.instanceLocation}|${u.keywordLocation}`.startsWith(p))) {
+      continue;
     }
-  }
-  const keys = Object.keys(v);
-  if (typeof schema.minProperties === "number" && keys.length < schema.minProperties) {
-    errors.push(`${path}: must have at least ${schema.minProperties} properties`);
-  }
-  if (typeof schema.maxProperties === "number" && keys.length > schema.maxProperties) {
-    errors.push(`${path}: must have at most ${schema.maxProperties} properties`);
-  }
-  for (const key of keys) {
-    if (errors.length >= STOP_AFTER) return;
-    if (Object.hasOwn(props, key)) {
-      validate(props[key], v[key], child(path, key), errors);
-    } else if (schema.additionalProperties === false) {
-      const known = Object.keys(props);
-      errors.push(
-        `${child(path, key)}: unknown property` +
-          (known.length ? ` (allowed: ${known.join(", ")})` : " (no properties are allowed)"),
-      );
-    } else if (isSchema(schema.additionalProperties)) {
-      validate(schema.additionalProperties, v[key], child(path, key), errors);
+    if (u.keyword === "false" && units[i - 1]?.keyword === "additionalProperties") continue;
+    if (u.keyword === "anyOf" || u.keyword === "oneOf") {
+      let j = i + 1;
+      while (units[j]?.keywordLocation.startsWith(u.keywordLocation + "/")) j++;
+      out.push(describeChoice(u, units.slice(i + 1, j), at));
+      i = j - 1;
+      continue;
     }
+    if (u.keyword === "type") typeFailed.push(`${u.instanceLocation}|${base}`);
+    const message = describe(u, at);
+    if (message !== null) out.push(message);
   }
+  return out;
 }
 
 /**
  * Checks `args` against `schema`; returns the errors, empty when valid. Each error starts with
- * the path of the offending value, rooted at `arguments`.
+ * the path of the offending value, rooted at `arguments`. A schema the validator cannot use
+ * (a bad pattern, an unresolvable `$ref`) gives one error saying so.
  *
  * @example
  * ```ts
@@ -284,8 +225,20 @@ function objectChecks(
  * ```
  */
 export function validateArgs(schema: Record<string, unknown>, args: unknown): string[] {
-  const errors: string[] = [];
-  validate(schema, args, "arguments", errors);
+  // A copy: the library marks up the schema objects it dereferences.
+  const own = structuredClone(schema) as Schema;
+  let errors: string[];
+  try {
+    const refs = dereference(own);
+    const units = validate(args, own, "2020-12", refs, false).errors;
+    errors = describeAll(units, lookupFor(own, args, refs));
+  } catch (e) {
+    // A recursive schema ($ref to itself) over very deep arguments runs out of stack.
+    if (e instanceof RangeError) return ["arguments: nested too deeply to check"];
+    return [
+      `arguments: the action's schema cannot be used: ${(e as Error).message.split("\n")[0]}`,
+    ];
+  }
   if (errors.length > MAX_ERRORS) {
     const more = errors.length - MAX_ERRORS;
     errors.length = MAX_ERRORS;

@@ -3,7 +3,7 @@
  * wrong" (show it to the user) from a broken database (log it).
  * @module
  */
-
+import { UserError } from "../errors.ts";
 /** Why a store call was refused. */
 export type StoreErrorCode = "not_found" | "invalid_input";
 
@@ -21,11 +21,11 @@ export type StoreErrorCode = "not_found" | "invalid_input";
  * }
  * ```
  */
-export class StoreError extends Error {
+export class StoreError extends UserError {
   /** Machine-readable reason. */
   readonly code: StoreErrorCode;
   constructor(code: StoreErrorCode, message: string) {
-    super(message);
+    super(message, { kind: "data" });
     this.name = "StoreError";
     this.code = code;
   }

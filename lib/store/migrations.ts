@@ -7,7 +7,7 @@
  *
  * @module
  */
-
+import { UserError } from "../errors.ts";
 import type { DatabaseSync } from "node:sqlite";
 
 /** One step of the schema. `version` is the `user_version` the database has afterwards. */
@@ -20,7 +20,7 @@ export interface Migration {
 }
 
 /** Thrown when the database's schema version is newer than the code knows. */
-export class SchemaTooNewError extends Error {
+export class SchemaTooNewError extends UserError {
   /** Version found in the file. */
   readonly found: number;
   /** Newest version this code knows. */
@@ -37,7 +37,7 @@ export class SchemaTooNewError extends Error {
 }
 
 /** Thrown when a migration's SQL fails; the database is left at the previous version. */
-export class MigrationError extends Error {
+export class MigrationError extends UserError {
   constructor(migration: Migration, cause: unknown) {
     super(
       `migration ${migration.version} (${migration.name}) failed: ${

@@ -3,7 +3,7 @@
  * and the plugins directory.
  * @module
  */
-
+import { UserError } from "../errors.ts";
 import { posix, resolve, win32 } from "node:path";
 
 /** Environment variables as a plain record; tests pass their own. */
@@ -13,7 +13,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export type OS = typeof Deno.build.os;
 
 /** No data directory can be worked out: the message names the variables to set. */
-export class DataDirError extends Error {
+export class DataDirError extends UserError {
   override name = "DataDirError";
 }
 

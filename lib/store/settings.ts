@@ -6,7 +6,7 @@
  * {@linkcode publicSettings}.
  * @module
  */
-
+import { UserError } from "../errors.ts";
 import { join } from "node:path";
 import { z } from "zod";
 import { parseOrigin, parseOriginList } from "./origins.ts";
@@ -142,7 +142,7 @@ export function envActionMode(env: Env): ActionMode | undefined {
  * Settings that could not be read or saved; `field` names the offending field, if one, and
  * `file` the settings file when the file itself is the problem.
  */
-export class SettingsError extends Error {
+export class SettingsError extends UserError {
   /** The field that was wrong (`apiKey`, `baseURL`, `model`), when the error is about one. */
   readonly field: string | null;
   /** The settings file that cannot be read, parsed or written, when that is what went wrong. */

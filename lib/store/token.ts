@@ -2,7 +2,8 @@
  * The access token API clients present to the local server (`Authorization: Bearer ...`).
  * @module
  */
-
+import { UserError } from "../errors.ts";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
 import { ensureDir, type Env } from "./paths.ts";
 import { FileTooLargeError, readSmallTextFile } from "./small_file.ts";
@@ -14,7 +15,7 @@ export const API_TOKEN_FILE = "api-token";
 export const API_TOKEN_PREFIX = "rgt_";
 
 /** A missing, unreadable or malformed token; the message says what to fix. */
-export class TokenError extends Error {
+export class TokenError extends UserError {
   override name = "TokenError";
 }
 
@@ -89,8 +90,9 @@ export function generateApiToken(): string {
 }
 
 /**
- * Compares two tokens in time that depends only on their lengths, not on where they differ,
- * so a client cannot find the token byte by byte by timing.
+ * Compares two tokens in constant time, so a client cannot find the token byte by byte by
+ * timing. Both sides are hashed first: `timingSafeEqual` needs equal lengths, and the hashes
+ * do not reveal the token's length either.
  *
  * @example
  * ```ts
@@ -98,13 +100,8 @@ export function generateApiToken(): string {
  * ```
  */
 export function tokensEqual(a: string, b: string): boolean {
-  const enc = new TextEncoder();
-  const x = enc.encode(a);
-  const y = enc.encode(b);
-  const n = Math.max(x.length, y.length);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < n; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
+  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+  return timingSafeEqual(digest(a), digest(b));
 }
 
 /** Reads a stored token; `null` when the file is missing or empty. */

@@ -5,17 +5,10 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
+import { generateCookie, getCookie } from "hono/cookie";
+import { tokensEqual } from "../store/token.ts";
 
 const SESSION_COOKIE = "rungpt_session";
-
-/** Compares two strings in time independent of where they differ. */
-export function safeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
 
 /** The cookie value for a token: a hash, so the token itself never sits in a cookie. */
 export async function sessionValue(token: string): Promise<string> {
@@ -31,7 +24,7 @@ export function bearerAuth(token: string): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const given = header.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-    if (!given || !safeEqual(given, token)) {
+    if (!given || !tokensEqual(given, token)) {
       return c.json(
         {
           error: {
@@ -53,9 +46,13 @@ export function bearerAuth(token: string): MiddlewareHandler {
 
 /** The `Set-Cookie` header value that starts a UI session for a valid token. */
 export async function sessionCookie(token: string, secure: boolean): Promise<string> {
-  const attrs = ["Path=/", "HttpOnly", "SameSite=Strict", `Max-Age=${60 * 60 * 24 * 30}`];
-  if (secure) attrs.push("Secure");
-  return [`${SESSION_COOKIE}=${await sessionValue(token)}`, ...attrs].join("; ");
+  return generateCookie(SESSION_COOKIE, await sessionValue(token), {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Strict",
+    maxAge: 60 * 60 * 24 * 30,
+    secure,
+  });
 }
 
 /** A stand-in origin to resolve `next` against: only paths that stay on it are ours. */
@@ -99,14 +96,14 @@ export function sessionAuth(token: string, exempt: (path: string) => boolean): M
     expected ??= await sessionValue(token);
     const url = new URL(c.req.url);
     const linkToken = url.searchParams.get("token");
-    if (linkToken !== null && safeEqual(linkToken, token)) {
+    if (linkToken !== null && tokensEqual(linkToken, token)) {
       url.searchParams.delete("token");
       c.header("Set-Cookie", await sessionCookie(token, url.protocol === "https:"));
       // A request path like `//evil.example/` must not become a protocol-relative Location.
       return c.redirect(safeNext(url.pathname + url.search), 303);
     }
     const cookie = getCookie(c, SESSION_COOKIE);
-    if (cookie && safeEqual(cookie, expected)) return await next();
+    if (cookie && tokensEqual(cookie, expected)) return await next();
     if (path.startsWith("/api/")) return c.json({ error: "Log in first.", kind: "auth" }, 401);
     return c.redirect(`/login?next=${encodeURIComponent(path)}`, 303);
   };

@@ -3,6 +3,7 @@
  * listens. Used by `main.ts` and by the tests, so both run the same server.
  * @module
  */
+import { UserError } from "../errors.ts";
 import { join } from "node:path";
 import manifest from "../../fresh.gen.ts";
 import { finishInterruptedCalls } from "../chat/recovery.ts";
@@ -51,7 +52,7 @@ export interface RunningServer {
 }
 
 /** Thrown when the server cannot start, with a message saying what to do. */
-export class ServerStartError extends Error {
+export class ServerStartError extends UserError {
   override name = "ServerStartError";
 }
 

@@ -7,33 +7,17 @@ import type { EndEvent, TurnEvent } from "../../lib/chat/events.ts";
 import type { Conversation, Message } from "../../lib/store/types.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { startScriptedModel } from "../support/scripted_model.ts";
+import { readSse } from "../support/sse.ts";
 
 const KEY = "sk-test-key-0123456789";
 
-/** Parses an SSE body event by event, as it arrives. Cancels the body when left early. */
+/** The turn events of an SSE body, as they arrive; each names its own type. */
 async function* sseEvents(res: Response): AsyncGenerator<TurnEvent> {
   assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  try {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf("\n\n")) !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = block.match(/^event: (.*)$/m)?.[1];
-        const data = block.match(/^data: (.*)$/m)?.[1];
-        if (!event || !data) continue;
-        const parsed = JSON.parse(data) as TurnEvent;
-        assert.equal(parsed.type, event);
-        yield parsed;
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
+  for await (const { event, data } of readSse(res)) {
+    const parsed = JSON.parse(data) as TurnEvent;
+    assert.equal(parsed.type, event);
+    yield parsed;
   }
 }
 

@@ -10,6 +10,7 @@ import { stringify } from "yaml";
 import { createGitFixtures, type FileMap, snapshotDir } from "../support/git_fixtures.ts";
 import { startRungpt, type TestRungpt } from "../support/rungpt_server.ts";
 import { buildFixture } from "../support/wasm_fixtures.ts";
+import { readSse } from "../support/sse.ts";
 import { readLockfile, sha256Hex } from "../../lib/plugins/lockfile.ts";
 import { DEFAULT_QUOTA } from "../../lib/plugins/host/quota.ts";
 import type { PluginView, SettingView } from "../../lib/plugins/views.ts";
@@ -39,25 +40,7 @@ type SseEvent = { event: string; data: Record<string, unknown> };
 
 /** Reads an SSE response one event at a time (the stream stays open while a job waits). */
 async function* sseEvents(res: Response): AsyncGenerator<SseEvent> {
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = block.match(/^event: (.*)$/m)?.[1];
-        const data = block.match(/^data: (.*)$/m)?.[1];
-        if (event && data) yield { event, data: JSON.parse(data) };
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
+  for await (const { event, data } of readSse(res)) yield { event, data: JSON.parse(data) };
 }
 
 /**

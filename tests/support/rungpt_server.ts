@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+export { readEvents } from "./sse.ts";
 import { type RunningServer, startServer } from "../../lib/web/server.ts";
 import type { ScriptedModel } from "./scripted_model.ts";
 
@@ -96,20 +97,6 @@ export async function startRungpt(opts: TestRungptOptions = {}): Promise<TestRun
     close,
     [Symbol.asyncDispose]: close,
   };
-}
-
-/** Reads an SSE body into `{ event, data }` records until it ends. */
-export async function readEvents(
-  res: Response,
-): Promise<Array<{ event: string; data: unknown }>> {
-  const text = await res.text();
-  const out: Array<{ event: string; data: unknown }> = [];
-  for (const block of text.split("\n\n")) {
-    const event = block.match(/^event: (.*)$/m)?.[1];
-    const data = block.match(/^data: (.*)$/m)?.[1];
-    if (event && data) out.push({ event, data: JSON.parse(data) });
-  }
-  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The authoring subcommands of `rungpt plugin`: `new`, `build`, `run`, `check`. Called by
- * `runPluginCommand` (../cli.ts), which prints errors as one line and exits 1.
+ * `runPluginCommand` (../cli.ts), which prints errors as one line and exits 2 (a usage error)
+ * or 1.
  * @module
  */
 import { buildPlugin } from "./build.ts";
@@ -11,6 +12,8 @@ import type { ModuleValidator } from "../install.ts";
 import { MANIFEST_FILE } from "../manifest.ts";
 import type { RepoLimits } from "../repo_limits.ts";
 import { escapeControls } from "../../text/escape_controls.ts";
+import { parseCommandArgs } from "../../cli/args.ts";
+import { UsageError } from "../../errors.ts";
 
 /** The authoring commands, for the usage text. */
 export const AUTHORING_USAGE =
@@ -28,53 +31,19 @@ export const AUTHORING_USAGE =
 /** The subcommands handled here. */
 export const AUTHORING_COMMANDS: readonly string[] = ["new", "build", "check", "run"];
 
-/** A usage or input error of an authoring command. */
-export class AuthoringUsageError extends Error {
-  override name = "AuthoringUsageError";
-}
-
-interface Parsed {
-  pos: string[];
-  dir?: string;
-  config: Record<string, string>;
-  allowHosts: string[];
-  allowPrivate: boolean;
-  dataDir?: string;
-}
-
-function parse(args: string[], allowed: string[]): Parsed {
-  const p: Parsed = { pos: [], config: {}, allowHosts: [], allowPrivate: false };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith("--")) {
-      p.pos.push(a);
-      continue;
-    }
-    const eq = a.indexOf("=");
-    const key = eq === -1 ? a.slice(2) : a.slice(2, eq);
-    if (!allowed.includes(key)) throw new AuthoringUsageError(`unknown option --${key}`);
-    if (key === "allow-private-network") {
-      p.allowPrivate = true;
-      continue;
-    }
-    let value: string;
-    if (eq !== -1) value = a.slice(eq + 1);
-    else if (i + 1 < args.length) value = args[++i];
-    else throw new AuthoringUsageError(`--${key} needs a value`);
-    if (key === "dir") p.dir = value;
-    else if (key === "data-dir") p.dataDir = value;
-    else if (key === "allow-host") p.allowHosts.push(value);
-    else if (key === "config") {
-      const at = value.indexOf("=");
-      if (at < 1) throw new AuthoringUsageError(`--config expects key=value, got "${value}"`);
-      p.config[value.slice(0, at)] = value.slice(at + 1);
-    }
+/** `--config key=value` options as a record; a malformed one names itself. */
+function configPairs(pairs: string[] = []): Record<string, string> {
+  const config: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new UsageError(`--config expects key=value, got "${pair}"`);
+    config[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  return p;
+  return config;
 }
 
 function atMost(pos: string[], n: number, usage: string): void {
-  if (pos.length > n) throw new AuthoringUsageError(`usage: rungpt plugin ${usage}`);
+  if (pos.length > n) throw new UsageError(`usage: rungpt plugin ${usage}`);
 }
 
 /**
@@ -94,11 +63,11 @@ export async function runAuthoringCommand(
 ): Promise<void> {
   switch (cmd) {
     case "new": {
-      const p = parse(args, ["dir"]);
-      if (p.pos.length !== 1) {
-        throw new AuthoringUsageError("usage: rungpt plugin new <name> [--dir <dir>]");
+      const { values, positionals: pos } = parseCommandArgs(args, { dir: { type: "string" } });
+      if (pos.length !== 1) {
+        throw new UsageError("usage: rungpt plugin new <name> [--dir <dir>]");
       }
-      const r = await newPlugin(p.pos[0], { dir: p.dir });
+      const r = await newPlugin(pos[0], { dir: values.dir });
       out(`created ${r.dir} (${r.files.length} files)`);
       out(
         `next: rungpt plugin build ${r.dir} && rungpt plugin run ${r.dir} greet '{"name":"Ada"}'`,
@@ -106,17 +75,17 @@ export async function runAuthoringCommand(
       return;
     }
     case "build": {
-      const p = parse(args, []);
-      atMost(p.pos, 1, "build [<dir>]");
-      err(`… compiling ${p.pos[0] ?? "."}`);
-      const r = await buildPlugin(p.pos[0] ?? ".");
+      const pos = parseCommandArgs(args, {}).positionals;
+      atMost(pos, 1, "build [<dir>]");
+      err(`… compiling ${pos[0] ?? "."}`);
+      const r = await buildPlugin(pos[0] ?? ".");
       out(`built ${r.wasmPath} (${r.wasm.length} bytes)`);
       return;
     }
     case "check": {
-      const p = parse(args, []);
-      atMost(p.pos, 1, "check [<dir>]");
-      const r = await checkPlugin(p.pos[0] ?? ".", opts);
+      const pos = parseCommandArgs(args, {}).positionals;
+      atMost(pos, 1, "check [<dir>]");
+      const r = await checkPlugin(pos[0] ?? ".", opts);
       const m = r.manifest;
       out(`ok: ${m.name} ${m.version} would install`);
       out(`  module:  ${m.wasm} (${r.wasmSize} bytes, sha256 ${r.wasmSha256})`);
@@ -138,19 +107,24 @@ export async function runAuthoringCommand(
       return;
     }
     case "run": {
-      const p = parse(args, ["config", "allow-host", "allow-private-network", "data-dir"]);
-      if (p.pos.length < 2 || p.pos.length > 3) {
-        throw new AuthoringUsageError(
+      const { values, positionals: pos } = parseCommandArgs(args, {
+        config: { type: "string", multiple: true },
+        "allow-host": { type: "string", multiple: true },
+        "allow-private-network": { type: "boolean" },
+        "data-dir": { type: "string" },
+      });
+      if (pos.length < 2 || pos.length > 3) {
+        throw new UsageError(
           "usage: rungpt plugin run <dir> <action> [<json>] [--config key=value] " +
             "[--data-dir <data>] [--allow-host host[:port]] [--allow-private-network]",
         );
       }
-      const [dir, action, json = "{}"] = p.pos;
+      const [dir, action, json = "{}"] = pos;
       const output = await runPluginAction(dir, action, json, {
-        allowHosts: p.allowHosts,
-        allowPrivateNetwork: p.allowPrivate,
-        config: p.config,
-        dataDir: p.dataDir,
+        allowHosts: values["allow-host"] ?? [],
+        allowPrivateNetwork: values["allow-private-network"] === true,
+        config: configPairs(values.config),
+        dataDir: values["data-dir"],
         onLog: (e) => err(escapeControls(`[${e.level}] ${e.message}`)),
         onGrant: (grant) => err(`… test-only grant: ${grant}`),
       });
@@ -159,6 +133,6 @@ export async function runAuthoringCommand(
       return;
     }
     default:
-      throw new AuthoringUsageError(`unknown authoring command "${cmd}"`);
+      throw new UsageError(`unknown authoring command "${cmd}"`);
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { checkoutCommit, parseSemverTag, runGit } from "../git.ts";
+import { checkoutCommit, isSemverTag, runGit } from "../git.ts";
 import { cloneWithin } from "../fetch_repo.ts";
 import { listTree } from "../git_tree.ts";
 import { DEFAULT_REPO_LIMITS, RepoLimitError, type RepoLimits } from "../repo_limits.ts";
@@ -61,7 +61,7 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 async function offTags(root: string, version: string): Promise<string[]> {
   const plain = (v: string) => v.replace(/^v/, "").replace(/\+.*$/, "");
   const tags = await runGit([...SAFE, "tag", "--points-at", "HEAD"], { cwd: root });
-  return tags.split("\n").filter((t) => parseSemverTag(t) && plain(t) !== plain(version)).sort();
+  return tags.split("\n").filter((t) => isSemverTag(t) && plain(t) !== plain(version)).sort();
 }
 
 /**

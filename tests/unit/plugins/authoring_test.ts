@@ -237,6 +237,7 @@ Deno.test("plugin new refuses a bad name and a non-empty directory", async () =>
     includes(busy.err, "is not empty");
     assertEquals(await Deno.readTextFile(join(dir, "keep.txt")), "mine");
     const usage = await cli("new");
+    assertEquals(usage.code, 2);
     includes(usage.err, "usage: rungpt plugin new <name>");
   });
 });
@@ -585,21 +586,22 @@ Deno.test("plugin run: clear one-line errors for bad requests", async () => {
   await withTemp(async (dir) => {
     const repo = await scaffold(dir);
     assertEquals((await cli("build", repo)).code, 0);
-    const cases: [string[], string][] = [
-      [["run", repo, "wave", "{}"], 'hello has no action "wave" (actions: greet)'],
-      [["run", repo, "greet", "{name}"], "the arguments are not valid JSON"],
-      [["run", repo, "greet", "[1]"], "the arguments must be a JSON object"],
-      [["run", repo, "greet", "{}"], "invalid arguments: arguments.name: required"],
-      [["run", repo, "greet", '{"name":"Ada","x":1}'], "invalid arguments: arguments.x:"],
-      [["run", repo, "greet", "{}", "--config", "colour=red"], 'declares no setting "colour"'],
-      [["run", repo, "greet", "{}", "--config", "nonsense"], "--config expects key=value"],
-      [["run", repo, "greet", "{}", "--bogus"], "unknown option --bogus"],
-      [["run", repo], "usage: rungpt plugin run"],
-      [["run", join(dir, "missing"), "greet"], "error:"],
+    // Usage errors exit 2, others 1.
+    const cases: [string[], string, number][] = [
+      [["run", repo, "wave", "{}"], 'hello has no action "wave" (actions: greet)', 1],
+      [["run", repo, "greet", "{name}"], "the arguments are not valid JSON", 1],
+      [["run", repo, "greet", "[1]"], "the arguments must be a JSON object", 1],
+      [["run", repo, "greet", "{}"], "invalid arguments: arguments.name: required", 1],
+      [["run", repo, "greet", '{"name":"Ada","x":1}'], "invalid arguments: arguments.x:", 1],
+      [["run", repo, "greet", "{}", "--config", "colour=red"], 'declares no setting "colour"', 1],
+      [["run", repo, "greet", "{}", "--config", "nonsense"], "--config expects key=value", 2],
+      [["run", repo, "greet", "{}", "--bogus"], "Unknown option '--bogus'", 2],
+      [["run", repo], "usage: rungpt plugin run", 2],
+      [["run", join(dir, "missing"), "greet"], "error:", 1],
     ];
-    for (const [args, expected] of cases) {
+    for (const [args, expected, code] of cases) {
       const r = await cli(...args);
-      assertEquals(r.code, 1, args.join(" "));
+      assertEquals(r.code, code, args.join(" "));
       includes(r.err, expected);
       assert.ok(!r.err.includes("\n"), r.err);
     }

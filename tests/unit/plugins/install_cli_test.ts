@@ -66,9 +66,12 @@ const WEATHER = {
   actions: [{ name: "forecast", description: "Forecast for a city", confirm: true }],
 };
 
-/** Asserts a failed run printed exactly one error line matching `re`, without a stack. */
-function assertOneError(r: Run, re: RegExp): void {
-  assert.equal(r.code, 1);
+/**
+ * Asserts a failed run printed exactly one error line matching `re`, without a stack, and exited
+ * with `code` (2 for a usage error, else 1).
+ */
+function assertOneError(r: Run, re: RegExp, code = 1): void {
+  assert.equal(r.code, code, r.err.join("\n"));
   const errors = r.err.filter((l) => !l.startsWith("… "));
   assert.equal(errors.length, 1, errors.join("\n"));
   assert.match(errors[0], /^error: /);
@@ -200,21 +203,26 @@ Deno.test("cli: errors are one line and exit 1", async () => {
       await run(["install", "a/b@--upload-pack=x", "--yes"]),
       /invalid ref "--upload-pack=x"/,
     );
-    assertOneError(await run(["install", "-oops/x", "--yes"]), /invalid user "-oops"/);
+    assertOneError(await run(["install", "-oops/x", "--yes"]), /Unknown option '-o'/, 2);
+    assertOneError(await run(["install", "--yes", "--", "-oops/x"]), /invalid user "-oops"/);
     // A path is a local folder, not a user name.
     assertOneError(
       await run(["install", "../no-such-plugin-folder", "--yes"], { cwd: git.root }),
       /no folder at .*no-such-plugin-folder/,
     );
-    assertOneError(await run(["install"]), /usage: rungpt plugin install/);
+    assertOneError(await run(["install"]), /usage: rungpt plugin install/, 2);
     assertOneError(await run(["install", "acme/nothere", "--yes"]), /git clone failed/);
     assertOneError(await run(["info", "ghost"]), /plugin ghost is not installed/);
     assertOneError(await run(["remove", "ghost"]), /plugin ghost is not installed/);
     assertOneError(await run(["enable", "ghost"]), /plugin ghost is not installed/);
     assertOneError(await run(["update", "ghost", "--yes"]), /plugin ghost is not installed/);
-    assertOneError(await run(["update", "x", "--ref"]), /--ref needs a value/);
-    assertOneError(await run(["frobnicate"]), /unknown command "frobnicate"/);
-    assertOneError(await run(["list", "--force"]), /unknown option --force/);
+    assertOneError(
+      await run(["update", "x", "--ref"]),
+      /Option '--ref <value>' argument missing/,
+      2,
+    );
+    assertOneError(await run(["frobnicate"]), /unknown command "frobnicate"/, 2);
+    assertOneError(await run(["list", "--force"]), /Unknown option '--force'/, 2);
 
     const repo = await git.createRepo("acme", "bad");
     await repo.commit(pluginFiles({ name: "bad", apis: ["rungpt:nope"] }));

@@ -93,4 +93,6 @@ Deno.test("semver tag ordering: numeric, prerelease below release, non-semver ig
   assert.ok(compareSemverTags("v1.0.0-2", "v1.0.0-alpha") < 0);
   assert.ok(compareSemverTags("v1.0.0-rc.1", "v1.0.0") < 0);
   assert.ok(compareSemverTags("v1.0.0+build.5", "v1.0.1") < 0);
+  assert.ok(compareSemverTags("1.2.3", "v1.2.3") < 0, "a tie between spellings is broken by name");
+  assert.equal(highestSemverTag(["v1.0.0-01", " v1.0.0", "v1.0", "1.0.0.0"]), undefined);
 });

@@ -98,7 +98,7 @@ Deno.test("nested objects, const, pattern, exclusive bounds, multipleOf", () => 
     "arguments.at.lat: must be < 90",
   ]);
   assertEquals(validateArgs({ type: "string", pattern: "(" }, "x"), [
-    'arguments: the schema\'s pattern "(" is invalid',
+    "arguments: the action's schema cannot be used: Invalid regular expression: /(/u: Unterminated group",
   ]);
 });
 
@@ -124,6 +124,43 @@ Deno.test("type lists, anyOf, oneOf and allOf", () => {
 Deno.test("string lengths count code points; defaults and unknown keywords are ignored", () => {
   assertEquals(validateArgs({ type: "string", maxLength: 2 }, "😀😀"), []);
   assertEquals(validateArgs({ type: "string", default: 3, format: "email", title: "x" }, "a"), []);
+});
+
+Deno.test("$ref into $defs is followed, and an unresolvable $ref is reported", () => {
+  const schema = {
+    type: "object",
+    $defs: { day: { type: "integer", minimum: 1 } },
+    properties: { from: { $ref: "#/$defs/day" }, to: { $ref: "#/$defs/day" } },
+  };
+  assertEquals(validateArgs(schema, { from: 2, to: 0 }), ["arguments.to: must be ≥ 1"]);
+  assertEquals(validateArgs(schema, { from: "x" }), [
+    "arguments.from: must be an integer, got string",
+  ]);
+  assertEquals(
+    validateArgs({ properties: { a: { $ref: "#/$defs/none" } } }, { a: 1 })[0]
+      .startsWith('arguments: the action\'s schema cannot be used: Unresolved $ref "#/$defs/none"'),
+    true,
+  );
+});
+
+Deno.test("arguments nested too deeply for a recursive schema end with an error, not a crash", () => {
+  const tree = { $defs: { node: { type: "array", items: { $ref: "#/$defs/node" } } } };
+  const schema = { ...tree, $ref: "#/$defs/node" };
+  let deep: unknown = [];
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  assertEquals(validateArgs(schema, deep), ["arguments: nested too deeply to check"]);
+  assertEquals(validateArgs(schema, [[[]]]), []);
+});
+
+Deno.test("the caller's schema is left as it was", () => {
+  const schema = { type: "object", properties: { a: { $ref: "#/$defs/a" } }, $defs: { a: {} } };
+  const before = structuredClone(schema);
+  validateArgs(schema, { a: 1 });
+  assertEquals(
+    Object.getOwnPropertyNames(schema.properties.a),
+    Object.getOwnPropertyNames(before.properties.a),
+  );
+  assertEquals(schema, before);
 });
 
 Deno.test("many errors are capped and summarised", () => {
