@@ -171,9 +171,20 @@ WHERE status <> 'streaming' AND json_valid(meta)
 `;
 
 /** The schema, oldest first. Append only: never edit a migration that has shipped. */
+/*
+ * Pinned chats list first; `title_by_user` marks a title the user gave by renaming, which a
+ * generated title never replaces.
+ */
+const V3 = `
+ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN title_by_user INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX conversations_pinned ON conversations (pinned DESC, updated_at DESC, pk DESC);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "conversations, messages, full-text search", sql: V1 },
   { version: 2, name: "end action calls a crash left unfinished", sql: V2 },
+  { version: 3, name: "pinned chats, titles set by the user", sql: V3 },
 ];
 
 /** Reads `PRAGMA user_version`. */

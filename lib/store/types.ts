@@ -22,6 +22,10 @@ export interface Conversation {
   model: string | null;
   /** Per-conversation system prompt; empty means none. */
   systemPrompt: string;
+  /** Pinned chats list first. */
+  pinned: boolean;
+  /** The user set the title (renamed the chat): a generated title never replaces it. */
+  titleByUser: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -103,8 +107,11 @@ export interface MessagePatch {
 /** Fields of a conversation the user may change. */
 export interface ConversationPatch {
   title?: string;
+  /** Marks (or unmarks) `title` as the user's own; default: left as it is. */
+  titleByUser?: boolean;
   model?: string | null;
   systemPrompt?: string;
+  pinned?: boolean;
 }
 
 /**
@@ -114,10 +121,15 @@ export interface ConversationPatch {
 export interface Store {
   createConversation(input?: NewConversation): Promise<Conversation>;
   getConversation(id: string): Promise<Conversation | null>;
-  /** Newest first (by `updatedAt`). */
+  /** Pinned first, then newest first (by `updatedAt`). */
   listConversations(opts?: { limit?: number; offset?: number }): Promise<Conversation[]>;
   updateConversation(id: string, patch: ConversationPatch): Promise<Conversation | null>;
   deleteConversation(id: string): Promise<boolean>;
+  /**
+   * Sets a generated title unless the user set one (`titleByUser`); leaves `updatedAt` as it is.
+   * Returns the conversation as it is afterwards, or `null` when there is none.
+   */
+  setGeneratedTitle(id: string, title: string): Promise<Conversation | null>;
 
   /** All messages of a conversation, ordered by `seq`. */
   listMessages(conversationId: string): Promise<Message[]>;

@@ -21,6 +21,7 @@ import { type ModelStatus, modelStatus, NO_PROVIDER_MESSAGE } from "./model_setu
 import { streamChat, type StreamChatParams } from "../llm/stream.ts";
 import { completeChat, type CompleteChatParams } from "../llm/complete.ts";
 import {
+  autoTitles,
   corsOrigins,
   type ListRemovals,
   loadSettings,
@@ -204,7 +205,13 @@ export function createServices(opts: ServiceOptions): AppServices {
     pluginsDir: opts.pluginsDir,
     env,
     apiToken: opts.apiToken,
-    turns: createTurnRunner({ store: opts.store, model, tools, onError: opts.onError }),
+    turns: createTurnRunner({
+      store: opts.store,
+      model,
+      tools,
+      onError: opts.onError,
+      autoTitles: async () => autoTitles(await loadSettings(dataDir), env),
+    }),
     model,
     tools,
     pluginTools,
