@@ -281,17 +281,18 @@ export function Sidebar(props: SidebarProps) {
           : (
             <div class="conv-groups">
               {conversations.value.length === 0 && <p class="muted empty">No conversations yet.</p>}
-              {groupByDate(conversations.value, new Date()).map((group) => (
-                <section
+              {groupByDate(conversations.value, new Date()).map((group, i) => (
+                <div
                   key={group.label}
                   class="conv-group"
-                  aria-label={group.label}
+                  role="group"
+                  aria-labelledby={`conv-group-${i}`}
                 >
-                  <h2 class="conv-group-label" aria-hidden="true">{group.label}</h2>
+                  <h2 class="conv-group-label" id={`conv-group-${i}`}>{group.label}</h2>
                   <ul class="conv-list">
                     {group.items.map((c) => renderRow(c))}
                   </ul>
-                </section>
+                </div>
               ))}
             </div>
           )}
