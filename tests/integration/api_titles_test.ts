@@ -168,3 +168,20 @@ Deno.test("pins persist across a restart and list first; a rename moves a chat t
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("Stop while the title is asked: the reply stays complete, the first-line title stays", async () => {
+  await using model = await startScriptedModel({
+    replies: [{ text: "Complete reply." }, { hangBeforeHeaders: true }],
+  });
+  await using rg = await startRungpt({ model, ...TITLES_ON });
+  const c = await firstMessage(rg, "Why is the sky blue?");
+  const ended = turnEnded(rg, c.id);
+  while (model.chatRequests().length < 2) await new Promise((r) => setTimeout(r, 10));
+  assert.equal((await rg.api(`/api/conversations/${c.id}/stop`, { method: "POST" })).status, 200);
+  await ended;
+  const got = await (await rg.api(`/api/conversations/${c.id}`)).json();
+  assert.equal(got.running, false);
+  assert.equal(got.conversation.title, "Why is the sky blue?");
+  assert.equal(got.messages.at(-1).status, "complete");
+  assert.equal(got.messages.at(-1).content, "Complete reply.");
+});
