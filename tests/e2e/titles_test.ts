@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { sendMessage, settled, startE2E, waitFor } from "./_helpers.ts";
+import { sendMessage, settled, startE2E, waitFor, waitForStatus } from "./_helpers.ts";
 
 Deno.test("titles and pins in the sidebar", async (t) => {
   const e2e = await startE2E({
@@ -79,6 +79,26 @@ Deno.test("titles and pins in the sidebar", async (t) => {
         await phone.close();
       }
     });
+
+    await t.step(
+      "the Settings switch turns titles off: a new chat keeps its first line",
+      async () => {
+        await page.goto(e2e.rg.origin + "/settings");
+        const box = page.getByRole("checkbox", { name: "Let the model title new chats" });
+        assert.equal(await box.isChecked(), true);
+        await box.uncheck();
+        await page.getByRole("button", { name: "Save", exact: true }).click();
+        await page.getByText("Settings saved.").waitFor();
+        await page.reload();
+        assert.equal(await box.isChecked(), false, "saved");
+        const asked = e2e.model.chatRequests().length;
+        await page.goto(e2e.rg.origin + "/");
+        await settled(await sendMessage(page, "Second *question*"));
+        await waitForStatus(page, "Reply complete."); // the turn is over: `end` came
+        await group("Today").locator(".conv-title", { hasText: "Second question" }).waitFor();
+        assert.equal(e2e.model.chatRequests().length, asked + 1, "no title request");
+      },
+    );
 
     assert.deepEqual(foreignRequests(), []);
   } finally {
