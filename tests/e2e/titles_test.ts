@@ -63,6 +63,20 @@ Deno.test("titles and pins in the sidebar", async (t) => {
       ]);
     });
 
+    await t.step("renaming the month-old chat moves it to the top of Today", async () => {
+      await page.getByRole("button", { name: "Rename Last month's question" }).click();
+      const input = page.getByRole("textbox", { name: "Conversation title" });
+      await input.fill("Renamed **old** chat");
+      await input.press("Enter");
+      await waitFor(
+        "the renamed chat first in Today",
+        async () =>
+          (await group("Today").locator(".conv-title").allInnerTexts())[0] ===
+            "Renamed old chat",
+      );
+      assert.deepEqual(await page.locator("#sidebar .conv-group-label").allInnerTexts(), ["Today"]);
+    });
+
     await t.step("at phone width the row's actions fit the drawer", async () => {
       const phone = await e2e.newPage({ viewport: { width: 390, height: 844 } });
       try {
