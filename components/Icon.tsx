@@ -18,6 +18,7 @@ const PATHS = {
   check: "M5 12l5 5 9-10",
   search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM20 20l-4-4",
   plugin: "M9 4a2 2 0 1 1 4 0v2h5v5h-2a2 2 0 1 0 0 4h2v5H4v-5h2a2 2 0 1 0 0-4H4V6h5z",
+  pin: "M9 4h6l-1 6 3 3H7l3-3zM12 13v7",
 } as const;
 
 /** An icon's name. */

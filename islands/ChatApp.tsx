@@ -364,9 +364,10 @@ export default function ChatApp(props: ChatAppProps) {
     return run;
   };
 
-  const rename = async (id: string, title: string) => {
+  /** Renames or pins a chat of the sidebar. */
+  const changeChat = async (id: string, fields: ConversationFields) => {
     try {
-      const updated = await apiClient.updateConversation(id, { title });
+      const updated = await apiClient.updateConversation(id, fields);
       conversations.value = conversations.peek().map((c) => c.id === id ? updated : c);
       if (chat.conversation.peek()?.id === id) chat.conversation.value = updated;
     } catch (e) {
@@ -463,7 +464,8 @@ export default function ChatApp(props: ChatAppProps) {
         open={drawerOpen}
         onNew={() => newChat()}
         onOpen={(id, messageId, terms) => void openConversation(id, messageId, true, terms)}
-        onRename={(id, t) => void rename(id, t)}
+        onRename={(id, title) => void changeChat(id, { title })}
+        onPin={(id, pinned) => void changeChat(id, { pinned })}
         onDelete={(id) => void remove(id)}
       />
       <div class="backdrop" onClick={() => (drawerOpen.value = false)} aria-hidden="true" />

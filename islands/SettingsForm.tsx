@@ -68,6 +68,7 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
   const askAll = useSignal(initial.actions.approvalMode === "ask");
   const rounds = useSignal(String(initial.actions.maxRounds));
   const origins = useSignal(initial.cors.origins.join(", "));
+  const titles = useSignal(initial.autoTitles);
   const testing = useSignal(false);
   const tested = useSignal<ConnectionTest | null>(null);
 
@@ -115,6 +116,7 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
       askAll.value = next.actions.approvalMode === "ask";
       rounds.value = String(next.actions.maxRounds);
       origins.value = next.cors.origins.join(", ");
+      titles.value = next.autoTitles;
       const chosen = next.models?.chosen;
       saved.value = chosen
         ? `${message} Default model: ${chosen}, chosen from the server's models.`
@@ -165,6 +167,7 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
             if (wanted.join(",") !== s.cors.origins.join(",")) {
               input.corsOrigins = wanted.length ? wanted : null;
             }
+            if (titles.value !== s.autoTitles) input.autoTitles = titles.value;
             void save(input, "Settings saved.");
           }}
         >
@@ -292,6 +295,23 @@ export default function SettingsForm({ settings: initial }: SettingsFormProps) {
                 save to let rungpt choose.
               </p>
             )}
+          </fieldset>
+
+          <fieldset>
+            <legend>Chats</legend>
+            <label class="check-row">
+              <input
+                type="checkbox"
+                checked={titles.value}
+                onChange={(e) => (titles.value = e.currentTarget.checked)}
+              />
+              Let the model title new chats
+            </label>
+            <p class="hint">
+              After the first reply, one short extra request to the same model names the chat.
+              Otherwise a chat is named after the first line of its first message. Renamed chats
+              keep their name.
+            </p>
           </fieldset>
 
           <fieldset class="actions-settings">

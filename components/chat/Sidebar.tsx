@@ -1,6 +1,7 @@
 /**
- * The sidebar: "New chat", search across all messages, and the conversation list with
- * inline rename and delete (with confirmation). A drawer on small screens.
+ * The sidebar: "New chat", search across all messages, and the conversation list, grouped by
+ * date with pinned chats on top, with pin, inline rename and delete (with confirmation). A
+ * drawer on small screens.
  * @module
  */
 import { useSignal } from "@preact/signals";
@@ -9,6 +10,7 @@ import { useEffect, useMemo } from "preact/hooks";
 import type { Conversation, SearchHit } from "../../lib/store/types.ts";
 import { search } from "../../lib/ui/api.ts";
 import { debounce, displayTitle, relativeTime } from "../../lib/ui/format.ts";
+import { groupByDate } from "../../lib/ui/date_groups.ts";
 import { snippetParts } from "../../lib/ui/snippet.ts";
 import { stripMarkdown } from "../../lib/ui/plain_text.ts";
 import { Icon } from "../Icon.tsx";
@@ -27,6 +29,7 @@ export interface SidebarProps {
    */
   onOpen(id: string, messageId?: string, terms?: string[]): void;
   onRename(id: string, title: string): void;
+  onPin(id: string, pinned: boolean): void;
   onDelete(id: string): void;
 }
 
@@ -84,13 +87,13 @@ export function Sidebar(props: SidebarProps) {
   // One Tab stop per row, its link: arrows move between rows and to the row's buttons,
   // F2 renames and Delete deletes.
   const rowKey = (e: KeyboardEvent, id: string) => {
-    const list = conversations.peek();
-    const i = list.findIndex((c) => c.id === id);
+    const list = rowIds();
+    const i = list.indexOf(id);
     const controls = rowControls(id);
     const at = controls.indexOf(e.currentTarget as HTMLElement);
     let target: HTMLElement | undefined;
-    if (e.key === "ArrowDown" && list[i + 1]) target = rowControls(list[i + 1].id)[0];
-    else if (e.key === "ArrowUp" && i > 0) target = rowControls(list[i - 1].id)[0];
+    if (e.key === "ArrowDown" && list[i + 1]) target = rowControls(list[i + 1])[0];
+    else if (e.key === "ArrowUp" && i > 0) target = rowControls(list[i - 1])[0];
     else if (e.key === "ArrowRight") target = controls[at + 1];
     else if (e.key === "ArrowLeft") target = controls[at - 1];
     else if (e.key === "F2") renaming.value = id;
@@ -98,6 +101,118 @@ export function Sidebar(props: SidebarProps) {
     else return;
     e.preventDefault();
     target?.focus();
+  };
+
+  /** One chat's row: its link (the row's one Tab stop) and its actions, or a rename or delete. */
+  const renderRow = (c: Conversation) => {
+    const title = displayTitle(c.title);
+    return (
+      <li
+        key={c.id}
+        class={`conv${c.id === currentId ? " current" : ""}`}
+        data-conv={c.id}
+      >
+        {renaming.value === c.id
+          ? (
+            <InlineEdit
+              value={c.title}
+              label="Conversation title"
+              onSave={(t) => {
+                renaming.value = null;
+                focusRow(c.id);
+                props.onRename(c.id, t);
+              }}
+              onCancel={() => {
+                renaming.value = null;
+                focusRow(c.id);
+              }}
+            />
+          )
+          : confirming.value === c.id
+          ? (
+            <div class="confirm" role="group" aria-label={`Delete ${title}?`}>
+              <span>Delete?</span>
+              <button
+                type="button"
+                class="btn btn-danger btn-small"
+                onClick={() => {
+                  const list = rowIds();
+                  const i = list.indexOf(c.id);
+                  confirming.value = null;
+                  focusRow(list[i + 1] ?? list[i - 1] ?? null, true);
+                  props.onDelete(c.id);
+                }}
+              >
+                Confirm delete
+              </button>
+              <button
+                type="button"
+                class="btn btn-small"
+                ref={(el) => el?.focus()}
+                onClick={() => {
+                  confirming.value = null;
+                  focusRow(c.id, true);
+                }}
+              >
+                Cancel
+              </button>
+            </div>
+          )
+          : (
+            <>
+              <a
+                class="conv-link"
+                href={`/c/${encodeURIComponent(c.id)}`}
+                aria-current={c.id === currentId ? "page" : undefined}
+                aria-keyshortcuts="F2 Delete"
+                onClick={(e) => linkClick(e as unknown as MouseEvent, c.id)}
+                onKeyDown={(e) => rowKey(e, c.id)}
+              >
+                <span class="conv-title">{title}</span>
+                <span class="conv-time">{relativeTime(c.updatedAt)}</span>
+              </a>
+              <span class="conv-actions">
+                <button
+                  type="button"
+                  class="icon-btn"
+                  aria-label={`${c.pinned ? "Unpin" : "Pin"} ${title}`}
+                  title={c.pinned ? "Unpin" : "Pin"}
+                  tabIndex={-1}
+                  onKeyDown={(e) => rowKey(e, c.id)}
+                  onClick={() => {
+                    focusRow(c.id); // the row moves to another group
+                    props.onPin(c.id, !c.pinned);
+                  }}
+                >
+                  <Icon name="pin" size={15} />
+                </button>
+                <button
+                  type="button"
+                  class="icon-btn"
+                  aria-label={`Rename ${title}`}
+                  title="Rename (F2)"
+                  tabIndex={-1}
+                  onKeyDown={(e) => rowKey(e, c.id)}
+                  onClick={() => (renaming.value = c.id)}
+                >
+                  <Icon name="edit" size={15} />
+                </button>
+                <button
+                  type="button"
+                  class="icon-btn"
+                  aria-label={`Delete ${title}`}
+                  title="Delete (Delete key)"
+                  tabIndex={-1}
+                  onKeyDown={(e) => rowKey(e, c.id)}
+                  onClick={() => (confirming.value = c.id)}
+                >
+                  <Icon name="trash" size={15} />
+                </button>
+              </span>
+            </>
+          )}
+      </li>
+    );
   };
 
   const searching = query.value.trim() !== "";
@@ -164,107 +279,22 @@ export function Sidebar(props: SidebarProps) {
             </div>
           )
           : (
-            <ul class="conv-list">
-              {conversations.value.length === 0 && (
-                <li class="muted empty">No conversations yet.</li>
-              )}
-              {conversations.value.map((c) => {
-                const title = displayTitle(c.title);
-                return (
-                  <li
-                    key={c.id}
-                    class={`conv${c.id === currentId ? " current" : ""}`}
-                    data-conv={c.id}
-                  >
-                    {renaming.value === c.id
-                      ? (
-                        <InlineEdit
-                          value={c.title}
-                          label="Conversation title"
-                          onSave={(t) => {
-                            renaming.value = null;
-                            focusRow(c.id);
-                            props.onRename(c.id, t);
-                          }}
-                          onCancel={() => {
-                            renaming.value = null;
-                            focusRow(c.id);
-                          }}
-                        />
-                      )
-                      : confirming.value === c.id
-                      ? (
-                        <div class="confirm" role="group" aria-label={`Delete ${title}?`}>
-                          <span>Delete?</span>
-                          <button
-                            type="button"
-                            class="btn btn-danger btn-small"
-                            onClick={() => {
-                              const list = conversations.peek();
-                              const i = list.findIndex((x) => x.id === c.id);
-                              confirming.value = null;
-                              focusRow((list[i + 1] ?? list[i - 1])?.id ?? null, true);
-                              props.onDelete(c.id);
-                            }}
-                          >
-                            Confirm delete
-                          </button>
-                          <button
-                            type="button"
-                            class="btn btn-small"
-                            ref={(el) => el?.focus()}
-                            onClick={() => {
-                              confirming.value = null;
-                              focusRow(c.id, true);
-                            }}
-                          >
-                            Cancel
-                          </button>
-                        </div>
-                      )
-                      : (
-                        <>
-                          <a
-                            class="conv-link"
-                            href={`/c/${encodeURIComponent(c.id)}`}
-                            aria-current={c.id === currentId ? "page" : undefined}
-                            aria-keyshortcuts="F2 Delete"
-                            onClick={(e) => linkClick(e as unknown as MouseEvent, c.id)}
-                            onKeyDown={(e) => rowKey(e, c.id)}
-                          >
-                            <span class="conv-title">{title}</span>
-                            <span class="conv-time">{relativeTime(c.updatedAt)}</span>
-                          </a>
-                          <span class="conv-actions">
-                            <button
-                              type="button"
-                              class="icon-btn"
-                              aria-label={`Rename ${title}`}
-                              title="Rename (F2)"
-                              tabIndex={-1}
-                              onKeyDown={(e) => rowKey(e, c.id)}
-                              onClick={() => (renaming.value = c.id)}
-                            >
-                              <Icon name="edit" size={15} />
-                            </button>
-                            <button
-                              type="button"
-                              class="icon-btn"
-                              aria-label={`Delete ${title}`}
-                              title="Delete (Delete key)"
-                              tabIndex={-1}
-                              onKeyDown={(e) => rowKey(e, c.id)}
-                              onClick={() => (confirming.value = c.id)}
-                            >
-                              <Icon name="trash" size={15} />
-                            </button>
-                          </span>
-                        </>
-                      )}
-                  </li>
-                );
-              })}
-            </ul>
+            <div class="conv-groups">
+              {conversations.value.length === 0 && <p class="muted empty">No conversations yet.</p>}
+              {groupByDate(conversations.value, new Date()).map((group, i) => (
+                <div
+                  key={group.label}
+                  class="conv-group"
+                  role="group"
+                  aria-labelledby={`conv-group-${i}`}
+                >
+                  <h2 class="conv-group-label" id={`conv-group-${i}`}>{group.label}</h2>
+                  <ul class="conv-list">
+                    {group.items.map((c) => renderRow(c))}
+                  </ul>
+                </div>
+              ))}
+            </div>
           )}
       </nav>
       <div class="sidebar-bottom">
@@ -285,6 +315,14 @@ export function Sidebar(props: SidebarProps) {
 function matchedTerms(snippet: string): string[] {
   const marked = snippetParts(stripMarkdown(snippet)).filter((p) => p.mark).map((p) => p.text);
   return [...new Set(marked.map((t) => t.trim()).filter(Boolean))];
+}
+
+/** The ids of the chat rows, in the order they are shown. */
+function rowIds(): string[] {
+  return Array.from(
+    document.querySelectorAll<HTMLElement>("#sidebar li[data-conv]"),
+    (li) => li.dataset.conv!,
+  );
 }
 
 /** A row's link, then its buttons, in order. */

@@ -45,12 +45,3 @@ export function buildPrompt(
   }
   return out;
 }
-
-/** A conversation title from its first message: one line, at most 60 characters. */
-export function titleFrom(text: string): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  if (line.length <= 60) return line || "New chat";
-  const cut = line.slice(0, 60);
-  const space = cut.lastIndexOf(" ");
-  return (space > 30 ? cut.slice(0, space) : cut) + "…";
-}

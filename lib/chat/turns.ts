@@ -21,7 +21,8 @@ import {
   publishDelta,
 } from "./live.ts";
 import { type CompleteFn, runActionLoop, type StreamFn } from "./loop.ts";
-import { buildPrompt, titleFrom } from "./prompt.ts";
+import { buildPrompt } from "./prompt.ts";
+import { fallbackTitle, generateTitle } from "./title.ts";
 import type { Attachments } from "./attachments.ts";
 import { AttachmentError } from "./attachments_ingest.ts";
 import { imageRefusal } from "./attachments_errors.ts";
@@ -53,6 +54,11 @@ export interface TurnDeps {
   persistEveryMs?: number;
   /** Reports unexpected failures (the turn itself still ends cleanly). */
   onError?: (error: unknown) => void;
+  /**
+   * Whether the model titles a chat after its first exchange (the Settings switch, read per
+   * turn); absent: never.
+   */
+  autoTitles?: () => Promise<boolean>;
 }
 
 /**
@@ -184,7 +190,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
       }
       if (history.length === 0 && !conversation.title.trim()) {
         // Files alone: their names say more than "New chat".
-        await store.updateConversation(conversationId, { title: titleFrom(how.content || names) });
+        await store.setGeneratedTitle(conversationId, fallbackTitle(how.content || names));
       }
     } else if (how.kind === "regenerate") {
       if (!lastUser) throw new TurnError(409, "There is no user message to answer again.");
@@ -208,7 +214,9 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
         parentId: target.parentId,
       });
     }
-    return { conversation, userMessage, replyTo: replyTo ?? userMessage?.id };
+    // The first exchange gets a title from the model once its reply is complete.
+    const titled = how.kind === "send" && history.length === 0 && !conversation.titleByUser;
+    return { conversation, userMessage, replyTo: replyTo ?? userMessage?.id, titled };
   }
 
   async function start(conversationId: string, how: TurnStart): Promise<StartedTurn> {
@@ -235,7 +243,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     };
     live.set(conversationId, placeholder);
     try {
-      const { conversation, userMessage, replyTo } = await prepare(conversationId, how);
+      const { conversation, userMessage, replyTo, titled } = await prepare(conversationId, how);
       // The messages are changed by now: a default model that cannot be read (a broken
       // settings file) fails the reply, with its message, rather than the request.
       let model = conversation.model;
@@ -258,7 +266,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
       const history = await store.listMessages(conversationId);
       placeholder.message = assistantMessage;
       started.resolve(
-        run(placeholder, assistantMessage, { model, modelError }, conversation, history),
+        run(placeholder, assistantMessage, { model, modelError, titled }, conversation, history),
       );
       return { userMessage, assistantMessage };
     } catch (e) {
@@ -292,7 +300,7 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
   async function run(
     turn: LiveTurn,
     message: Message,
-    { model, modelError }: { model: string | null; modelError?: unknown },
+    { model, modelError, titled }: { model: string | null; modelError?: unknown; titled: boolean },
     conversation: Conversation,
     history: Message[],
   ) {
@@ -362,10 +370,18 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     } finally {
       clearInterval(timer);
     }
-    await finish(turn, message, error);
+    await finish(turn, message, error, titled && model ? { model, history } : null);
   }
 
-  async function finish(turn: LiveTurn, message: Message, error: LlmError | undefined) {
+  /** What a first exchange's title is asked from: the turn's model and its history. */
+  type TitleSource = { model: string; history: Message[] };
+
+  async function finish(
+    turn: LiveTurn,
+    message: Message,
+    error: LlmError | undefined,
+    title: TitleSource | null,
+  ) {
     const stopped = error?.kind === "aborted" || turn.controller.signal.aborted;
     const status = stopped ? "stopped" : error ? "error" : "complete";
     message.status = status;
@@ -383,15 +399,37 @@ export function createTurnRunner(deps: TurnDeps): TurnRunner {
     } catch (e) {
       deps.onError?.(e);
     }
+    publish(turn, { type: "message", message: { ...message } });
+    // Before `end`: the page refreshes its chat list when the turn ends, and finds the title.
+    if (status === "complete" && title) await retitle(turn, message, title);
     live.delete(turn.conversationId);
     approvals.delete(turn.conversationId);
-    publish(turn, { type: "message", message: { ...message } });
     publish(turn, {
       type: "end",
       status,
       ...(status === "error" ? { error: error!.message, errorKind: error!.kind } : {}),
     });
     turn.listeners.clear();
+  }
+
+  /** Asks the model to title the first exchange; any failure keeps the first-line title. */
+  async function retitle(turn: LiveTurn, reply: Message, { model, history }: TitleSource) {
+    const { complete } = deps.model;
+    const user = history.find((m) => m.role === "user");
+    if (!complete || !user || !reply.content.trim()) return;
+    try {
+      if (!(await deps.autoTitles?.())) return;
+      const title = await generateTitle({
+        complete,
+        model,
+        user: user.content,
+        assistant: reply.content,
+        signal: turn.controller.signal,
+      });
+      if (title) await store.setGeneratedTitle(turn.conversationId, title);
+    } catch (e) {
+      deps.onError?.(e);
+    }
   }
 
   function waitForApproval(

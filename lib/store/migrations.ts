@@ -231,12 +231,23 @@ CREATE TRIGGER attachments_fts_ad AFTER DELETE ON attachments BEGIN
 END;
 `;
 
+/**
+ * Pinned chats list first; `title_by_user` marks a title the user gave by renaming, which a
+ * generated title never replaces.
+ */
+const V5 = `
+ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN title_by_user INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX conversations_pinned ON conversations (pinned DESC, updated_at DESC, pk DESC);
+`;
+
 /** The schema, oldest first. Append only: never edit a migration that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "conversations, messages, full-text search", sql: V1 },
   { version: 2, name: "end action calls a crash left unfinished", sql: V2 },
   { version: 3, name: "reply versions: messages as a tree", sql: V3 },
   { version: 4, name: "attachments", sql: V4 },
+  { version: 5, name: "pinned chats, titles set by the user", sql: V5 },
 ];
 
 /** Reads `PRAGMA user_version`. */

@@ -38,6 +38,8 @@ export interface StoredSettings {
   streamToolsUnsupported?: string[];
   /** Web origins whose pages may call `/v1` (CORS), besides `RUNGPT_CORS_ORIGINS`. */
   corsOrigins?: string[];
+  /** Whether the model titles a chat after its first exchange (default true). */
+  autoTitles?: boolean;
   [more: string]: unknown;
 }
 
@@ -53,6 +55,7 @@ export interface SettingsPatch {
   nativeToolsUnsupported?: string[] | null;
   streamToolsUnsupported?: string[] | null;
   corsOrigins?: string[] | null;
+  autoTitles?: boolean | null;
 }
 
 /** The values the LLM client should use (server side only: holds the key). */
@@ -79,6 +82,8 @@ export interface PublicSettings {
   actions: ActionSettings;
   /** Origins allowed to call `/v1` from a browser: saved here, and from the environment. */
   cors: { origins: string[]; envOrigins: string[] };
+  /** Whether the model titles new chats (see {@linkcode autoTitles}). */
+  autoTitles: boolean;
 }
 
 /** How actions run; defaults filled in. */
@@ -112,6 +117,29 @@ export function actionSettings(
     nativeToolsUnsupported: stored.nativeToolsUnsupported ?? [],
     streamToolsUnsupported: stored.streamToolsUnsupported ?? [],
   };
+}
+
+/**
+ * Whether the model titles a chat after its first exchange: the stored value, else
+ * `RUNGPT_AUTO_TITLES` (`on` or `off`), else on.
+ *
+ * @throws {SettingsError} when `RUNGPT_AUTO_TITLES` is neither `on` nor `off`.
+ *
+ * @example
+ * ```ts
+ * autoTitles({}, { RUNGPT_AUTO_TITLES: "off" }); // false
+ * autoTitles({ autoTitles: true }, { RUNGPT_AUTO_TITLES: "off" }); // true
+ * ```
+ */
+export function autoTitles(stored: StoredSettings, env: Env = Deno.env.toObject()): boolean {
+  if (typeof stored.autoTitles === "boolean") return stored.autoTitles;
+  const raw = env.RUNGPT_AUTO_TITLES?.trim();
+  if (!raw || raw === "on") return true;
+  if (raw === "off") return false;
+  throw new SettingsError(
+    `RUNGPT_AUTO_TITLES is ${JSON.stringify(raw)}, but it must be on or off (or unset, for on)`,
+    "RUNGPT_AUTO_TITLES",
+  );
 }
 
 /**
@@ -200,6 +228,7 @@ const patchSchema = z.strictObject({
   nativeToolsUnsupported: modelList.nullable().optional(),
   streamToolsUnsupported: modelList.nullable().optional(),
   corsOrigins: originList.nullable().optional(),
+  autoTitles: z.boolean().nullable().optional(),
 });
 
 const storedSchema = z.looseObject({
@@ -213,6 +242,7 @@ const storedSchema = z.looseObject({
   nativeToolsUnsupported: modelList.optional(),
   streamToolsUnsupported: modelList.optional(),
   corsOrigins: originList.optional(),
+  autoTitles: z.boolean().optional(),
 });
 
 /**
@@ -479,6 +509,7 @@ export function publicSettings(
     modelSource: mdl.source,
     actions: actionSettings(stored, env),
     cors: { origins: stored.corsOrigins ?? [], envOrigins: envCorsOrigins(env) },
+    autoTitles: autoTitles(stored, env),
   };
 }
 

@@ -39,8 +39,8 @@ const ROLES: readonly Role[] = ["system", "user", "assistant", "tool"];
 const STATUSES: readonly MessageStatus[] = ["complete", "streaming", "stopped", "error"];
 
 const CONVERSATION_COLS =
-  "id, title, model, system_prompt AS systemPrompt, created_at AS createdAt, " +
-  "updated_at AS updatedAt";
+  "id, title, model, system_prompt AS systemPrompt, pinned, title_by_user AS titleByUser, " +
+  "created_at AS createdAt, updated_at AS updatedAt";
 const MESSAGE_COLS = "id, conversation_id AS conversationId, parent_id AS parentId, seq, " +
   "role, content, status, error, model, meta, created_at AS createdAt, " +
   `updated_at AS updatedAt, ${VERSIONS_COL}`;
@@ -157,9 +157,11 @@ function createStore(path: string): Store {
       const systemPrompt = optString(input.systemPrompt, "systemPrompt") ?? "";
       const t = now();
       const row = stmt(
-        `INSERT INTO conversations (id, title, model, system_prompt, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING ${CONVERSATION_COLS}`,
-      ).get(crypto.randomUUID(), title, model, systemPrompt, t, t);
+        `INSERT INTO conversations
+           (id, title, title_by_user, model, system_prompt, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${CONVERSATION_COLS}`,
+        // A title given at creation is the creator's own: it is never generated over.
+      ).get(crypto.randomUUID(), title, title.trim() ? 1 : 0, model, systemPrompt, t, t);
       return toConversation(row as unknown as Conversation);
     },
 
@@ -176,7 +178,7 @@ function createStore(path: string): Store {
       const offset = optCount(opts.offset, "offset") ?? 0;
       const rows = stmt(
         `SELECT ${CONVERSATION_COLS} FROM conversations
-         ORDER BY updated_at DESC, pk DESC LIMIT ? OFFSET ?`,
+         ORDER BY pinned DESC, updated_at DESC, pk DESC LIMIT ? OFFSET ?`,
       ).all(limit, offset) as unknown as Conversation[];
       return rows.map(toConversation);
     },
@@ -187,21 +189,38 @@ function createStore(path: string): Store {
       const title = optString(patch.title, "title");
       const model = optNullableString(patch.model, "model");
       const systemPrompt = optString(patch.systemPrompt, "systemPrompt");
+      const titleByUser = optFlag(patch.titleByUser, "titleByUser");
+      const pinned = optFlag(patch.pinned, "pinned");
       const row = stmt(
         `UPDATE conversations SET
            title = CASE WHEN :setTitle THEN :title ELSE title END,
+           title_by_user = CASE WHEN :setByUser THEN :byUser ELSE title_by_user END,
+           pinned = CASE WHEN :setPinned THEN :pinned ELSE pinned END,
            model = CASE WHEN :setModel THEN :model ELSE model END,
            system_prompt = CASE WHEN :setPrompt THEN :prompt ELSE system_prompt END,
-           updated_at = :now
+           updated_at = CASE WHEN :touch THEN :now ELSE updated_at END
          WHERE id = :id RETURNING ${CONVERSATION_COLS}`,
       ).get({
         id,
         now: now(),
+        // Pinning files the chat without making it newer: unpinned, it goes back where it was.
+        touch: [title, model, systemPrompt].some((v) => v !== undefined) ? 1 : 0,
         ...setter("Title", "title", title),
         ...setter("Model", "model", model),
         ...setter("Prompt", "prompt", systemPrompt),
+        ...setter("ByUser", "byUser", titleByUser),
+        ...setter("Pinned", "pinned", pinned),
       });
       return row ? toConversation(row as unknown as Conversation) : null;
+    },
+
+    // deno-lint-ignore require-await
+    async setGeneratedTitle(id, title) {
+      open();
+      const t = reqString(title, "title");
+      // One statement: a rename that lands first is never overwritten.
+      stmt("UPDATE conversations SET title = ? WHERE id = ? AND title_by_user = 0").run(t, id);
+      return getConversationSync(id);
     },
 
     // deno-lint-ignore require-await
@@ -506,6 +525,8 @@ function toConversation(row: Conversation): Conversation {
     title: row.title,
     model: row.model,
     systemPrompt: row.systemPrompt,
+    pinned: Boolean(row.pinned),
+    titleByUser: Boolean(row.titleByUser),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -563,6 +584,14 @@ function reqString(v: unknown, field: string): string {
 
 function optString(v: unknown, field: string): string | undefined {
   return v === undefined ? undefined : reqString(v, field);
+}
+
+function optFlag(v: unknown, field: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "boolean") {
+    throw new StoreError("invalid_input", `${field} must be true or false, got ${typeof v}`);
+  }
+  return v ? 1 : 0;
 }
 
 function optNullableString(v: unknown, field: string): string | null | undefined {

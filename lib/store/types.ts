@@ -23,6 +23,10 @@ export interface Conversation {
   model: string | null;
   /** Per-conversation system prompt; empty means none. */
   systemPrompt: string;
+  /** Pinned chats list first. */
+  pinned: boolean;
+  /** The user set the title (renamed the chat): a generated title never replaces it. */
+  titleByUser: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -118,8 +122,11 @@ export interface MessagePatch {
 /** Fields of a conversation the user may change. */
 export interface ConversationPatch {
   title?: string;
+  /** Marks (or unmarks) `title` as the user's own; default: left as it is. */
+  titleByUser?: boolean;
   model?: string | null;
   systemPrompt?: string;
+  pinned?: boolean;
 }
 
 /**
@@ -129,10 +136,15 @@ export interface ConversationPatch {
 export interface Store {
   createConversation(input?: NewConversation): Promise<Conversation>;
   getConversation(id: string): Promise<Conversation | null>;
-  /** Newest first (by `updatedAt`). */
+  /** Pinned first, then newest first (by `updatedAt`). */
   listConversations(opts?: { limit?: number; offset?: number }): Promise<Conversation[]>;
   updateConversation(id: string, patch: ConversationPatch): Promise<Conversation | null>;
   deleteConversation(id: string): Promise<boolean>;
+  /**
+   * Sets a generated title unless the user set one (`titleByUser`); leaves `updatedAt` as it is.
+   * Returns the conversation as it is afterwards, or `null` when there is none.
+   */
+  setGeneratedTitle(id: string, title: string): Promise<Conversation | null>;
 
   /** The branch of the conversation shown (root to leaf), ordered by `seq`. */
   listMessages(conversationId: string): Promise<Message[]>;

@@ -71,6 +71,8 @@ export interface ConversationFields {
   title?: string;
   model?: string | null;
   systemPrompt?: string;
+  /** Only on an existing conversation (`PATCH`). */
+  pinned?: boolean;
 }
 
 /** Answer of the endpoints that start a turn. */
@@ -123,6 +125,8 @@ export interface SettingsInput {
   streamToolsUnsupported?: string[] | null;
   /** Origins whose pages may call `/v1` from a browser (`null`: none besides the environment's). */
   corsOrigins?: string[] | null;
+  /** Whether the model titles new chats (`null`: the default, on). */
+  autoTitles?: boolean | null;
   /**
    * Entries to take out of those lists as the server has them now (revoke one, try tools
    * again for one), so what another tab added meanwhile stays.

@@ -9,7 +9,7 @@ import manifest from "../../fresh.gen.ts";
 import { finishInterruptedCalls } from "../chat/recovery.ts";
 import { assertDirsApart } from "../plugins/dirs_apart.ts";
 import { ensureDir, type Env } from "../store/paths.ts";
-import { envActionMode, envCorsOrigins } from "../store/settings.ts";
+import { autoTitles, envActionMode, envCorsOrigins } from "../store/settings.ts";
 import { openSqliteStore } from "../store/sqlite.ts";
 import { loadOrCreateApiToken } from "../store/token.ts";
 import { createWebApp } from "./app.ts";
@@ -67,6 +67,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => console.error(line));
   // A mistyped RUNGPT_ACTION_MODE is refused here, not silently taken as "auto".
   envActionMode(opts.env);
+  autoTitles({}, opts.env); // and so is a RUNGPT_AUTO_TITLES that is neither on nor off
   // Before anything is created: a plugin must never be able to reach its own install.
   await assertDirsApart(opts);
   // So is an entry of RUNGPT_CORS_ORIGINS that is not an origin (or is "*").

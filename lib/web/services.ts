@@ -21,6 +21,7 @@ import { type ModelStatus, modelStatus, NO_PROVIDER_MESSAGE } from "./model_setu
 import { streamChat, type StreamChatParams } from "../llm/stream.ts";
 import { completeChat, type CompleteChatParams } from "../llm/complete.ts";
 import {
+  autoTitles,
   corsOrigins,
   type ListRemovals,
   loadSettings,
@@ -217,6 +218,7 @@ export function createServices(opts: ServiceOptions): AppServices {
       tools,
       attachments,
       onError: opts.onError,
+      autoTitles: async () => autoTitles(await loadSettings(dataDir), env),
     }),
     attachments,
     model,

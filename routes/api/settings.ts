@@ -18,6 +18,8 @@ const patch = z.object({
   streamToolsUnsupported: z.array(z.string()).nullable().optional(),
   /** Origins whose pages may call /v1 from a browser (`null`: none saved). */
   corsOrigins: z.array(z.string()).nullable().optional(),
+  /** Whether the model titles new chats (`null`: back to the default, on). */
+  autoTitles: z.boolean().nullable().optional(),
   /** Entries to take out of those lists as saved now (revoke one, try tools again for one). */
   remove: z.object({
     alwaysAllowed: z.array(z.string()),

@@ -78,6 +78,8 @@ export async function spawnRungpt(
       RUNGPT_API_TOKEN: "rgt_crash-test-token-0123456789",
       OPENAI_API_KEY: "sk-crash-key-0123456789",
       RUNGPT_MODEL: "gpt-4o",
+      // As in rungpt_server.ts: a title request would take the next scripted reply.
+      RUNGPT_AUTO_TITLES: "off",
       ...env,
     },
     stdin: "null",

@@ -51,6 +51,8 @@ export async function startRungpt(opts: TestRungptOptions = {}): Promise<TestRun
   const pluginsDir = await Deno.makeTempDir({ prefix: "rungpt-plugins-" });
   const env: Record<string, string> = {
     RUNGPT_API_TOKEN: "rgt_test-token-0123456789",
+    // Off unless a test turns it on: a title request would take the next scripted reply.
+    RUNGPT_AUTO_TITLES: "off",
     ...(opts.model
       ? {
         OPENAI_BASE_URL: opts.model.url,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { exportFileName, toJsonExport, toMarkdown } from "../../../lib/chat/export.ts";
-import { buildPrompt, titleFrom } from "../../../lib/chat/prompt.ts";
+import { buildPrompt } from "../../../lib/chat/prompt.ts";
 import type { Conversation, Message } from "../../../lib/store/types.ts";
 
 const conversation: Conversation = {
@@ -8,6 +8,8 @@ const conversation: Conversation = {
   title: "Weather: today?",
   model: "gpt-4o",
   systemPrompt: "Be brief.",
+  pinned: false,
+  titleByUser: false,
   createdAt: 0,
   updatedAt: 0,
 };
@@ -55,13 +57,6 @@ Deno.test("buildPrompt: system prompt first, then history; empty and failed repl
   assert.deepEqual(buildPrompt({ systemPrompt: "  " }, [message(0, "user", "x")]), [
     { role: "user", content: "x" },
   ]);
-});
-
-Deno.test("titleFrom makes one short line", () => {
-  assert.equal(titleFrom("  What is\nthe  weather? "), "What is the weather?");
-  const long = titleFrom("word ".repeat(40));
-  assert.ok(long.length <= 61 && long.endsWith("…"), long);
-  assert.equal(titleFrom("   "), "New chat");
 });
 
 Deno.test("toMarkdown writes a readable transcript with statuses", () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   actionSettings,
+  autoTitles,
   envActionMode,
   loadSettings,
   maskApiKey,
@@ -285,6 +286,7 @@ Deno.test("publicSettings: sources, masking, and never the key", () => {
       streamToolsUnsupported: [],
     },
     cors: { origins: [], envOrigins: [] },
+    autoTitles: true,
   });
   assert.equal(publicSettings({}, { RUNGPT_ACTION_MODE: "tags" }).actions.mode, "tags");
   assert.equal(
@@ -310,4 +312,32 @@ Deno.test("maskApiKey shows at most the last 4 characters, none for short keys",
   assert.equal(maskApiKey("abcdefghijklmnop"), "…mnop");
   assert.equal(maskApiKey("sk-12345678"), "…", "11 characters: nothing shown");
   assert.equal(maskApiKey("x"), "…");
+});
+
+Deno.test("autoTitles: the saved switch, else RUNGPT_AUTO_TITLES, else on; typos refused", () => {
+  assert.equal(autoTitles({}, {}), true);
+  assert.equal(autoTitles({}, { RUNGPT_AUTO_TITLES: "off" }), false);
+  assert.equal(autoTitles({}, { RUNGPT_AUTO_TITLES: " on " }), true);
+  assert.equal(autoTitles({ autoTitles: true }, { RUNGPT_AUTO_TITLES: "off" }), true);
+  assert.equal(autoTitles({ autoTitles: false }, {}), false);
+  assert.throws(() => autoTitles({}, { RUNGPT_AUTO_TITLES: "no" }), (e: unknown) => {
+    assert.ok(e instanceof SettingsError);
+    assert.match(e.message, /RUNGPT_AUTO_TITLES is "no", but it must be on or off/);
+    return true;
+  });
+});
+
+Deno.test("autoTitles is saved, cleared with null, and checked as a boolean", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.equal((await saveSettings(dir, { autoTitles: false })).autoTitles, false);
+    assert.equal(publicSettings(await loadSettings(dir), {}).autoTitles, false);
+    assert.equal((await saveSettings(dir, { autoTitles: null })).autoTitles, undefined);
+    await assert.rejects(
+      () => saveSettings(dir, { autoTitles: "yes" as unknown as boolean }),
+      (e: unknown) => e instanceof SettingsError && e.field === "autoTitles",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

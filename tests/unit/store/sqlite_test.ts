@@ -290,3 +290,41 @@ Deno.test("opening a database in a missing directory names the path", async () =
     /cannot open database \/nonexistent-rungpt-dir\/x\/rungpt\.db/,
   );
 });
+
+Deno.test("pinned chats list first; pinning does not make a chat newer", () =>
+  withStore(async (store) => {
+    const old = await store.createConversation({ title: "old" });
+    const mid = await store.createConversation({ title: "mid" });
+    const fresh = await store.createConversation({ title: "fresh" });
+    assert.equal(old.pinned, false);
+    const pinned = await store.updateConversation(old.id, { pinned: true });
+    assert.equal(pinned?.pinned, true);
+    assert.equal(pinned?.updatedAt, old.updatedAt, "pinning files it, not touches it");
+    const titles = async () => (await store.listConversations()).map((c) => c.title);
+    assert.deepEqual(await titles(), ["old", "fresh", "mid"]);
+    await store.updateConversation(old.id, { pinned: false });
+    assert.deepEqual(await titles(), ["fresh", "mid", "old"], "back where it was");
+    await store.updateConversation(mid.id, { title: "renamed" });
+    assert.deepEqual(await titles(), ["renamed", "fresh", "old"], "a rename makes it newest");
+    await assert.rejects(
+      () => store.updateConversation(fresh.id, { pinned: "yes" as unknown as boolean }),
+      (e: unknown) => e instanceof StoreError && /pinned must be true or false/.test(e.message),
+    );
+  }));
+
+Deno.test("a generated title never replaces one the user set, and leaves updatedAt", () =>
+  withStore(async (store) => {
+    const c = await store.createConversation();
+    assert.equal(c.titleByUser, false);
+    const titled = await store.setGeneratedTitle(c.id, "Trip to Paris");
+    assert.equal(titled?.title, "Trip to Paris");
+    assert.equal(titled?.updatedAt, c.updatedAt);
+    await store.updateConversation(c.id, { title: "Mine", titleByUser: true });
+    const kept = await store.setGeneratedTitle(c.id, "Something else");
+    assert.equal(kept?.title, "Mine");
+    assert.equal(kept?.titleByUser, true);
+    const given = await store.createConversation({ title: "Given at creation" });
+    assert.equal(given.titleByUser, true);
+    assert.equal((await store.setGeneratedTitle(given.id, "x"))?.title, "Given at creation");
+    assert.equal(await store.setGeneratedTitle("nope", "x"), null);
+  }));

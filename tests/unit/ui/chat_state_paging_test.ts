@@ -12,6 +12,8 @@ const conv: Conversation = {
   title: "t",
   model: null,
   systemPrompt: "",
+  pinned: false,
+  titleByUser: false,
   createdAt: 1,
   updatedAt: 1,
 };

@@ -13,6 +13,7 @@ const patch = z.object({
   title: z.string().max(200).optional(),
   model: z.string().min(1).max(200).nullable().optional(),
   systemPrompt: z.string().max(100_000).optional(),
+  pinned: z.boolean().optional(),
 }).strict();
 
 /** `?before=<seq>&limit=<n>` pages back; `?through=<messageId>` opens the window down to it. */
@@ -46,7 +47,9 @@ export const handler: Handlers<unknown, AppState> = {
   async PATCH(req, ctx) {
     const body = await readJson(req, patch);
     await requireConversation(ctx.state.app, ctx.params.id);
-    return json(await ctx.state.app.store.updateConversation(ctx.params.id, body));
+    // A title sent here is the user's (a rename): generated titles leave it alone from now on.
+    const fields = body.title === undefined ? body : { ...body, titleByUser: true };
+    return json(await ctx.state.app.store.updateConversation(ctx.params.id, fields));
   },
   async DELETE(_req, ctx) {
     const { app } = ctx.state;
