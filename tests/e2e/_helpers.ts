@@ -146,6 +146,22 @@ export function lastAssistant(page: Page) {
 }
 
 /**
+ * Waits until every island of the page is hydrated: before that, the server-rendered page shows
+ * but its buttons and fields do nothing (a reload then a click can otherwise lose the click).
+ */
+export async function hydrated(page: Page): Promise<void> {
+  await waitFor(
+    "the page's islands hydrated",
+    () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll("rungpt-island")].every((el) =>
+          el.hasAttribute("data-hydrated")
+        )
+      ),
+  );
+}
+
+/**
  * Types `text` in the composer and presses Enter. Resolves to the reply's article once it
  * exists (the first assistant message after those already shown).
  */

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   conversationIdOf,
+  hydrated,
   lastAssistant,
   sendMessage,
   settled,
@@ -164,6 +165,7 @@ Deno.test("conversations: list, search, regenerate, edit, rename, delete", async
     });
 
     await t.step("delete the open conversation, then another one", async () => {
+      await hydrated(page); // the step before ends with a reload
       await page.getByRole("button", { name: "Delete Bird homes" }).click();
       await page.getByRole("button", { name: "Confirm delete" }).click();
       await waitFor("one conversation left", async () => (await sidebarTitles()).length === 1);
@@ -182,6 +184,7 @@ Deno.test("conversations: list, search, regenerate, edit, rename, delete", async
     });
 
     await t.step("per-conversation model and system prompt; export; copy", async () => {
+      await hydrated(page); // the step before ends with a reload
       await page.getByRole("combobox", { name: "Model" }).fill("gpt-4o-mini");
       await page.getByRole("combobox", { name: "Model" }).press("Enter");
       await page.getByRole("button", { name: "System prompt" }).click();
