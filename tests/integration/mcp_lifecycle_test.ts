@@ -8,13 +8,13 @@ import { spawnRungpt } from "../support/rungpt_process.ts";
 
 const FIXTURE = new URL("../fixtures/mcp/fixture_server.ts", import.meta.url).pathname;
 
-function alive(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether process `pid` exists (the shell's `kill -0`: reading /proc needs --allow-all). */
+async function alive(pid: number): Promise<boolean> {
+  const { code } = await new Deno.Command("sh", {
+    args: ["-c", `kill -0 ${pid}`],
+    stderr: "null",
+  }).output();
+  return code === 0;
 }
 
 async function waitForFile(path: string): Promise<string> {
@@ -54,11 +54,11 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
         assert.equal(res.status, 200, body);
         assert.match(body, /"fx\.echo"|fx\.echo/);
         const pid = Number(await waitForFile(pidFile));
-        assert.ok(alive(pid), "the MCP server runs");
+        assert.ok(await alive(pid), "the MCP server runs");
 
         const status = await rungpt.stop(signal);
         assert.equal(status.code, 0, `${signal} stops rungpt cleanly`);
-        assert.equal(alive(pid), false, `no MCP server process outlives rungpt (pid ${pid})`);
+        assert.equal(await alive(pid), false, `no MCP server process outlives rungpt (pid ${pid})`);
       } finally {
         await rungpt.kill();
       }
