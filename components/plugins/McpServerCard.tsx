@@ -4,8 +4,7 @@
  * touch, the tail of its log and its full recent log, and "Remove" (which asks to confirm).
  * @module
  */
-import { useSignal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useCardActions } from "./card_actions.ts";
 import type { McpServerView } from "../../lib/mcp/views.ts";
 import { getMcpLog } from "../../lib/ui/mcp_api.ts";
 import { McpGrantList, McpWarnings } from "./McpGrantList.tsx";
@@ -40,29 +39,8 @@ export function stateText(s: McpServerView): string {
 /** An MCP server's card. */
 export function McpServerCard(props: McpServerCardProps) {
   const s = props.server;
-  const busy = useSignal(false);
-  const error = useSignal<string | null>(null);
-  const confirmRemove = useSignal(false);
+  const { busy, error, confirmRemove, cancelRemove, run } = useCardActions();
   const titleId = `mcp-${s.name}-title`;
-  const cancelRemove = useRef<HTMLButtonElement>(null);
-  // Focus "Cancel" when the confirmation appears, so Enter does not remove by accident.
-  useEffect(() => {
-    if (confirmRemove.value) cancelRemove.current?.focus();
-  }, [confirmRemove.value]);
-
-  const run = async (fn: () => Promise<void>): Promise<boolean> => {
-    busy.value = true;
-    error.value = null;
-    try {
-      await fn();
-      return true;
-    } catch (e) {
-      error.value = (e as Error).message;
-      return false;
-    } finally {
-      busy.value = false;
-    }
-  };
 
   return (
     <section

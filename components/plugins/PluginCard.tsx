@@ -5,8 +5,7 @@
  * open on demand; "Update" and "Remove" (which asks to confirm).
  * @module
  */
-import { useSignal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useCardActions } from "./card_actions.ts";
 import type { PluginView } from "../../lib/plugins/views.ts";
 import type { SettingInput } from "../../lib/ui/plugins_api.ts";
 import { PermissionBadges } from "./PermissionBadges.tsx";
@@ -32,30 +31,8 @@ export interface PluginCardProps {
 /** A plugin's card. */
 export function PluginCard(props: PluginCardProps) {
   const p = props.plugin;
-  const busy = useSignal(false);
-  const error = useSignal<string | null>(null);
-  const confirmRemove = useSignal(false);
+  const { busy, error, confirmRemove, cancelRemove, run } = useCardActions();
   const titleId = `plugin-${p.name}-title`;
-  const cancelRemove = useRef<HTMLButtonElement>(null);
-  // Focus "Cancel" when the confirmation appears, so Enter does not remove by accident.
-  useEffect(() => {
-    if (confirmRemove.value) cancelRemove.current?.focus();
-  }, [confirmRemove.value]);
-
-  /** Runs `fn`, showing its error on the card; resolves whether it succeeded. */
-  const run = async (fn: () => Promise<void>): Promise<boolean> => {
-    busy.value = true;
-    error.value = null;
-    try {
-      await fn();
-      return true;
-    } catch (e) {
-      error.value = (e as Error).message;
-      return false;
-    } finally {
-      busy.value = false;
-    }
-  };
 
   return (
     <section
